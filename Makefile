@@ -1,0 +1,74 @@
+# The interface everyone uses: make run, make test, make lint, make check-deploy.
+# Each target installs what it needs into .venv (Python) and node_modules (front-end assets).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The newest Python >= 3.12 on the machine (.python-version asks pyenv for 3.13).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+# Tests always run on PostgreSQL and Redis (the local servers unless you say otherwise).
+TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/prosocial)
+TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/1)
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL)
+PYTEST_ARGS ?=
+
+.PHONY: help install run test lint fmt migrations-check check-deploy clean
+
+help:
+	@echo "make run           start ProSocial on http://127.0.0.1:$(PORT)/ (web + worker + beat)"
+	@echo "make test          run the whole test suite on PostgreSQL and Redis"
+	@echo "make lint          ruff, formatting, migrations check, mypy"
+	@echo "make fmt           format the code"
+	@echo "make check-deploy  Django's deployment checks under production settings"
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ is required (python3.13 or python3.12 on PATH)."; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is required for the front-end packages."; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+run: install
+	$(PY) manage.py devstack --port $(PORT)
+
+test: install
+	@bash scripts/ensure-chromium
+	@$(TEST_ENV) $(PY) manage.py check_services
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m mypy prosocial accounts
+
+fmt: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Production-like settings with throwaway secrets: must report no issues.
+check-deploy: install
+	ENVIRONMENT=production \
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	FIELD_ENCRYPTION_KEYS="$$($(PY) manage.py generate_encryption_key)" \
+	PUBLIC_BASE_URL=https://prosocial.example.com \
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

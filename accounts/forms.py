@@ -1,0 +1,115 @@
+"""Forms for accounts and workspaces. Validation of shape lives here; rules live in services."""
+
+import unicodedata
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import CURRENCIES, timezone_choices
+from accounts.models import Membership, User
+from accounts.permissions import ROLE_DESCRIPTIONS, Role
+
+
+def _clean_text(value: str, *, field: str) -> str:
+    value = value.strip()
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} for ch in value):
+        raise forms.ValidationError(
+            _("%(field)s can't contain control or invisible characters."),
+            params={"field": field},
+        )
+    return value
+
+
+class SignupExtraForm(forms.Form):
+    """Extra signup fields (allauth ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+    contact_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "placeholder": _("Jane Doe")}),
+    )
+
+    def clean_contact_name(self) -> str:
+        return _clean_text(self.cleaned_data["contact_name"], field=str(_("Your name")))
+
+    def signup(self, request: object, user: User) -> None:
+        user.contact_name = self.cleaned_data["contact_name"]
+        user.save(update_fields=["contact_name"])
+
+
+class WorkspaceForm(forms.Form):
+    name = forms.CharField(
+        label=_("Workspace name"),
+        max_length=100,
+        help_text=_("Usually your brand or team, e.g. “Acme Marketing”."),
+    )
+    company_name = forms.CharField(label=_("Company name"), max_length=150, required=False)
+    store_name = forms.CharField(label=_("Store name"), max_length=150, required=False)
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=timezone_choices,
+        initial="UTC",
+        help_text=_("Schedules and reports are shown in this time zone."),
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="USD")
+
+    def clean_name(self) -> str:
+        name = _clean_text(self.cleaned_data["name"], field=str(_("Workspace name")))
+        if not name:
+            raise forms.ValidationError(_("Give the workspace a name."))
+        return name
+
+    def clean_company_name(self) -> str:
+        return _clean_text(self.cleaned_data["company_name"], field=str(_("Company name")))
+
+    def clean_store_name(self) -> str:
+        return _clean_text(self.cleaned_data["store_name"], field=str(_("Store name")))
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"placeholder": "teammate@company.com"}),
+    )
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args: object, roles: list[Role], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["role"].choices = [(r.value, r.label) for r in roles]
+        self.fields["role"].initial = Role.EDITOR if Role.EDITOR in roles else None
+        self.role_help = [(r.label, ROLE_DESCRIPTIONS[r]) for r in roles]
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class TransferOwnershipForm(forms.Form):
+    new_owner = forms.ModelChoiceField(
+        label=_("New owner"),
+        queryset=Membership.objects.none(),
+        empty_label=_("Choose a member"),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand I will become an admin of this workspace."), required=True
+    )
+
+    def __init__(self, *args: object, membership: Membership, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["new_owner"]
+        field.queryset = (
+            Membership.objects.for_workspace(membership.workspace)
+            .exclude(pk=membership.pk)
+            .select_related("user")
+            .order_by("user__email")
+        )
+        field.label_from_instance = lambda m: f"{m.user.display_name} ({m.get_role_display()})"
+
+
+class ProfileForm(forms.Form):
+    contact_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+
+    def clean_contact_name(self) -> str:
+        return _clean_text(self.cleaned_data["contact_name"], field=str(_("Your name")))

@@ -1,0 +1,60 @@
+"""Roles and the one permission matrix (Sentry ``scope_map``, healthchecks ``is_rw``).
+
+Views declare the action they need (``@member_required("members.invite")``); services check
+the same actions. Adding a capability means adding one line here.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    EDITOR = "editor", _("Editor")
+    VIEWER = "viewer", _("Viewer")
+
+
+ALL_ROLES = frozenset(Role)
+MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
+CREATORS = frozenset({Role.OWNER, Role.ADMIN, Role.EDITOR})
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "workspace.view": ALL_ROLES,
+    "workspace.update": MANAGERS,
+    "workspace.transfer": frozenset({Role.OWNER}),
+    "members.view": ALL_ROLES,
+    "members.invite": MANAGERS,
+    "members.manage": MANAGERS,
+    "audit.view": MANAGERS,
+    "meta.connect": MANAGERS,
+    "content.edit": CREATORS,
+}
+
+ROLE_DESCRIPTIONS = {
+    Role.OWNER: _("Everything, including transferring ownership and granting the owner role."),
+    Role.ADMIN: _("Manages members, settings and the Meta connection; edits and publishes."),
+    Role.EDITOR: _("Creates and edits campaigns and creatives; cannot manage members."),
+    Role.VIEWER: _("Read-only access to the workspace."),
+}
+
+
+def has_permission(role: str, action: str) -> bool:
+    """Return whether ``role`` may perform ``action``; unknown actions are refused."""
+    return role in PERMISSIONS.get(action, frozenset())
+
+
+def assignable_roles(actor_role: str) -> list[Role]:
+    """Return the roles ``actor_role`` may give to someone (owners give any, admins non-owner)."""
+    if actor_role == Role.OWNER:
+        return list(Role)
+    if actor_role == Role.ADMIN:
+        return [Role.ADMIN, Role.EDITOR, Role.VIEWER]
+    return []
+
+
+def can_manage_member(actor_role: str, target_role: str) -> bool:
+    """Return whether ``actor_role`` may change or remove a member holding ``target_role``."""
+    if actor_role == Role.OWNER:
+        return True
+    return actor_role == Role.ADMIN and target_role != Role.OWNER

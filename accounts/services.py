@@ -1,0 +1,432 @@
+"""Workspace and membership use-cases: every change to workspaces, members and invitations.
+
+Views, tasks, management commands and the admin call these functions; nothing else writes
+Workspace, Membership or Invitation rows. Each function checks the actor's permission from
+``accounts.permissions`` itself (views check too, for the right status code), writes an audit
+event for what it changed, and raises ``WorkspaceError`` with a message safe to show.
+
+Invariants kept here:
+- a workspace always has at least one owner;
+- only owners grant the owner role or touch an owner's membership;
+- at most one pending invitation per workspace and email (also a database constraint);
+- invitation tokens are stored hashed; the raw token only travels in the email.
+"""
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_audit_event
+from accounts.errors import WorkspaceError
+from accounts.models import Invitation, Membership, User, Workspace
+from accounts.permissions import Role, assignable_roles, can_manage_member, has_permission
+
+logger = logging.getLogger(__name__)
+
+SLUG_MAX_LENGTH = 50
+SLUG_ATTEMPTS = 20
+
+
+# --- Workspaces -------------------------------------------------------------------------------
+
+
+def _slug_candidates(name: str) -> list[str]:
+    base = slugify(name)[:SLUG_MAX_LENGTH].strip("-") or "workspace"
+    return [base] + [f"{base[: SLUG_MAX_LENGTH - 4]}-{n}" for n in range(2, SLUG_ATTEMPTS + 1)]
+
+
+@transaction.atomic
+def create_workspace(
+    *,
+    user: User,
+    name: str,
+    company_name: str = "",
+    store_name: str = "",
+    timezone_name: str = "UTC",
+    currency: str = "USD",
+) -> Workspace:
+    """Create a workspace owned by ``user``, with a unique slug derived from its name.
+
+    Names in any script are accepted; a name that slugifies to nothing gets "workspace".
+    Collisions get a numeric suffix; a concurrent insert of the same slug is retried.
+    """
+    fields = {
+        "name": name.strip(),
+        "company_name": company_name.strip(),
+        "store_name": store_name.strip(),
+        "timezone": timezone_name,
+        "currency": currency,
+        "created_by": user,
+    }
+    preferred = _slug_candidates(name)
+    taken = set(Workspace.objects.filter(slug__in=preferred).values_list("slug", flat=True))
+    candidates = [slug for slug in preferred if slug not in taken]
+    candidates.append(f"{preferred[0][:40]}-{secrets.token_hex(4)}")
+    for slug in candidates:
+        try:
+            with transaction.atomic():
+                workspace = Workspace.objects.create(slug=slug, **fields)
+            break
+        except IntegrityError:
+            continue  # lost a race for this slug; try the next one
+    else:  # pragma: no cover - needs SLUG_ATTEMPTS concurrent creators
+        raise WorkspaceError(_("Could not find a free address for this workspace; try again."))
+    Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+    record_audit_event(actor=user, action="workspace.created", workspace=workspace, target=workspace)
+    return workspace
+
+
+@transaction.atomic
+def update_workspace(
+    *,
+    actor: Membership,
+    name: str,
+    company_name: str,
+    store_name: str,
+    timezone_name: str,
+    currency: str,
+) -> Workspace:
+    """Change a workspace's settings. The slug (and so every URL) stays as it is."""
+    _require(actor, "workspace.update")
+    workspace = Workspace.objects.select_for_update().get(pk=actor.workspace_id)
+    changes = {
+        "name": name.strip(),
+        "company_name": company_name.strip(),
+        "store_name": store_name.strip(),
+        "timezone": timezone_name,
+        "currency": currency,
+    }
+    changed = [field for field, value in changes.items() if getattr(workspace, field) != value]
+    if not changed:
+        return workspace
+    for field in changed:
+        setattr(workspace, field, changes[field])
+    workspace.save(update_fields=[*changed, "updated_at"])
+    record_audit_event(
+        actor=actor.user,
+        action="workspace.updated",
+        workspace=workspace,
+        target=workspace,
+        metadata={"fields": changed},
+    )
+    return workspace
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+
+def hash_invitation_token(raw_token: str) -> str:
+    """Return the stored form of an invitation token."""
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    raw = secrets.token_urlsafe(32)
+    return raw, hash_invitation_token(raw)
+
+
+def _send_invitation_email(invitation_id: int, raw_token: str) -> None:
+    """Email the invitation link. Runs after commit; a mail failure leaves it resendable."""
+    invitation = Invitation.objects.select_related("workspace", "invited_by").get(pk=invitation_id)
+    url = settings.PUBLIC_BASE_URL + reverse("accounts:invitation", args=[raw_token])
+    context = {"invitation": invitation, "url": url, "ttl_days": settings.INVITATION_TTL_DAYS}
+    try:
+        send_mail(
+            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+            + _("You're invited to {workspace}").format(workspace=invitation.workspace.name),
+            message=render_to_string("accounts/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    except OSError:
+        logger.exception("invitation %s: email could not be sent", invitation_id)
+
+
+@transaction.atomic
+def invite_member(*, actor: Membership, email: str, role: str) -> Invitation:
+    """Invite ``email`` to the actor's workspace with ``role`` and email them a link."""
+    _require(actor, "members.invite")
+    email = email.strip().lower()
+    if role not in assignable_roles(actor.role):
+        raise WorkspaceError(
+            _("Your role can't grant the {role} role.").format(role=Role(role).label)
+        )
+    workspace = actor.workspace
+    if Membership.objects.filter(workspace=workspace, user__email__iexact=email).exists():
+        raise WorkspaceError(_("{email} is already a member of this workspace.").format(email=email))
+    _expire_stale_invitations(workspace=workspace, email=email)
+    if Invitation.objects.filter(
+        workspace=workspace, email__iexact=email, status=Invitation.Status.PENDING
+    ).exists():
+        raise WorkspaceError(
+            _("{email} already has a pending invitation. Resend it from the list below.").format(
+                email=email
+            )
+        )
+    raw_token, token_hash = _new_token()
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        workspace=workspace,
+        email=email,
+        role=role,
+        token_hash=token_hash,
+        invited_by=actor.user,
+        expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
+        last_sent_at=now,
+    )
+    record_audit_event(
+        actor=actor.user,
+        action="invitation.created",
+        workspace=workspace,
+        target=invitation,
+        metadata={"email": email, "role": role},
+    )
+    transaction.on_commit(lambda: _send_invitation_email(invitation.pk, raw_token))
+    return invitation
+
+
+@transaction.atomic
+def resend_invitation(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Send a pending (or expired) invitation again with a fresh link and a new expiry.
+
+    The previous link stops working: only the newest token's hash is stored.
+    """
+    _require(actor, "members.invite")
+    invitation = Invitation.objects.select_for_update().get(
+        pk=invitation.pk, workspace=actor.workspace
+    )
+    if invitation.status not in (Invitation.Status.PENDING, Invitation.Status.EXPIRED):
+        raise WorkspaceError(
+            _("This invitation was {status} and can't be resent.").format(
+                status=invitation.get_status_display().lower()
+            )
+        )
+    if invitation.role not in assignable_roles(actor.role):
+        raise WorkspaceError(_("Only an owner can resend an invitation for the owner role."))
+    raw_token, invitation.token_hash = _new_token()
+    now = timezone.now()
+    invitation.status = Invitation.Status.PENDING
+    invitation.expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
+    invitation.last_sent_at = now
+    invitation.send_count += 1
+    invitation.save(
+        update_fields=[
+            "token_hash",
+            "status",
+            "expires_at",
+            "last_sent_at",
+            "send_count",
+            "updated_at",
+        ]
+    )
+    record_audit_event(
+        actor=actor.user, action="invitation.resent", workspace=actor.workspace, target=invitation
+    )
+    transaction.on_commit(lambda: _send_invitation_email(invitation.pk, raw_token))
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Cancel a pending invitation; its link stops working at once."""
+    _require(actor, "members.invite")
+    invitation = Invitation.objects.select_for_update().get(
+        pk=invitation.pk, workspace=actor.workspace
+    )
+    if invitation.status != Invitation.Status.PENDING:
+        raise WorkspaceError(_("Only pending invitations can be revoked."))
+    invitation.status = Invitation.Status.REVOKED
+    invitation.save(update_fields=["status", "updated_at"])
+    record_audit_event(
+        actor=actor.user, action="invitation.revoked", workspace=actor.workspace, target=invitation
+    )
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, user: User, invitation: Invitation) -> Membership:
+    """Make ``user`` a member through ``invitation``; the invitation is used up.
+
+    The signed-in user's email must be the invited address. Accepting again for a workspace
+    the user already belongs to keeps the existing role.
+    """
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != Invitation.Status.PENDING or invitation.is_expired:
+        raise WorkspaceError(_("This invitation is no longer valid."))
+    if user.email.lower() != invitation.email.lower():
+        raise WorkspaceError(
+            _(
+                "This invitation was sent to {invited}, but you're signed in as {current}. "
+                "Sign out and sign in (or sign up) with the invited address."
+            ).format(invited=invitation.email, current=user.email)
+        )
+    membership, created = Membership.objects.get_or_create(
+        workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
+    )
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.accepted_by = user
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["status", "accepted_by", "accepted_at", "updated_at"])
+    record_audit_event(
+        actor=user,
+        action="invitation.accepted" if created else "invitation.accepted_existing_member",
+        workspace=invitation.workspace,
+        target=membership,
+        metadata={"role": membership.role},
+    )
+    return membership
+
+
+def _expire_stale_invitations(*, workspace: Workspace | None = None, email: str = "") -> int:
+    stale = Invitation.objects.filter(
+        status=Invitation.Status.PENDING, expires_at__lte=timezone.now()
+    )
+    if workspace is not None:
+        stale = stale.filter(workspace=workspace)
+    if email:
+        stale = stale.filter(email__iexact=email)
+    return stale.update(status=Invitation.Status.EXPIRED, updated_at=timezone.now())
+
+
+def expire_invitations() -> int:
+    """Mark every pending invitation past its expiry as expired; return how many."""
+    return _expire_stale_invitations()
+
+
+# --- Members ----------------------------------------------------------------------------------
+
+
+def _require(actor: Membership, action: str) -> None:
+    if not has_permission(actor.role, action):
+        raise WorkspaceError(_("Your role doesn't allow this."))
+
+
+def _other_owner_count(workspace_id: int, excluding: Membership) -> int:
+    return (
+        Membership.objects.select_for_update()
+        .filter(workspace_id=workspace_id, role=Role.OWNER)
+        .exclude(pk=excluding.pk)
+        .count()
+    )
+
+
+@transaction.atomic
+def change_member_role(*, actor: Membership, member: Membership, role: str) -> Membership:
+    """Give ``member`` a new role, keeping at least one owner."""
+    _require(actor, "members.manage")
+    member = Membership.objects.select_for_update().select_related("user").get(
+        pk=member.pk, workspace_id=actor.workspace_id
+    )
+    if role not in Role.values:
+        raise WorkspaceError(_("Choose a valid role."))
+    if not can_manage_member(actor.role, member.role) or role not in assignable_roles(actor.role):
+        raise WorkspaceError(_("Only an owner can grant the owner role or change an owner."))
+    if member.role == role:
+        return member
+    if member.role == Role.OWNER and _other_owner_count(member.workspace_id, member) == 0:
+        raise WorkspaceError(
+            _("{name} is the only owner. Make someone else an owner first.").format(
+                name=member.user.display_name
+            )
+        )
+    previous = member.role
+    member.role = role
+    member.save(update_fields=["role", "updated_at"])
+    record_audit_event(
+        actor=actor.user,
+        action="member.role_changed",
+        workspace=actor.workspace,
+        target=member,
+        metadata={"from": previous, "to": role, "email": member.user.email},
+    )
+    return member
+
+
+@transaction.atomic
+def remove_member(*, actor: Membership, member: Membership) -> None:
+    """Remove ``member`` from the workspace (use ``leave_workspace`` for yourself)."""
+    _require(actor, "members.manage")
+    member = Membership.objects.select_for_update().select_related("user").get(
+        pk=member.pk, workspace_id=actor.workspace_id
+    )
+    if member.pk == actor.pk:
+        raise WorkspaceError(_("To remove yourself, use “Leave workspace”."))
+    if not can_manage_member(actor.role, member.role):
+        raise WorkspaceError(_("Only an owner can remove an owner."))
+    if member.role == Role.OWNER and _other_owner_count(member.workspace_id, member) == 0:
+        raise WorkspaceError(_("A workspace needs at least one owner."))
+    record_audit_event(
+        actor=actor.user,
+        action="member.removed",
+        workspace=actor.workspace,
+        target=member,
+        metadata={"email": member.user.email, "role": member.role},
+    )
+    member.delete()
+
+
+@transaction.atomic
+def leave_workspace(*, membership: Membership) -> None:
+    """Remove the acting user from the workspace, unless they are its last owner."""
+    membership = Membership.objects.select_for_update().select_related("user", "workspace").get(
+        pk=membership.pk
+    )
+    if membership.role == Role.OWNER and _other_owner_count(membership.workspace_id, membership) == 0:
+        raise WorkspaceError(
+            _("You're the only owner. Transfer ownership to another member before leaving.")
+        )
+    record_audit_event(
+        actor=membership.user,
+        action="member.left",
+        workspace=membership.workspace,
+        target=membership,
+        metadata={"email": membership.user.email, "role": membership.role},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def transfer_ownership(*, actor: Membership, new_owner: Membership) -> Membership:
+    """Make ``new_owner`` an owner and step the acting owner down to admin."""
+    _require(actor, "workspace.transfer")
+    actor = Membership.objects.select_for_update().select_related("user").get(pk=actor.pk)
+    new_owner = Membership.objects.select_for_update().select_related("user").get(
+        pk=new_owner.pk, workspace_id=actor.workspace_id
+    )
+    if actor.role != Role.OWNER:
+        raise WorkspaceError(_("Only an owner can transfer ownership."))
+    if new_owner.pk == actor.pk:
+        raise WorkspaceError(_("Choose another member to transfer ownership to."))
+    new_owner.role = Role.OWNER
+    new_owner.save(update_fields=["role", "updated_at"])
+    actor.role = Role.ADMIN
+    actor.save(update_fields=["role", "updated_at"])
+    record_audit_event(
+        actor=actor.user,
+        action="workspace.ownership_transferred",
+        workspace=actor.workspace,
+        target=new_owner,
+        metadata={"to": new_owner.user.email},
+    )
+    return new_owner
+
+
+# --- Profile ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_profile(*, user: User, contact_name: str) -> User:
+    """Change the user's contact name."""
+    user.contact_name = contact_name.strip()
+    user.save(update_fields=["contact_name"])
+    return user

@@ -1,0 +1,298 @@
+"""Views for workspaces, members, invitations and the user's profile.
+
+Each view resolves (access helper or ``member_required``), validates (a form), calls one
+service and responds. Invalid input and refused changes re-render with HTTP 422.
+"""
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.decorators import LAST_WORKSPACE_SESSION_KEY, member_required
+from accounts.errors import WorkspaceError
+from accounts.forms import InviteForm, ProfileForm, RoleForm, TransferOwnershipForm, WorkspaceForm
+from accounts.models import Invitation, Membership, User
+from accounts.permissions import ROLE_DESCRIPTIONS, Role, assignable_roles, can_manage_member
+
+UNPROCESSABLE = 422
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send the user to their last workspace, their first one, or to create one."""
+    memberships = list(selectors.list_memberships_for_user(request.user))  # type: ignore[arg-type]
+    if not memberships:
+        return redirect("accounts:workspace_create")
+    last = request.session.get(LAST_WORKSPACE_SESSION_KEY)
+    chosen = next((m for m in memberships if m.workspace.slug == last), memberships[0])
+    return redirect("accounts:dashboard", slug=chosen.workspace.slug)
+
+
+@login_required
+def workspace_create(request: HttpRequest) -> HttpResponse:
+    form = WorkspaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        workspace = services.create_workspace(
+            user=request.user,  # type: ignore[arg-type]
+            name=form.cleaned_data["name"],
+            company_name=form.cleaned_data["company_name"],
+            store_name=form.cleaned_data["store_name"],
+            timezone_name=form.cleaned_data["timezone"],
+            currency=form.cleaned_data["currency"],
+        )
+        messages.success(request, _("Workspace “%(name)s” created.") % {"name": workspace.name})
+        return redirect("accounts:dashboard", slug=workspace.slug)
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    return render(request, "accounts/workspace_create.html", {"form": form}, status=status)
+
+
+@member_required("workspace.view")
+def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
+    members = selectors.list_members_for_workspace(membership)
+    context = {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "member_count": selectors.count_members(membership),
+        "member_preview": members[:6],
+        "pending_invitations": selectors.list_pending_invitations_for_workspace(membership)
+        .filter(status=Invitation.Status.PENDING)
+        .count(),
+        "recent_activity": (
+            selectors.list_audit_events_for_workspace(membership)[
+                : selectors.RECENT_ACTIVITY_LIMIT
+            ]
+            if membership.can("audit.view")
+            else None
+        ),
+    }
+    return render(request, "accounts/dashboard.html", context)
+
+
+@member_required("workspace.view", post="workspace.update")
+def workspace_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
+    initial = {
+        "name": workspace.name,
+        "company_name": workspace.company_name,
+        "store_name": workspace.store_name,
+        "timezone": workspace.timezone,
+        "currency": workspace.currency,
+    }
+    form = WorkspaceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.update_workspace(
+            actor=membership,
+            name=form.cleaned_data["name"],
+            company_name=form.cleaned_data["company_name"],
+            store_name=form.cleaned_data["store_name"],
+            timezone_name=form.cleaned_data["timezone"],
+            currency=form.cleaned_data["currency"],
+        )
+        messages.success(request, _("Workspace settings saved."))
+        return redirect("accounts:workspace_settings", slug=workspace.slug)
+    if not membership.can("workspace.update"):
+        for field in form.fields.values():
+            field.disabled = True
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    context = {"membership": membership, "workspace": workspace, "form": form}
+    return render(request, "accounts/workspace_settings.html", context, status=status)
+
+
+def _render_members(
+    request: HttpRequest,
+    membership: Membership,
+    *,
+    invite_form: InviteForm | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    roles = assignable_roles(membership.role)
+    members = [
+        (member, membership.can("members.manage") and can_manage_member(membership.role, member.role))
+        for member in selectors.list_members_for_workspace(membership)
+    ]
+    context = {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "members": members,
+        "invitations": selectors.list_pending_invitations_for_workspace(membership),
+        "invite_form": invite_form or InviteForm(roles=roles),
+        "assignable_roles": roles,
+        "role_descriptions": [(Role(r).label, d) for r, d in ROLE_DESCRIPTIONS.items()],
+        "error": error,
+    }
+    template = "accounts/members.html"
+    if request.htmx and not invite_form:  # type: ignore[attr-defined]
+        template += "#member_list"
+    return render(request, template, context, status=status)
+
+
+@member_required("members.view")
+def members(request: HttpRequest, membership: Membership) -> HttpResponse:
+    return _render_members(request, membership)
+
+
+@require_POST
+@member_required("members.invite")
+def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = InviteForm(request.POST, roles=assignable_roles(membership.role))
+    if form.is_valid():
+        try:
+            invitation = services.invite_member(
+                actor=membership, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+            )
+        except WorkspaceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            return redirect("accounts:members", slug=membership.workspace.slug)
+    return _render_members(request, membership, invite_form=form, status=UNPROCESSABLE)
+
+
+@require_POST
+@member_required("members.manage")
+def member_role(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_member(membership, pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        return _render_members(
+            request, membership, error=_("Choose a valid role."), status=UNPROCESSABLE
+        )
+    try:
+        services.change_member_role(actor=membership, member=member, role=form.cleaned_data["role"])
+    except WorkspaceError as exc:
+        return _render_members(request, membership, error=exc.message, status=UNPROCESSABLE)
+    messages.success(request, _("Role updated for %(name)s.") % {"name": member.user.display_name})
+    if request.htmx:  # type: ignore[attr-defined]
+        return _render_members(request, membership)
+    return redirect("accounts:members", slug=membership.workspace.slug)
+
+
+@require_POST
+@member_required("members.manage")
+def member_remove(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_member(membership, pk)
+    try:
+        services.remove_member(actor=membership, member=member)
+    except WorkspaceError as exc:
+        return _render_members(request, membership, error=exc.message, status=UNPROCESSABLE)
+    messages.success(request, _("%(name)s was removed.") % {"name": member.user.display_name})
+    return redirect("accounts:members", slug=membership.workspace.slug)
+
+
+@require_POST
+@member_required("members.invite")
+def invitation_resend(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    invitation = selectors.get_invitation_for_member(membership, pk)
+    try:
+        services.resend_invitation(actor=membership, invitation=invitation)
+    except WorkspaceError as exc:
+        return _render_members(request, membership, error=exc.message, status=UNPROCESSABLE)
+    messages.success(request, _("Invitation resent to %(email)s.") % {"email": invitation.email})
+    return redirect("accounts:members", slug=membership.workspace.slug)
+
+
+@require_POST
+@member_required("members.invite")
+def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    invitation = selectors.get_invitation_for_member(membership, pk)
+    try:
+        services.revoke_invitation(actor=membership, invitation=invitation)
+    except WorkspaceError as exc:
+        return _render_members(request, membership, error=exc.message, status=UNPROCESSABLE)
+    messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
+    return redirect("accounts:members", slug=membership.workspace.slug)
+
+
+@require_POST
+@member_required("workspace.view")
+def workspace_leave(request: HttpRequest, membership: Membership) -> HttpResponse:
+    try:
+        services.leave_workspace(membership=membership)
+    except WorkspaceError as exc:
+        return _render_members(request, membership, error=exc.message, status=UNPROCESSABLE)
+    request.session.pop(LAST_WORKSPACE_SESSION_KEY, None)
+    messages.success(request, _("You left %(name)s.") % {"name": membership.workspace.name})
+    return redirect("accounts:home")
+
+
+@member_required("workspace.transfer")
+def workspace_transfer(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = TransferOwnershipForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_owner = services.transfer_ownership(
+                actor=membership, new_owner=form.cleaned_data["new_owner"]
+            )
+        except WorkspaceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is now an owner; you are an admin.")
+                % {"name": new_owner.user.display_name},
+            )
+            return redirect("accounts:members", slug=membership.workspace.slug)
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    context = {"membership": membership, "workspace": membership.workspace, "form": form}
+    return render(request, "accounts/workspace_transfer.html", context, status=status)
+
+
+@member_required("audit.view")
+def activity(request: HttpRequest, membership: Membership) -> HttpResponse:
+    events = selectors.list_audit_events_for_workspace(membership)[:200]
+    context = {"membership": membership, "workspace": membership.workspace, "events": events}
+    return render(request, "accounts/activity.html", context)
+
+
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Show an invitation and let the invited person accept it (POST)."""
+    invitation = selectors.get_invitation_by_token(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", {"reason": "unknown"}, status=404)
+    if invitation.status != Invitation.Status.PENDING or invitation.is_expired:
+        reason = "expired" if invitation.is_expired else invitation.status
+        context = {"reason": reason, "invitation": invitation}
+        return render(request, "accounts/invitation_invalid.html", context, status=410)
+
+    user = request.user
+    context: dict[str, object] = {"invitation": invitation, "token": token}
+    if not user.is_authenticated:
+        # The emailed link proves the address: signing up with it needs no second email.
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        context["has_account"] = User.objects.filter(email__iexact=invitation.email).exists()
+        return render(request, "accounts/invitation.html", context)
+    if request.method == "POST":
+        try:
+            membership = services.accept_invitation(user=user, invitation=invitation)  # type: ignore[arg-type]
+        except WorkspaceError as exc:
+            context["error"] = exc.message
+            return render(request, "accounts/invitation.html", context, status=403)
+        messages.success(
+            request, _("Welcome to %(name)s!") % {"name": membership.workspace.name}
+        )
+        return redirect("accounts:dashboard", slug=membership.workspace.slug)
+    context["email_matches"] = user.email.lower() == invitation.email.lower()
+    return render(request, "accounts/invitation.html", context)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ProfileForm(request.POST or None, initial={"contact_name": user.contact_name})  # type: ignore[union-attr]
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(user=user, contact_name=form.cleaned_data["contact_name"])  # type: ignore[arg-type]
+        messages.success(request, _("Profile saved."))
+        return redirect("accounts:profile")
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/security.html")

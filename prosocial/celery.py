@@ -1,0 +1,24 @@
+"""The Celery application. Every periodic job is declared here, with when and why."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prosocial.settings")
+
+app = Celery("prosocial")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Every 30 s: proves to /healthz and the operator that a worker is consuming the queue.
+    "record-worker-heartbeat": {
+        "task": "prosocial.record_worker_heartbeat",
+        "schedule": 30.0,
+    },
+    # Hourly: invitations past their expiry stop showing as pending.
+    "expire-invitations": {
+        "task": "accounts.expire_invitations",
+        "schedule": 60.0 * 60,
+    },
+}
