@@ -137,8 +137,8 @@ def members(request: HttpRequest, membership: Membership) -> HttpResponse:
     return _render_members(request, membership)
 
 
-@require_POST
 @member_required("members.invite")
+@require_POST
 def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = InviteForm(request.POST, roles=assignable_roles(membership.role))
     if form.is_valid():
@@ -154,8 +154,8 @@ def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
     return _render_members(request, membership, invite_form=form, status=UNPROCESSABLE)
 
 
-@require_POST
 @member_required("members.manage")
+@require_POST
 def member_role(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     member = selectors.get_member_for_member(membership, pk)
     form = RoleForm(request.POST)
@@ -173,8 +173,8 @@ def member_role(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
     return redirect("accounts:members", slug=membership.workspace.slug)
 
 
-@require_POST
 @member_required("members.manage")
+@require_POST
 def member_remove(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     member = selectors.get_member_for_member(membership, pk)
     try:
@@ -185,8 +185,8 @@ def member_remove(request: HttpRequest, membership: Membership, pk: int) -> Http
     return redirect("accounts:members", slug=membership.workspace.slug)
 
 
-@require_POST
 @member_required("members.invite")
+@require_POST
 def invitation_resend(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     invitation = selectors.get_invitation_for_member(membership, pk)
     try:
@@ -197,8 +197,8 @@ def invitation_resend(request: HttpRequest, membership: Membership, pk: int) -> 
     return redirect("accounts:members", slug=membership.workspace.slug)
 
 
-@require_POST
 @member_required("members.invite")
+@require_POST
 def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     invitation = selectors.get_invitation_for_member(membership, pk)
     try:
@@ -209,8 +209,8 @@ def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> 
     return redirect("accounts:members", slug=membership.workspace.slug)
 
 
-@require_POST
 @member_required("workspace.view")
+@require_POST
 def workspace_leave(request: HttpRequest, membership: Membership) -> HttpResponse:
     try:
         services.leave_workspace(membership=membership)
