@@ -58,7 +58,7 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         "membership": membership,
         "workspace": membership.workspace,
         "member_count": selectors.count_members(membership),
-        "member_preview": members[:6],
+        "member_preview": list(members[:6]),
         "pending_invitations": selectors.list_pending_invitations_for_workspace(membership)
         .filter(status=Invitation.Status.PENDING)
         .count(),

@@ -304,7 +304,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ProSocial] "
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "ProSocial"
-USERSESSIONS_TRACK_ACTIVITY = True
+# Tracking would cost a SELECT and an UPDATE on every request; sessions still list IP and start.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7)
 

@@ -69,7 +69,13 @@ def outsider(other_workspace):
 @pytest.fixture
 def cast(owner, admin, editor, viewer, outsider):
     """Every persona, keyed by name (for parametrised tenancy tests)."""
-    return {"owner": owner, "admin": admin, "editor": editor, "viewer": viewer, "outsider": outsider}
+    return {
+        "owner": owner,
+        "admin": admin,
+        "editor": editor,
+        "viewer": viewer,
+        "outsider": outsider,
+    }
 
 
 def client_for(membership: Membership) -> Client:
@@ -91,3 +97,59 @@ def admin_client_ws(admin):
 @pytest.fixture
 def viewer_client(viewer):
     return client_for(viewer)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """Start a real Celery worker process on the test database and Redis; stop it after.
+
+    Uses ``transactional_db`` so rows the test writes are committed and visible to the worker.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    from prosocial.jobs import QUEUES
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": django_settings.REDIS_URL,
+    }
+    log = tmp_path / "worker.log"
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "prosocial",
+            "worker",
+            "-Q",
+            ",".join(QUEUES),
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while "ready." not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"worker did not start:\n{log.read_text()}")
+        time.sleep(0.2)
+    yield process
+    process.terminate()
+    process.wait(timeout=10)

@@ -82,7 +82,14 @@ def test_viewer_cannot_change_anything(cast, invitation, name, pattern):
     before = snapshot()
 
     response = client_for(cast["viewer"]).post(
-        url, {"role": "owner", "name": "Hijacked", "email": "x@example.com", "timezone": "UTC", "currency": "USD"}
+        url,
+        {
+            "role": "owner",
+            "name": "Hijacked",
+            "email": "x@example.com",
+            "timezone": "UTC",
+            "currency": "USD",
+        },
     )
 
     assert response.status_code == 403

@@ -25,7 +25,9 @@ def invite(actor, email="new.hire@example.com", role=Role.EDITOR, *, capture):
 
 
 def test_invitation_emails_a_link_and_stores_only_a_hash(owner, django_capture_on_commit_callbacks):
-    invitation, token = invite(owner, "New.Hire@Example.com", capture=django_capture_on_commit_callbacks)
+    invitation, token = invite(
+        owner, "New.Hire@Example.com", capture=django_capture_on_commit_callbacks
+    )
 
     assert invitation.email == "new.hire@example.com"
     assert mail.outbox[-1].to == ["new.hire@example.com"]
@@ -90,7 +92,9 @@ def test_invite_view_for_existing_member_says_so(owner, editor):
     )
 
     assert response.status_code == 422
-    assert f"{editor.user.email} is already a member of this workspace." in response.content.decode()
+    assert (
+        f"{editor.user.email} is already a member of this workspace." in response.content.decode()
+    )
 
 
 def test_existing_user_accepts(owner, django_capture_on_commit_callbacks):
@@ -166,7 +170,9 @@ def test_new_user_signs_up_from_the_invitation_without_a_second_email(
 @pytest.mark.parametrize(
     ("change", "status", "message"),
     [
-        pytest.param({"expires_at": timezone.now() - timedelta(minutes=1)}, 410, "expired", id="expired"),
+        pytest.param(
+            {"expires_at": timezone.now() - timedelta(minutes=1)}, 410, "expired", id="expired"
+        ),
         pytest.param({"status": "revoked"}, 410, "withdrawn", id="revoked"),
     ],
 )

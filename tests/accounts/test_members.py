@@ -130,9 +130,7 @@ def test_role_view_rejects_unknown_role(owner, editor):
 
 
 def test_member_of_another_workspace_is_404(owner, outsider):
-    response = client_for(owner).post(
-        reverse("accounts:member_remove", args=["acme", outsider.pk])
-    )
+    response = client_for(owner).post(reverse("accounts:member_remove", args=["acme", outsider.pk]))
 
     assert response.status_code == 404
     assert Membership.objects.filter(pk=outsider.pk).exists()

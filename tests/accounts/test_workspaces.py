@@ -126,5 +126,3 @@ def test_anonymous_user_is_sent_to_login(workspace):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
-
-
