@@ -65,8 +65,8 @@ migrations-check: install
 check-deploy: install
 	ENVIRONMENT=production \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-	FIELD_ENCRYPTION_KEYS="$$($(PY) manage.py generate_encryption_key)" \
-	PUBLIC_BASE_URL=https://prosocial.example.com \
+	FIELD_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+	PUBLIC_BASE_URL=https://prosocial.example.com EMAIL_HOST=smtp.example.com \
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	$(PY) manage.py check --deploy --fail-level WARNING
 

@@ -61,7 +61,15 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "workspace", "role", "status", "expires_at", "send_count", "created_at"]
+    list_display = [
+        "email",
+        "workspace",
+        "role",
+        "status",
+        "expires_at",
+        "send_count",
+        "created_at",
+    ]
     list_filter = ["status", "role", "created_at"]
     search_fields = ["email", "workspace__name", "workspace__slug"]
     raw_id_fields = ["workspace", "invited_by", "accepted_by"]

@@ -1,6 +1,7 @@
 """Forms for accounts and workspaces. Validation of shape lives here; rules live in services."""
 
 import unicodedata
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -77,8 +78,9 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: object, roles: list[Role], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["role"].choices = [(r.value, r.label) for r in roles]
-        self.fields["role"].initial = Role.EDITOR if Role.EDITOR in roles else None
+        role_field = cast(forms.ChoiceField, self.fields["role"])
+        role_field.choices = [(r.value, r.label) for r in roles]
+        role_field.initial = Role.EDITOR if Role.EDITOR in roles else None
         self.role_help = [(r.label, ROLE_DESCRIPTIONS[r]) for r in roles]
 
 
@@ -86,8 +88,13 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
+class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Membership) -> str:  # type: ignore[override]
+        return f"{obj.user.display_name} ({obj.get_role_display()})"
+
+
 class TransferOwnershipForm(forms.Form):
-    new_owner = forms.ModelChoiceField(
+    new_owner = MemberChoiceField(
         label=_("New owner"),
         queryset=Membership.objects.none(),
         empty_label=_("Choose a member"),
@@ -98,14 +105,13 @@ class TransferOwnershipForm(forms.Form):
 
     def __init__(self, *args: object, membership: Membership, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        field = self.fields["new_owner"]
+        field = cast(MemberChoiceField, self.fields["new_owner"])
         field.queryset = (
             Membership.objects.for_workspace(membership.workspace)
             .exclude(pk=membership.pk)
             .select_related("user")
             .order_by("user__email")
         )
-        field.label_from_instance = lambda m: f"{m.user.display_name} ({m.get_role_display()})"
 
 
 class ProfileForm(forms.Form):

@@ -14,8 +14,8 @@ RECENT_ACTIVITY_LIMIT = 8
 
 
 def list_memberships_for_user(user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("workspace").order_by(
-        "workspace__name"
+    return (
+        Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
     )
 
 
@@ -42,7 +42,7 @@ def list_members_for_workspace(membership: Membership) -> QuerySet[Membership]:
 
 def get_member_for_member(membership: Membership, pk: int) -> Membership:
     """Return the membership ``pk`` inside the caller's workspace; 404 otherwise."""
-    member = (
+    member: Membership | None = (
         Membership.objects.for_workspace(membership.workspace)
         .select_related("user")
         .filter(pk=pk)
@@ -64,7 +64,9 @@ def list_pending_invitations_for_workspace(membership: Membership) -> QuerySet[I
 
 def get_invitation_for_member(membership: Membership, pk: int) -> Invitation:
     """Return the invitation ``pk`` inside the caller's workspace; 404 otherwise."""
-    invitation = Invitation.objects.for_workspace(membership.workspace).filter(pk=pk).first()
+    invitation: Invitation | None = (
+        Invitation.objects.for_workspace(membership.workspace).filter(pk=pk).first()
+    )
     if invitation is None:
         raise Http404("No such invitation")
     return invitation

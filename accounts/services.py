@@ -82,7 +82,9 @@ def create_workspace(
     else:  # pragma: no cover - needs SLUG_ATTEMPTS concurrent creators
         raise WorkspaceError(_("Could not find a free address for this workspace; try again."))
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
-    record_audit_event(actor=user, action="workspace.created", workspace=workspace, target=workspace)
+    record_audit_event(
+        actor=user, action="workspace.created", workspace=workspace, target=workspace
+    )
     return workspace
 
 
@@ -163,7 +165,9 @@ def invite_member(*, actor: Membership, email: str, role: str) -> Invitation:
         )
     workspace = actor.workspace
     if Membership.objects.filter(workspace=workspace, user__email__iexact=email).exists():
-        raise WorkspaceError(_("{email} is already a member of this workspace.").format(email=email))
+        raise WorkspaceError(
+            _("{email} is already a member of this workspace.").format(email=email)
+        )
     _expire_stale_invitations(workspace=workspace, email=email)
     if Invitation.objects.filter(
         workspace=workspace, email__iexact=email, status=Invitation.Status.PENDING
@@ -324,8 +328,10 @@ def _other_owner_count(workspace_id: int, excluding: Membership) -> int:
 def change_member_role(*, actor: Membership, member: Membership, role: str) -> Membership:
     """Give ``member`` a new role, keeping at least one owner."""
     _require(actor, "members.manage")
-    member = Membership.objects.select_for_update().select_related("user").get(
-        pk=member.pk, workspace_id=actor.workspace_id
+    member = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .get(pk=member.pk, workspace_id=actor.workspace_id)
     )
     if role not in Role.values:
         raise WorkspaceError(_("Choose a valid role."))
@@ -356,8 +362,10 @@ def change_member_role(*, actor: Membership, member: Membership, role: str) -> M
 def remove_member(*, actor: Membership, member: Membership) -> None:
     """Remove ``member`` from the workspace (use ``leave_workspace`` for yourself)."""
     _require(actor, "members.manage")
-    member = Membership.objects.select_for_update().select_related("user").get(
-        pk=member.pk, workspace_id=actor.workspace_id
+    member = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .get(pk=member.pk, workspace_id=actor.workspace_id)
     )
     if member.pk == actor.pk:
         raise WorkspaceError(_("To remove yourself, use “Leave workspace”."))
@@ -378,10 +386,15 @@ def remove_member(*, actor: Membership, member: Membership) -> None:
 @transaction.atomic
 def leave_workspace(*, membership: Membership) -> None:
     """Remove the acting user from the workspace, unless they are its last owner."""
-    membership = Membership.objects.select_for_update().select_related("user", "workspace").get(
-        pk=membership.pk
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "workspace")
+        .get(pk=membership.pk)
     )
-    if membership.role == Role.OWNER and _other_owner_count(membership.workspace_id, membership) == 0:
+    if (
+        membership.role == Role.OWNER
+        and _other_owner_count(membership.workspace_id, membership) == 0
+    ):
         raise WorkspaceError(
             _("You're the only owner. Transfer ownership to another member before leaving.")
         )
@@ -400,8 +413,10 @@ def transfer_ownership(*, actor: Membership, new_owner: Membership) -> Membershi
     """Make ``new_owner`` an owner and step the acting owner down to admin."""
     _require(actor, "workspace.transfer")
     actor = Membership.objects.select_for_update().select_related("user").get(pk=actor.pk)
-    new_owner = Membership.objects.select_for_update().select_related("user").get(
-        pk=new_owner.pk, workspace_id=actor.workspace_id
+    new_owner = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .get(pk=new_owner.pk, workspace_id=actor.workspace_id)
     )
     if actor.role != Role.OWNER:
         raise WorkspaceError(_("Only an owner can transfer ownership."))

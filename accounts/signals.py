@@ -23,25 +23,39 @@ def _on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> N
 @receiver(password_changed)
 @receiver(password_reset)
 def _on_password(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    record_audit_event(actor=user, action="auth.password_changed", target=user, ip_address=_ip(request))
+    record_audit_event(
+        actor=user, action="auth.password_changed", target=user, ip_address=_ip(request)
+    )
 
 
 @receiver(email_changed)
 def _on_email_changed(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    record_audit_event(actor=user, action="auth.email_changed", target=user, ip_address=_ip(request))
+    record_audit_event(
+        actor=user, action="auth.email_changed", target=user, ip_address=_ip(request)
+    )
 
 
 @receiver(authenticator_added)
-def _on_mfa_added(sender: Any, request: HttpRequest, user: User, authenticator: Any, **kwargs: Any) -> None:
+def _on_mfa_added(
+    sender: Any, request: HttpRequest, user: User, authenticator: Any, **kwargs: Any
+) -> None:
     record_audit_event(
-        actor=user, action="auth.mfa_added", target=user, metadata={"type": authenticator.type},
+        actor=user,
+        action="auth.mfa_added",
+        target=user,
+        metadata={"type": authenticator.type},
         ip_address=_ip(request),
     )
 
 
 @receiver(authenticator_removed)
-def _on_mfa_removed(sender: Any, request: HttpRequest, user: User, authenticator: Any, **kwargs: Any) -> None:
+def _on_mfa_removed(
+    sender: Any, request: HttpRequest, user: User, authenticator: Any, **kwargs: Any
+) -> None:
     record_audit_event(
-        actor=user, action="auth.mfa_removed", target=user, metadata={"type": authenticator.type},
+        actor=user,
+        action="auth.mfa_removed",
+        target=user,
+        metadata={"type": authenticator.type},
         ip_address=_ip(request),
     )

@@ -63,9 +63,7 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         .filter(status=Invitation.Status.PENDING)
         .count(),
         "recent_activity": (
-            selectors.list_audit_events_for_workspace(membership)[
-                : selectors.RECENT_ACTIVITY_LIMIT
-            ]
+            selectors.list_audit_events_for_workspace(membership)[: selectors.RECENT_ACTIVITY_LIMIT]
             if membership.can("audit.view")
             else None
         ),
@@ -113,7 +111,10 @@ def _render_members(
 ) -> HttpResponse:
     roles = assignable_roles(membership.role)
     members = [
-        (member, membership.can("members.manage") and can_manage_member(membership.role, member.role))
+        (
+            member,
+            membership.can("members.manage") and can_manage_member(membership.role, member.role),
+        )
         for member in selectors.list_members_for_workspace(membership)
     ]
     context = {
@@ -149,7 +150,9 @@ def member_invite(request: HttpRequest, membership: Membership) -> HttpResponse:
         except WorkspaceError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("accounts:members", slug=membership.workspace.slug)
     return _render_members(request, membership, invite_form=form, status=UNPROCESSABLE)
 
@@ -254,31 +257,31 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Show an invitation and let the invited person accept it (POST)."""
     invitation = selectors.get_invitation_by_token(token)
     if invitation is None:
-        return render(request, "accounts/invitation_invalid.html", {"reason": "unknown"}, status=404)
+        return render(
+            request, "accounts/invitation_invalid.html", {"reason": "unknown"}, status=404
+        )
     if invitation.status != Invitation.Status.PENDING or invitation.is_expired:
         reason = "expired" if invitation.is_expired else invitation.status
         context = {"reason": reason, "invitation": invitation}
         return render(request, "accounts/invitation_invalid.html", context, status=410)
 
     user = request.user
-    context: dict[str, object] = {"invitation": invitation, "token": token}
+    page: dict[str, object] = {"invitation": invitation, "token": token}
     if not user.is_authenticated:
         # The emailed link proves the address: signing up with it needs no second email.
         get_adapter(request).stash_verified_email(request, invitation.email)
-        context["has_account"] = User.objects.filter(email__iexact=invitation.email).exists()
-        return render(request, "accounts/invitation.html", context)
+        page["has_account"] = User.objects.filter(email__iexact=invitation.email).exists()
+        return render(request, "accounts/invitation.html", page)
     if request.method == "POST":
         try:
             membership = services.accept_invitation(user=user, invitation=invitation)  # type: ignore[arg-type]
         except WorkspaceError as exc:
-            context["error"] = exc.message
-            return render(request, "accounts/invitation.html", context, status=403)
-        messages.success(
-            request, _("Welcome to %(name)s!") % {"name": membership.workspace.name}
-        )
+            page["error"] = exc.message
+            return render(request, "accounts/invitation.html", page, status=403)
+        messages.success(request, _("Welcome to %(name)s!") % {"name": membership.workspace.name})
         return redirect("accounts:dashboard", slug=membership.workspace.slug)
-    context["email_matches"] = user.email.lower() == invitation.email.lower()
-    return render(request, "accounts/invitation.html", context)
+    page["email_matches"] = user.email.lower() == invitation.email.lower()
+    return render(request, "accounts/invitation.html", page)
 
 
 @login_required

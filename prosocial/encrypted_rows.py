@@ -26,8 +26,10 @@ def rotate_all_encrypted_values() -> dict[str, int]:
         count = 0
         with transaction.atomic():
             # Loading decrypts with any key; saving encrypts with the first one.
-            for row in model._default_manager.select_for_update().only("pk", *names).iterator(
-                chunk_size=BATCH_SIZE
+            for row in (
+                model._default_manager.select_for_update()
+                .only("pk", *names)
+                .iterator(chunk_size=BATCH_SIZE)
             ):
                 row.save(update_fields=names)
                 count += sum(1 for n in names if getattr(row, n))

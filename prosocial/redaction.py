@@ -13,7 +13,7 @@ REDACTED = "[redacted]"
 _SECRET_PARAM_NAMES = (
     "access_token|input_token|client_secret|appsecret_proof|fb_exchange_token|"
     "refresh_token|password|secret|signed_request|code"
-)
+)  # noqa: S105 - the names of secret parameters, not a secret
 _PATTERNS = [
     # access_token=XYZ in URLs, form bodies and reprs
     re.compile(rf"(?i)\b({_SECRET_PARAM_NAMES})=([^&\s'\"]+)"),

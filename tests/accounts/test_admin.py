@@ -21,7 +21,9 @@ def operator_client(operator):
     return client
 
 
-@pytest.mark.parametrize("model", [User, Workspace, Membership, Invitation, AuditEvent, Authenticator])
+@pytest.mark.parametrize(
+    "model", [User, Workspace, Membership, Invitation, AuditEvent, Authenticator]
+)
 def test_changelist_with_search_loads(operator_client, owner, model):
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
 
@@ -30,7 +32,9 @@ def test_changelist_with_search_loads(operator_client, owner, model):
 
 
 def test_workspace_search_finds_by_name(operator_client, owner, other_workspace):
-    response = operator_client.get(reverse("admin:accounts_workspace_changelist"), {"q": "Marketing"})
+    response = operator_client.get(
+        reverse("admin:accounts_workspace_changelist"), {"q": "Marketing"}
+    )
 
     assert list(response.context["cl"].result_list) == [owner.workspace]
 

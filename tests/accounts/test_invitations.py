@@ -221,7 +221,7 @@ def test_revoke(owner, django_capture_on_commit_callbacks):
 
 def test_expire_invitations_marks_only_past_ones(owner, django_capture_on_commit_callbacks):
     old, _ = invite(owner, "old@example.com", capture=django_capture_on_commit_callbacks)
-    fresh, _ = invite(owner, "fresh@example.com", capture=django_capture_on_commit_callbacks)
+    invite(owner, "fresh@example.com", capture=django_capture_on_commit_callbacks)
     Invitation.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     assert services.expire_invitations() == 1

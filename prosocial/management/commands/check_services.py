@@ -26,7 +26,10 @@ class Command(BaseCommand):
             )
         else:
             try:
-                connection.ensure_connection()
+                # The maintenance database, as test-database creation uses: the project's own
+                # database need not exist (pytest creates test_<name>).
+                with connection._nodb_cursor() as cursor:
+                    cursor.execute("SELECT 1")
             except OperationalError as exc:
                 problems.append(f"PostgreSQL is not reachable: {str(exc).strip().splitlines()[0]}")
         if not settings.REDIS_URL:

@@ -44,12 +44,24 @@ class Command(BaseCommand):
         commands = {
             "web": runserver,
             "worker": [
-                *celery, "worker", "-Q", ",".join(QUEUES), "--concurrency", "2",
-                "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+                *celery,
+                "worker",
+                "-Q",
+                ",".join(QUEUES),
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
             ],
             "beat": [
-                *celery, "beat", "--loglevel", "INFO",
-                "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
+                *celery,
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ],
         }
         processes = {
