@@ -168,6 +168,27 @@ class Invitation(models.Model):
         return self.expires_at <= timezone.now()
 
 
+# How each audit action reads in the activity log ("<actor> <label> · <object>").
+ACTION_LABELS = {
+    "workspace.created": _("created the workspace"),
+    "workspace.updated": _("changed workspace settings"),
+    "workspace.ownership_transferred": _("transferred ownership to"),
+    "invitation.created": _("invited"),
+    "invitation.resent": _("resent the invitation to"),
+    "invitation.revoked": _("revoked the invitation to"),
+    "invitation.accepted": _("joined through an invitation as"),
+    "invitation.accepted_existing_member": _("accepted an invitation (already a member) as"),
+    "member.role_changed": _("changed the role of"),
+    "member.removed": _("removed"),
+    "member.left": _("left the workspace"),
+    "auth.logged_in": _("signed in"),
+    "auth.password_changed": _("changed their password"),
+    "auth.email_changed": _("changed their email address"),
+    "auth.mfa_added": _("turned on two-factor authentication"),
+    "auth.mfa_removed": _("removed a two-factor method"),
+}
+
+
 class AuditEvent(models.Model):
     """A record of a sensitive action: who did what to which object, when and from where."""
 
@@ -195,3 +216,7 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_email or 'system'}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))

@@ -10,10 +10,21 @@ import re
 
 REDACTED = "[redacted]"
 
-_SECRET_PARAM_NAMES = (
-    "access_token|input_token|client_secret|appsecret_proof|fb_exchange_token|"
-    "refresh_token|password|secret|signed_request|code"
-)  # noqa: S105 - the names of secret parameters, not a secret
+# The names of parameters that carry secrets (not secrets themselves).
+_SECRET_PARAM_NAMES = "|".join(
+    [
+        "access_token",
+        "input_token",
+        "client_secret",
+        "appsecret_proof",
+        "fb_exchange_token",
+        "refresh_token",
+        "password",
+        "secret",
+        "signed_request",
+        "code",
+    ]
+)
 _PATTERNS = [
     # access_token=XYZ in URLs, form bodies and reprs
     re.compile(rf"(?i)\b({_SECRET_PARAM_NAMES})=([^&\s'\"]+)"),

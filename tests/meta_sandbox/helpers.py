@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -13,6 +14,7 @@ APP_ID = config.DEFAULT_APP_ID
 APP_SECRET = config.DEFAULT_APP_SECRET
 APP_TOKEN = f"{APP_ID}|{APP_SECRET}"
 REDIRECT_URI = "http://127.0.0.1:9/meta/oauth/callback/"
+_CHECKED = re.compile(r'<input type="checkbox" id="[^"]*" name="([^"]+)" value="([^"]+)" checked>')
 ALL_SCOPES = [
     "pages_show_list",
     "pages_read_engagement",
@@ -40,7 +42,13 @@ class Graph:
         self.session = requests.Session()
 
     def request(
-        self, method: str, path: str, token: str | None = None, *, with_proof: bool = True, **params: str
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        *,
+        with_proof: bool = True,
+        **params: str,
     ) -> requests.Response:
         if token is not None:
             params.setdefault("access_token", token)
@@ -66,6 +74,14 @@ class Graph:
             **extra,
         }
 
+    def checked_boxes(self, params: dict[str, str]) -> dict[str, list[str]]:
+        """Return the dialog's ticked checkboxes by name, as a browser would submit them."""
+        html = self.session.get(f"{self.base}/dialog/oauth", params=params, timeout=10).text
+        boxes: dict[str, list[str]] = {}
+        for name, value in _CHECKED.findall(html):
+            boxes.setdefault(name, []).append(value)
+        return boxes
+
     def consent(
         self,
         *,
@@ -76,20 +92,15 @@ class Graph:
         assets: dict[str, list[str]] | None = None,
         **extra: str,
     ) -> requests.Response:
-        """Submit the dialog form the way a browser would; return the 302."""
-        requested = ALL_SCOPES if scopes is None else scopes
-        form: dict[str, list[str] | str] = {
-            "user": user,
-            "action": action,
-            "scope": requested if ticked is None else ticked,
-        }
+        """Submit the dialog like a browser: defaults ticked, then `ticked`/`assets` applied."""
+        params = self.dialog_params(ALL_SCOPES if scopes is None else scopes, **extra)
+        form: dict[str, list[str] | str] = {**self.checked_boxes({**params, "user": user})}
+        if ticked is not None:
+            form["scope"] = ticked
         form.update(assets or {})
+        form.update(user=user, action=action)
         return self.session.post(
-            f"{self.base}/dialog/oauth",
-            params=self.dialog_params(requested, **extra),
-            data=form,
-            allow_redirects=False,
-            timeout=10,
+            f"{self.base}/dialog/oauth", params=params, data=form, allow_redirects=False, timeout=10
         )
 
     def exchange(self, code: str, **overrides: str) -> requests.Response:
@@ -118,7 +129,9 @@ class Graph:
         return response.json()["access_token"]
 
 
-def assert_error(response: requests.Response, status: int, code: int, subcode: int | None = None) -> dict:
+def assert_error(
+    response: requests.Response, status: int, code: int, subcode: int | None = None
+) -> dict:
     """Check Meta's envelope and return its `error` object."""
     assert response.status_code == status, response.text
     error = response.json()["error"]

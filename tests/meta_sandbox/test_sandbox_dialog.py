@@ -59,6 +59,19 @@ def test_missing_redirect_uri_shows_an_error_page(graph):
     assert "redirect_uri parameter is missing" in response.text
 
 
+def test_redirect_uri_outside_the_valid_list_is_blocked(graph):
+    graph.sandbox_post("/settings", {"valid_redirect_uris": ["https://app.example.com/cb/"]})
+    params = graph.dialog_params(["pages_show_list"])
+
+    blocked = graph.session.get(f"{graph.base}/dialog/oauth", params=params)
+    params["redirect_uri"] = "https://app.example.com/cb/"
+    allowed = graph.session.get(f"{graph.base}/dialog/oauth", params=params)
+
+    assert blocked.status_code == 400
+    assert "redirect URI is not whitelisted" in blocked.text
+    assert allowed.status_code == 200
+
+
 def test_allow_redirects_with_code_and_state(graph):
     response = graph.consent()
 

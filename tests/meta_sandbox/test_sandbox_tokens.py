@@ -70,7 +70,11 @@ def test_code_expires_after_ten_minutes_of_sandbox_time(graph):
 
 
 def test_code_minted_by_the_test_api_can_be_exchanged(graph):
-    body = {"user_id": seed.SAM_ID, "scopes": ["pages_show_list"], "redirect_uri": "http://127.0.0.1:9/meta/oauth/callback/"}
+    body = {
+        "user_id": seed.SAM_ID,
+        "scopes": ["pages_show_list"],
+        "redirect_uri": "http://127.0.0.1:9/meta/oauth/callback/",
+    }
     code = graph.sandbox_post("/codes", body).json()["code"]
 
     token = graph.exchange(code).json()["access_token"]
@@ -133,7 +137,9 @@ def test_debug_token_describes_a_user_token_with_granular_scopes(graph, sandbox)
     assert data["user_id"] == seed.ALEX_ID
     assert abs(data["issued_at"] - now) <= 2
     assert data["expires_at"] == data["issued_at"] + config.SHORT_LIVED_TOKEN_SECONDS
-    assert data["data_access_expires_at"] == data["issued_at"] + 90 * 86400
+    # Data access runs 90 days from the consent, not from the token's issue.
+    consent = sandbox.state.auth.active_authorization(seed.ALEX_ID)
+    assert data["data_access_expires_at"] == consent.granted_at + 90 * 86400
     assert data["scopes"] == ["public_profile", "pages_show_list", "instagram_basic", "ads_read"]
     assert data["granular_scopes"] == [
         {"scope": "public_profile"},
@@ -198,7 +204,10 @@ def test_debug_token_reports_an_unknown_token_as_invalid(graph):
     assert response.status_code == 200
     assert response.json() == {
         "data": {
-            "error": {"code": 190, "message": "Invalid OAuth access token - Cannot parse access token"},
+            "error": {
+                "code": 190,
+                "message": "Invalid OAuth access token - Cannot parse access token",
+            },
             "is_valid": False,
             "scopes": [],
         }
@@ -215,3 +224,15 @@ def test_client_credentials_returns_the_app_token(graph):
     response = graph.session.get(f"{graph.base}/oauth/access_token", params=params)
 
     assert response.json() == {"access_token": APP_TOKEN, "token_type": "bearer"}
+
+
+def test_debug_token_describes_the_app_token(graph):
+    data = _debug(graph, APP_TOKEN).json()["data"]
+
+    assert data == {
+        "app_id": APP_ID,
+        "type": "APP",
+        "application": config.APP_NAME,
+        "is_valid": True,
+        "scopes": [],
+    }

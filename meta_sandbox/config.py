@@ -1,0 +1,28 @@
+"""Defaults and fixed numbers of the Meta sandbox.
+
+Everything a tester or the product's README may need to quote lives here: where the
+runner listens, which app id/secret the sandbox knows, and the lifetimes it gives codes
+and tokens (GRAPH_NOTES §1.2-§1.4, §12 #4).
+"""
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+DEFAULT_APP_ID = "1000000000000001"
+DEFAULT_APP_SECRET = "sandbox-app-secret"  # noqa: S105 - a well-known test secret, not a credential
+APP_NAME = "ProSocial (sandbox)"
+
+# Graph answers unversioned calls with the app's default version (GRAPH_NOTES §6.4).
+DEFAULT_API_VERSION = "v25.0"
+OLDEST_API_MAJOR = 20
+
+# OAuth codes: Meta does not document a lifetime; the notes settle on 10 min, single use.
+CODE_TTL_SECONDS = 10 * 60
+# "About an hour or two" for a web-login token; long-lived as in Meta's doc sample.
+SHORT_LIVED_TOKEN_SECONDS = 2 * 60 * 60
+LONG_LIVED_TOKEN_SECONDS = 5_183_944
+DATA_ACCESS_SECONDS = 90 * 24 * 60 * 60
+
+DEFAULT_PAGE_LIMIT = 25
+MAX_PAGE_LIMIT = 100
+MAX_BATCH_SIZE = 50
+REQUEST_LOG_SIZE = 500

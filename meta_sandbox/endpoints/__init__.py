@@ -1,0 +1,34 @@
+"""Every sandbox endpoint, one module per area; importing this package registers them.
+
+To add an endpoint, write a handler in the module of its area (or a new module listed
+here) and decorate it with `@route(...)` from `meta_sandbox.routing`; a new kind of
+Graph object also gets a `NodeType`, a `@converter` and `register_node(...)`.
+"""
+
+from meta_sandbox.endpoints import (
+    adaccounts,
+    batch,
+    console,
+    dialog,
+    graph,
+    instagram,
+    media,
+    oauth,
+    pages,
+    sandbox_api,
+    users,
+)
+
+__all__ = [
+    "adaccounts",
+    "batch",
+    "console",
+    "dialog",
+    "graph",
+    "instagram",
+    "media",
+    "oauth",
+    "pages",
+    "sandbox_api",
+    "users",
+]

@@ -1,0 +1,177 @@
+"""The sandbox console, `GET /_sandbox/`: the state at a glance, plus a few buttons.
+
+Shows the app credentials and Graph base URL, the sandbox clock, each seeded person
+with their Pages / Instagram accounts / ad accounts and what they granted, live tokens
+(with an Expire button), active faults (add/clear), and the latest requests. Every
+button is a plain form posting to the `/_sandbox/` JSON endpoints, which answer forms
+with a 303 back here.
+"""
+
+import json
+from datetime import UTC, datetime
+
+from werkzeug.wrappers import Response
+
+from meta_sandbox.html import esc, html_response, page
+from meta_sandbox.models import ACCOUNT_STATUS_NAMES, MetaUser, Token
+from meta_sandbox.routing import Call, route
+from meta_sandbox.state import SandboxState
+
+RECENT_REQUESTS = 60
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _left(expires_at: int, now: float) -> str:
+    if expires_at == 0:
+        return "never"
+    seconds = int(expires_at - now)
+    if seconds <= 0:
+        return "expired"
+    days, rest = divmod(seconds, 86400)
+    return f"in {days}d {rest // 3600}h {rest % 3600 // 60}m"
+
+
+def _button(action: str, label: str, fields: dict[str, str] | None = None) -> str:
+    hidden = "".join(
+        f'<input type="hidden" name="{esc(k)}" value="{esc(v)}">' for k, v in (fields or {}).items()
+    )
+    return f'<form method="post" action="{esc(action)}" style="display:inline">{hidden}<button type="submit">{esc(label)}</button></form>'
+
+
+def _overview(call: Call) -> str:
+    state = call.state
+    base = call.request.base_url
+    version = state.settings.default_api_version
+    proof = state.settings.require_appsecret_proof
+    clock_buttons = " ".join(
+        _button("/_sandbox/clock", label, {"advance_seconds": str(seconds)})
+        for label, seconds in (("+1 hour", 3600), ("+1 day", 86400), ("+61 days", 61 * 86400))
+    )
+    return (
+        '<div class="card"><h1>Meta sandbox</h1><table>'
+        f"<tr><th>App id / secret</th><td><code>{esc(state.app_id)}</code> / <code>{esc(state.app_secret)}</code></td></tr>"
+        f"<tr><th>Graph base URL</th><td><code>{esc(base)}/{esc(version)}/</code></td></tr>"
+        f"<tr><th>Login dialog</th><td><code>{esc(base)}/{esc(version)}/dialog/oauth</code></td></tr>"
+        f'<tr><th>Sandbox time</th><td id="clock">{_when(state.now())} <span class="hint">(offset {int(state.clock.offset)} s)</span></td></tr>'
+        f"<tr><th>Require appsecret_proof</th><td>{'yes' if proof else 'no'} "
+        f"{_button('/_sandbox/settings', 'Turn off' if proof else 'Turn on', {'require_appsecret_proof': 'false' if proof else 'true'})}</td></tr>"
+        "</table><p class=row>"
+        f"{_button('/_sandbox/reset', 'Reset everything')} {clock_buttons}</p></div>"
+    )
+
+
+def _person(state: SandboxState, user: MetaUser) -> str:
+    world = state.world
+    auth = state.auth.active_authorization(user.id)
+    granted = ", ".join(auth.granted) if auth else "app not authorized"
+    declined = (
+        f'<br><span class="bad">declined: {esc(", ".join(auth.declined))}</span>'
+        if auth and auth.declined
+        else ""
+    )
+    rows = []
+    for page_id in user.page_ids:
+        item = world.pages[page_id]
+        ig = world.ig_accounts.get(item.ig_user_id or "")
+        ig_text = (
+            f"@{esc(ig.username)} <code>{esc(ig.id)}</code> {esc(ig.account_type)}"
+            if ig
+            else '<span class="hint">no Instagram</span>'
+        )
+        mark = "✓" if auth and page_id in auth.page_ids else ""
+        rows.append(
+            f"<tr><td>{mark}</td><td>Page</td><td><code>{esc(page_id)}</code></td><td>{esc(item.name)}</td><td>{ig_text}</td></tr>"
+        )
+    for account_id in user.ad_account_ids:
+        account = world.ad_accounts[account_id]
+        status = ACCOUNT_STATUS_NAMES.get(account.account_status, account.account_status)
+        mark = "✓" if auth and account_id in auth.ad_account_ids else ""
+        rows.append(
+            f"<tr><td>{mark}</td><td>Ad account</td><td><code>{esc(account_id)}</code></td><td>{esc(account.name)}</td>"
+            f"<td>{esc(status)} · {esc(account.currency)} · {esc(account.timezone_name)}</td></tr>"
+        )
+    table = (
+        f"<table><tr><th>granted</th><th>kind</th><th>id</th><th>name</th><th>details</th></tr>{''.join(rows)}</table>"
+        if rows
+        else '<p class="hint">Manages no Pages or ad accounts.</p>'
+    )
+    return (
+        f'<div class="card"><h2>{esc(user.name)} <code>{esc(user.id)}</code></h2>'
+        f'<p class="hint">Scopes: {esc(granted)}{declined}</p>{table}</div>'
+    )
+
+
+def _token_row(state: SandboxState, token: Token) -> str:
+    owner = state.world.users[token.user_id].name
+    subject = (
+        f"Page {token.page_id}"
+        if token.page_id
+        else ("long-lived" if token.long_lived else "short-lived")
+    )
+    expire = _button("/_sandbox/tokens/expire", "Expire", {"access_token": token.value})
+    return (
+        f"<tr><td>{esc(token.kind)}<br><span class=hint>{esc(subject)}</span></td><td>{esc(owner)}</td>"
+        f"<td>{_left(token.expires_at, state.now())}</td><td><code>{esc(token.value)}</code></td><td>{expire}</td></tr>"
+    )
+
+
+def _tokens(state: SandboxState) -> str:
+    rows = "".join(_token_row(state, token) for token in state.auth.live_tokens())
+    body = (
+        f"<table><tr><th>type</th><th>person</th><th>expires</th><th>token</th><th></th></tr>{rows}</table>"
+        if rows
+        else '<p class="hint">No live tokens.</p>'
+    )
+    return f'<div class="card" id="tokens"><h2>Live tokens</h2>{body}</div>'
+
+
+def _faults(state: SandboxState) -> str:
+    rows = "".join(
+        f"<tr><td>{esc(f.id)}</td><td>{esc(f.method)} <code>{esc(f.path)}</code></td><td>{f.hits}/{esc(f.times if f.times is not None else '∞')}</td>"
+        f"<td><code>{esc(json.dumps(f.error) if f.error else '')}</code> {esc(f.http_status or '')}{' drop' if f.drop else ''}{f' +{f.latency_ms} ms' if f.latency_ms else ''}</td></tr>"
+        for f in state.faults.active()
+    )
+    table = (
+        f"<table><tr><th>id</th><th>match</th><th>hits</th><th>effect</th></tr>{rows}</table>"
+        if rows
+        else '<p class="hint">No active faults.</p>'
+    )
+    form = (
+        '<form method="post" action="/_sandbox/faults" class="row" style="margin-top:10px">'
+        '<select name="method"><option>*</option><option>GET</option><option>POST</option><option>DELETE</option></select>'
+        '<input type="text" name="path" placeholder="/me/accounts" required>'
+        '<input type="number" name="times" placeholder="times" min="1" style="width:80px">'
+        '<input type="number" name="code" placeholder="code" style="width:90px">'
+        '<input type="number" name="error_subcode" placeholder="subcode" style="width:100px">'
+        '<input type="number" name="http_status" placeholder="HTTP" style="width:80px">'
+        '<input type="number" name="latency_ms" placeholder="ms" style="width:80px">'
+        '<label><input type="checkbox" name="drop" value="1"> drop</label>'
+        '<button type="submit" class="primary">Add fault</button></form>'
+    )
+    return f'<div class="card" id="faults"><h2>Faults</h2>{table}<p>{_button("/_sandbox/faults/clear", "Clear all faults")}</p>{form}</div>'
+
+
+def _requests(state: SandboxState) -> str:
+    entries = list(state.requests)[-RECENT_REQUESTS:][::-1]
+    rows = "".join(
+        f"<tr><td>{_when(e.time)}</td><td>{esc(e.method)}</td><td><code>{esc(e.path)}</code></td>"
+        f'<td class="{"ok" if 0 < e.status < 400 else "bad"}">{e.status or "dropped"}</td><td>{esc(e.fault_id or "")}</td></tr>'
+        for e in entries
+    )
+    body = (
+        f"<table><tr><th>time</th><th>method</th><th>path</th><th>status</th><th>fault</th></tr>{rows}</table>"
+        if rows
+        else '<p class="hint">No requests yet.</p>'
+    )
+    return f'<div class="card" id="requests"><h2>Recent requests</h2>{body}</div>'
+
+
+@route("GET", "/_sandbox", auth="none")
+def console(call: Call) -> Response:
+    state = call.state
+    people = "".join(_person(state, user) for user in state.world.users.values())
+    body = _overview(call) + people + _tokens(state) + _faults(state) + _requests(state)
+    return html_response(page("Meta sandbox console", body, subtitle="Meta sandbox console"))

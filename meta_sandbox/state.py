@@ -1,0 +1,190 @@
+"""The sandbox's whole state, held in memory by one `SandboxState` behind one lock.
+
+The server is threaded: every read or change of the world, the login machinery, the
+faults or the request log happens while holding `state.lock` (an RLock, so helpers can
+nest). The public methods below are also the in-process test API:
+
+    state.reset()                      # reseed, clear faults and tokens, reset clock
+    state.advance_clock(3600)          # time travel
+    state.add_fault(path="/me/accounts", error={"code": 4})
+    state.clear_faults()
+    state.expire_tokens(user_id=...)   # -> number of tokens changed
+    state.grant(user_id=..., scopes=[...])  # skip the dialog: authorize + user token
+    state.authorize_user(user_id=..., scopes=[...]); state.auth.issue_code(...)
+    state.snapshot()                   # the JSON served at GET /_sandbox/state
+"""
+
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from meta_sandbox import config, seed
+from meta_sandbox.clock import Clock, SandboxClock
+from meta_sandbox.faults import Fault, FaultBook
+from meta_sandbox.models import Authorization, Token, World
+from meta_sandbox.tokens import AuthStore
+
+
+@dataclass
+class SandboxSettings:
+    """Switches a test may flip; `reset()` restores the values given at creation."""
+
+    require_appsecret_proof: bool = True
+    default_api_version: str = config.DEFAULT_API_VERSION
+    # Meta's "Valid OAuth Redirect URIs"; empty = accept any absolute http(s) URI.
+    valid_redirect_uris: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    status: int  # 0 = connection dropped
+    time: float
+    fault_id: str | None = None
+
+
+@dataclass
+class SandboxState:
+    app_id: str
+    app_secret: str
+    clock: Clock = field(default_factory=SandboxClock)
+    initial_settings: SandboxSettings = field(default_factory=SandboxSettings)
+
+    def __post_init__(self) -> None:
+        self.lock = threading.RLock()
+        self.settings = replace(self.initial_settings)
+        self.world: World = seed.build_world()
+        self.auth = AuthStore(self.app_id, self.clock.now)
+        self.faults = FaultBook()
+        self.requests: deque[LoggedRequest] = deque(maxlen=config.REQUEST_LOG_SIZE)
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def reset(self) -> None:
+        """Reseed the world and forget tokens, codes, faults, the log and clock offset."""
+        with self.lock:
+            self.settings = replace(self.initial_settings)
+            self.world = seed.build_world()
+            self.auth.clear()
+            self.faults.clear()
+            self.requests.clear()
+            self.clock.reset()
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the sandbox clock forward; return the new sandbox time."""
+        with self.lock:
+            self.clock.advance(seconds)
+            return self.clock.now()
+
+    def update_settings(self, **values: Any) -> SandboxSettings:
+        with self.lock:
+            unknown = set(values) - set(asdict(self.settings))
+            if unknown:
+                raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+            self.settings = replace(self.settings, **values)
+            return self.settings
+
+    # --- faults -------------------------------------------------------------------------
+
+    def add_fault(self, **spec: Any) -> Fault:
+        with self.lock:
+            return self.faults.add(**spec)
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.faults.clear()
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            return self.faults.take(method, path)
+
+    # --- tokens -------------------------------------------------------------------------
+
+    def expire_tokens(self, *, access_token: str | None = None, user_id: str | None = None) -> int:
+        with self.lock:
+            return self.auth.expire(access_token=access_token, user_id=user_id)
+
+    def authorize_user(
+        self,
+        *,
+        user_id: str,
+        scopes: list[str],
+        page_ids: list[str] | None = None,
+        ig_user_ids: list[str] | None = None,
+        ad_account_ids: list[str] | None = None,
+    ) -> Authorization:
+        """Record a grant for a seeded person as if they had clicked through the dialog.
+
+        Asset lists default to everything the person manages. Raises KeyError for an
+        unknown person.
+        """
+        with self.lock:
+            user = self.world.users[user_id]
+            return self.auth.authorize(
+                user_id=user_id,
+                granted=scopes,
+                declined=[],
+                page_ids=user.page_ids if page_ids is None else page_ids,
+                ig_user_ids=self.ig_ids_of(user_id) if ig_user_ids is None else ig_user_ids,
+                ad_account_ids=user.ad_account_ids if ad_account_ids is None else ad_account_ids,
+            )
+
+    def grant(
+        self,
+        *,
+        user_id: str,
+        scopes: list[str],
+        long_lived: bool = True,
+        **assets: list[str] | None,
+    ) -> Token:
+        """Authorize the app for a seeded person without the dialog; return a user token.
+
+        `assets` are `page_ids`, `ig_user_ids`, `ad_account_ids` as for `authorize_user`.
+        """
+        with self.lock:
+            self.authorize_user(user_id=user_id, scopes=scopes, **assets)
+            return self.auth.issue_user_token(user_id, long_lived=long_lived)
+
+    def ig_ids_of(self, user_id: str) -> list[str]:
+        pages = (self.world.pages[page_id] for page_id in self.world.users[user_id].page_ids)
+        return [page.ig_user_id for page in pages if page.ig_user_id]
+
+    # --- request log --------------------------------------------------------------------
+
+    def log_request(self, method: str, path: str, status: int, fault: Fault | None) -> None:
+        with self.lock:
+            entry = LoggedRequest(method, path, status, self.now(), fault.id if fault else None)
+            self.requests.append(entry)
+
+    # --- snapshot -----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return the whole state as JSON-ready data (tokens included: it is a test tool)."""
+        with self.lock:
+            world = self.world
+            return {
+                "app_id": self.app_id,
+                "now": int(self.now()),
+                "clock_offset_seconds": self.clock.offset,
+                "settings": asdict(self.settings),
+                "users": [asdict(user) for user in world.users.values()],
+                "pages": [asdict(page) for page in world.pages.values()],
+                "instagram_accounts": [asdict(ig) for ig in world.ig_accounts.values()],
+                "ad_accounts": [{"id": a.id, **asdict(a)} for a in world.ad_accounts.values()],
+                "businesses": [asdict(b) for b in world.businesses.values()],
+                "authorizations": [asdict(a) for a in self.auth.authorizations.values()],
+                "tokens": [_token_dict(t) for t in self.auth.live_tokens()],
+                "requests": [asdict(entry) for entry in self.requests],
+                "faults": [fault.as_dict() for fault in self.faults.active()],
+            }
+
+
+def _token_dict(token: Token) -> dict[str, Any]:
+    data = asdict(token)
+    data["access_token"] = data.pop("value")
+    return data
