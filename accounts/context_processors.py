@@ -3,15 +3,24 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from accounts.decorators import LAST_WORKSPACE_SESSION_KEY
 from accounts.selectors import list_memberships_for_user
 
 
 def workspace_nav(request: HttpRequest) -> dict[str, Any]:
-    """Expose the current membership and, lazily, the user's workspaces for the switcher."""
+    """Expose the current membership and, lazily, the user's workspaces for the switcher.
+
+    Outside workspace pages (profile, security, allauth pages) the last workspace used stays
+    current, so the sidebar keeps its navigation.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {
-        "current_membership": getattr(request, "membership", None),
-        "nav_memberships": SimpleLazyObject(lambda: list(list_memberships_for_user(user))),
-    }
+    memberships = SimpleLazyObject(lambda: list(list_memberships_for_user(user)))
+    current = getattr(request, "membership", None)
+    if current is None:
+        slug = request.session.get(LAST_WORKSPACE_SESSION_KEY)
+        current = SimpleLazyObject(
+            lambda: next((m for m in memberships if m.workspace.slug == slug), None)
+        )
+    return {"current_membership": current, "nav_memberships": memberships}

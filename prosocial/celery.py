@@ -16,6 +16,12 @@ app.conf.beat_schedule = {
         "task": "prosocial.record_worker_heartbeat",
         "schedule": 30.0,
     },
+    # Every 6 hours: ask Meta about every connection's token, so admins hear about expiring or
+    # revoked access days before a scheduled post would fail (Meta tokens last ~60 days).
+    "check-meta-connections": {
+        "task": "meta_integration.check_all_meta_connections",
+        "schedule": 6 * 60.0 * 60,
+    },
     # Hourly: invitations past their expiry stop showing as pending.
     "expire-invitations": {
         "task": "accounts.expire_invitations",

@@ -184,6 +184,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.workspace_nav",
+                "meta_integration.context_processors.meta_notices",
             ],
         },
     },
@@ -308,6 +309,35 @@ MFA_TOTP_ISSUER = "ProSocial"
 USERSESSIONS_TRACK_ACTIVITY = False
 
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7)
+
+
+# --- Meta (Graph and Marketing APIs) ---------------------------------------------------------
+# https://developers.facebook.com/docs/graph-api/ ; facts used by the client: shared/meta/GRAPH_NOTES.md
+# No META_APP_ID selects the local sandbox (meta_sandbox), which `make run` and the tests start.
+
+META_SANDBOX_PORT = env_int("META_SANDBOX_PORT", 8765)
+META_USES_SANDBOX = not env_str("META_APP_ID")
+if META_USES_SANDBOX:
+    # The credentials meta_sandbox accepts by default (meta_sandbox/config.py).
+    META_APP_ID = "1000000000000001"
+    META_APP_SECRET = "sandbox-app-secret"  # noqa: S105 - the sandbox's public test secret
+    _meta_default_graph = f"http://127.0.0.1:{META_SANDBOX_PORT}"
+    _meta_default_dialog = _meta_default_graph
+else:
+    META_APP_ID = env_str("META_APP_ID")
+    META_APP_SECRET = env_secret("META_APP_SECRET")
+    if not META_APP_SECRET:
+        raise ImproperlyConfigured("META_APP_SECRET is required when META_APP_ID is set")
+    _meta_default_graph = "https://graph.facebook.com"
+    _meta_default_dialog = "https://www.facebook.com"
+META_GRAPH_URL = env_str("META_GRAPH_URL", _meta_default_graph).rstrip("/")
+META_DIALOG_URL = env_str("META_DIALOG_URL", _meta_default_dialog).rstrip("/")
+META_API_VERSION = env_str("META_API_VERSION", "v25.0")
+META_CONNECT_TIMEOUT = 3.05
+META_READ_TIMEOUT = env_int("META_READ_TIMEOUT", 30)
+META_MAX_RETRIES = env_int("META_MAX_RETRIES", 3)
+# How long before expiry a connection counts as "expiring" and admins are told.
+META_TOKEN_EXPIRY_WARNING_DAYS = 7
 
 
 # --- Email ------------------------------------------------------------------------------------

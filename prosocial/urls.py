@@ -10,5 +10,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("meta_integration.urls")),
     path("", include("accounts.urls")),
 ]

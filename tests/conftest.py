@@ -153,3 +153,26 @@ def celery_worker_process(transactional_db, tmp_path):
     yield process
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    """One meta_sandbox server (real HTTP on 127.0.0.1) for the whole test session."""
+    from django.conf import settings as django_settings
+
+    from meta_sandbox.testing import start_server
+
+    server = start_server(
+        port=0, app_id=django_settings.META_APP_ID, app_secret=django_settings.META_APP_SECRET
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server, settings):
+    """The sandbox, freshly seeded, with the product's Graph and dialog URLs pointing at it."""
+    sandbox_server.state.reset()
+    settings.META_GRAPH_URL = sandbox_server.url
+    settings.META_DIALOG_URL = sandbox_server.url
+    return sandbox_server

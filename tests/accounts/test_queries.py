@@ -7,11 +7,12 @@ from accounts.permissions import Role
 from tests.conftest import client_for
 from tests.factories import MembershipFactory
 
-# Both: session, user, membership with workspace, the switcher's memberships.
+# Both: session, user, membership with workspace, the switcher's memberships, and (for
+# admins) Meta connections needing attention.
 # Dashboard adds: member count, pending invitation count, member preview, recent activity.
-DASHBOARD_QUERIES = 8
+DASHBOARD_QUERIES = 9
 # Members adds: members with users, invitations.
-MEMBERS_QUERIES = 6
+MEMBERS_QUERIES = 7
 
 
 @pytest.mark.parametrize(

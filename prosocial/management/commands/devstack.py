@@ -1,4 +1,4 @@
-"""Run the whole product on one machine: web server, Celery worker and beat.
+"""Run the whole product on one machine: web server, Celery worker, beat and the Meta sandbox.
 
 ``make run`` calls this. It migrates, makes sure the demo login exists, starts every process
 in its own process group and stops all of them on Ctrl-C (or when any one of them dies).
@@ -25,7 +25,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 class Command(BaseCommand):
-    help = "Start the web server, a Celery worker and Celery beat together (Ctrl-C stops all)."
+    help = "Start the web server, a Celery worker, beat and the Meta sandbox (Ctrl-C stops all)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -64,6 +64,19 @@ class Command(BaseCommand):
                 settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ],
         }
+        if settings.META_USES_SANDBOX:
+            # No META_APP_ID: "Meta" is the local emulator, reached over HTTP like the real one.
+            commands["meta-sandbox"] = [
+                sys.executable,
+                "-m",
+                "meta_sandbox",
+                "--port",
+                str(settings.META_SANDBOX_PORT),
+                "--app-id",
+                settings.META_APP_ID,
+                "--app-secret",
+                settings.META_APP_SECRET,
+            ]
         processes = {
             name: subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603
             for name, command in commands.items()
@@ -71,6 +84,10 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"ProSocial is running on http://{host}:{port}/ — Ctrl-C stops it.")
         )
+        if settings.META_USES_SANDBOX:
+            self.stdout.write(
+                f"Meta is the local sandbox: {settings.META_GRAPH_URL}/_sandbox/ shows its state."
+            )
         try:
             self._wait(processes)
         except KeyboardInterrupt:

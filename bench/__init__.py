@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure ProSocial under a real server (see bench/README.md)."""

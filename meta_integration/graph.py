@@ -1,0 +1,1189 @@
+"""The Graph API client: every HTTP call ProSocial makes to Meta goes through this module.
+
+What it owns (ARCHITECTURE §5 "Graph client", STYLE §3.7):
+
+- one `requests.Session` per process, built once, with (connect, read) timeouts on every
+  call and no proxy/netrc lookup from the environment (settings.py is the only env reader);
+- the base URL and API version (`META_GRAPH_URL`/`META_API_VERSION`: real Meta or the
+  local `meta_sandbox`), and `appsecret_proof` on every call that carries a token;
+- retries: exponential backoff with full jitter for transient failures, and for rate
+  limits a wait read from Meta's usage headers (GRAPH_NOTES §5.3, §5.4);
+- cursor pagination with a page cap, and batch requests split into chunks of 50;
+- `GraphError`, the one error type, and `classify()`, the one place that decides what a
+  Graph error code means (transient, throttled, auth, permission, invalid);
+- the typed helpers the OAuth connect flow uses (code exchange, debug_token, pages, IG
+  and ad accounts), which return frozen dataclasses instead of raw dicts.
+
+Invariants:
+
+- No token, app secret, OAuth code or appsecret_proof ever reaches a log line, a
+  `GraphCallRecord` or an exception's text: everything textual goes through
+  `prosocial.redaction.redact`, and secret parameters are replaced by name. Network
+  exceptions are re-raised `from` a redacted copy of the `requests` exception.
+- Every HTTP attempt produces exactly one `GraphCallRecord` for the `on_call` hook,
+  written from a `finally` block, so failures and retries are traced too.
+- A request whose outcome is unknown (sent, but the connection dropped or the read timed
+  out) is retried only when it is idempotent (GET/DELETE, or a batch of those): a
+  create may already have happened at Meta (GRAPH_NOTES §5.3 "Idempotency hazard"). The
+  error then carries `outcome_unknown=True` so the caller checks before repeating.
+- 190/102 (auth), permission errors and invalid requests are never retried.
+
+Who may call it: services and tasks of `meta_integration`, `publishing`, `privacy` and
+`engagement`. Nothing else in the product imports `requests` for Meta (an architecture
+test enforces it), and nothing here touches the database: callers turn records into
+GraphCall rows through `on_call`.
+
+    client = GraphClient(token, on_call=trace.record)
+    page = client.get(f"/{page_id}", {"fields": "id,name"})
+    for post in client.paginate(f"/{page_id}/feed", {"limit": 25}, max_pages=4): ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import requests
+import urllib3.exceptions
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+from prosocial.redaction import REDACTED, redact
+
+logger = logging.getLogger(__name__)
+
+# Tests replace these two to make waits instant and deterministic.
+sleep: Callable[[float], None] = time.sleep
+
+
+def jitter(upper: float) -> float:
+    """Return a random wait in [0, upper] ("full jitter" backoff)."""
+    return random.uniform(0.0, upper)  # noqa: S311 - timing jitter, not cryptography
+
+
+MAX_BATCH_SIZE = 50  # GRAPH_NOTES §6.1
+EXCERPT_LIMIT = 2000
+DEFAULT_BACKOFF_BASE_SECONDS = 0.5
+DEFAULT_MAX_BACKOFF_SECONDS = 8.0
+# Longest wait a call may spend inside the client before it gives up and raises
+# THROTTLED with `retry_after`, so that a job can reschedule itself instead.
+DEFAULT_MAX_THROTTLE_WAIT_SECONDS = 60.0
+# X-App-Usage / X-Page-Usage at 100% give no reset time: the window is a rolling hour
+# (https://developers.facebook.com/docs/graph-api/overview/rate-limiting), so come back
+# in a few minutes rather than hammer.
+SATURATED_USAGE_RETRY_AFTER_SECONDS = 300.0
+
+# Parameters whose values are secrets; records and logs show them as "[redacted]".
+SECRET_PARAMS = frozenset(
+    {
+        "access_token",
+        "appsecret_proof",
+        "client_secret",
+        "code",
+        "fb_exchange_token",
+        "input_token",
+        "refresh_token",
+        "signed_request",
+    }
+)
+
+_VERSION_PREFIX = re.compile(r"^/v\d+\.\d+(?=/|$)")
+_VERSIONED_PATH = re.compile(r"/v\d+\.\d+(/.*)?$")
+_TRAILING_WORD = re.compile(r"[A-Za-z0-9_.~+/=-]+$")
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class ErrorKind(StrEnum):
+    TRANSIENT = "transient"  # Meta or the network hiccuped: retry with backoff
+    THROTTLED = "throttled"  # a rate limit or quota: wait (see retry_after), then retry
+    AUTH = "auth"  # the token is invalid/expired/revoked: the user must reconnect
+    PERMISSION = "permission"  # a permission is missing or was removed: re-ask or fix roles
+    INVALID = "invalid"  # the request can't succeed as sent: fix it; never retried
+
+
+# GRAPH_NOTES §5.2/§5.3.
+THROTTLE_CODES = frozenset({4, 17, 32, 341, 613})
+BUC_THROTTLE_CODES = range(80000, 80015)  # 80000-80014, Business Use Case limits
+QUOTA_CODES = frozenset({9})  # IG daily publishing limit (9/2207042): wait for the window
+AUTH_CODES = frozenset({102, 190})
+AUTH_SUBCODES = frozenset({458, 459, 460, 463, 464, 467, 492})
+PERMISSION_CODES = frozenset({3, 10})
+PERMISSION_CODE_RANGE = range(200, 300)
+TRANSIENT_CODES = frozenset({1, 2})
+# IG publishing subcodes decide by themselves, whatever their code (§2.9).
+IG_TRANSIENT_SUBCODES = frozenset({2207001, 2207003, 2207008, 2207027, 2207032})
+IG_QUOTA_SUBCODES = frozenset({2207042})
+IG_SUBCODE_RANGE = range(2207000, 2208000)
+# A spam/restriction block (4/2207051) must not be looped on, despite code 4.
+BLOCK_SUBCODES = frozenset({2207051})
+
+
+def classify(
+    *,
+    code: int | None,
+    subcode: int | None,
+    http_status: int | None,
+    is_transient: bool | None = None,
+) -> ErrorKind:
+    """Return what a Graph failure means; the one place that maps codes to kinds.
+
+    `code` None means no Graph error envelope: a network failure (`http_status` None) or a
+    body that is not JSON. `is_transient` is Meta's own flag from the envelope.
+    """
+    if code is None:
+        return (
+            ErrorKind.TRANSIENT if http_status is None or http_status >= 500 else ErrorKind.INVALID
+        )
+    if code in AUTH_CODES or subcode in AUTH_SUBCODES:
+        return ErrorKind.AUTH
+    if code in PERMISSION_CODES or code in PERMISSION_CODE_RANGE:
+        return ErrorKind.PERMISSION
+    if subcode in BLOCK_SUBCODES:
+        return ErrorKind.INVALID
+    if subcode is not None and subcode in IG_SUBCODE_RANGE:
+        if subcode in IG_TRANSIENT_SUBCODES:
+            return ErrorKind.TRANSIENT
+        if subcode in IG_QUOTA_SUBCODES:
+            return ErrorKind.THROTTLED
+        return ErrorKind.INVALID
+    if code in THROTTLE_CODES or code in BUC_THROTTLE_CODES or code in QUOTA_CODES:
+        return ErrorKind.THROTTLED
+    if code in TRANSIENT_CODES:
+        # "Error validating client secret." is code 1 with is_transient false and HTTP 400:
+        # a configuration mistake, not an outage.
+        if is_transient is False and http_status is not None and http_status < 500:
+            return ErrorKind.INVALID
+        return ErrorKind.TRANSIENT
+    if is_transient or (http_status is not None and http_status >= 500):
+        return ErrorKind.TRANSIENT
+    return ErrorKind.INVALID
+
+
+class GraphError(Exception):
+    """A failed Graph call: Meta's error envelope, a bad body, or a network failure.
+
+    Callers branch on `kind` and the `is_*` properties, never on `message`. `retry_after`
+    (seconds) is set when Meta said how long to wait. `outcome_unknown` is True when the
+    request was sent but no answer came back (it may have been applied). `str()` and
+    every text field are redacted.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        subcode: int | None = None,
+        type: str = "",
+        user_title: str = "",
+        user_message: str = "",
+        fbtrace_id: str = "",
+        http_status: int | None = None,
+        kind: ErrorKind | None = None,
+        retry_after: float | None = None,
+        outcome_unknown: bool = False,
+        meta_is_transient: bool | None = None,
+    ) -> None:
+        self.message = redact(message)
+        self.code = code
+        self.subcode = subcode
+        self.type = type
+        self.user_title = redact(user_title)
+        self.user_message = redact(user_message)
+        self.fbtrace_id = fbtrace_id
+        self.http_status = http_status
+        self.meta_is_transient = meta_is_transient
+        self.kind = kind or classify(
+            code=code, subcode=subcode, http_status=http_status, is_transient=meta_is_transient
+        )
+        self.retry_after = retry_after
+        self.outcome_unknown = outcome_unknown
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = f"#{self.code}" if self.code is not None else "no Graph code"
+        if self.subcode is not None:
+            where += f"/{self.subcode}"
+        details = [f"kind={self.kind.value}"]
+        if self.http_status is not None:
+            details.append(f"HTTP {self.http_status}")
+        if self.fbtrace_id:
+            details.append(f"fbtrace_id={self.fbtrace_id}")
+        if self.retry_after is not None:
+            details.append(f"retry_after={self.retry_after:g}s")
+        prefix = f"{self.type}: " if self.type else ""
+        return f"({where}) {prefix}{self.message} [{', '.join(details)}]"
+
+    def __repr__(self) -> str:
+        return f"GraphError({self._render()!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {
+            "code": self.code,
+            "subcode": self.subcode,
+            "type": self.type,
+            "user_title": self.user_title,
+            "user_message": self.user_message,
+            "fbtrace_id": self.fbtrace_id,
+            "http_status": self.http_status,
+            "kind": self.kind,
+            "retry_after": self.retry_after,
+            "outcome_unknown": self.outcome_unknown,
+            "meta_is_transient": self.meta_is_transient,
+        }
+        return (_rebuild_graph_error, (self.message, state))
+
+    @property
+    def is_transient(self) -> bool:
+        return self.kind is ErrorKind.TRANSIENT
+
+    @property
+    def is_throttled(self) -> bool:
+        return self.kind is ErrorKind.THROTTLED
+
+    @property
+    def is_auth(self) -> bool:
+        """True when the token is no longer usable: the connection needs re-authorisation."""
+        return self.kind is ErrorKind.AUTH
+
+    @property
+    def is_permission(self) -> bool:
+        return self.kind is ErrorKind.PERMISSION
+
+    @property
+    def is_retryable(self) -> bool:
+        """True when the same request may succeed later without anyone changing anything."""
+        return self.kind in (ErrorKind.TRANSIENT, ErrorKind.THROTTLED)
+
+
+def _rebuild_graph_error(message: str, state: dict[str, Any]) -> GraphError:
+    return GraphError(message, **state)
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _error_from_envelope(
+    envelope: Mapping[str, Any], *, http_status: int | None, fallback_trace: str = ""
+) -> GraphError:
+    """Build a GraphError from `{"error": {...}}` (or the legacy error_type/error_message shape)."""
+    raw = envelope.get("error")
+    if isinstance(raw, Mapping):
+        data: Mapping[str, Any] = raw
+        message = str(data.get("message") or "")
+        type_ = str(data.get("type") or "")
+    else:  # legacy: {"error_type", "code", "error_message"} (GRAPH_NOTES §1.2, §1.12)
+        data = envelope
+        message = str(envelope.get("error_message") or envelope.get("error_description") or "")
+        type_ = str(envelope.get("error_type") or "")
+    transient = data.get("is_transient")
+    return GraphError(
+        message or "Meta returned an error without a message",
+        code=_as_int(data.get("code")),
+        subcode=_as_int(data.get("error_subcode")),
+        type=type_,
+        user_title=str(data.get("error_user_title") or ""),
+        user_message=str(data.get("error_user_msg") or ""),
+        fbtrace_id=str(data.get("fbtrace_id") or fallback_trace),
+        http_status=http_status,
+        meta_is_transient=transient if isinstance(transient, bool) else None,
+    )
+
+
+def _looks_like_error(body: Any) -> bool:
+    if not isinstance(body, Mapping):
+        return False
+    if isinstance(body.get("error"), Mapping):
+        return True
+    return "error_type" in body and "error_message" in body
+
+
+# --- usage headers ------------------------------------------------------------------------
+
+
+def _json_header(headers: Mapping[str, str], name: str) -> Any:
+    raw = headers.get(name)
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _saturated(usage: Any, keys: Sequence[str]) -> bool:
+    if not isinstance(usage, Mapping):
+        return False
+    return any((_number(usage.get(key)) or 0.0) >= 100 for key in keys)
+
+
+def throttle_wait(headers: Mapping[str, str]) -> float | None:
+    """Return the seconds Meta's usage headers say to wait, or None when they don't say.
+
+    - `X-Business-Use-Case-Usage`: `estimated_time_to_regain_access` is in **minutes**;
+    - `X-Ad-Account-Usage`: `reset_time_duration` is in seconds;
+    - `Retry-After` (seconds), should a proxy or Meta send it;
+    - any usage at 100% without a time (`X-App-Usage`, `X-Page-Usage`, a BUC entry, the
+      ad account's `acc_id_util_pct`) means SATURATED_USAGE_RETRY_AFTER_SECONDS.
+
+    The longest of the explicit waits wins (GRAPH_NOTES §5.4).
+    """
+    waits: list[float] = []
+    saturated = False
+    usage_keys = ("call_count", "total_cputime", "total_time")
+
+    buc = _json_header(headers, "X-Business-Use-Case-Usage")
+    if isinstance(buc, Mapping):
+        for entries in buc.values():
+            for entry in entries if isinstance(entries, list) else [entries]:
+                if not isinstance(entry, Mapping):
+                    continue
+                minutes = _number(entry.get("estimated_time_to_regain_access"))
+                if minutes and minutes > 0:
+                    waits.append(minutes * 60)
+                saturated = saturated or _saturated(entry, usage_keys)
+
+    account = _json_header(headers, "X-Ad-Account-Usage")
+    if isinstance(account, Mapping):
+        reset = _number(account.get("reset_time_duration"))
+        if reset and reset > 0:
+            waits.append(reset)
+        saturated = saturated or _saturated(account, ("acc_id_util_pct",))
+
+    for name in ("X-App-Usage", "X-Page-Usage"):
+        saturated = saturated or _saturated(_json_header(headers, name), usage_keys)
+
+    if (retry_after := _retry_after_header(headers)) is not None:
+        waits.append(retry_after)
+
+    if waits:
+        return max(waits)
+    return SATURATED_USAGE_RETRY_AFTER_SECONDS if saturated else None
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GraphCallRecord:
+    """One HTTP attempt, for the trace hook. Nothing in it is secret."""
+
+    method: str
+    path: str  # after the version, no query string
+    params: dict[str, str]  # redacted
+    status_code: int | None  # None: no HTTP answer (network failure)
+    duration_ms: float
+    fbtrace_id: str
+    error_code: int | None
+    error_subcode: int | None
+    attempt: int  # 1 for the first try
+    response_excerpt: str  # redacted, at most EXCERPT_LIMIT characters
+
+
+CallHook = Callable[[GraphCallRecord], None]
+
+
+def redact_params(params: Mapping[str, Any]) -> dict[str, str]:
+    """Return `params` as strings with secret values replaced and the rest redacted."""
+    clean: dict[str, str] = {}
+    for name, value in params.items():
+        if name in SECRET_PARAMS:
+            clean[name] = REDACTED
+        else:
+            clean[name] = redact(str(value))[:EXCERPT_LIMIT]
+    return clean
+
+
+def appsecret_proof(access_token: str, app_secret: str) -> str:
+    """Return hex HMAC-SHA256(key=app_secret, msg=access_token).
+
+    https://developers.facebook.com/docs/graph-api/securing-requests
+    """
+    return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
+
+
+# --- the shared session -------------------------------------------------------------------
+
+_session: requests.Session | None = None
+_session_lock = threading.Lock()
+
+
+def shared_session() -> requests.Session:
+    """Return the process-wide session, building it on first use."""
+    global _session  # one pool per process, built lazily
+    if _session is None:
+        with _session_lock:
+            if _session is None:
+                session = requests.Session()
+                # No proxies or .netrc from the environment: settings.py reads the env.
+                session.trust_env = False
+                # Retries are ours (they need Graph's error codes), so urllib3 makes none.
+                adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+                session.mount("https://", adapter)
+                session.mount("http://", adapter)
+                session.headers.update(
+                    {"User-Agent": "ProSocial-GraphClient/1", "Accept": "application/json"}
+                )
+                _session = session
+    return _session
+
+
+def _was_not_sent(exc: requests.RequestException) -> bool:
+    """Return True when the request provably never reached the server (safe to repeat)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        if isinstance(reason, urllib3.exceptions.MaxRetryError):
+            reason = reason.reason
+        return isinstance(
+            reason,
+            urllib3.exceptions.NewConnectionError
+            | urllib3.exceptions.ConnectTimeoutError
+            | urllib3.exceptions.NameResolutionError,
+        )
+    return False
+
+
+def _sanitized(exc: requests.RequestException) -> BaseException:
+    """Return a copy of `exc` whose text is redacted (the original may hold the URL)."""
+    text = redact(f"{type(exc).__name__}: {exc}")
+    try:
+        clean: BaseException = type(exc)(text)
+    except Exception:  # an exception type with an unusual constructor
+        clean = requests.RequestException(text)
+    return clean.with_traceback(exc.__traceback__)
+
+
+# --- batch types --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """One item of a batch; `relative_url` is relative to the version ("me?fields=id")."""
+
+    method: str
+    relative_url: str
+    body: Mapping[str, Any] | None = None
+    name: str | None = None
+    depends_on: str | None = None
+    omit_response_on_success: bool | None = None
+
+    def as_item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "method": self.method.upper(),
+            "relative_url": self.relative_url.lstrip("/"),
+        }
+        if self.body:
+            item["body"] = urlencode({k: _wire_value(v) for k, v in self.body.items()})
+        if self.name is not None:
+            item["name"] = self.name
+        if self.depends_on is not None:
+            item["depends_on"] = self.depends_on
+        if self.omit_response_on_success is not None:
+            item["omit_response_on_success"] = self.omit_response_on_success
+        return item
+
+
+@dataclass(frozen=True)
+class BatchResponse:
+    """One answer of a batch, in request order.
+
+    `code` is None when Meta answered `null` for the item: its dependency failed, or its
+    response was omitted on success. `error` is set for a failed item (code >= 400 or an
+    error envelope); items are never retried one by one.
+    """
+
+    code: int | None
+    headers: dict[str, str]
+    body: dict[str, Any] | None
+    error: GraphError | None
+
+
+def _wire_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping | list | tuple):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+# --- the client ---------------------------------------------------------------------------
+
+
+class GraphClient:
+    """A Graph API client acting with one access token (or none, for the OAuth endpoints).
+
+    Cheap to build: make one per unit of work. Settings are read when it is built; the
+    keyword arguments override them (tests use them to keep waits and timeouts small).
+    """
+
+    def __init__(
+        self,
+        access_token: str | None = None,
+        *,
+        on_call: CallHook | None = None,
+        timeout: tuple[float, float] | None = None,
+        max_retries: int | None = None,
+        backoff_base_seconds: float = DEFAULT_BACKOFF_BASE_SECONDS,
+        max_backoff_seconds: float = DEFAULT_MAX_BACKOFF_SECONDS,
+        max_throttle_wait_seconds: float = DEFAULT_MAX_THROTTLE_WAIT_SECONDS,
+    ) -> None:
+        self._token = access_token or None
+        self._proof = (
+            appsecret_proof(self._token, settings.META_APP_SECRET) if self._token else None
+        )
+        self.on_call = on_call
+        self.base_url = f"{settings.META_GRAPH_URL.rstrip('/')}/{settings.META_API_VERSION}"
+        self.timeout: tuple[float, float] = timeout or (
+            float(settings.META_CONNECT_TIMEOUT),
+            float(settings.META_READ_TIMEOUT),
+        )
+        self.max_retries = settings.META_MAX_RETRIES if max_retries is None else max_retries
+        self.backoff_base_seconds = backoff_base_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self.max_throttle_wait_seconds = max_throttle_wait_seconds
+
+    def __repr__(self) -> str:
+        token = "yes" if self._token else "no"
+        return f"<GraphClient {self.base_url} token={token}>"
+
+    # --- public calls -------------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """GET a node or edge; return its JSON object. Raises GraphError."""
+        return self._object(self._call("GET", path, params, idempotent=True))
+
+    def post(self, path: str, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """POST form fields; return the JSON object. Raises GraphError.
+
+        Not retried when the outcome is unknown (dropped connection, read timeout): the
+        error then has `outcome_unknown=True` and the caller must check before repeating.
+        """
+        return self._object(self._call("POST", path, data, idempotent=False))
+
+    def delete(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """DELETE a node or edge; return the JSON object (`{"success": true}`)."""
+        return self._object(self._call("DELETE", path, params, idempotent=True))
+
+    def paginate(
+        self, path: str, params: Mapping[str, Any] | None = None, *, max_pages: int = 50
+    ) -> Iterator[dict[str, Any]]:
+        """Yield the items of `data` page by page, following `paging.next`, at most `max_pages`.
+
+        Empty pages that still have `next` are followed (GRAPH_NOTES §6.2). The next link
+        is only used for its query (cursor); requests always go to our own base URL.
+        """
+        page_path, page_params = self._split(path, params)
+        for page_number in range(1, max_pages + 1):
+            body = self._call("GET", page_path, page_params, idempotent=True)
+            data = body.get("data") if isinstance(body, Mapping) else None
+            if not isinstance(data, list):
+                raise GraphError(
+                    f"Expected a paged list from GET {page_path}, got no `data` list",
+                    http_status=200,
+                    kind=ErrorKind.INVALID,
+                )
+            for item in data:
+                if isinstance(item, dict):
+                    yield item
+            paging = body.get("paging")
+            next_url = paging.get("next") if isinstance(paging, Mapping) else None
+            if not next_url:
+                return
+            page_path, page_params = self._next_page(str(next_url))
+            if page_number == max_pages:
+                logger.warning(
+                    "Graph paging of %s stopped at the cap of %d pages; more items exist",
+                    page_path,
+                    max_pages,
+                )
+
+    def batch(self, requests: Sequence[BatchRequest]) -> list[BatchResponse]:
+        """Run requests as Graph batches of at most 50; return one response per request, in order.
+
+        The batch call itself is retried like any call (a batch of only GET/DELETE items
+        counts as idempotent); failed items come back with `error` set and are not retried.
+        """
+        responses: list[BatchResponse] = []
+        for start in range(0, len(requests), MAX_BATCH_SIZE):
+            chunk = list(requests[start : start + MAX_BATCH_SIZE])
+            idempotent = all(item.method.upper() in ("GET", "DELETE") for item in chunk)
+            items = [item.as_item() for item in chunk]
+            payload = {"batch": json.dumps(items, separators=(",", ":")), "include_headers": "true"}
+            result = self._call("POST", "/", payload, idempotent=idempotent)
+            if not isinstance(result, list) or len(result) != len(chunk):
+                raise GraphError(
+                    "Meta answered a batch with something other than one result per request",
+                    http_status=200,
+                    kind=ErrorKind.INVALID,
+                )
+            responses.extend(_batch_response(entry) for entry in result)
+        return responses
+
+    # --- internals ----------------------------------------------------------------------
+
+    @staticmethod
+    def _object(body: Any) -> dict[str, Any]:
+        if isinstance(body, dict):
+            return body
+        if isinstance(body, bool):  # older endpoints answer a bare `true`
+            return {"success": body}
+        raise GraphError(
+            f"Expected a JSON object from Meta, got {type(body).__name__}",
+            http_status=200,
+            kind=ErrorKind.INVALID,
+        )
+
+    @staticmethod
+    def _split(path: str, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
+        """Return a clean path ("/me/accounts") and params, moving any query into params."""
+        if "://" in path:
+            raise ValueError("GraphClient takes paths relative to the API version, not URLs")
+        raw_path, _, query = path.partition("?")
+        merged: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+        merged.update(params or {})
+        clean = "/" + raw_path.strip("/")
+        return _VERSION_PREFIX.sub("", clean) or "/", merged
+
+    def _next_page(self, next_url: str) -> tuple[str, dict[str, Any]]:
+        parts = urlsplit(next_url)
+        path = "/" + parts.path.strip("/")
+        # Keep what follows the version, whatever prefix the link's host put before it.
+        if (versioned := _VERSIONED_PATH.search(path)) is not None:
+            path = versioned.group(1) or "/"
+        params = {
+            name: value
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            if name not in ("access_token", "appsecret_proof")
+        }
+        return path, params
+
+    def _wire(self, params: Mapping[str, Any]) -> dict[str, str]:
+        wire = {name: _wire_value(value) for name, value in params.items() if value is not None}
+        if self._token:
+            wire["access_token"] = self._token
+            wire["appsecret_proof"] = self._proof or ""
+        return wire
+
+    def _call(
+        self, method: str, path: str, params: Mapping[str, Any] | None, *, idempotent: bool
+    ) -> Any:
+        clean_path, clean_params = self._split(path, params)
+        wire = self._wire(clean_params)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(method, clean_path, wire, attempt)
+            except GraphError as error:
+                wait = self._retry_wait(error, attempt, idempotent=idempotent)
+                if wait is None:
+                    logger.info(
+                        "Graph %s %s failed after %d attempt(s): %s",
+                        method,
+                        clean_path,
+                        attempt,
+                        str(error),
+                    )
+                    raise
+                logger.warning(
+                    "Graph %s %s attempt %d failed, retrying in %.2f s: %s",
+                    method,
+                    clean_path,
+                    attempt,
+                    wait,
+                    str(error),
+                )
+                sleep(wait)
+
+    def _retry_wait(self, error: GraphError, attempt: int, *, idempotent: bool) -> float | None:
+        """Return how long to wait before the next attempt, or None to raise `error` now."""
+        if attempt > self.max_retries or not error.is_retryable:
+            return None
+        if error.outcome_unknown and not idempotent:
+            return None
+        if error.code in QUOTA_CODES or error.subcode in IG_QUOTA_SUBCODES:
+            return None  # a daily quota: retrying within seconds cannot help
+        if error.retry_after is not None:
+            return (
+                error.retry_after if error.retry_after <= self.max_throttle_wait_seconds else None
+            )
+        ceiling = min(self.max_backoff_seconds, self.backoff_base_seconds * 2 ** (attempt - 1))
+        return jitter(ceiling)
+
+    def _attempt(self, method: str, path: str, wire: dict[str, str], attempt: int) -> Any:
+        url = self.base_url + path
+        query, form = (None, wire) if method == "POST" else (wire, None)
+        started = time.perf_counter()
+        status: int | None = None
+        excerpt = ""
+        trace = ""
+        error: GraphError | None = None
+        try:
+            failure: requests.RequestException | None = None
+            try:
+                response = shared_session().request(
+                    method, url, params=query, data=form, timeout=self.timeout
+                )
+            except requests.RequestException as exc:
+                failure = exc
+            if failure is not None:
+                sent = not _was_not_sent(failure)
+                error = GraphError(
+                    redact(f"Could not reach Meta ({type(failure).__name__}): {failure}"),
+                    kind=ErrorKind.TRANSIENT,
+                    outcome_unknown=sent,
+                )
+                excerpt = error.message
+                # Raised outside the except block, from a redacted copy: the original's
+                # text holds the request URL, and a GET URL holds the token.
+                raise error from _sanitized(failure)
+            status = response.status_code
+            text = response.text
+            excerpt = text
+            trace = response.headers.get("x-fb-trace-id", "")
+            body, error = _interpret(response, text, trace)
+            if error is not None:
+                trace = error.fbtrace_id
+                raise error
+            return body
+        finally:
+            if self.on_call is not None:
+                _deliver(
+                    self.on_call,
+                    GraphCallRecord(
+                        method=method,
+                        path=path,
+                        params=redact_params(wire),
+                        status_code=status,
+                        duration_ms=(time.perf_counter() - started) * 1000,
+                        fbtrace_id=trace,
+                        error_code=error.code if error else None,
+                        error_subcode=error.subcode if error else None,
+                        attempt=attempt,
+                        response_excerpt=_excerpt(excerpt),
+                    ),
+                )
+
+
+def _excerpt(text: str) -> str:
+    """Return at most EXCERPT_LIMIT redacted characters of a response body."""
+    head = text[: EXCERPT_LIMIT * 2]
+    clean = redact(head)
+    if len(head) < len(text):
+        # The cut may have split a token so that redact() no longer recognises the rest.
+        clean = _TRAILING_WORD.sub("", clean)
+    return clean[:EXCERPT_LIMIT]
+
+
+def _deliver(hook: CallHook, record: GraphCallRecord) -> None:
+    try:
+        hook(record)
+    except Exception:
+        # A failing trace hook must not turn a call Meta already applied into an error.
+        logger.exception("Graph call hook failed for %s %s", record.method, record.path)
+
+
+def _interpret(response: requests.Response, text: str, trace: str) -> tuple[Any, GraphError | None]:
+    """Return (body, None) for a good answer, or (None, the GraphError it means)."""
+    status = response.status_code
+    try:
+        body = json.loads(text) if text.strip() else _NO_BODY
+    except ValueError:
+        body = _NO_BODY
+    if body is _NO_BODY:
+        content_type = response.headers.get("Content-Type", "no content type")
+        what = "an empty body" if not text.strip() else f"a non-JSON body ({content_type})"
+        error = GraphError(
+            f"Meta answered HTTP {status} with {what}: {text.strip()[:200]}",
+            http_status=status,
+            fbtrace_id=trace,
+            # A gateway's 5xx page may hide a request that Meta did apply.
+            outcome_unknown=status >= 500,
+        )
+        return None, error
+    if _looks_like_error(body) or status >= 400:
+        if not _looks_like_error(body):
+            error = GraphError(
+                f"Meta answered HTTP {status} without an error envelope",
+                http_status=status,
+                fbtrace_id=trace,
+            )
+        else:
+            error = _error_from_envelope(body, http_status=status, fallback_trace=trace)
+        _attach_wait(error, response.headers)
+        return None, error
+    return body, None
+
+
+_NO_BODY: Any = object()
+
+
+def _attach_wait(error: GraphError, headers: Mapping[str, str]) -> None:
+    """Set `retry_after` from the response headers: usage headers for throttling, else Retry-After."""
+    if error.is_throttled:
+        if error.code in QUOTA_CODES or error.subcode in IG_QUOTA_SUBCODES:
+            return  # the IG quota is read from content_publishing_limit, not headers
+        wait = throttle_wait(headers)
+    elif error.is_transient:
+        wait = _retry_after_header(headers)
+    else:
+        return
+    if wait is not None:
+        error.retry_after = wait
+        error.args = (error._render(),)
+
+
+def _retry_after_header(headers: Mapping[str, str]) -> float | None:
+    seconds = _number(headers.get("Retry-After"))
+    return seconds if seconds is not None and seconds > 0 else None
+
+
+def _batch_response(entry: Any) -> BatchResponse:
+    if entry is None:
+        return BatchResponse(code=None, headers={}, body=None, error=None)
+    if not isinstance(entry, Mapping):
+        shape = GraphError("Meta answered a batch item with an unexpected shape", http_status=200)
+        return BatchResponse(code=None, headers={}, body=None, error=shape)
+    code = _as_int(entry.get("code"))
+    headers = {
+        str(h.get("name")): str(h.get("value"))
+        for h in entry.get("headers") or []
+        if isinstance(h, Mapping)
+    }
+    raw = entry.get("body")
+    try:
+        body: Any = json.loads(raw) if isinstance(raw, str) and raw.strip() else raw
+    except ValueError:
+        not_json = GraphError(
+            f"Meta answered a batch item (HTTP {code}) with a non-JSON body", http_status=code
+        )
+        return BatchResponse(code=code, headers=headers, body=None, error=not_json)
+    if isinstance(body, bool):
+        body = {"success": body}
+    error: GraphError | None = None
+    if isinstance(body, Mapping) and _looks_like_error(body):
+        error = _error_from_envelope(body, http_status=code)
+    elif code is not None and code >= 400:
+        error = GraphError(f"Batch item failed with HTTP {code}", http_status=code)
+    if error is not None:
+        _attach_wait(error, headers)
+    return BatchResponse(
+        code=code, headers=headers, body=body if isinstance(body, dict) else None, error=error
+    )
+
+
+# --- typed helpers for the OAuth connect flow (GRAPH_NOTES §1) ----------------------------
+
+AD_ACCOUNT_STATUS_LABELS: dict[int, str] = {
+    1: "Active",
+    2: "Disabled",
+    3: "Unsettled",
+    7: "Pending risk review",
+    8: "Pending settlement",
+    9: "In grace period",
+    100: "Pending closure",
+    101: "Closed",
+    201: "Any active",  # a filter value, not a state an account is in
+    202: "Any closed",  # a filter value
+}
+# Only the first values are documented, and only by secondary sources (§1.10).
+AD_ACCOUNT_DISABLE_REASON_LABELS: dict[int, str] = {
+    0: "None",
+    1: "Ads integrity policy",
+    2: "Ads IP review",
+    3: "Risk payment",
+    4: "Gray account shut down",
+}
+
+LOGIN_DIALOG_PATH = "dialog/oauth"
+PAGE_FIELDS = "id,name,category,tasks,access_token,instagram_business_account"
+IG_FIELDS = "id,username,name,profile_picture_url,followers_count"
+AD_ACCOUNT_FIELDS = (
+    "id,account_id,name,account_status,currency,timezone_name,disable_reason,business"
+)
+LIST_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str = field(repr=False)
+    expires_in: int | None  # seconds; None when Meta gives no lifetime
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    is_valid: bool
+    app_id: str
+    user_id: str
+    type: str  # USER, PAGE, APP, SYSTEM_USER
+    scopes: tuple[str, ...]
+    # scope -> the Page/IG/ad-account ids it was granted on; None = not asset-scoped.
+    granular_scopes: dict[str, tuple[str, ...] | None]
+    expires_at: datetime | None  # None = never expires
+    data_access_expires_at: datetime | None
+    issued_at: datetime | None
+    error_code: int | None
+    error_subcode: int | None
+    error_message: str
+
+
+@dataclass(frozen=True)
+class MetaUser:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PermissionStatus:
+    permission: str
+    status: str  # granted, declined, expired
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    id: str
+    name: str
+    category: str
+    tasks: tuple[str, ...]
+    access_token: str = field(repr=False)
+    instagram_business_account_id: str | None
+
+
+@dataclass(frozen=True)
+class InstagramInfo:
+    id: str
+    username: str
+    name: str
+    profile_picture_url: str
+    followers_count: int | None
+
+
+@dataclass(frozen=True)
+class AdAccountInfo:
+    id: str  # "act_<account_id>"
+    account_id: str
+    name: str
+    account_status: int
+    currency: str
+    timezone_name: str
+    disable_reason: int | None
+    business_name: str
+
+    @property
+    def status_label(self) -> str:
+        return AD_ACCOUNT_STATUS_LABELS.get(self.account_status, f"Status {self.account_status}")
+
+    @property
+    def is_active(self) -> bool:
+        """True when ads can be created and run (only status 1, GRAPH_NOTES §1.10)."""
+        return self.account_status == 1
+
+
+def build_login_url(
+    *, redirect_uri: str, state: str, scopes: Sequence[str], rerequest: bool = False
+) -> str:
+    """Return the Facebook Login dialog URL for the server-side code flow (§1.1)."""
+    params = {
+        "client_id": settings.META_APP_ID,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "scope": ",".join(scopes),
+        "response_type": "code",
+    }
+    if rerequest:
+        params["auth_type"] = "rerequest"
+    base = settings.META_DIALOG_URL.rstrip("/")
+    return f"{base}/{settings.META_API_VERSION}/{LOGIN_DIALOG_PATH}?{urlencode(params)}"
+
+
+def _app_credentials() -> dict[str, str]:
+    return {"client_id": settings.META_APP_ID, "client_secret": settings.META_APP_SECRET}
+
+
+def _access_token(body: Mapping[str, Any]) -> AccessToken:
+    token = body.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise GraphError(
+            "Meta's token endpoint answered without an access_token",
+            http_status=200,
+            kind=ErrorKind.INVALID,
+        )
+    return AccessToken(token=token, expires_in=_as_int(body.get("expires_in")))
+
+
+def exchange_code(*, code: str, redirect_uri: str, on_call: CallHook | None = None) -> AccessToken:
+    """Redeem a login-dialog code for a short-lived user token (§1.2).
+
+    `redirect_uri` must be exactly the one sent to the dialog. A reused code is 100/36009,
+    an expired one 100/36007 (both INVALID).
+    """
+    params = {**_app_credentials(), "redirect_uri": redirect_uri, "code": code}
+    return _access_token(GraphClient(on_call=on_call).get("/oauth/access_token", params))
+
+
+def exchange_long_lived(*, access_token: str, on_call: CallHook | None = None) -> AccessToken:
+    """Trade a valid user token for a ~60-day one (§1.3). Store the new string."""
+    params = {
+        **_app_credentials(),
+        "grant_type": "fb_exchange_token",
+        "fb_exchange_token": access_token,
+    }
+    return _access_token(GraphClient(on_call=on_call).get("/oauth/access_token", params))
+
+
+def _timestamp(value: Any) -> datetime | None:
+    seconds = _as_int(value)
+    if not seconds:  # absent or 0 ("never")
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def debug_token(*, input_token: str, on_call: CallHook | None = None) -> TokenInfo:
+    """Inspect a user or Page token with the app token (§1.5)."""
+    app_token = f"{settings.META_APP_ID}|{settings.META_APP_SECRET}"
+    body = GraphClient(app_token, on_call=on_call).get("/debug_token", {"input_token": input_token})
+    data = body.get("data")
+    if not isinstance(data, Mapping):
+        raise GraphError(
+            "debug_token answered without `data`", http_status=200, kind=ErrorKind.INVALID
+        )
+    granular: dict[str, tuple[str, ...] | None] = {}
+    for entry in data.get("granular_scopes") or []:
+        if isinstance(entry, Mapping) and entry.get("scope"):
+            targets = entry.get("target_ids")
+            granular[str(entry["scope"])] = (
+                tuple(str(t) for t in targets) if isinstance(targets, list) else None
+            )
+    problem = data.get("error")
+    problem = problem if isinstance(problem, Mapping) else {}
+    return TokenInfo(
+        is_valid=bool(data.get("is_valid")),
+        app_id=str(data.get("app_id") or ""),
+        user_id=str(data.get("user_id") or ""),
+        type=str(data.get("type") or ""),
+        scopes=tuple(str(scope) for scope in data.get("scopes") or []),
+        granular_scopes=granular,
+        expires_at=_timestamp(data.get("expires_at")),
+        data_access_expires_at=_timestamp(data.get("data_access_expires_at")),
+        issued_at=_timestamp(data.get("issued_at")),
+        error_code=_as_int(problem.get("code")),
+        error_subcode=_as_int(problem.get("subcode")),
+        error_message=redact(str(problem.get("message") or "")),
+    )
+
+
+def get_me(*, access_token: str, on_call: CallHook | None = None) -> MetaUser:
+    """Return the person behind a user token."""
+    body = GraphClient(access_token, on_call=on_call).get("/me", {"fields": "id,name"})
+    return MetaUser(id=str(body.get("id") or ""), name=str(body.get("name") or ""))
+
+
+def get_permissions(
+    *, access_token: str, on_call: CallHook | None = None
+) -> list[PermissionStatus]:
+    """Return every permission the person granted or declined to the app (§1.7)."""
+    items = GraphClient(access_token, on_call=on_call).paginate("/me/permissions")
+    return [
+        PermissionStatus(permission=str(item.get("permission")), status=str(item.get("status")))
+        for item in items
+    ]
+
+
+def list_pages(*, access_token: str, on_call: CallHook | None = None) -> list[PageInfo]:
+    """Return the Pages the person granted, each with its Page token and linked IG id (§1.8-§1.9)."""
+    client = GraphClient(access_token, on_call=on_call)
+    pages = []
+    for item in client.paginate("/me/accounts", {"fields": PAGE_FIELDS, "limit": LIST_PAGE_SIZE}):
+        ig = item.get("instagram_business_account")
+        pages.append(
+            PageInfo(
+                id=str(item.get("id") or ""),
+                name=str(item.get("name") or ""),
+                category=str(item.get("category") or ""),
+                tasks=tuple(str(task) for task in item.get("tasks") or []),
+                access_token=str(item.get("access_token") or ""),
+                instagram_business_account_id=(
+                    str(ig["id"]) if isinstance(ig, Mapping) and ig.get("id") else None
+                ),
+            )
+        )
+    return pages
+
+
+def get_instagram_account(
+    *, access_token: str, ig_user_id: str, on_call: CallHook | None = None
+) -> InstagramInfo:
+    """Return an Instagram professional account's profile (§1.9)."""
+    body = GraphClient(access_token, on_call=on_call).get(f"/{ig_user_id}", {"fields": IG_FIELDS})
+    return InstagramInfo(
+        id=str(body.get("id") or ""),
+        username=str(body.get("username") or ""),
+        name=str(body.get("name") or ""),
+        profile_picture_url=str(body.get("profile_picture_url") or ""),
+        followers_count=_as_int(body.get("followers_count")),
+    )
+
+
+def list_ad_accounts(*, access_token: str, on_call: CallHook | None = None) -> list[AdAccountInfo]:
+    """Return the ad accounts the person granted (§1.10)."""
+    client = GraphClient(access_token, on_call=on_call)
+    params = {"fields": AD_ACCOUNT_FIELDS, "limit": LIST_PAGE_SIZE}
+    accounts = []
+    for item in client.paginate("/me/adaccounts", params):
+        business = item.get("business")
+        accounts.append(
+            AdAccountInfo(
+                id=str(item.get("id") or ""),
+                account_id=str(item.get("account_id") or ""),
+                name=str(item.get("name") or ""),
+                account_status=_as_int(item.get("account_status")) or 0,
+                currency=str(item.get("currency") or ""),
+                timezone_name=str(item.get("timezone_name") or ""),
+                disable_reason=_as_int(item.get("disable_reason")),
+                business_name=(
+                    str(business.get("name") or "") if isinstance(business, Mapping) else ""
+                ),
+            )
+        )
+    return accounts
+
+
+def revoke_permissions(*, access_token: str, on_call: CallHook | None = None) -> None:
+    """Remove the app from the person's account (`DELETE /me/permissions`); the token dies."""
+    GraphClient(access_token, on_call=on_call).delete("/me/permissions")

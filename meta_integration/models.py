@@ -1,0 +1,156 @@
+"""Meta connections and the Pages, Instagram accounts and ad accounts they give access to.
+
+Tokens (the user token and each Page token) are encrypted at rest with the vault and wiped on
+disconnect; the connection row stays as a minimal record of who connected what and when.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Workspace, WorkspaceScopedQuerySet
+from prosocial.vault import EncryptedTextField
+
+
+class MetaConnection(models.Model):
+    """One Meta (Facebook) login connected to a workspace."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXPIRING = "expiring", _("Expiring soon")
+        NEEDS_REAUTH = "needs_reauth", _("Needs reconnecting")
+        REVOKED = "revoked", _("Revoked on Meta")
+        DISCONNECTED = "disconnected", _("Disconnected")
+
+    class TokenType(models.TextChoices):
+        SHORT_LIVED = "short_lived", _("Short-lived user token")
+        LONG_LIVED = "long_lived", _("Long-lived user token (about 60 days)")
+        NEVER_EXPIRES = "never_expires", _("User token without expiry")
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="meta_connections"
+    )
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    meta_user_id = models.CharField(_("Meta user id"), max_length=64, db_index=True)
+    display_name = models.CharField(max_length=200, blank=True)
+    access_token = EncryptedTextField(blank=True, editable=False)
+    token_type = models.CharField(max_length=16, choices=TokenType.choices, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("Empty: never expires."))
+    data_access_expires_at = models.DateTimeField(null=True, blank=True)
+    requested_scopes = models.JSONField(default=list, blank=True)
+    granted_scopes = models.JSONField(default=list, blank=True)
+    declined_scopes = models.JSONField(default=list, blank=True)
+    # scope -> list of asset ids the grant is limited to, or null when it covers every asset.
+    granular_scopes = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # The status admins were last told about, so each change is announced once.
+    notified_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "meta_user_id"], name="metaconnection_unique_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name or self.meta_user_id} ({self.get_status_display()})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status in (self.Status.ACTIVE, self.Status.EXPIRING)
+
+
+class MetaAsset(models.Model):
+    """Fields every asset a connection reaches shares."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(MetaConnection, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255, blank=True)
+    is_selected = models.BooleanField(
+        _("used by this workspace"), default=False, help_text=_("Chosen by a workspace admin.")
+    )
+    # False when the latest refresh no longer saw it (unticked on Meta, role removed…).
+    is_available = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MetaPage(MetaAsset):
+    connection = models.ForeignKey(MetaConnection, on_delete=models.CASCADE, related_name="pages")
+    page_id = models.CharField(max_length=64)
+    category = models.CharField(max_length=200, blank=True)
+    tasks = models.JSONField(default=list, blank=True)
+    access_token = EncryptedTextField(blank=True, editable=False)
+
+    class Meta(MetaAsset.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "page_id"], name="metapage_unique")
+        ]
+
+
+class InstagramAccount(MetaAsset):
+    connection = models.ForeignKey(
+        MetaConnection, on_delete=models.CASCADE, related_name="instagram_accounts"
+    )
+    page = models.ForeignKey(
+        MetaPage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="instagram_accounts",
+    )
+    ig_user_id = models.CharField(_("Instagram user id"), max_length=64)
+    username = models.CharField(max_length=100, blank=True)
+    account_type = models.CharField(max_length=32, blank=True)
+    profile_picture_url = models.URLField(max_length=2000, blank=True)
+    followers_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta(MetaAsset.Meta):
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "ig_user_id"], name="instagram_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.username}" if self.username else self.name
+
+
+class MetaAdAccount(MetaAsset):
+    connection = models.ForeignKey(
+        MetaConnection, on_delete=models.CASCADE, related_name="ad_accounts"
+    )
+    ad_account_id = models.CharField(max_length=64, help_text=_("With the act_ prefix."))
+    account_id = models.CharField(max_length=64)
+    currency = models.CharField(max_length=3, blank=True)
+    timezone_name = models.CharField(max_length=64, blank=True)
+    account_status = models.PositiveIntegerField(null=True, blank=True)
+    disable_reason = models.PositiveIntegerField(null=True, blank=True)
+    business_name = models.CharField(max_length=255, blank=True)
+
+    class Meta(MetaAsset.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "ad_account_id"], name="adaccount_unique")
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.account_status == 1

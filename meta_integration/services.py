@@ -1,0 +1,472 @@
+"""Meta connection use-cases: connect, choose assets, refresh, check health, disconnect.
+
+Every change to MetaConnection and its assets goes through here. Graph calls (through
+``meta_integration.graph``) always happen before the transaction that records their result, so
+no row lock is held during network I/O and a failed flow writes nothing. Raises
+``MetaConnectionError`` with a message that names what happened and what to do.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_audit_event
+from accounts.models import Membership
+from accounts.permissions import MANAGERS, has_permission
+from meta_integration import graph
+from meta_integration.error_catalogue import explain
+from meta_integration.errors import MetaConnectionError
+from meta_integration.health import status_for_expiry
+from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
+from meta_integration.scopes import requested_scopes
+
+logger = logging.getLogger(__name__)
+
+Status = MetaConnection.Status
+ADS_SCOPES = {"ads_read", "ads_management"}
+
+
+def oauth_redirect_uri() -> str:
+    """Return the callback URL registered in the Meta app (ARCHITECTURE §6)."""
+    return settings.PUBLIC_BASE_URL + reverse("meta_integration:oauth_callback")
+
+
+def build_connect_url(*, actor: Membership, state: str, rerequest: bool = False) -> str:
+    """Return Meta's login dialog URL asking for every scope ProSocial's features use."""
+    _require(actor)
+    return graph.build_login_url(
+        redirect_uri=oauth_redirect_uri(),
+        state=state,
+        scopes=requested_scopes(),
+        rerequest=rerequest,
+    )
+
+
+def _require(actor: Membership) -> None:
+    if not has_permission(actor.role, "meta.connect"):
+        raise MetaConnectionError(_("Only owners and admins can manage the Meta connection."))
+
+
+def _graph_failure(step: str, exc: graph.GraphError) -> MetaConnectionError:
+    explanation = explain(exc)
+    return MetaConnectionError(
+        _("Meta refused while %(step)s: %(cause)s %(fix)s")
+        % {"step": step, "cause": explanation.cause, "fix": explanation.fix}
+    )
+
+
+# --- Reading what a token can reach -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetaWorld:
+    """Everything one user token reaches, fetched before anything is written."""
+
+    token: graph.TokenInfo
+    user: graph.MetaUser
+    pages: list[graph.PageInfo]
+    instagram: dict[str, graph.InstagramInfo]  # ig user id -> account
+    instagram_page: dict[str, str]  # ig user id -> page id
+    ad_accounts: list[graph.AdAccountInfo]
+
+
+def _fetch_world(access_token: str) -> MetaWorld:
+    step = _("checking the token")
+    try:
+        info = graph.debug_token(input_token=access_token)
+        if not info.is_valid:
+            raise MetaConnectionError(
+                _("Meta says the token is no longer valid (%(reason)s). Connect again.")
+                % {"reason": info.error_message or _("expired or revoked")}
+            )
+        step = _("reading your profile")
+        user = graph.get_me(access_token=access_token)
+        step = _("listing your Pages")
+        pages = (
+            graph.list_pages(access_token=access_token) if "pages_show_list" in info.scopes else []
+        )
+        instagram: dict[str, graph.InstagramInfo] = {}
+        instagram_page: dict[str, str] = {}
+        if "instagram_basic" in info.scopes:
+            step = _("reading the linked Instagram accounts")
+            for page in pages:
+                ig_id = page.instagram_business_account_id
+                if ig_id and ig_id not in instagram:
+                    instagram[ig_id] = graph.get_instagram_account(
+                        access_token=access_token, ig_user_id=ig_id
+                    )
+                    instagram_page[ig_id] = page.id
+        step = _("listing your ad accounts")
+        ads = (
+            graph.list_ad_accounts(access_token=access_token)
+            if ADS_SCOPES & set(info.scopes)
+            else []
+        )
+    except graph.GraphError as exc:
+        raise _graph_failure(step, exc) from exc
+    return MetaWorld(info, user, pages, instagram, instagram_page, ads)
+
+
+# --- Connect and refresh ----------------------------------------------------------------------
+
+
+def connect_meta_account(*, actor: Membership, code: str) -> MetaConnection:
+    """Finish the OAuth flow: exchange ``code``, read the assets, save the connection.
+
+    Reconnecting the same Facebook account updates its existing connection (and keeps the
+    assets' selection); nothing is saved unless every step succeeded.
+    """
+    _require(actor)
+    try:
+        short = graph.exchange_code(code=code, redirect_uri=oauth_redirect_uri())
+        long_lived = graph.exchange_long_lived(access_token=short.token)
+    except graph.GraphError as exc:
+        raise _graph_failure(_("exchanging the login code"), exc) from exc
+    world = _fetch_world(long_lived.token)
+    return _save_connection(actor=actor, access_token=long_lived.token, world=world)
+
+
+def refresh_meta_assets(*, actor: Membership, connection: MetaConnection) -> MetaConnection:
+    """Re-read the connection's Pages, Instagram and ad accounts with its stored token."""
+    _require(actor)
+    if not connection.access_token:
+        raise MetaConnectionError(_("This connection was disconnected. Connect Meta again."))
+    try:
+        world = _fetch_world(connection.access_token)
+    except MetaConnectionError as exc:
+        _record_failure(connection.pk, exc.message)
+        raise
+    return _save_connection(actor=actor, access_token=connection.access_token, world=world)
+
+
+def _token_type(expires_at: datetime | None) -> str:
+    if expires_at is None:
+        return MetaConnection.TokenType.NEVER_EXPIRES
+    if (expires_at - timezone.now()).days >= 7:
+        return MetaConnection.TokenType.LONG_LIVED
+    return MetaConnection.TokenType.SHORT_LIVED
+
+
+@transaction.atomic
+def _save_connection(*, actor: Membership, access_token: str, world: MetaWorld) -> MetaConnection:
+    info = world.token
+    requested = requested_scopes()
+    status = status_for_expiry(info.expires_at)
+    fields = {
+        "display_name": world.user.name,
+        "access_token": access_token,
+        "token_type": _token_type(info.expires_at),
+        "expires_at": info.expires_at,
+        "data_access_expires_at": info.data_access_expires_at,
+        "requested_scopes": requested,
+        "granted_scopes": list(info.scopes),
+        "declined_scopes": [s for s in requested if s not in info.scopes],
+        "granular_scopes": {
+            scope: list(targets) if targets is not None else None
+            for scope, targets in info.granular_scopes.items()
+        },
+        "status": status,
+        "notified_status": status,
+        "last_checked_at": timezone.now(),
+        "last_error": "",
+        "disconnected_at": None,
+        "connected_by": actor.user,
+    }
+    connection, created = MetaConnection.objects.select_for_update().get_or_create(
+        workspace=actor.workspace, meta_user_id=world.user.id, defaults=fields
+    )
+    if not created:
+        for name, value in fields.items():
+            setattr(connection, name, value)
+        connection.save(update_fields=[*fields, "updated_at"])
+    pages = _sync_pages(connection, world.pages)
+    _sync_instagram(connection, world, pages)
+    _sync_ad_accounts(connection, world.ad_accounts)
+    record_audit_event(
+        actor=actor.user,
+        action="meta.connected" if created else "meta.refreshed",
+        workspace=actor.workspace,
+        target=connection,
+        metadata={
+            "meta_user": world.user.name,
+            "granted": len(info.scopes),
+            "declined": len(fields["declined_scopes"]),  # type: ignore[arg-type]
+            "pages": len(world.pages),
+            "instagram_accounts": len(world.instagram),
+            "ad_accounts": len(world.ad_accounts),
+        },
+    )
+    return connection
+
+
+def _sync_pages(connection: MetaConnection, pages: list[graph.PageInfo]) -> dict[str, MetaPage]:
+    rows = {}
+    for page in pages:
+        rows[page.id], _created = MetaPage.objects.update_or_create(
+            connection=connection,
+            page_id=page.id,
+            defaults={
+                "workspace_id": connection.workspace_id,
+                "name": page.name,
+                "category": page.category,
+                "tasks": list(page.tasks),
+                "access_token": page.access_token,
+                "is_available": True,
+            },
+        )
+    MetaPage.objects.filter(connection=connection).exclude(page_id__in=rows).update(
+        is_available=False, access_token="", updated_at=timezone.now()
+    )
+    return rows
+
+
+def _sync_instagram(
+    connection: MetaConnection, world: MetaWorld, pages: dict[str, MetaPage]
+) -> None:
+    for ig_id, account in world.instagram.items():
+        InstagramAccount.objects.update_or_create(
+            connection=connection,
+            ig_user_id=ig_id,
+            defaults={
+                "workspace_id": connection.workspace_id,
+                "page": pages.get(world.instagram_page.get(ig_id, "")),
+                "name": account.name,
+                "username": account.username,
+                "profile_picture_url": account.profile_picture_url,
+                "followers_count": account.followers_count,
+                "is_available": True,
+            },
+        )
+    InstagramAccount.objects.filter(connection=connection).exclude(
+        ig_user_id__in=world.instagram
+    ).update(is_available=False, updated_at=timezone.now())
+
+
+def _sync_ad_accounts(connection: MetaConnection, accounts: list[graph.AdAccountInfo]) -> None:
+    for account in accounts:
+        MetaAdAccount.objects.update_or_create(
+            connection=connection,
+            ad_account_id=account.id,
+            defaults={
+                "workspace_id": connection.workspace_id,
+                "account_id": account.account_id,
+                "name": account.name,
+                "currency": account.currency,
+                "timezone_name": account.timezone_name,
+                "account_status": account.account_status,
+                "disable_reason": account.disable_reason,
+                "business_name": account.business_name,
+                "is_available": True,
+            },
+        )
+    MetaAdAccount.objects.filter(connection=connection).exclude(
+        ad_account_id__in=[a.id for a in accounts]
+    ).update(is_available=False, updated_at=timezone.now())
+
+
+@transaction.atomic
+def select_meta_assets(
+    *,
+    actor: Membership,
+    connection: MetaConnection,
+    page_ids: Iterable[int],
+    instagram_ids: Iterable[int],
+    ad_account_ids: Iterable[int],
+) -> None:
+    """Mark exactly the given assets (row pks) of ``connection`` as used by the workspace."""
+    _require(actor)
+    chosen: dict[str, int] = {}
+    for model, ids in (
+        (MetaPage, set(page_ids)),
+        (InstagramAccount, set(instagram_ids)),
+        (MetaAdAccount, set(ad_account_ids)),
+    ):
+        rows = model.objects.filter(connection=connection)  # type: ignore[attr-defined]
+        rows.filter(pk__in=ids, is_available=True).update(is_selected=True)
+        rows.exclude(pk__in=ids).update(is_selected=False)
+        chosen[model.__name__] = len(ids)
+    record_audit_event(
+        actor=actor.user,
+        action="meta.assets_selected",
+        workspace=actor.workspace,
+        target=connection,
+        metadata=chosen,
+    )
+
+
+# --- Health -----------------------------------------------------------------------------------
+
+
+def _record_failure(connection_id: int, message: str) -> None:
+    MetaConnection.objects.filter(pk=connection_id).update(
+        last_error=message[:500], last_checked_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+def check_meta_connection(*, connection_id: int) -> MetaConnection | None:
+    """Ask Meta about the connection's token and update its status, scopes and expiry.
+
+    A token Meta rejects marks the connection needs-reauth (or revoked when the person
+    removed the app); one expiring within the warning window marks it expiring. Admins are
+    told once per change. A transient Meta failure only records the error.
+    """
+    connection = MetaConnection.objects.filter(pk=connection_id).first()
+    if connection is None or not connection.access_token:
+        return None
+    try:
+        info = graph.debug_token(input_token=connection.access_token)
+    except graph.GraphError as exc:
+        _record_failure(connection.pk, explain(exc).cause)
+        logger.warning("meta connection %s: health check failed: %s", connection.pk, exc)
+        return connection
+    with transaction.atomic():
+        connection = MetaConnection.objects.select_for_update().get(pk=connection_id)
+        if not info.is_valid:
+            # 458/460: the person removed the app or changed password on Meta's side.
+            revoked = info.error_subcode == 458
+            connection.status = Status.REVOKED if revoked else Status.NEEDS_REAUTH
+            connection.last_error = (info.error_message or _("Token rejected by Meta."))[:500]
+        else:
+            connection.status = status_for_expiry(info.expires_at)
+            connection.expires_at = info.expires_at
+            connection.data_access_expires_at = info.data_access_expires_at
+            connection.granted_scopes = list(info.scopes)
+            connection.granular_scopes = {
+                scope: list(targets) if targets is not None else None
+                for scope, targets in info.granular_scopes.items()
+            }
+            connection.last_error = ""
+        connection.last_checked_at = timezone.now()
+        announce = connection.status != connection.notified_status and connection.status in (
+            Status.EXPIRING,
+            Status.NEEDS_REAUTH,
+            Status.REVOKED,
+        )
+        connection.notified_status = connection.status
+        connection.save(
+            update_fields=[
+                "status",
+                "notified_status",
+                "expires_at",
+                "data_access_expires_at",
+                "granted_scopes",
+                "granular_scopes",
+                "last_error",
+                "last_checked_at",
+                "updated_at",
+            ]
+        )
+        if announce:
+            pk = connection.pk
+            transaction.on_commit(lambda: _email_admins_about(pk))
+    return connection
+
+
+def check_all_meta_connections() -> int:
+    """Check every connection that still holds a token; return how many were checked."""
+    ids = list(
+        MetaConnection.objects.exclude(status=Status.DISCONNECTED)
+        .exclude(access_token="")
+        .values_list("pk", flat=True)
+    )
+    for connection_id in ids:
+        check_meta_connection(connection_id=connection_id)
+    return len(ids)
+
+
+def _email_admins_about(connection_id: int) -> None:
+    connection = MetaConnection.objects.select_related("workspace").get(pk=connection_id)
+    recipients = list(
+        Membership.objects.filter(workspace=connection.workspace, role__in=MANAGERS).values_list(
+            "user__email", flat=True
+        )
+    )
+    url = settings.PUBLIC_BASE_URL + reverse(
+        "meta_integration:connection", args=[connection.workspace.slug, connection.pk]
+    )
+    subject = _("Meta connection for %(workspace)s: %(status)s") % {
+        "workspace": connection.workspace.name,
+        "status": connection.get_status_display().lower(),
+    }
+    body = _(
+        "The Meta connection of %(name)s in %(workspace)s is now: %(status)s.\n\n"
+        "%(error)s\nOpen the connection's health page to see what to do:\n%(url)s\n"
+    ) % {
+        "name": connection.display_name,
+        "workspace": connection.workspace.name,
+        "status": connection.get_status_display().lower(),
+        "error": connection.last_error + "\n" if connection.last_error else "",
+        "url": url,
+    }
+    try:
+        send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, recipients)
+    except OSError:
+        logger.exception("meta connection %s: admin email could not be sent", connection_id)
+
+
+# --- Disconnect -------------------------------------------------------------------------------
+
+
+def disconnect_meta_account(*, actor: Membership, connection: MetaConnection) -> bool:
+    """Revoke ProSocial's access on Meta, wipe every token and drop the assets.
+
+    Keeps the connection row (who, which Meta user, when) as a minimal record. Returns whether
+    Meta confirmed the revocation; the local wipe happens either way.
+    """
+    _require(actor)
+    revoked_on_meta = False
+    if connection.access_token:
+        try:
+            graph.revoke_permissions(access_token=connection.access_token)
+            revoked_on_meta = True
+        except graph.GraphError as exc:
+            # A token Meta already rejects has nothing left to revoke; anything else is logged
+            # and the user is told to remove the app in Facebook settings.
+            revoked_on_meta = exc.is_auth
+            logger.warning("meta connection %s: revoke failed: %s", connection.pk, exc)
+    _wipe_connection(actor=actor, connection_id=connection.pk, revoked_on_meta=revoked_on_meta)
+    return revoked_on_meta
+
+
+@transaction.atomic
+def _wipe_connection(*, actor: Membership, connection_id: int, revoked_on_meta: bool) -> None:
+    connection = MetaConnection.objects.select_for_update().get(pk=connection_id)
+    counts = {
+        "pages": MetaPage.objects.filter(connection=connection).delete()[0],
+        "instagram_accounts": InstagramAccount.objects.filter(connection=connection).delete()[0],
+        "ad_accounts": MetaAdAccount.objects.filter(connection=connection).delete()[0],
+    }
+    connection.access_token = ""
+    connection.status = Status.DISCONNECTED
+    connection.notified_status = Status.DISCONNECTED
+    connection.granted_scopes = []
+    connection.granular_scopes = {}
+    connection.declined_scopes = []
+    connection.disconnected_at = timezone.now()
+    connection.save(
+        update_fields=[
+            "access_token",
+            "status",
+            "notified_status",
+            "granted_scopes",
+            "granular_scopes",
+            "declined_scopes",
+            "disconnected_at",
+            "updated_at",
+        ]
+    )
+    record_audit_event(
+        actor=actor.user,
+        action="meta.disconnected",
+        workspace=actor.workspace,
+        target=connection,
+        metadata={**counts, "revoked_on_meta": revoked_on_meta},
+    )

@@ -1,0 +1,178 @@
+"""Views for connecting Meta, choosing assets, the health page and disconnecting."""
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import member_required
+from accounts.models import Membership
+from accounts.selectors import get_membership_for_user
+from meta_integration import health, selectors, services
+from meta_integration.errors import MetaConnectionError
+from meta_integration.forms import AssetSelectionForm
+from meta_integration.models import MetaConnection
+
+OAUTH_SESSION_KEY = "meta_oauth"
+UNPROCESSABLE = 422
+
+
+@member_required("workspace.view")
+def connections(request: HttpRequest, membership: Membership) -> HttpResponse:
+    rows = [
+        (connection, health.connection_gaps(connection))
+        for connection in selectors.list_meta_connections_for_workspace(membership)
+    ]
+    context = {"membership": membership, "workspace": membership.workspace, "rows": rows}
+    return render(request, "meta_integration/connections.html", context)
+
+
+@member_required("meta.connect")
+@require_GET
+def connect(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Send the admin to Meta's consent dialog with a state bound to this session.
+
+    A GET link, not a form: the Content-Security-Policy's form-action would block a form
+    submission that redirects to Meta. Starting the flow changes nothing but this session's
+    pending state, which only this browser can complete.
+    """
+    state = secrets.token_urlsafe(32)
+    url = services.build_connect_url(
+        actor=membership, state=state, rerequest=request.GET.get("rerequest") == "1"
+    )
+    request.session[OAUTH_SESSION_KEY] = {"state": state, "workspace": membership.workspace.slug}
+    return redirect(url)
+
+
+def _oauth_error(request: HttpRequest, message: str, slug: str | None = None) -> HttpResponse:
+    context = {"message": message, "slug": slug}
+    return render(request, "meta_integration/oauth_error.html", context, status=400)
+
+
+@login_required
+def oauth_callback(request: HttpRequest) -> HttpResponse:
+    """Meta redirects here after consent (ARCHITECTURE §6: /meta/oauth/callback/)."""
+    pending = request.session.pop(OAUTH_SESSION_KEY, None)
+    state = request.GET.get("state", "")
+    if not isinstance(pending, dict) or not constant_time_compare(state, pending.get("state", "")):
+        return _oauth_error(
+            request,
+            _(
+                "This answer from Meta doesn't match a connection started in this browser "
+                "(it may have been used already, or the link was tampered with). Nothing was "
+                "connected; start again from the Meta page of your workspace."
+            ),
+        )
+    membership = get_membership_for_user(request.user, pending["workspace"])  # type: ignore[arg-type]
+    if not membership.can("meta.connect"):
+        raise PermissionDenied
+    slug = membership.workspace.slug
+    if error := request.GET.get("error"):
+        reason = request.GET.get("error_reason") or error
+        if reason in {"user_denied", "access_denied"}:
+            messages.warning(request, _("You cancelled on Meta's page, so nothing was connected."))
+            return redirect("meta_integration:connections", slug=slug)
+        return _oauth_error(
+            request,
+            _("Meta answered with an error: %(error)s. Nothing was connected; try again.")
+            % {"error": request.GET.get("error_description", error)[:200]},
+            slug,
+        )
+    code = request.GET.get("code", "")
+    if not code or len(code) > 4096:
+        return _oauth_error(request, _("Meta's answer had no login code. Try again."), slug)
+    try:
+        connection = services.connect_meta_account(actor=membership, code=code)
+    except MetaConnectionError as exc:
+        return _oauth_error(request, exc.message, slug)
+    messages.success(
+        request,
+        _("Connected %(name)s. Choose the assets this workspace will use.")
+        % {"name": connection.display_name},
+    )
+    return redirect("meta_integration:connection", slug=slug, pk=connection.pk)
+
+
+@member_required("workspace.view", post="meta.connect")
+def connection_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    connection = selectors.get_meta_connection_for_member(membership, pk)
+    form = AssetSelectionForm(request.POST or None, connection=connection)
+    if request.method == "POST" and form.is_valid():
+        services.select_meta_assets(
+            actor=membership,
+            connection=connection,
+            page_ids=[p.pk for p in form.cleaned_data["pages"]],
+            instagram_ids=[a.pk for a in form.cleaned_data["instagram_accounts"]],
+            ad_account_ids=[a.pk for a in form.cleaned_data["ad_accounts"]],
+        )
+        messages.success(request, _("Saved which assets this workspace uses."))
+        return redirect("meta_integration:connection", slug=membership.workspace.slug, pk=pk)
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    return render(
+        request,
+        "meta_integration/connection_detail.html",
+        _detail_context(membership, connection, form),
+        status=status,
+    )
+
+
+def _detail_context(
+    membership: Membership, connection: MetaConnection, form: AssetSelectionForm
+) -> dict[str, object]:
+    pages, instagram, ad_accounts = selectors.list_connection_assets(connection)
+    return {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "connection": connection,
+        "form": form,
+        "gaps": health.connection_gaps(connection),
+        "features": health.feature_health(connection),
+        "pages": [health.asset_health(connection, page, "page") for page in pages],
+        "instagram": [health.asset_health(connection, ig, "instagram") for ig in instagram],
+        "ad_accounts": [health.asset_health(connection, ad, "ad_account") for ad in ad_accounts],
+    }
+
+
+@member_required("meta.connect")
+@require_POST
+def connection_refresh(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    connection = selectors.get_meta_connection_for_member(membership, pk)
+    try:
+        services.refresh_meta_assets(actor=membership, connection=connection)
+    except MetaConnectionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Refreshed from Meta."))
+    return redirect("meta_integration:connection", slug=membership.workspace.slug, pk=pk)
+
+
+@member_required("meta.connect")
+@require_POST
+def connection_check(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    connection = selectors.get_meta_connection_for_member(membership, pk)
+    services.check_meta_connection(connection_id=connection.pk)
+    messages.info(request, _("Checked the connection with Meta."))
+    return redirect("meta_integration:connection", slug=membership.workspace.slug, pk=pk)
+
+
+@member_required("meta.connect")
+@require_POST
+def connection_disconnect(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    connection = selectors.get_meta_connection_for_member(membership, pk)
+    if services.disconnect_meta_account(actor=membership, connection=connection):
+        messages.success(request, _("Disconnected. ProSocial's access was removed on Meta too."))
+    else:
+        messages.warning(
+            request,
+            _(
+                "Disconnected here and every token was deleted, but Meta didn't confirm the "
+                "revocation. Remove ProSocial under Facebook Settings → Business integrations."
+            ),
+        )
+    return redirect("meta_integration:connections", slug=membership.workspace.slug)
