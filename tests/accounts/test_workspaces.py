@@ -126,3 +126,17 @@ def test_anonymous_user_is_sent_to_login(workspace):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_csrf_failure_explains_and_changes_nothing(owner):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner.user)
+
+    response = client.post(
+        reverse("accounts:workspace_settings", args=["acme"]),
+        {"name": "Forged", "timezone": "UTC", "currency": "USD"},
+    )
+
+    assert response.status_code == 403
+    assert "This form expired" in response.content.decode()
+    assert Workspace.objects.get(slug="acme").name == "Acme Marketing"
