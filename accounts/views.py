@@ -4,6 +4,8 @@ Each view resolves (access helper or ``member_required``), validates (a form), c
 service and responds. Invalid input and refused changes re-render with HTTP 422.
 """
 
+from collections.abc import Callable
+
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -176,40 +178,52 @@ def member_role(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
     return redirect("accounts:members", slug=membership.workspace.slug)
 
 
+def _members_action(
+    request: HttpRequest, membership: Membership, action: Callable[[], object], done: str
+) -> HttpResponse:
+    """Run one service call for the members page: 422 with its refusal, else back with ``done``."""
+    try:
+        action()
+    except WorkspaceError as exc:
+        return _render_members(request, membership, error=exc.message, status=UNPROCESSABLE)
+    messages.success(request, done)
+    return redirect("accounts:members", slug=membership.workspace.slug)
+
+
 @member_required("members.manage")
 @require_POST
 def member_remove(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     member = selectors.get_member_for_member(membership, pk)
-    try:
-        services.remove_member(actor=membership, member=member)
-    except WorkspaceError as exc:
-        return _render_members(request, membership, error=exc.message, status=UNPROCESSABLE)
-    messages.success(request, _("%(name)s was removed.") % {"name": member.user.display_name})
-    return redirect("accounts:members", slug=membership.workspace.slug)
+    return _members_action(
+        request,
+        membership,
+        lambda: services.remove_member(actor=membership, member=member),
+        _("%(name)s was removed.") % {"name": member.user.display_name},
+    )
 
 
 @member_required("members.invite")
 @require_POST
 def invitation_resend(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     invitation = selectors.get_invitation_for_member(membership, pk)
-    try:
-        services.resend_invitation(actor=membership, invitation=invitation)
-    except WorkspaceError as exc:
-        return _render_members(request, membership, error=exc.message, status=UNPROCESSABLE)
-    messages.success(request, _("Invitation resent to %(email)s.") % {"email": invitation.email})
-    return redirect("accounts:members", slug=membership.workspace.slug)
+    return _members_action(
+        request,
+        membership,
+        lambda: services.resend_invitation(actor=membership, invitation=invitation),
+        _("Invitation resent to %(email)s.") % {"email": invitation.email},
+    )
 
 
 @member_required("members.invite")
 @require_POST
 def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     invitation = selectors.get_invitation_for_member(membership, pk)
-    try:
-        services.revoke_invitation(actor=membership, invitation=invitation)
-    except WorkspaceError as exc:
-        return _render_members(request, membership, error=exc.message, status=UNPROCESSABLE)
-    messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
-    return redirect("accounts:members", slug=membership.workspace.slug)
+    return _members_action(
+        request,
+        membership,
+        lambda: services.revoke_invitation(actor=membership, invitation=invitation),
+        _("Invitation to %(email)s revoked.") % {"email": invitation.email},
+    )
 
 
 @member_required("workspace.view")
