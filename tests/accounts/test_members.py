@@ -6,6 +6,7 @@ from accounts.errors import WorkspaceError
 from accounts.models import AuditEvent, Membership
 from accounts.permissions import Role
 from tests.conftest import client_for
+from tests.factories import MembershipFactory
 
 
 def roles(workspace):
@@ -145,3 +146,17 @@ def test_members_page_lists_everyone(cast):
         assert cast[persona].user.email in body
     assert cast["outsider"].user.email not in body
     assert "Invite a teammate" not in body
+
+
+def test_members_page_is_paginated(owner):
+    MembershipFactory.create_batch(59, workspace=owner.workspace, role=Role.VIEWER)
+    client = client_for(owner)
+    url = reverse("accounts:members", args=["acme"])
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    assert first.count('class="member-row"') == 50
+    assert second.count('class="member-row"') == 10
+    assert "51–60 of 60 members" in second
+    assert client.get(url, {"page": "nonsense"}).status_code == 200

@@ -11,8 +11,8 @@ from tests.factories import MembershipFactory
 # admins) Meta connections needing attention.
 # Dashboard adds: member count, pending invitation count, member preview, recent activity.
 DASHBOARD_QUERIES = 9
-# Members adds: members with users, invitations.
-MEMBERS_QUERIES = 7
+# Members adds: member count (pagination), one page of members with users, invitations.
+MEMBERS_QUERIES = 8
 
 
 @pytest.mark.parametrize(
