@@ -214,3 +214,31 @@ def test_only_admins_can_connect(cast, sandbox, persona):
 
     assert response.status_code == 403
     assert "meta_oauth" not in client_for(cast[persona]).session
+
+
+def test_code_issued_for_another_app_redirect_is_refused(owner, sandbox):
+    client = client_for(owner)
+    dialog = start_connect(client)
+    foreign = sandbox.state.auth.issue_code(
+        user_id=seed.ALEX_ID,
+        client_id=sandbox.state.app_id,
+        redirect_uri="https://elsewhere.example.com/callback/",
+    ).code
+
+    response = callback(client, code=foreign, state=dialog["state"])
+
+    assert response.status_code == 400
+    assert "exchanging the login code" in response.content.decode()
+    assert MetaConnection.objects.count() == 0
+
+
+def test_account_with_no_pages_connects_and_says_so(owner, sandbox):
+    client = client_for(owner)
+
+    connect(client, sandbox, user_id=seed.JORDAN_ID, pages=[], ig=[], ads=[])
+
+    connection = MetaConnection.objects.get()
+    page = client.get(reverse("meta_integration:connection", args=["acme", connection.pk]))
+    assert connection.meta_user_id == seed.JORDAN_ID
+    assert MetaPage.objects.count() == 0
+    assert "No Pages were shared." in page.content.decode()
