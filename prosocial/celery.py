@@ -22,6 +22,11 @@ app.conf.beat_schedule = {
         "task": "meta_integration.check_all_meta_connections",
         "schedule": 6 * 60.0 * 60,
     },
+    # Every minute: transcodes whose worker died (lease expired) are queued again.
+    "requeue-stalled-transcodes": {
+        "task": "creatives.requeue_stalled_transcodes",
+        "schedule": 60.0,
+    },
     # Hourly: invitations past their expiry stop showing as pending.
     "expire-invitations": {
         "task": "accounts.expire_invitations",

@@ -1,4 +1,4 @@
-"""The house decorator for Celery tasks (STYLE §3.6).
+"""The house decorator for Celery tasks and the lease-based claim of job rows (STYLE §3.6).
 
 A task is a wake-up call for one database row: it receives ids only, makes one service call
 and holds no business logic. ``job_task`` gives every task the same delivery guarantees:
@@ -11,7 +11,12 @@ import logging
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -54,3 +59,25 @@ def job_task(
         return shared_task(**options)(logged)
 
     return decorator
+
+
+def claim_job_row(
+    model: type[models.Model],
+    pk: int,
+    *,
+    runnable: dict[str, Any],
+    lease: timedelta,
+) -> bool:
+    """Take the lease on one job row; return whether this worker got it.
+
+    One conditional UPDATE (exactly one row changed = ours), so it behaves the same on
+    PostgreSQL and SQLite and holds no lock afterwards. ``runnable`` filters the states a job
+    may be picked up in; a row whose lease is still running belongs to another worker.
+    """
+    now = timezone.now()
+    changed = (
+        model._default_manager.filter(pk=pk, **runnable)
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        .update(lease_expires_at=now + lease, attempts=F("attempts") + 1)
+    )
+    return changed == 1

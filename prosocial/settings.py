@@ -375,24 +375,55 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
 ]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if IS_PRODUCTION
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
-    },
-}
+_staticfiles_backend = (
+    "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    if IS_PRODUCTION
+    else "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
+
+
+# --- Media storage ----------------------------------------------------------------------------
+# https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+# A bucket name selects S3 (MinIO in docker-compose, moto's server in tests); otherwise media
+# lives on the filesystem under var/media. Media files are never served from a public path:
+# Meta and browsers get signed, expiring URLs (creatives/media_urls.py).
+
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+MEDIA_USES_S3 = bool(AWS_STORAGE_BUCKET_NAME)
 MEDIA_ROOT = VAR_DIR / "media"
-MEDIA_URL = "/media/"
+if MEDIA_USES_S3:
+    AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL") or None
+    AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME", "us-east-1")
+    AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID") or None
+    AWS_SECRET_ACCESS_KEY = env_secret("AWS_SECRET_ACCESS_KEY") or None
+    AWS_S3_ADDRESSING_STYLE = env_str("AWS_S3_ADDRESSING_STYLE", "path")
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = True
+    AWS_S3_FILE_OVERWRITE = False
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
+    _media_backend = "storages.backends.s3.S3Storage"
+else:
+    _media_backend = "django.core.files.storage.FileSystemStorage"
+STORAGES = {
+    "default": {"BACKEND": _media_backend},
+    "staticfiles": {"BACKEND": _staticfiles_backend},
+}
+# Uploads larger than this spool to a temporary file, so a 1 GB upload costs constant memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = None
+MEDIA_MAX_IMAGE_BYTES = env_int("MEDIA_MAX_IMAGE_MB", 30) * 1024 * 1024
+MEDIA_MAX_VIDEO_BYTES = env_int("MEDIA_MAX_VIDEO_MB", 4096) * 1024 * 1024
+MEDIA_MAX_AUDIO_BYTES = env_int("MEDIA_MAX_AUDIO_MB", 200) * 1024 * 1024
+MEDIA_WORKSPACE_QUOTA_BYTES = env_int("MEDIA_WORKSPACE_QUOTA_GB", 50) * 1024 * 1024 * 1024
+# How long a signed media URL handed to Meta or a browser stays valid.
+MEDIA_SIGNED_URL_TTL_SECONDS = env_int("MEDIA_SIGNED_URL_TTL_SECONDS", 6 * 60 * 60)
+MEDIA_FFMPEG_TIMEOUT_SECONDS = env_int("MEDIA_FFMPEG_TIMEOUT_SECONDS", 30 * 60)
 
 
 # --- Security ---------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/6.0/howto/csp/
 
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
@@ -404,6 +435,15 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+if MEDIA_USES_S3:
+    # Browsers show media and upload straight to the bucket through presigned URLs.
+    _bucket = urlsplit(
+        AWS_S3_ENDPOINT_URL
+        or f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com"
+    )
+    _bucket_origin = f"{_bucket.scheme}://{_bucket.netloc}"
+    for _directive in ("img-src", "media-src", "connect-src", "form-action"):
+        SECURE_CSP.setdefault(_directive, [CSP.SELF]).append(_bucket_origin)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from creatives import media_urls
 from prosocial import views
 
 admin.site.site_header = "ProSocial administration"
@@ -10,6 +11,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # Signed, expiring media URLs for Meta's fetchers and browsers (no session needed).
+    path("media/s/<str:token>", media_urls.serve_signed_media, name="signed_media"),
+    path("", include("creatives.urls")),
     path("", include("meta_integration.urls")),
     path("", include("accounts.urls")),
 ]

@@ -109,6 +109,7 @@ def celery_worker_process(transactional_db, tmp_path):
     import subprocess
     import sys
     import time
+    from pathlib import Path
 
     from django.conf import settings as django_settings
     from django.db import connection
@@ -120,6 +121,10 @@ def celery_worker_process(transactional_db, tmp_path):
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": django_settings.REDIS_URL,
+        # Same keys and the same media folder as this test process (tests may move MEDIA_ROOT).
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEYS": ",".join(django_settings.FIELD_ENCRYPTION_KEYS),
+        "PROSOCIAL_VAR_DIR": str(Path(django_settings.MEDIA_ROOT).parent),
     }
     log = tmp_path / "worker.log"
     process = subprocess.Popen(  # noqa: S603
