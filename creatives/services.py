@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -451,7 +452,7 @@ def requeue_stalled_transcodes() -> int:
     )
     ids = list(stalled.filter(attempts__lt=MAX_TRANSCODE_ATTEMPTS).values_list("pk", flat=True))
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: tasks.transcode_media_task.delay(pk))
+        transaction.on_commit(partial(tasks.transcode_media_task.delay, pk))
     return len(ids)
 
 

@@ -97,7 +97,7 @@ def upload(request: HttpRequest, membership: Membership) -> HttpResponse:
             return JsonResponse({"error": error}, status=UNPROCESSABLE)
         messages.error(request, error)
         return redirect("creatives:library", slug=membership.workspace.slug)
-    results = []
+    results: list[dict[str, object]] = []
     for uploaded in files:
         try:
             asset = services.upload_media(actor=membership, uploaded=uploaded)

@@ -9,9 +9,8 @@ prefetch of one (settings), soft and hard time limits, no result storage.
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
-
 from datetime import timedelta
+from typing import Any, ParamSpec, TypeVar
 
 from celery import shared_task
 from django.db import models

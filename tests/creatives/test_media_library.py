@@ -9,18 +9,30 @@ from creatives.errors import MediaError
 from creatives.media.specs import fits
 from creatives.models import MediaAsset
 from creatives.selectors import facts_for_asset
+from prosocial import storage
 from tests.conftest import client_for
 from tests.media_samples import make_image, make_video
 
 
-@pytest.fixture
-def media_root(settings, tmp_path):
+@pytest.fixture(params=["filesystem", "s3"])
+def media_root(request, settings, tmp_path):
+    """Run each test on both storage backends; yields a function listing what is stored."""
+    if request.param == "s3":
+        request.getfixturevalue("s3")
+        client = storage.s3_client()
+
+        def listing():
+            found = client.list_objects_v2(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
+            return sorted(o["Key"] for o in found.get("Contents", []))
+
+        return listing
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     }
-    return settings.MEDIA_ROOT
+    root = settings.MEDIA_ROOT
+    return lambda: sorted(str(p) for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +48,8 @@ def upload(path, name=None, content_type="application/octet-stream"):
     return SimpleUploadedFile(name or path.name, path.read_bytes(), content_type=content_type)
 
 
-def stored_files(root):
-    return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
+def stored_files(listing):
+    return listing()
 
 
 def test_upload_video_records_every_fact(editor, media_root, samples):
@@ -133,7 +145,7 @@ def test_library_and_detail_pages(editor, media_root, samples):
     assert library.status_code == 200
     assert f'data-testid="media-{asset.pk}"' in library.content.decode()
     body = detail.content.decode()
-    assert "320×180 (16:9)" in body
+    assert "320\u00d7180 (16:9)" in body  # multiplication sign, as rendered
     assert 'data-testid="fix-ig_reel"' in body  # 16:9 doesn't fit a reel: the fix is offered
 
 
