@@ -20,7 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -212,8 +212,11 @@ def upload_media(*, actor: Membership, uploaded: UploadedFile) -> MediaAsset:
         raise MediaError(_("“%(name)s” is empty (0 bytes).") % {"name": uploaded.name})
     _check_quota(actor, uploaded.size)
     with _workdir() as work:
-        original = work / "upload"
-        _spool(uploaded, original)
+        if isinstance(uploaded, TemporaryUploadedFile):
+            original = Path(uploaded.temporary_file_path())  # already on disk: no second copy
+        else:
+            original = work / "upload"
+            _spool(uploaded, original)
         path, facts, poster = _prepare(original, work)
         sha = _sha256(path)
         key, poster_key = _keep_files(actor.workspace_id, path, facts, poster)
