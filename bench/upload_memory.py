@@ -23,8 +23,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
-
 from bench.dashboard_latency import (
     BASE_DIR,
     bench_database,
@@ -54,7 +52,7 @@ def make_sample(size_mb: int) -> Path:
         return path
     SAMPLE_DIR.mkdir(parents=True, exist_ok=True)
     print(f"generating a {size_mb} MB video (once)…")
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [
             get_ffmpeg_exe(),
             "-nostdin",
@@ -121,7 +119,7 @@ def start_gunicorn(port: int, log: Path, media_dir: Path) -> subprocess.Popen[by
     env["SECRET_KEY"] = settings.SECRET_KEY
     env["FIELD_ENCRYPTION_KEYS"] = ",".join(settings.FIELD_ENCRYPTION_KEYS)
     with log.open("wb") as out:
-        return subprocess.Popen(  # noqa: S603
+        return subprocess.Popen(
             [
                 str(Path(sys.executable).with_name("gunicorn")),
                 "prosocial.wsgi:application",
