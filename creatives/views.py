@@ -166,8 +166,16 @@ def _detail_context(membership: Membership, asset: MediaAsset) -> dict[str, obje
         "asset": asset,
         "file_url": _url(asset, asset.storage_key, asset.content_type) if ready else "",
         "poster_url": _url(asset, asset.poster_key, "image/jpeg"),
+        # (spec, rule results, fits (advisory rules aside), every failed rule can be fixed,
+        #  a recommendation is unmet)
         "placements": [
-            (spec, results, all(r.ok for r in results), all(r.fixable for r in results if not r.ok))
+            (
+                spec,
+                results,
+                all(r.ok or r.advisory for r in results),
+                all(r.fixable for r in results if not r.ok and not r.advisory),
+                any(r.advisory and not r.ok for r in results),
+            )
             for spec, results in placements
         ],
         "renditions": selectors.list_renditions(asset),
