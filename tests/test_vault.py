@@ -63,3 +63,34 @@ def test_log_filter_redacts_message_arguments_and_tracebacks():
     assert record.getMessage() == f"calling /me?access_token={REDACTED}"
     assert "zzz" not in record.exc_text
     assert f"access_token={REDACTED}" in record.exc_text
+
+
+def test_rotate_command_reencrypts_model_tokens(owner, settings):
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection as db
+
+    from meta_integration.models import MetaConnection
+
+    connection = MetaConnection.objects.create(
+        workspace=owner.workspace, meta_user_id="42", access_token="EAAB-rotate-me"
+    )
+
+    def stored() -> str:
+        with db.cursor() as cursor:
+            cursor.execute(
+                "SELECT access_token FROM meta_integration_metaconnection WHERE id = %s",
+                [connection.pk],
+            )
+            return cursor.fetchone()[0]
+
+    before = stored()
+    settings.FIELD_ENCRYPTION_KEYS = [vault.generate_key(), *settings.FIELD_ENCRYPTION_KEYS]
+    out = io.StringIO()
+    call_command("rotate_encryption_keys", stdout=out)
+    settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]  # old key dropped
+
+    assert stored() != before
+    assert vault.decrypt(stored()) == "EAAB-rotate-me"
+    assert "meta_integration.MetaConnection: 1 value(s) re-encrypted" in out.getvalue()
