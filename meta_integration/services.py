@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -470,3 +471,41 @@ def _wipe_connection(*, actor: Membership, connection_id: int, revoked_on_meta: 
         target=connection,
         metadata={**counts, "revoked_on_meta": revoked_on_meta},
     )
+
+
+def revoke_meta_connections_for_user(*, meta_user_id: str) -> int:
+    """Meta says the person removed ProSocial: mark their connections revoked, wipe tokens.
+
+    Called from the deauthorize callback. Workspace admins are emailed once per connection.
+    Returns how many connections were revoked.
+    """
+    ids = list(
+        MetaConnection.objects.filter(meta_user_id=meta_user_id)
+        .exclude(status__in=[Status.REVOKED, Status.DISCONNECTED])
+        .values_list("pk", flat=True)
+    )
+    for connection_id in ids:
+        with transaction.atomic():
+            connection = MetaConnection.objects.select_for_update().get(pk=connection_id)
+            MetaPage.objects.filter(connection=connection).update(access_token="")
+            connection.access_token = ""
+            connection.status = Status.REVOKED
+            connection.notified_status = Status.REVOKED
+            connection.last_error = _("The person removed ProSocial from their Facebook account.")
+            connection.save(
+                update_fields=[
+                    "access_token",
+                    "status",
+                    "notified_status",
+                    "last_error",
+                    "updated_at",
+                ]
+            )
+            record_audit_event(
+                actor=None,
+                action="meta.deauthorized",
+                workspace=connection.workspace,
+                target=connection,
+            )
+            transaction.on_commit(partial(_email_admins_about, connection_id))
+    return len(ids)

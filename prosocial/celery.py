@@ -27,6 +27,12 @@ app.conf.beat_schedule = {
         "task": "creatives.requeue_stalled_transcodes",
         "schedule": 60.0,
     },
+    # Every minute: deletion requests whose worker died are picked up again; Meta expects
+    # erasure to start right away.
+    "requeue-stalled-deletion-requests": {
+        "task": "privacy.requeue_stalled_deletion_requests",
+        "schedule": 60.0,
+    },
     # Hourly: invitations past their expiry stop showing as pending.
     "expire-invitations": {
         "task": "accounts.expire_invitations",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     # Signed, expiring media URLs for Meta's fetchers and browsers (no session needed).
     path("media/s/<str:token>", media_urls.serve_signed_media, name="signed_media"),
+    path("", include("privacy.urls")),
     path("", include("creatives.urls")),
     path("", include("meta_integration.urls")),
     path("", include("accounts.urls")),

@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from privacy.models import DataDeletionRequest
+
+
+@admin.register(DataDeletionRequest)
+class DataDeletionRequestAdmin(admin.ModelAdmin):
+    list_display = ["confirmation_code", "source", "status", "requested_at", "completed_at"]
+    list_filter = ["source", "status", "requested_at"]
+    search_fields = ["confirmation_code"]
+    readonly_fields = [
+        "confirmation_code",
+        "source",
+        "status",
+        "subject_hash",
+        "counts",
+        "kept_reason",
+        "error",
+        "attempts",
+        "lease_expires_at",
+        "requested_at",
+        "completed_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

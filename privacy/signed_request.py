@@ -1,0 +1,66 @@
+"""Meta's ``signed_request``: parse and verify (GRAPH_NOTES §8.2-8.3).
+
+``<base64url(HMAC-SHA256(payload_segment, app_secret))>.<base64url(json)>``, both without
+padding. The HMAC is computed over the payload segment exactly as received and compared in
+constant time. Anything else — no dot, bad base64, bad JSON, another algorithm, a wrong
+signature — raises ``SignedRequestError`` with a short reason that reveals nothing useful.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from typing import Any
+
+# Real signed requests are a few hundred bytes; anything far larger is refused unread.
+MAX_SIGNED_REQUEST_LENGTH = 8192
+
+
+class SignedRequestError(ValueError):
+    """The signed_request is malformed or not signed with our app secret."""
+
+
+def _b64url_decode(segment: str) -> bytes:
+    try:
+        # validate=True: stray characters are an error, not silently dropped.
+        return base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SignedRequestError("malformed encoding") from exc
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def sign(payload: dict[str, Any], secret: str) -> str:
+    """Return a signed_request for ``payload`` (what Meta sends; used by tests and the sandbox)."""
+    segment = b64url_encode(json.dumps(payload, separators=(",", ":")).encode())
+    digest = hmac.new(secret.encode(), segment.encode("ascii"), hashlib.sha256).digest()
+    return f"{b64url_encode(digest)}.{segment}"
+
+
+def parse_signed_request(signed_request: str, secret: str) -> dict[str, Any]:
+    """Return the verified payload of ``signed_request``; raise SignedRequestError otherwise."""
+    if not signed_request or len(signed_request) > MAX_SIGNED_REQUEST_LENGTH:
+        raise SignedRequestError("missing or oversized")
+    encoded_sig, dot, segment = signed_request.partition(".")
+    if not dot or not encoded_sig or not segment:
+        raise SignedRequestError("malformed")
+    if not segment.isascii():
+        raise SignedRequestError("malformed encoding")
+    signature = _b64url_decode(encoded_sig)
+    raw = _b64url_decode(segment)
+    try:
+        payload = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SignedRequestError("malformed payload") from exc
+    if not isinstance(payload, dict):
+        raise SignedRequestError("malformed payload")
+    algorithm = payload.get("algorithm")
+    if not isinstance(algorithm, str) or algorithm.upper() != "HMAC-SHA256":
+        raise SignedRequestError("unsupported algorithm")
+    expected = hmac.new(secret.encode(), segment.encode("ascii"), hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, signature):
+        raise SignedRequestError("bad signature")
+    return payload

@@ -1,0 +1,67 @@
+"""Meta's privacy callbacks (ARCHITECTURE §6) and the public deletion status page.
+
+The callbacks are called by Meta's servers: no session, no CSRF token, form field
+``signed_request``. Bad input gets a 400 (405 for a wrong method) with a short JSON error and
+writes nothing.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from privacy import services
+from privacy.models import DataDeletionRequest
+from privacy.signed_request import (
+    MAX_SIGNED_REQUEST_LENGTH,
+    SignedRequestError,
+    parse_signed_request,
+)
+
+
+def _meta_user_id(request: HttpRequest) -> str | JsonResponse:
+    if len(request.body) > MAX_SIGNED_REQUEST_LENGTH + 64:
+        return JsonResponse({"error": "request too large"}, status=400)
+    try:
+        payload = parse_signed_request(
+            request.POST.get("signed_request", ""), settings.META_APP_SECRET
+        )
+    except SignedRequestError as exc:
+        return JsonResponse({"error": f"invalid signed_request: {exc}"}, status=400)
+    user_id = payload.get("user_id")
+    if not isinstance(user_id, str | int) or not str(user_id).isdigit():
+        return JsonResponse({"error": "invalid signed_request: no user_id"}, status=400)
+    return str(user_id)
+
+
+@csrf_exempt
+@require_POST
+def meta_data_deletion(request: HttpRequest) -> HttpResponse:
+    """Record Meta's deletion request; answer the status URL and confirmation code as JSON."""
+    user_id = _meta_user_id(request)
+    if isinstance(user_id, JsonResponse):
+        return user_id
+    deletion = services.record_meta_deletion_request(meta_user_id=user_id)
+    url = settings.PUBLIC_BASE_URL + reverse(
+        "privacy:deletion_status", args=[deletion.confirmation_code]
+    )
+    return JsonResponse({"url": url, "confirmation_code": deletion.confirmation_code})
+
+
+@csrf_exempt
+@require_POST
+def meta_deauthorize(request: HttpRequest) -> HttpResponse:
+    """Meta says a person removed ProSocial: revoke their connections and wipe tokens."""
+    user_id = _meta_user_id(request)
+    if isinstance(user_id, JsonResponse):
+        return user_id
+    services.deauthorize_meta_user(meta_user_id=user_id)
+    return JsonResponse({"success": True})
+
+
+@require_GET
+def deletion_status(request: HttpRequest, code: str) -> HttpResponse:
+    deletion = get_object_or_404(DataDeletionRequest, confirmation_code=code[:32])
+    return render(request, "privacy/deletion_status.html", {"deletion": deletion})

@@ -1,0 +1,160 @@
+"""Meta's data-deletion and deauthorize callbacks, the erasure job and the status page."""
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connection as db
+from django.test import Client
+from django.urls import reverse
+
+from meta_integration.models import MetaConnection, MetaPage
+from meta_sandbox import seed
+from privacy import services
+from privacy.models import DataDeletionRequest
+from privacy.signed_request import sign
+from tests.conftest import client_for
+from tests.meta_integration.helpers import connect
+
+DELETION_URL = "/privacy/meta/data-deletion/"
+DEAUTHORIZE_URL = "/privacy/meta/deauthorize/"
+
+
+def signed(user_id=seed.ALEX_ID, **extra):
+    payload = {"algorithm": "HMAC-SHA256", "issued_at": 1_700_000_000, "user_id": user_id, **extra}
+    return sign(payload, settings.META_APP_SECRET)
+
+
+def dump_database() -> str:
+    chunks = []
+    with db.cursor() as cursor:
+        for table in db.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from introspection
+            chunks.append(repr(cursor.fetchall()))
+    return "\n".join(chunks)
+
+
+@pytest.fixture
+def connected(owner, sandbox):
+    connect(client_for(owner), sandbox)
+    return MetaConnection.objects.get()
+
+
+def test_deletion_callback_answers_json_and_erases_everything(
+    connected, sandbox, django_capture_on_commit_callbacks
+):
+    tokens = list(sandbox.state.auth.tokens)
+    with django_capture_on_commit_callbacks() as queued:
+        response = Client().post(DELETION_URL, {"signed_request": signed()})
+
+    body = response.json()
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert set(body) == {"url", "confirmation_code"}
+    assert (
+        body["url"] == f"{settings.PUBLIC_BASE_URL}/privacy/deletion/{body['confirmation_code']}/"
+    )
+    assert len(queued) == 1
+
+    request = DataDeletionRequest.objects.get()
+    services.erase_deletion_request(request_id=request.pk)
+
+    request.refresh_from_db()
+    assert request.status == DataDeletionRequest.Status.COMPLETED
+    assert request.counts["meta_integration.connections"] == 1
+    assert request.counts["meta_integration.pages"] == 3
+    assert MetaConnection.objects.count() == 0
+    everything = dump_database()
+    assert seed.ALEX_ID not in everything
+    assert "Alex Rivera" not in everything
+    assert [t for t in tokens if t in everything] == []
+
+
+def test_status_page_shows_progress_then_receipt(connected):
+    response = Client().post(DELETION_URL, {"signed_request": signed()})
+    code = response.json()["confirmation_code"]
+    url = reverse("privacy:deletion_status", args=[code])
+
+    pending = Client().get(url).content.decode()
+    services.erase_deletion_request(request_id=DataDeletionRequest.objects.get().pk)
+    done = Client().get(url).content.decode()
+
+    assert "Deletion has started" in pending
+    assert "Completed" in done
+    assert "meta_integration.connections: 1" in done
+
+
+def test_repeated_request_while_open_returns_the_same_code(connected):
+    first = Client().post(DELETION_URL, {"signed_request": signed()}).json()
+    second = Client().post(DELETION_URL, {"signed_request": signed()}).json()
+
+    assert first["confirmation_code"] == second["confirmation_code"]
+    assert DataDeletionRequest.objects.count() == 1
+
+
+def test_unknown_user_gets_a_receipt_with_nothing_deleted(db):
+    response = Client().post(DELETION_URL, {"signed_request": signed(user_id="999")})
+    request = DataDeletionRequest.objects.get()
+    services.erase_deletion_request(request_id=request.pk)
+
+    request.refresh_from_db()
+    assert response.status_code == 200
+    assert request.status == "completed"
+    assert sum(request.counts.values()) == 0
+
+
+def test_unknown_code_is_404(db):
+    assert Client().get("/privacy/deletion/NOPE/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        pytest.param({}, "missing", id="missing-field"),
+        pytest.param({"signed_request": ""}, "missing", id="empty"),
+        pytest.param({"signed_request": "abc"}, "malformed", id="no-dot"),
+        pytest.param({"signed_request": "a.b!c"}, "malformed", id="bad-base64"),
+        pytest.param(
+            {"signed_request": sign({"algorithm": "HMAC-SHA256", "user_id": "1"}, "wrong")},
+            "bad signature",
+            id="tampered",
+        ),
+        pytest.param(
+            {"signed_request": sign({"algorithm": "HS1", "user_id": "1"}, "sandbox-app-secret")},
+            "unsupported algorithm",
+            id="algorithm",
+        ),
+        pytest.param(
+            {"signed_request": sign({"algorithm": "HMAC-SHA256"}, "sandbox-app-secret")},
+            "no user_id",
+            id="no-user",
+        ),
+        pytest.param({"signed_request": "x" * 20000}, "", id="huge"),
+    ],
+)
+@pytest.mark.parametrize("url", [DELETION_URL, DEAUTHORIZE_URL])
+def test_bad_callbacks_get_400_and_write_nothing(db, url, data, reason):
+    response = Client().post(url, data)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert reason in response.json()["error"]
+    assert DataDeletionRequest.objects.count() == 0
+
+
+@pytest.mark.parametrize("url", [DELETION_URL, DEAUTHORIZE_URL])
+def test_get_is_405(db, url):
+    assert Client().get(url).status_code == 405
+
+
+def test_deauthorize_revokes_and_wipes_tokens(connected, owner, django_capture_on_commit_callbacks):
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(DEAUTHORIZE_URL, {"signed_request": signed()})
+
+    connected.refresh_from_db()
+    assert response.status_code == 200
+    assert (connected.status, connected.access_token) == ("revoked", "")
+    assert set(MetaPage.objects.values_list("access_token", flat=True)) == {""}
+    assert len(mail.outbox) == 1
+    assert owner.user.email in mail.outbox[0].to
