@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import CURRENCIES, timezone_choices
-from accounts.models import Membership, User
+from accounts.models import ACTION_LABELS, AuditEvent, Membership, User
 from accounts.permissions import ROLE_DESCRIPTIONS, Role
 
 
@@ -112,6 +112,42 @@ class TransferOwnershipForm(forms.Form):
             .select_related("user")
             .order_by("user__email")
         )
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.ChoiceField(label=_("Who"), required=False)
+    action = forms.ChoiceField(label=_("What"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: object, membership: Membership, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        emails = (
+            AuditEvent.objects.for_workspace(membership.workspace)
+            .exclude(actor_email="")
+            .order_by("actor_email")
+            .values_list("actor_email", flat=True)
+            .distinct()
+        )
+        cast(forms.ChoiceField, self.fields["actor"]).choices = [
+            ("", _("Anyone")),
+            *((email, email) for email in emails),
+        ]
+        cast(forms.ChoiceField, self.fields["action"]).choices = [
+            ("", _("Any action")),
+            *((code, f"{code} — {label}") for code, label in ACTION_LABELS.items()),
+        ]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("“From” must be on or before “To”."))
+        return data
 
 
 class ProfileForm(forms.Form):

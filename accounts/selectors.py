@@ -4,6 +4,8 @@ Every ``get_<noun>_for_member`` filters by the member's workspace first, so a mi
 another workspace's row give the same ``Http404`` (STYLE §3.4).
 """
 
+from datetime import date
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -85,6 +87,26 @@ def get_invitation_by_token(raw_token: str) -> Invitation | None:
 
 def list_audit_events_for_workspace(membership: Membership) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.for_workspace(membership.workspace).select_related("actor")
+
+
+def filter_audit_events(
+    events: QuerySet[AuditEvent],
+    *,
+    actor_email: str = "",
+    action: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """Narrow an audit log by actor, action and an inclusive date range (UTC days)."""
+    if actor_email:
+        events = events.filter(actor_email__iexact=actor_email)
+    if action:
+        events = events.filter(action=action)
+    if since:
+        events = events.filter(created_at__date__gte=since)
+    if until:
+        events = events.filter(created_at__date__lte=until)
+    return events
 
 
 def count_members(membership: Membership) -> int:
