@@ -26,3 +26,10 @@ DEFAULT_PAGE_LIMIT = 25
 MAX_PAGE_LIMIT = 100
 MAX_BATCH_SIZE = 50
 REQUEST_LOG_SIZE = 500
+CALLBACK_LOG_SIZE = 50
+
+# Where the app (ProSocial's dev server) receives Meta's privacy callbacks (GRAPH_NOTES §8);
+# the console pre-fills these.
+APP_BASE_URL = "http://127.0.0.1:8000"
+DATA_DELETION_CALLBACK_URL = f"{APP_BASE_URL}/privacy/meta/data-deletion/"
+DEAUTHORIZE_CALLBACK_URL = f"{APP_BASE_URL}/privacy/meta/deauthorize/"

@@ -11,6 +11,8 @@ nest). The public methods below are also the in-process test API:
     state.expire_tokens(user_id=...)   # -> number of tokens changed
     state.grant(user_id=..., scopes=[...])  # skip the dialog: authorize + user token
     state.authorize_user(user_id=..., scopes=[...]); state.auth.issue_code(...)
+    state.send_callback(kind="data_deletion", url=..., user_id=...)  # -> CallbackResult;
+                                       # removes the app for that person first
     state.snapshot()                   # the JSON served at GET /_sandbox/state
 """
 
@@ -20,6 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from meta_sandbox import config, seed
+from meta_sandbox.callbacks import CallbackResult, check_callback, send_callback
 from meta_sandbox.clock import Clock, SandboxClock
 from meta_sandbox.faults import Fault, FaultBook
 from meta_sandbox.models import Authorization, Token, World
@@ -59,6 +62,7 @@ class SandboxState:
         self.auth = AuthStore(self.app_id, self.clock.now)
         self.faults = FaultBook()
         self.requests: deque[LoggedRequest] = deque(maxlen=config.REQUEST_LOG_SIZE)
+        self.callbacks: deque[CallbackResult] = deque(maxlen=config.CALLBACK_LOG_SIZE)
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -73,6 +77,7 @@ class SandboxState:
             self.auth.clear()
             self.faults.clear()
             self.requests.clear()
+            self.callbacks.clear()
             self.clock.reset()
 
     def advance_clock(self, seconds: float) -> float:
@@ -154,6 +159,35 @@ class SandboxState:
         pages = (self.world.pages[page_id] for page_id in self.world.users[user_id].page_ids)
         return [page.ig_user_id for page in pages if page.ig_user_id]
 
+    def deauthorize(self, user_id: str) -> None:
+        """Remove the app from a person's account: grant inactive, every token 190/458."""
+        with self.lock:
+            self.auth.deauthorize(user_id)
+
+    # --- privacy callbacks --------------------------------------------------------------
+
+    def send_callback(
+        self, *, kind: str, url: str, user_id: str, timeout: float = 10
+    ) -> CallbackResult:
+        """Do what Meta does when a person removes the app: deauthorize, then call the app.
+
+        Raises `CallbackRefused` (a ValueError) for an unknown kind or a
+        non-loopback URL and KeyError for an unknown person, before changing anything.
+        The HTTP call runs outside the lock, so the app may call the sandbox meanwhile.
+        """
+        check_callback(kind, url)
+        with self.lock:
+            if user_id not in self.world.users:
+                raise KeyError(user_id)
+            self.auth.deauthorize(user_id)
+            secret = self.app_secret
+        result = send_callback(
+            kind=kind, url=url, user_id=user_id, app_secret=secret, timeout=timeout
+        )
+        with self.lock:
+            self.callbacks.append(result)
+        return result
+
     # --- request log --------------------------------------------------------------------
 
     def log_request(self, method: str, path: str, status: int, fault: Fault | None) -> None:
@@ -181,6 +215,7 @@ class SandboxState:
                 "tokens": [_token_dict(t) for t in self.auth.live_tokens()],
                 "requests": [asdict(entry) for entry in self.requests],
                 "faults": [fault.as_dict() for fault in self.faults.active()],
+                "callbacks": [result.as_dict() for result in self.callbacks],
             }
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from privacy.models import DataDeletionRequest
+from privacy.models import ContactMessage, DataDeletionRequest
 
 
 @admin.register(DataDeletionRequest)
@@ -25,3 +25,12 @@ class DataDeletionRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(ContactMessage)
+class ContactMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "subject", "email", "name", "is_handled"]
+    list_filter = ["is_handled", "created_at"]
+    search_fields = ["subject", "email", "name", "message"]
+    readonly_fields = ["name", "email", "subject", "message", "user", "ip_address", "created_at"]
+    list_editable = ["is_handled"]

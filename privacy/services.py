@@ -14,12 +14,16 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from meta_integration import services as meta_services
 from privacy import tasks
-from privacy.models import DataDeletionRequest
+from privacy.errors import PrivacyError
+from privacy.models import ContactMessage, DataDeletionRequest
 from prosocial import erasure
 from prosocial.jobs import claim_job_row
 
@@ -130,3 +134,55 @@ def requeue_stalled_deletion_requests() -> int:
 def deauthorize_meta_user(*, meta_user_id: str) -> int:
     """Meta's deauthorize callback: revoke that person's connections and wipe their tokens."""
     return meta_services.revoke_meta_connections_for_user(meta_user_id=meta_user_id)
+
+
+# --- Contact form -----------------------------------------------------------------------------
+
+
+def _contact_rate_key(ip_address: str | None) -> str:
+    return f"contact-form:{ip_address or 'unknown'}"
+
+
+@transaction.atomic
+def submit_contact_message(
+    *,
+    name: str,
+    email: str,
+    subject: str,
+    message: str,
+    user_id: int | None,
+    ip_address: str | None,
+) -> ContactMessage:
+    """Store a contact message and email it to the support address.
+
+    At most CONTACT_RATE_LIMIT_PER_HOUR messages per IP address per hour.
+    """
+    key = _contact_rate_key(ip_address)
+    cache.add(key, 0, timeout=60 * 60)
+    if cache.incr(key) > settings.CONTACT_RATE_LIMIT_PER_HOUR:
+        raise PrivacyError(
+            _("You've sent several messages in the last hour; please wait before sending more.")
+        )
+    contact = ContactMessage.objects.create(
+        name=name.strip(),
+        email=email.strip(),
+        subject=subject.strip(),
+        message=message.strip(),
+        user_id=user_id,
+        ip_address=ip_address,
+    )
+    transaction.on_commit(partial(_email_contact_message, contact.pk))
+    return contact
+
+
+def _email_contact_message(contact_id: int) -> None:
+    contact = ContactMessage.objects.get(pk=contact_id)
+    try:
+        send_mail(
+            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Contact: {contact.subject}",
+            f"From: {contact.name} <{contact.email}>\n\n{contact.message}\n",
+            None,
+            [settings.SUPPORT_EMAIL],
+        )
+    except OSError:
+        logger.exception("contact message %s: email could not be sent (it is stored)", contact_id)

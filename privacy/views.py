@@ -13,6 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from privacy import services
+from privacy.errors import PrivacyError
+from privacy.forms import ContactForm
 from privacy.models import DataDeletionRequest
 from privacy.signed_request import (
     MAX_SIGNED_REQUEST_LENGTH,
@@ -65,3 +67,23 @@ def meta_deauthorize(request: HttpRequest) -> HttpResponse:
 def deletion_status(request: HttpRequest, code: str) -> HttpResponse:
     deletion = get_object_or_404(DataDeletionRequest, confirmation_code=code[:32])
     return render(request, "privacy/deletion_status.html", {"deletion": deletion})
+
+
+def contact(request: HttpRequest) -> HttpResponse:
+    """Contact / support form, for anyone, signed in or not."""
+    user = request.user if request.user.is_authenticated else None
+    initial = {"name": user.display_name, "email": user.email} if user else {}  # type: ignore[union-attr]
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_contact_message(
+                **form.cleaned_data,
+                user_id=user.pk if user else None,
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )
+        except PrivacyError as exc:
+            form.add_error(None, exc.message)
+            return render(request, "privacy/contact.html", {"form": form}, status=429)
+        return render(request, "privacy/contact.html", {"sent": True})
+    status = 422 if request.method == "POST" else 200
+    return render(request, "privacy/contact.html", {"form": form}, status=status)

@@ -360,6 +360,9 @@ if _smtp_host:
 else:
     # No SMTP server configured: emails (verification, invitations) print to the console.
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# Where contact-form messages and privacy questions go.
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@prosocial.localhost")
+CONTACT_RATE_LIMIT_PER_HOUR = env_int("CONTACT_RATE_LIMIT_PER_HOUR", 5)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ProSocial <no-reply@prosocial.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -17,6 +17,12 @@ and then answer 303 back to `/_sandbox/`.
                                             "ad_account_ids","long_lived"]} -> token body
     POST   /_sandbox/codes                 same grant + {"redirect_uri"} -> {"code"}
     POST   /_sandbox/settings              {"require_appsecret_proof": false, ...}
+    POST   /_sandbox/callbacks             {"kind": "data_deletion"|"deauthorize", "url",
+                                            "user_id"} -> the CallbackResult: removes the
+                                            app for that person (tokens 190/458), then
+                                            sends Meta's signed_request to `url` (loopback
+                                            only) and checks the reply (GRAPH_NOTES §8)
+    GET    /_sandbox/callbacks             {"data": [recent CallbackResults, oldest first]}
 """
 
 import json
@@ -27,6 +33,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from meta_sandbox import errors
+from meta_sandbox.callbacks import CallbackRefused
 from meta_sandbox.errors import GraphError
 from meta_sandbox.routing import Call, route
 from meta_sandbox.scopes import parse_scope_param
@@ -196,3 +203,28 @@ def update_settings(call: Call) -> Response | dict[str, Any]:
     except (TypeError, ValueError) as exc:
         raise _bad(str(exc)) from exc
     return _done(call, asdict(settings))
+
+
+@route("GET", "/_sandbox/callbacks", auth="none")
+def list_callbacks(call: Call) -> dict[str, Any]:
+    return {"data": [result.as_dict() for result in call.state.callbacks]}
+
+
+@route("POST", "/_sandbox/callbacks", auth="none", locked=False)
+def send_callback(call: Call) -> Response | dict[str, Any]:
+    """Send a privacy callback; runs unlocked (network I/O), the state locks itself."""
+    data = _payload(call)
+    kind, url, user_id = (str(data.get(key) or "") for key in ("kind", "url", "user_id"))
+    if not kind:
+        raise errors.missing_parameter("kind")
+    if not url:
+        raise errors.missing_parameter("url")
+    if not user_id:
+        raise errors.missing_parameter("user_id")
+    try:
+        result = call.state.send_callback(kind=kind, url=url, user_id=user_id)
+    except CallbackRefused as exc:
+        raise _bad(str(exc)) from exc
+    except KeyError as exc:
+        raise _bad(f"unknown user_id {user_id!r}") from exc
+    return _done(call, result.as_dict())
