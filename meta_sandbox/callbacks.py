@@ -111,7 +111,7 @@ def callback_payload(kind: str, user_id: str, now: float | None = None) -> dict[
 
 
 def is_loopback_host(host: str) -> bool:
-    """True for `localhost` and literal addresses in 127.0.0.0/8 or ::1 (no DNS lookup)."""
+    """Return True for `localhost` and literal 127.0.0.0/8 or ::1 addresses (no DNS lookup)."""
     host = host.rstrip(".").lower()
     if host == "localhost":
         return True
@@ -174,7 +174,9 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def check_data_deletion_reply(status: int, content_type: str, body: bytes) -> tuple[list[str], str | None, str | None]:
+def check_data_deletion_reply(
+    status: int, content_type: str, body: bytes
+) -> tuple[list[str], str | None, str | None]:
     """Check a data-deletion reply against §8.4; return (problems, confirmation_code, url)."""
     problems: list[str] = []
     if status != 200:

@@ -2,7 +2,9 @@
 
 Shows the app credentials and Graph base URL, the sandbox clock, each seeded person
 with their Pages / Instagram accounts / ad accounts and what they granted, live tokens
-(with an Expire button), active faults (add/clear), and the latest requests. Every
+(with an Expire button), active faults (add/clear), Meta's privacy callbacks (send a
+data-deletion or deauthorize request to the app, see the checked replies), and the
+latest requests. Every
 button is a plain form posting to the `/_sandbox/` JSON endpoints, which answer forms
 with a 303 back here.
 """
@@ -12,12 +14,16 @@ from datetime import UTC, datetime
 
 from werkzeug.wrappers import Response
 
+from meta_sandbox import config
+from meta_sandbox.callbacks import DATA_DELETION, DEAUTHORIZE, CallbackResult
 from meta_sandbox.html import esc, html_response, page
 from meta_sandbox.models import ACCOUNT_STATUS_NAMES, MetaUser, Token
 from meta_sandbox.routing import Call, route
 from meta_sandbox.state import SandboxState
 
 RECENT_REQUESTS = 60
+RECENT_CALLBACKS = 20
+CALLBACK_LABELS = {DATA_DELETION: "Data deletion", DEAUTHORIZE: "Deauthorize"}
 
 
 def _when(timestamp: float) -> str:
@@ -154,6 +160,57 @@ def _faults(state: SandboxState) -> str:
     return f'<div class="card" id="faults"><h2>Faults</h2>{table}<p>{_button("/_sandbox/faults/clear", "Clear all faults")}</p>{form}</div>'
 
 
+def _callback_form(state: SandboxState, kind: str, url: str) -> str:
+    users = "".join(
+        f'<option value="{esc(user.id)}">{esc(user.name)} ({esc(user.id)})</option>'
+        for user in state.world.users.values()
+    )
+    return (
+        '<form method="post" action="/_sandbox/callbacks" class="row" style="margin-top:8px">'
+        f'<input type="hidden" name="kind" value="{esc(kind)}">'
+        f'<strong style="width:110px">{esc(CALLBACK_LABELS[kind])}</strong>'
+        f'<select name="user_id">{users}</select>'
+        f'<input type="text" name="url" value="{esc(url)}" required style="width:360px">'
+        '<button type="submit" class="primary">Send</button></form>'
+    )
+
+
+def _callback_row(result: CallbackResult) -> str:
+    status = "no answer" if result.status_code is None else str(result.status_code)
+    problems = "<br>".join(esc(problem) for problem in result.problems)
+    if result.status_url:  # only ever an absolute http(s) URL (checked)
+        link = f'<a href="{esc(result.status_url)}">{esc(result.status_url)}</a>'
+        status_page = f"<code>{esc(result.confirmation_code or '')}</code><br>{link}"
+    else:
+        status_page = f"<code>{esc(result.confirmation_code or '')}</code>"
+    return (
+        f"<tr><td>{_when(result.sent_at)}</td><td>{esc(CALLBACK_LABELS.get(result.kind, result.kind))}"
+        f"<br><code>{esc(result.user_id)}</code></td><td><code>{esc(result.url)}</code></td>"
+        f'<td class="{"ok" if result.ok else "bad"}">{esc(status)} · {"ok" if result.ok else "not ok"}</td>'
+        f'<td class="bad">{problems}</td><td>{status_page}</td></tr>'
+    )
+
+
+def _callbacks(state: SandboxState) -> str:
+    forms = _callback_form(
+        state, DATA_DELETION, config.DATA_DELETION_CALLBACK_URL
+    ) + _callback_form(state, DEAUTHORIZE, config.DEAUTHORIZE_CALLBACK_URL)
+    rows = "".join(_callback_row(r) for r in list(state.callbacks)[-RECENT_CALLBACKS:][::-1])
+    table = (
+        "<table><tr><th>sent</th><th>kind / user</th><th>url</th><th>status</th>"
+        f"<th>problems</th><th>confirmation code / status page</th></tr>{rows}</table>"
+        if rows
+        else '<p class="hint">No callbacks sent yet.</p>'
+    )
+    return (
+        '<div class="card" id="callbacks"><h2>Privacy callbacks</h2>'
+        '<p class="hint">Sends Meta\'s signed_request to the app, as when the person removes the '
+        "app on Facebook: the sandbox removes the app for them too (their tokens stop working). "
+        "Loopback URLs only.</p>"
+        f'{forms}<div style="margin-top:12px">{table}</div></div>'
+    )
+
+
 def _requests(state: SandboxState) -> str:
     entries = list(state.requests)[-RECENT_REQUESTS:][::-1]
     rows = "".join(
@@ -173,5 +230,12 @@ def _requests(state: SandboxState) -> str:
 def console(call: Call) -> Response:
     state = call.state
     people = "".join(_person(state, user) for user in state.world.users.values())
-    body = _overview(call) + people + _tokens(state) + _faults(state) + _requests(state)
+    body = (
+        _overview(call)
+        + people
+        + _tokens(state)
+        + _faults(state)
+        + _callbacks(state)
+        + _requests(state)
+    )
     return html_response(page("Meta sandbox console", body, subtitle="Meta sandbox console"))

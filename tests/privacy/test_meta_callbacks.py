@@ -158,3 +158,18 @@ def test_deauthorize_revokes_and_wipes_tokens(connected, owner, django_capture_o
     assert set(MetaPage.objects.values_list("access_token", flat=True)) == {""}
     assert len(mail.outbox) == 1
     assert owner.user.email in mail.outbox[0].to
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", ["data_deletion", "deauthorize"])
+def test_the_sandbox_accepts_our_replies(live_server, sandbox, kind):
+    path = DELETION_URL if kind == "data_deletion" else DEAUTHORIZE_URL
+
+    result = sandbox.state.send_callback(
+        kind=kind, url=live_server.url + path, user_id=seed.ALEX_ID
+    )
+
+    assert (result.ok, result.problems) == (True, [])
+    if kind == "data_deletion":
+        request = DataDeletionRequest.objects.get()
+        assert result.confirmation_code == request.confirmation_code
