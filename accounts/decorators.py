@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 from accounts.selectors import get_membership_for_user
 
@@ -15,17 +15,17 @@ LAST_WORKSPACE_SESSION_KEY = "workspace_slug"
 
 def member_required(
     action: str, *, post: str | None = None
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Resolve ``slug`` to the user's membership and check ``action`` (``post`` for POSTs).
 
     Non-members get 404 (existence is not leaked); members whose role lacks the action get
     403. The view receives the membership as its second argument.
     """
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
             membership = get_membership_for_user(request.user, slug)  # type: ignore[arg-type]
             needed = post if post and request.method == "POST" else action
             if not membership.can(needed):

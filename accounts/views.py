@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -282,7 +282,7 @@ def workspace_transfer(request: HttpRequest, membership: Membership) -> HttpResp
 
 
 @member_required("audit.view")
-def activity(request: HttpRequest, membership: Membership) -> HttpResponse:
+def activity(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     """Show the workspace's audit log, filtered by actor, action and time (CSV: ?format=csv)."""
     form = AuditFilterForm(request.GET or None, membership=membership)
     filters = form.cleaned_data if form.is_valid() else {}
