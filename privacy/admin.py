@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from privacy import services
 from privacy.models import ContactMessage, DataDeletionRequest
 
 
@@ -23,8 +26,17 @@ class DataDeletionRequestAdmin(admin.ModelAdmin):
         "updated_at",
     ]
 
+    actions = ["retry_failed"]
+
     def has_add_permission(self, request: object) -> bool:
         return False
+
+    @admin.action(description="Retry the selected failed deletion requests")
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[DataDeletionRequest]) -> None:
+        count = services.retry_failed_deletion_requests(
+            ids=list(queryset.values_list("pk", flat=True))
+        )
+        self.message_user(request, f"{count} request(s) queued again.")
 
 
 @admin.register(ContactMessage)

@@ -131,6 +131,17 @@ def requeue_stalled_deletion_requests() -> int:
     return len(ids)
 
 
+@transaction.atomic
+def retry_failed_deletion_requests(*, ids: list[int]) -> int:
+    """Put failed deletion requests back in the queue (admin action); return how many."""
+    failed = DataDeletionRequest.objects.filter(pk__in=ids, status=Status.FAILED)
+    retry_ids = list(failed.values_list("pk", flat=True))
+    failed.update(status=Status.PROCESSING, attempts=0, lease_expires_at=None, error="")
+    for pk in retry_ids:
+        transaction.on_commit(partial(tasks.erase_deletion_request_task.delay, pk))
+    return len(retry_ids)
+
+
 def deauthorize_meta_user(*, meta_user_id: str) -> int:
     """Meta's deauthorize callback: revoke that person's connections and wipe their tokens."""
     return meta_services.revoke_meta_connections_for_user(meta_user_id=meta_user_id)

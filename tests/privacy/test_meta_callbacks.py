@@ -173,3 +173,24 @@ def test_the_sandbox_accepts_our_replies(live_server, sandbox, kind):
     if kind == "data_deletion":
         request = DataDeletionRequest.objects.get()
         assert result.confirmation_code == request.confirmation_code
+
+
+def test_admin_retries_failed_requests(db, django_capture_on_commit_callbacks):
+    failed = DataDeletionRequest.objects.create(
+        confirmation_code="FAILED1",
+        source="meta_callback",
+        subject_hash="x",
+        status="failed",
+        attempts=5,
+    )
+    done = DataDeletionRequest.objects.create(
+        confirmation_code="DONE1", source="meta_callback", subject_hash="y", status="completed"
+    )
+
+    with django_capture_on_commit_callbacks() as queued:
+        assert services.retry_failed_deletion_requests(ids=[failed.pk, done.pk]) == 1
+
+    failed.refresh_from_db()
+    done.refresh_from_db()
+    assert (failed.status, failed.attempts, len(queued)) == ("processing", 0, 1)
+    assert done.status == "completed"
