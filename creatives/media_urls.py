@@ -124,13 +124,19 @@ def read_media_token(token: str, *, now: float | None = None) -> MediaToken:
 
 
 def signed_media_url(
-    *, storage_name: str, content_type: str, filename: str, ttl_seconds: int | None = None
+    *,
+    storage_name: str,
+    content_type: str,
+    filename: str,
+    ttl_seconds: int | None = None,
+    for_browser: bool = False,
 ) -> str:
-    """Return an absolute URL from which anyone holding it can GET the file until it expires.
+    """Return a URL from which anyone holding it can GET the file until it expires.
 
     With S3 this is a presigned GET (S3 serves Range itself); on the filesystem it is
-    ``PUBLIC_BASE_URL`` + the ``signed_media`` view. ``ttl_seconds`` defaults to
-    ``MEDIA_SIGNED_URL_TTL_SECONDS``.
+    ``PUBLIC_BASE_URL`` + the ``signed_media`` view. ``for_browser`` returns our own URL as a
+    path, so pages work whatever host name they were opened with (Meta needs it absolute).
+    ``ttl_seconds`` defaults to ``MEDIA_SIGNED_URL_TTL_SECONDS``.
     """
     ttl = settings.MEDIA_SIGNED_URL_TTL_SECONDS if ttl_seconds is None else ttl_seconds
     if settings.MEDIA_USES_S3:
@@ -140,7 +146,8 @@ def signed_media_url(
     token = sign_media_token(
         storage_name=storage_name, content_type=content_type, filename=filename, ttl_seconds=ttl
     )
-    return settings.PUBLIC_BASE_URL + reverse("signed_media", args=[token])
+    path = reverse("signed_media", args=[token])
+    return path if for_browser else settings.PUBLIC_BASE_URL + path
 
 
 # --- The view ---------------------------------------------------------------------------------

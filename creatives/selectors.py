@@ -5,6 +5,7 @@ from django.http import Http404
 
 from accounts.models import Membership
 from creatives.media.facts import MediaFacts
+from creatives.media.specs import fitting_placements
 from creatives.models import MediaAsset
 
 # Placement-fit filtering runs the conformance rules in Python; bounded so a huge library
@@ -23,6 +24,16 @@ def list_media_for_workspace(
     if query:
         assets = assets.filter(Q(original_filename__icontains=query) | Q(video_codec__iexact=query))
     return assets
+
+
+def filter_media_fitting(assets: QuerySet[MediaAsset], placement_key: str) -> list[MediaAsset]:
+    """Keep the ready assets that fit ``placement_key`` (among the newest scanned)."""
+    return [
+        asset
+        for asset in assets[:PLACEMENT_FILTER_SCAN_LIMIT]
+        if asset.status == MediaAsset.Status.READY
+        and placement_key in fitting_placements(facts_for_asset(asset))
+    ]
 
 
 def get_media_for_member(membership: Membership, pk: int) -> MediaAsset:

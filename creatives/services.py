@@ -302,7 +302,17 @@ def complete_direct_upload(*, actor: Membership, asset: MediaAsset) -> MediaAsse
         setattr(asset, name, value)
     asset.storage_key, asset.poster_key, asset.sha256 = key, poster_key, sha
     asset.status, asset.progress = Status.READY, 100
-    asset.save()
+    asset.save(
+        update_fields=[
+            *_fact_fields(facts),
+            "storage_key",
+            "poster_key",
+            "sha256",
+            "status",
+            "progress",
+            "updated_at",
+        ]
+    )
     return asset
 
 

@@ -33,12 +33,12 @@ def _url(asset: MediaAsset, key: str, content_type: str) -> str:
     """Return a signed URL for showing ``key`` in the browser (relative when it's ours)."""
     if not key:
         return ""
-    url = signed_media_url(
-        storage_name=key, content_type=content_type, filename=asset.original_filename
+    return signed_media_url(
+        storage_name=key,
+        content_type=content_type,
+        filename=asset.original_filename,
+        for_browser=True,
     )
-    # Our own signed URLs are absolute for Meta; the browser gets the path, so the page works
-    # whichever host name it was opened with.
-    return url.removeprefix(settings.PUBLIC_BASE_URL)
 
 
 @member_required("workspace.view")
@@ -52,16 +52,9 @@ def library(request: HttpRequest, membership: Membership) -> HttpResponse:
         query=filters.get("q", ""),
     )
     placement = filters.get("placement", "")
+    shown = selectors.filter_media_fitting(assets, placement) if placement else assets
     items = []
-    if placement:
-        scanned = assets[: selectors.PLACEMENT_FILTER_SCAN_LIMIT]
-        assets = [
-            a
-            for a in scanned
-            if a.status == MediaAsset.Status.READY
-            and placement in fitting_placements(selectors.facts_for_asset(a))
-        ]  # type: ignore[assignment]
-    page = Paginator(assets, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(shown, PER_PAGE).get_page(request.GET.get("page"))
     for asset in page:
         fits = (
             fitting_placements(selectors.facts_for_asset(asset))

@@ -37,7 +37,10 @@ def test_upload_fix_for_reel(
     reel = page.get_by_test_id("placement-ig_reel")
     reel.locator("button.accordion-button").click()
     expect(reel).to_contain_text("9:16")
-    reel.get_by_test_id("fix-ig_reel").click()
+    original_url = page.url
+    with page.expect_navigation():  # the POST redirects to the new copy's page
+        reel.get_by_test_id("fix-ig_reel").click()
+    assert page.url != original_url
 
     expect(page.get_by_test_id("asset-status")).to_have_attribute(
         "data-status", "ready", timeout=60000

@@ -3,7 +3,6 @@
 import logging
 
 import pytest
-from django.db import connection as db
 from django.test import Client
 from django.urls import reverse
 
@@ -11,17 +10,8 @@ from accounts.models import User
 from meta_integration import services
 from meta_integration.models import MetaConnection
 from tests.conftest import client_for
+from tests.db_dump import dump_database
 from tests.meta_integration.helpers import connect
-
-
-def _dump_database() -> str:
-    """Every row of every table, as stored."""
-    chunks = []
-    with db.cursor() as cursor:
-        for table in db.introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from introspection
-            chunks.append(repr(cursor.fetchall()))
-    return "\n".join(chunks)
 
 
 @pytest.mark.usefixtures("sandbox")
@@ -49,7 +39,7 @@ def test_raw_tokens_appear_nowhere(owner, sandbox, caplog, settings):
     tokens = [t for t in sandbox.state.auth.tokens if t]
     assert len(tokens) >= 4  # short-lived, long-lived and the Page tokens
     haystacks = {
-        "database": _dump_database(),
+        "database": dump_database(),
         "logs": caplog.text,
         **{f"page {i}": p.content.decode() for i, p in enumerate(pages)},
     }

@@ -3,7 +3,6 @@
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connection as db
 from django.test import Client
 from django.urls import reverse
 
@@ -13,6 +12,7 @@ from privacy import services
 from privacy.models import DataDeletionRequest
 from privacy.signed_request import sign
 from tests.conftest import client_for
+from tests.db_dump import dump_database
 from tests.meta_integration.helpers import connect
 
 DELETION_URL = "/privacy/meta/data-deletion/"
@@ -22,15 +22,6 @@ DEAUTHORIZE_URL = "/privacy/meta/deauthorize/"
 def signed(user_id=seed.ALEX_ID, **extra):
     payload = {"algorithm": "HMAC-SHA256", "issued_at": 1_700_000_000, "user_id": user_id, **extra}
     return sign(payload, settings.META_APP_SECRET)
-
-
-def dump_database() -> str:
-    chunks = []
-    with db.cursor() as cursor:
-        for table in db.introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from introspection
-            chunks.append(repr(cursor.fetchall()))
-    return "\n".join(chunks)
 
 
 @pytest.fixture
