@@ -160,6 +160,7 @@ def _token_type(expires_at: datetime | None) -> str:
 def _save_connection(*, actor: Membership, access_token: str, world: MetaWorld) -> MetaConnection:
     info = world.token
     requested = requested_scopes()
+    declined = [s for s in requested if s not in info.scopes]
     status = status_for_expiry(info.expires_at)
     fields = {
         "display_name": world.user.name,
@@ -169,7 +170,7 @@ def _save_connection(*, actor: Membership, access_token: str, world: MetaWorld) 
         "data_access_expires_at": info.data_access_expires_at,
         "requested_scopes": requested,
         "granted_scopes": list(info.scopes),
-        "declined_scopes": [s for s in requested if s not in info.scopes],
+        "declined_scopes": declined,
         "granular_scopes": {
             scope: list(targets) if targets is not None else None
             for scope, targets in info.granular_scopes.items()
@@ -199,7 +200,7 @@ def _save_connection(*, actor: Membership, access_token: str, world: MetaWorld) 
         metadata={
             "meta_user": world.user.name,
             "granted": len(info.scopes),
-            "declined": len(fields["declined_scopes"]),  # type: ignore[arg-type]
+            "declined": len(declined),
             "pages": len(world.pages),
             "instagram_accounts": len(world.instagram),
             "ad_accounts": len(world.ad_accounts),

@@ -36,6 +36,8 @@ def test_upload_fix_for_reel(
 
     reel = page.get_by_test_id("placement-ig_reel")
     reel.locator("button.accordion-button").click()
+    # Bootstrap adds .show once the opening animation ends; clicking inside before then can miss.
+    expect(page.locator("#p-ig_reel.show")).to_be_visible()
     expect(reel).to_contain_text("9:16")
     original_url = page.url
     with page.expect_navigation():  # the POST redirects to the new copy's page
