@@ -186,6 +186,12 @@ ACTION_LABELS = {
     "auth.email_changed": _("changed their email address"),
     "auth.mfa_added": _("turned on two-factor authentication"),
     "auth.mfa_removed": _("removed a two-factor method"),
+    "account.deletion_requested": _("deleted their account"),
+    "workspace.deletion_requested": _("asked to delete the workspace"),
+    "privacy.export_requested": _("requested a data export of"),
+    "privacy.export_downloaded": _("downloaded a data export of"),
+    "retention.updated": _("changed the retention periods"),
+    "retention.removed": _("removed expired data (retention)"),
 }
 
 

@@ -445,3 +445,16 @@ def update_profile(*, user: User, contact_name: str) -> User:
     user.contact_name = contact_name.strip()
     user.save(update_fields=["contact_name"])
     return user
+
+
+def delete_user_row(*, user_id: int) -> int:
+    """Remove the user row (after every app has let go of it); return 1, or 0 if already gone.
+
+    Email addresses, two-factor authenticators and memberships go with it (CASCADE).
+    """
+    return User.objects.filter(pk=user_id).delete()[1].get(User._meta.label, 0)
+
+
+def delete_workspace_row(*, workspace_id: int) -> int:
+    """Remove the workspace row and every row still pointing at it; return 1 or 0."""
+    return Workspace.objects.filter(pk=workspace_id).delete()[1].get(Workspace._meta.label, 0)

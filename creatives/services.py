@@ -193,7 +193,8 @@ def _keep_files(
     return key, poster_key
 
 
-def _delete_stored(*keys: str) -> None:
+def delete_stored_files(*keys: str) -> None:
+    """Delete stored objects; a failure is logged and does not stop the others."""
     for key in keys:
         if key:
             try:
@@ -234,7 +235,7 @@ def upload_media(*, actor: Membership, uploaded: UploadedFile) -> MediaAsset:
             **_fact_fields(facts),  # type: ignore[arg-type]
         )
     except Exception:
-        _delete_stored(key, poster_key)
+        delete_stored_files(key, poster_key)
         raise
 
 
@@ -294,10 +295,10 @@ def complete_direct_upload(*, actor: Membership, asset: MediaAsset) -> MediaAsse
             sha = _sha256(path)
             key, poster_key = _keep_files(asset.workspace_id, path, facts, poster)
     except MediaError:
-        _delete_stored(asset.storage_key)
+        delete_stored_files(asset.storage_key)
         MediaAsset.objects.filter(pk=asset.pk).delete()
         raise
-    _delete_stored(asset.storage_key)  # the raw upload; the inspected copy is kept under `key`
+    delete_stored_files(asset.storage_key)  # the raw upload; the inspected copy is kept under `key`
     for name, value in _fact_fields(facts).items():
         setattr(asset, name, value)
     asset.storage_key, asset.poster_key, asset.sha256 = key, poster_key, sha
@@ -479,4 +480,4 @@ def delete_media(*, actor: Membership, asset: MediaAsset) -> None:
     keys = [k for item in family for k in (item.storage_key, item.poster_key) if k]
     with transaction.atomic():
         MediaAsset.objects.filter(pk__in=[item.pk for item in family]).delete()
-    _delete_stored(*keys)
+    delete_stored_files(*keys)

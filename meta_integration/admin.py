@@ -1,8 +1,19 @@
-"""Django admin for Meta connections and assets. Tokens are never displayed or editable."""
+"""Django admin for Meta connections, assets and webhook events.
+
+Tokens are never displayed or editable. Webhook events are read-only: their payload (what Meta
+sent, no tokens) is shown, and they go away through retention and erasure, not by hand.
+"""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
+from meta_integration.models import (
+    InstagramAccount,
+    MetaAdAccount,
+    MetaConnection,
+    MetaPage,
+    WebhookEvent,
+)
 
 
 class ReadOnlyAssetInline(admin.TabularInline):
@@ -96,3 +107,32 @@ class MetaAdAccountAdmin(admin.ModelAdmin):
     list_filter = ["account_status", "is_selected", "is_available"]
     search_fields = ["name", "ad_account_id", "workspace__name"]
     raw_id_fields = ["workspace", "connection"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["object", "field", "entry_id", "workspace", "received_at", "is_processed"]
+    list_filter = ["object", "field", "is_processed", "received_at"]
+    search_fields = ["entry_id", "workspace__name", "workspace__slug"]
+    list_select_related = ["workspace"]
+    date_hierarchy = "received_at"
+    fields = readonly_fields = (
+        "object",
+        "field",
+        "entry_id",
+        "workspace",
+        "connection",
+        "received_at",
+        "is_processed",
+        "dedupe_key",
+        "payload",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -6,7 +6,24 @@ class MetaIntegrationConfig(AppConfig):
     verbose_name = "Meta integration"
 
     def ready(self) -> None:
-        from meta_integration.privacy import erase_meta_user
-        from prosocial.erasure import register_meta_user_eraser
+        from meta_integration import data_rights
+        from meta_integration.privacy import (
+            UNASSIGNED_WEBHOOK_EVENT_RETENTION,
+            WEBHOOK_EVENT_RETENTION,
+            erase_meta_user,
+        )
+        from prosocial.erasure import (
+            register_meta_user_eraser,
+            register_user_eraser,
+            register_workspace_eraser,
+        )
+        from prosocial.exporting import register_user_exporter, register_workspace_exporter
+        from prosocial.retention import register_retention_rule, register_site_retention_rule
 
         register_meta_user_eraser("meta_integration", erase_meta_user)
+        register_retention_rule(WEBHOOK_EVENT_RETENTION)
+        register_site_retention_rule(UNASSIGNED_WEBHOOK_EVENT_RETENTION)
+        register_user_eraser("meta_integration", data_rights.erase_user)
+        register_workspace_eraser("meta_integration", data_rights.erase_workspace)
+        register_user_exporter("meta_integration", data_rights.export_user)
+        register_workspace_exporter("meta_integration", data_rights.export_workspace)

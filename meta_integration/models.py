@@ -6,6 +6,7 @@ disconnect; the connection row stays as a minimal record of who connected what a
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace, WorkspaceScopedQuerySet
@@ -154,3 +155,59 @@ class MetaAdAccount(MetaAsset):
     @property
     def is_active(self) -> bool:
         return self.account_status == 1
+
+
+class WebhookEvent(models.Model):
+    """One change Meta announced on /meta/webhooks/ (GRAPH_NOTES §7.2), stored for later work.
+
+    A POST holds entries (one per Page / IG account / Meta user), each with changes or messaging
+    items; each item becomes one row per workspace that uses that account. The payload is the
+    item as Meta sent it and is personal data (commenters' names, ids, message text): it is
+    erased with the Meta user whose connection brought it in (privacy.erase_meta_user) and
+    removed by the retention rule "meta_integration.webhook_events".
+
+    ``workspace`` is empty when no workspace uses the account; such rows keep only the
+    metadata (``payload`` is ``{}``), nobody processes them, and the retention job removes them
+    (privacy.expired_unassigned_webhook_events).
+    """
+
+    object = models.CharField(max_length=32, help_text=_("page, instagram, user, permissions…"))
+    field = models.CharField(max_length=64, blank=True, help_text=_("feed, comments, messages…"))
+    entry_id = models.CharField(
+        _("entry id"),
+        max_length=64,
+        db_index=True,
+        help_text=_("The Page id, Instagram user id or Meta user id the entry is about."),
+    )
+    workspace = models.ForeignKey(
+        Workspace,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="meta_webhook_events",
+    )
+    # The connection that made this account the workspace's; erasing it erases the event.
+    connection = models.ForeignKey(
+        MetaConnection,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_events",
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    is_processed = models.BooleanField(default=False)
+    # sha256 of the workspace and the item's content, so Meta's retries (GRAPH_NOTES §7.2)
+    # store nothing new, whether they come byte for byte or batched differently.
+    dedupe_key = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["workspace", "received_at"], name="webhookevent_ws_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object}/{self.field or '-'} {self.entry_id}"

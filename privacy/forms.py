@@ -9,3 +9,37 @@ class ContactForm(forms.Form):
     message = forms.CharField(
         label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
     )
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Enter your password again to confirm it's you."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my account and my personal data will be erased for good."),
+    )
+
+
+class DeleteWorkspaceForm(forms.Form):
+    confirm_name = forms.CharField(label=_("Type the workspace's name to confirm"), max_length=100)
+
+
+class RetentionForm(forms.Form):
+    unused_generated_media_days = forms.IntegerField(
+        label=_("Unused AI-generated media"), min_value=1, max_value=3650, help_text=_("days")
+    )
+    publish_trace_days = forms.IntegerField(
+        label=_("Publish traces (Graph calls of each publication)"),
+        min_value=1,
+        max_value=3650,
+        help_text=_("days"),
+    )
+    webhook_event_days = forms.IntegerField(
+        label=_("Meta webhook events"), min_value=1, max_value=3650, help_text=_("days")
+    )
+    deletion_receipt_years = forms.IntegerField(
+        label=_("Deletion receipts"), min_value=1, max_value=10, help_text=_("years")
+    )

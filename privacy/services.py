@@ -10,20 +10,26 @@ import hmac
 import logging
 import secrets
 import string
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import services as account_services
+from accounts.audit import record_audit_event
+from accounts.models import Membership, User, Workspace
+from accounts.permissions import Role, has_permission
 from meta_integration import services as meta_services
-from privacy import tasks
+from privacy import exports, tasks
 from privacy.errors import PrivacyError
-from privacy.models import ContactMessage, DataDeletionRequest
+from privacy.models import ContactMessage, DataDeletionRequest, RetentionSettings
 from prosocial import erasure
 from prosocial.jobs import claim_job_row
 
@@ -36,11 +42,9 @@ CODE_ALPHABET = string.ascii_uppercase + string.digits
 CODE_LENGTH = 20  # ~103 bits: unguessable, yet readable on a status page
 
 
-def _subject_hash(meta_user_id: str) -> str:
-    """Return a keyed hash of the Meta user id: matches repeats without keeping the id."""
-    return hmac.new(
-        settings.SECRET_KEY.encode(), f"meta-user:{meta_user_id}".encode(), hashlib.sha256
-    ).hexdigest()
+def _subject_hash(subject: str) -> str:
+    """Return a keyed hash of a subject: matches repeats without keeping the identifier."""
+    return hmac.new(settings.SECRET_KEY.encode(), subject.encode(), hashlib.sha256).hexdigest()
 
 
 def _new_code() -> str:
@@ -54,12 +58,8 @@ def record_meta_deletion_request(*, meta_user_id: str) -> DataDeletionRequest:
     While an earlier request for the same person is still open, that one is returned (same
     confirmation code) instead of a second.
     """
-    subject = _subject_hash(meta_user_id)
-    open_request = (
-        DataDeletionRequest.objects.select_for_update()
-        .filter(subject_hash=subject, status__in=[Status.RECEIVED, Status.PROCESSING])
-        .first()
-    )
+    subject = _subject_hash(f"meta-user:{meta_user_id}")
+    open_request = _open_request_for(subject)
     if open_request is not None:
         return open_request
     request = DataDeletionRequest.objects.create(
@@ -68,12 +68,34 @@ def record_meta_deletion_request(*, meta_user_id: str) -> DataDeletionRequest:
         subject_hash=subject,
         meta_user_id=meta_user_id,
     )
-    transaction.on_commit(lambda: tasks.erase_deletion_request_task.delay(request.pk))
+    _queue_erasure(request)
     return request
 
 
+def _erase_subject(request: DataDeletionRequest) -> dict[str, int]:
+    """Erase what the request is about, through the registries; return per-kind counts."""
+    if request.source == DataDeletionRequest.Source.META_CALLBACK:
+        return erasure.erase_meta_user(request.meta_user_id)
+    if request.subject_pk is None:
+        raise ValueError(f"deletion request {request.pk} names no subject")
+    if request.source == DataDeletionRequest.Source.ACCOUNT:
+        counts = erasure.erase_user_data(request.subject_pk)
+        counts["accounts.users"] = account_services.delete_user_row(user_id=request.subject_pk)
+        return counts
+    counts = erasure.erase_workspace_data(request.subject_pk)
+    counts["accounts.workspaces"] = account_services.delete_workspace_row(
+        workspace_id=request.subject_pk
+    )
+    return counts
+
+
+def _receipt_kept_until(request: DataDeletionRequest) -> datetime:
+    years = request.receipt_years or settings.RETENTION_DELETION_RECEIPT_YEARS
+    return timezone.now() + timedelta(days=365 * years)
+
+
 def erase_deletion_request(*, request_id: int) -> None:
-    """Erase everything tied to the request's Meta user id; idempotent and resumable."""
+    """Erase everything the request is about; idempotent and resumable."""
     if not claim_job_row(
         DataDeletionRequest,
         request_id,
@@ -84,7 +106,7 @@ def erase_deletion_request(*, request_id: int) -> None:
     DataDeletionRequest.objects.filter(pk=request_id).update(status=Status.PROCESSING)
     request = DataDeletionRequest.objects.get(pk=request_id)
     try:
-        counts = erasure.erase_meta_user(request.meta_user_id)
+        counts = _erase_subject(request)
     except Exception as exc:
         failed = request.attempts >= MAX_ERASURE_ATTEMPTS
         DataDeletionRequest.objects.filter(pk=request_id).update(
@@ -94,23 +116,141 @@ def erase_deletion_request(*, request_id: int) -> None:
         )
         logger.exception("deletion request %s failed (attempt %s)", request_id, request.attempts)
         raise
-    request.counts = counts
+    request.counts = {kind: count for kind, count in counts.items() if count}
     request.meta_user_id = ""
+    request.subject_pk = None
     request.status = Status.COMPLETED
     request.completed_at = timezone.now()
+    request.keep_until = _receipt_kept_until(request)
     request.lease_expires_at = None
     request.error = ""
     request.save(
         update_fields=[
             "counts",
             "meta_user_id",
+            "subject_pk",
             "status",
             "completed_at",
+            "keep_until",
             "lease_expires_at",
             "error",
             "updated_at",
         ]
     )
+
+
+def _open_request_for(subject: str) -> DataDeletionRequest | None:
+    return (
+        DataDeletionRequest.objects.select_for_update()
+        .filter(subject_hash=subject, status__in=[Status.RECEIVED, Status.PROCESSING])
+        .first()
+    )
+
+
+def _queue_erasure(request: DataDeletionRequest) -> None:
+    transaction.on_commit(partial(tasks.erase_deletion_request_task.delay, request.pk))
+
+
+def solely_owned_workspaces(user: User) -> list[Workspace]:
+    """Workspaces in which ``user`` is the only owner: they block deleting the account."""
+    # Annotating before filtering keeps the count on its own join (all owners, not just user).
+    return list(
+        Workspace.objects.annotate(
+            owners=Count("memberships", filter=Q(memberships__role=Role.OWNER))
+        )
+        .filter(memberships__user=user, memberships__role=Role.OWNER, owners=1)
+        .order_by("name")
+    )
+
+
+@transaction.atomic
+def request_account_deletion(
+    *, user: User, password: str, ip_address: str | None = None
+) -> DataDeletionRequest:
+    """Delete ``user``'s account: sign-in stops now, a job erases the data.
+
+    Refused unless ``password`` is the account's password and no workspace depends on the user
+    as its only owner. Returns the request, whose code the person can look up afterwards.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(password):
+        raise PrivacyError(_("That password is not right; your account was not deleted."))
+    owned = solely_owned_workspaces(user)
+    if owned:
+        names = ", ".join(workspace.name for workspace in owned)
+        raise PrivacyError(
+            _(
+                "You are the only owner of %(names)s. Transfer ownership to another member or "
+                "delete the workspace first."
+            )
+            % {"names": names}
+        )
+    subject = _subject_hash(f"user:{user.pk}")
+    request = _open_request_for(subject)
+    if request is not None:
+        return request
+    for membership in user.memberships.select_related("workspace"):
+        record_audit_event(
+            actor=user,
+            action="account.deletion_requested",
+            workspace=membership.workspace,
+            target=user,
+            ip_address=ip_address,
+        )
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
+    request = DataDeletionRequest.objects.create(
+        confirmation_code=_new_code(),
+        source=DataDeletionRequest.Source.ACCOUNT,
+        subject_hash=subject,
+        subject_pk=user.pk,
+    )
+    _queue_erasure(request)
+    return request
+
+
+@transaction.atomic
+def request_workspace_deletion(
+    *, actor: Membership, confirm_name: str, ip_address: str | None = None
+) -> DataDeletionRequest:
+    """Delete the actor's workspace: members lose access now, a job erases the data.
+
+    Owners only; ``confirm_name`` must be the workspace's name, typed.
+    """
+    if not has_permission(actor.role, "workspace.delete"):
+        raise PermissionDenied
+    workspace = Workspace.objects.select_for_update().get(pk=actor.workspace_id)
+    if confirm_name.strip() != workspace.name:
+        raise PrivacyError(
+            _("Type the workspace's name exactly (%(name)s) to delete it.")
+            % {"name": workspace.name}
+        )
+    subject = _subject_hash(f"workspace:{workspace.pk}")
+    request = _open_request_for(subject)
+    if request is not None:
+        return request
+    retention = RetentionSettings.objects.filter(workspace=workspace).first()
+    request = DataDeletionRequest.objects.create(
+        confirmation_code=_new_code(),
+        source=DataDeletionRequest.Source.WORKSPACE,
+        subject_hash=subject,
+        subject_pk=workspace.pk,
+        receipt_years=retention.deletion_receipt_years if retention else None,
+    )
+    record_audit_event(
+        actor=actor.user,
+        action="workspace.deletion_requested",
+        workspace=workspace,
+        target=workspace,
+        metadata={"confirmation_code": request.confirmation_code},
+        ip_address=ip_address,
+    )
+    # Nobody reaches the workspace from now on; the job removes everything else.
+    workspace.memberships.all().delete()
+    workspace.invitations.all().delete()
+    _queue_erasure(request)
+    return request
 
 
 def requeue_stalled_deletion_requests() -> int:
@@ -129,6 +269,13 @@ def requeue_stalled_deletion_requests() -> int:
     for pk in ids:
         transaction.on_commit(partial(tasks.erase_deletion_request_task.delay, pk))
     return len(ids)
+
+
+def sweep_privacy_jobs() -> None:
+    """Every minute: resume stalled erasures and exports, delete archives whose link expired."""
+    requeue_stalled_deletion_requests()
+    exports.requeue_stalled_exports()
+    exports.expire_data_exports()
 
 
 @transaction.atomic

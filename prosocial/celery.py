@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prosocial.settings")
 
@@ -27,11 +28,16 @@ app.conf.beat_schedule = {
         "task": "creatives.requeue_stalled_transcodes",
         "schedule": 60.0,
     },
-    # Every minute: deletion requests whose worker died are picked up again; Meta expects
-    # erasure to start right away.
-    "requeue-stalled-deletion-requests": {
-        "task": "privacy.requeue_stalled_deletion_requests",
+    # Every minute: deletion requests and exports whose worker died are picked up again (Meta
+    # expects erasure to start right away); export archives past their link's expiry go.
+    "sweep-privacy-jobs": {
+        "task": "privacy.sweep_privacy_jobs",
         "schedule": 60.0,
+    },
+    # Nightly at 03:15 UTC: remove what is past each workspace's retention periods.
+    "apply-retention": {
+        "task": "privacy.apply_retention",
+        "schedule": crontab(hour=3, minute=15),
     },
     # Hourly: invitations past their expiry stop showing as pending.
     "expire-invitations": {

@@ -1,30 +1,60 @@
-"""The registry through which the privacy machinery reaches every app's data.
+"""The registries through which the privacy machinery reaches every app's data.
 
-Each app that holds data tied to a Meta user declares, in its own ``privacy.py``, a function
-that erases that data and returns per-kind counts, and registers it from its AppConfig.ready().
-``privacy`` calls ``erase_meta_user`` and never imports another app's models.
+Each app that holds personal data declares, in its own ``privacy.py``, functions that erase what
+it holds about one subject and return per-kind counts, and registers them from its
+AppConfig.ready(). There are three kinds of subject:
+
+- a Meta (app-scoped) user id: Meta's data-deletion callback;
+- a ProSocial user: someone deleting their account (the ``accounts`` app removes the user row
+  itself once every other app has let go of it);
+- a workspace: an owner deleting it (the workspace row goes last, cascading what is left).
+
+``privacy`` calls the ``erase_*`` functions here and never imports another app's models.
 """
 
 from collections.abc import Callable
 
-MetaUserEraser = Callable[[str], dict[str, int]]
+Eraser = Callable[[str], dict[str, int]]
+IdEraser = Callable[[int], dict[str, int]]
 
-_META_USER_ERASERS: dict[str, MetaUserEraser] = {}
+_META_USER_ERASERS: dict[str, Eraser] = {}
+_USER_ERASERS: dict[str, IdEraser] = {}
+_WORKSPACE_ERASERS: dict[str, IdEraser] = {}
 
 
-def register_meta_user_eraser(name: str, eraser: MetaUserEraser) -> None:
+def register_meta_user_eraser(name: str, eraser: Eraser) -> None:
     """Declare how an app erases everything it holds about one Meta (app-scoped) user id."""
     _META_USER_ERASERS[name] = eraser
 
 
-def meta_user_erasers() -> dict[str, MetaUserEraser]:
-    return dict(_META_USER_ERASERS)
+def register_user_eraser(name: str, eraser: IdEraser) -> None:
+    """Declare how an app erases (or detaches) what it holds about one ProSocial user."""
+    _USER_ERASERS[name] = eraser
+
+
+def register_workspace_eraser(name: str, eraser: IdEraser) -> None:
+    """Declare how an app erases what it holds for one workspace (files, remote copies...)."""
+    _WORKSPACE_ERASERS[name] = eraser
+
+
+def _run[T](erasers: dict[str, Callable[[T], dict[str, int]]], subject: T) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name, eraser in sorted(erasers.items()):
+        for kind, count in eraser(subject).items():
+            counts[f"{name}.{kind}"] = counts.get(f"{name}.{kind}", 0) + count
+    return counts
 
 
 def erase_meta_user(meta_user_id: str) -> dict[str, int]:
-    """Run every registered eraser for ``meta_user_id``; return the merged counts."""
-    counts: dict[str, int] = {}
-    for name, eraser in sorted(_META_USER_ERASERS.items()):
-        for kind, count in eraser(meta_user_id).items():
-            counts[f"{name}.{kind}"] = counts.get(f"{name}.{kind}", 0) + count
-    return counts
+    """Run every registered Meta-user eraser; return the merged counts."""
+    return _run(_META_USER_ERASERS, meta_user_id)
+
+
+def erase_user_data(user_id: int) -> dict[str, int]:
+    """Run every registered user eraser (the user row itself stays); return merged counts."""
+    return _run(_USER_ERASERS, user_id)
+
+
+def erase_workspace_data(workspace_id: int) -> dict[str, int]:
+    """Run every registered workspace eraser (the row itself stays); return merged counts."""
+    return _run(_WORKSPACE_ERASERS, workspace_id)

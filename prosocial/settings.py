@@ -338,6 +338,14 @@ META_READ_TIMEOUT = env_int("META_READ_TIMEOUT", 30)
 META_MAX_RETRIES = env_int("META_MAX_RETRIES", 3)
 # How long before expiry a connection counts as "expiring" and admins are told.
 META_TOKEN_EXPIRY_WARNING_DAYS = 7
+# The string entered with the callback URL /meta/webhooks/ in the App Dashboard; Meta sends it
+# back in hub.verify_token (GRAPH_NOTES §7.1). Empty in production: every verification is
+# refused (403) until it is set. Event POSTs are checked with META_APP_SECRET instead.
+META_WEBHOOK_VERIFY_TOKEN = env_secret("META_WEBHOOK_VERIFY_TOKEN")
+if not META_WEBHOOK_VERIFY_TOKEN and not IS_PRODUCTION:
+    META_WEBHOOK_VERIFY_TOKEN = _development_secret(
+        "meta_webhook_verify_token", lambda: secrets.token_urlsafe(32)
+    )
 
 
 # --- Email ------------------------------------------------------------------------------------
@@ -365,6 +373,34 @@ SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@prosocial.localhost")
 CONTACT_RATE_LIMIT_PER_HOUR = env_int("CONTACT_RATE_LIMIT_PER_HOUR", 5)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ProSocial <no-reply@prosocial.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Operator and privacy ---------------------------------------------------------------------
+# Who runs this installation: shown on the privacy policy, terms and deletion pages.
+OPERATOR_NAME = env_str("OPERATOR_NAME", "ProSocial (self-hosted demo)")
+OPERATOR_ADDRESS = env_str("OPERATOR_ADDRESS", "Address not configured (set OPERATOR_ADDRESS)")
+PRIVACY_EMAIL = env_str("PRIVACY_EMAIL", SUPPORT_EMAIL)
+# The date the current policy and terms took effect (ISO date), shown on both pages.
+POLICY_EFFECTIVE_DATE = env_str("POLICY_EFFECTIVE_DATE", "2026-12-01")
+# Data exports: how long the download link works, and the biggest export built.
+EXPORT_LINK_TTL_HOURS = env_int("EXPORT_LINK_TTL_HOURS", 72)
+EXPORT_MAX_MEDIA_BYTES = env_int("EXPORT_MAX_MEDIA_MB", 10 * 1024) * 1024 * 1024
+# Retention defaults for new workspaces; owners change them per workspace in the privacy centre.
+RETENTION_UNUSED_GENERATED_MEDIA_DAYS = env_int("RETENTION_UNUSED_GENERATED_MEDIA_DAYS", 90)
+RETENTION_PUBLISH_TRACE_DAYS = env_int("RETENTION_PUBLISH_TRACE_DAYS", 180)
+RETENTION_WEBHOOK_EVENT_DAYS = env_int("RETENTION_WEBHOOK_EVENT_DAYS", 30)
+RETENTION_DELETION_RECEIPT_YEARS = env_int("RETENTION_DELETION_RECEIPT_YEARS", 3)
+# Audit events are kept this long (site-wide), then removed by the nightly retention run.
+RETENTION_AUDIT_EVENT_DAYS = env_int("RETENTION_AUDIT_EVENT_DAYS", 730)
+
+# --- Outbound fetches of user-supplied URLs (prosocial/safe_http.py) ----------------------------
+# Hosts that may resolve to loopback/private addresses anyway: the local sandbox in dev/test.
+# Everything else must resolve only to global addresses.
+SAFE_HTTP_ALLOWED_HOSTS = env_list(
+    "SAFE_HTTP_ALLOWED_HOSTS", [] if IS_PRODUCTION else ["127.0.0.1", "localhost"]
+)
+SAFE_HTTP_MAX_BYTES = env_int("SAFE_HTTP_MAX_MB", 5) * 1024 * 1024
+SAFE_HTTP_TIMEOUT_SECONDS = env_int("SAFE_HTTP_TIMEOUT_SECONDS", 10)
+SAFE_HTTP_MAX_REDIRECTS = env_int("SAFE_HTTP_MAX_REDIRECTS", 5)
 
 
 # --- Static files and front-end assets --------------------------------------------------------

@@ -71,7 +71,7 @@ def test_status_page_shows_progress_then_receipt(connected):
 
     assert "Deletion has started" in pending
     assert "Completed" in done
-    assert "meta_integration.connections: 1" in done
+    assert "Meta connections (with their tokens): 1" in done
 
 
 def test_repeated_request_while_open_returns_the_same_code(connected):

@@ -1,0 +1,82 @@
+"""What creatives holds for a person and a workspace: erasure, export and retention.
+
+Registered from CreativesConfig.ready() with ``prosocial.erasure``, ``prosocial.exporting`` and
+``prosocial.retention``. Files live in the media storage; removing a row removes its files.
+"""
+
+from datetime import datetime
+from pathlib import PurePath
+
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from creatives.models import MediaAsset
+from creatives.services import delete_stored_files
+from prosocial.exporting import ExportFile, ExportPart, serialize_rows
+from prosocial.retention import RetentionRule
+
+
+def _remove_assets(assets: QuerySet[MediaAsset]) -> int:
+    """Delete assets with their renditions and stored files; return how many assets."""
+    family = MediaAsset.objects.filter(pk__in=assets.values("pk")) | MediaAsset.objects.filter(
+        parent__in=assets.values("pk")
+    )
+    rows = list(family.values_list("pk", "storage_key", "poster_key"))
+    count = assets.count()
+    MediaAsset.objects.filter(pk__in=[pk for pk, _key, _poster in rows]).delete()
+    delete_stored_files(*(key for _pk, *keys in rows for key in keys if key))
+    return count
+
+
+def erase_user(user_id: int) -> dict[str, int]:
+    """Files belong to their workspace; the person is only unlinked from what they uploaded."""
+    return {
+        "media_unlinked": MediaAsset.objects.filter(created_by_id=user_id).update(created_by=None)
+    }
+
+
+def erase_workspace(workspace_id: int) -> dict[str, int]:
+    return {"media_assets": _remove_assets(MediaAsset.objects.filter(workspace_id=workspace_id))}
+
+
+def _export(assets: QuerySet[MediaAsset]) -> ExportPart:
+    assets = assets.order_by("pk")
+    files = [
+        ExportFile(
+            path=f"media/{asset.pk}{PurePath(asset.storage_key).suffix}",
+            storage_key=asset.storage_key,
+            size_bytes=asset.size_bytes,
+        )
+        for asset in assets
+        if asset.storage_key
+    ]
+    return ExportPart(records={"media_assets": serialize_rows(assets)}, files=files)
+
+
+def export_user(user_id: int) -> ExportPart:
+    return _export(MediaAsset.objects.filter(created_by_id=user_id))
+
+
+def export_workspace(workspace_id: int) -> ExportPart:
+    return _export(MediaAsset.objects.filter(workspace_id=workspace_id))
+
+
+def expired_generated_media(workspace_id: int, cutoff: datetime) -> QuerySet[MediaAsset]:
+    """AI-generated originals not used by anything since ``cutoff`` (renditions go with them)."""
+    return (
+        MediaAsset.objects.filter(
+            workspace_id=workspace_id, source=MediaAsset.Source.GENERATED, parent__isnull=True
+        )
+        .annotate(last_touched=Coalesce("last_used_at", "created_at"))
+        .filter(last_touched__lt=cutoff)
+    )
+
+
+UNUSED_GENERATED_MEDIA = RetentionRule(
+    name="creatives.unused_generated_media",
+    label=_("Unused AI-generated media"),
+    period_field="unused_generated_media_days",
+    expired=expired_generated_media,
+    remove=_remove_assets,
+)
