@@ -14,7 +14,8 @@ from accounts.models import AuditEvent, Invitation, Membership, User, Workspace
 from prosocial.exporting import ExportPart, serialize_rows
 from prosocial.retention import SiteRetentionRule
 
-DELETED_ACTOR = "[deleted account]"
+# Shown where the person was named; not an address, so it can never match a real account.
+DELETED_ACTOR = "deleted account"
 
 
 @transaction.atomic
@@ -31,12 +32,13 @@ def erase_user(user_id: int) -> dict[str, int]:
         "memberships": Membership.objects.filter(user=user).delete()[0],
         "invitations": Invitation.objects.filter(email__iexact=user.email).delete()[0],
         "audit_events_scrubbed": AuditEvent.objects.filter(actor=user).update(
-            actor=None, actor_email="", ip_address=None
+            actor=None, actor_email=DELETED_ACTOR, ip_address=None
         )
         + AuditEvent.objects.filter(
             Q(target_type=User._meta.label, target_id=str(user.pk))
             | Q(target_repr__icontains=user.email)
-        ).update(target_repr=DELETED_ACTOR),
+        ).update(target_repr=DELETED_ACTOR)
+        + AuditEvent.objects.filter(metadata__email__iexact=user.email).update(metadata={}),
     }
 
 

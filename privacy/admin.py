@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from privacy import services
-from privacy.models import ContactMessage, DataDeletionRequest
+from privacy.models import ContactMessage, DataDeletionRequest, DataExport, RetentionSettings
 
 
 @admin.register(DataDeletionRequest)
@@ -17,6 +17,8 @@ class DataDeletionRequestAdmin(admin.ModelAdmin):
         "status",
         "subject_hash",
         "counts",
+        "receipt_years",
+        "keep_until",
         "kept_reason",
         "error",
         "attempts",
@@ -46,3 +48,45 @@ class ContactMessageAdmin(admin.ModelAdmin):
     search_fields = ["subject", "email", "name", "message"]
     readonly_fields = ["name", "email", "subject", "message", "user", "ip_address", "created_at"]
     list_editable = ["is_handled"]
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "requested_by", "workspace", "status", "size_bytes", "expires_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["requested_by__email", "workspace__name"]
+    list_select_related = ["requested_by", "workspace"]
+    readonly_fields = [
+        "requested_by",
+        "workspace",
+        "status",
+        "size_bytes",
+        "counts",
+        "error",
+        "attempts",
+        "lease_expires_at",
+        "created_at",
+        "completed_at",
+        "expires_at",
+    ]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(RetentionSettings)
+class RetentionSettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "workspace",
+        "unused_generated_media_days",
+        "publish_trace_days",
+        "webhook_event_days",
+        "deletion_receipt_years",
+        "updated_at",
+    ]
+    search_fields = ["workspace__name", "workspace__slug"]
+    list_select_related = ["workspace"]
+    readonly_fields = ["workspace"]

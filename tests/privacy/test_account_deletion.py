@@ -124,11 +124,18 @@ def test_audit_entries_stay_without_my_identity(owner, editor):
         action="member.role_changed",
         ip_address="203.0.113.9",
     )
+    AuditEvent.objects.create(
+        workspace=owner.workspace,
+        actor=owner.user,
+        action="invitation.created",
+        target_repr=f"{EDITOR_EMAIL} → Acme Marketing (pending)",
+        metadata={"email": EDITOR_EMAIL, "role": "editor"},
+    )
 
     _erase(services.request_account_deletion(user=editor.user, password=PASSWORD))
 
     event = AuditEvent.objects.get(action="member.role_changed")
-    assert (event.actor, event.actor_email, event.ip_address) == (None, "", None)
+    assert (event.actor, event.actor_email, event.ip_address) == (None, "deleted account", None)
     assert AuditEvent.objects.filter(action="account.deletion_requested").exists()
     assert EDITOR_EMAIL not in dump_database()
     assert MediaAsset.objects.count() == 1
