@@ -54,6 +54,11 @@ class WorkspaceForm(forms.Form):
         help_text=_("Schedules and reports are shown in this time zone."),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="USD")
+    requires_publish_approval = forms.BooleanField(
+        label=_("Publications need approval"),
+        required=False,
+        help_text=_("Editors submit; an owner or admin approves or sends back with a comment."),
+    )
 
     def clean_name(self) -> str:
         name = _clean_text(self.cleaned_data["name"], field=str(_("Workspace name")))

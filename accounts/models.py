@@ -77,6 +77,13 @@ class Workspace(models.Model):
     store_name = models.CharField(_("store name"), max_length=150, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="USD")
+    requires_publish_approval = models.BooleanField(
+        _("publications need approval"),
+        default=False,
+        help_text=_(
+            "Editors submit publications; an owner or admin approves them before they go out."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

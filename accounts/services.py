@@ -54,6 +54,7 @@ def create_workspace(
     store_name: str = "",
     timezone_name: str = "UTC",
     currency: str = "USD",
+    requires_publish_approval: bool = False,
 ) -> Workspace:
     """Create a workspace owned by ``user``, with a unique slug derived from its name.
 
@@ -66,6 +67,7 @@ def create_workspace(
         "store_name": store_name.strip(),
         "timezone": timezone_name,
         "currency": currency,
+        "requires_publish_approval": requires_publish_approval,
         "created_by": user,
     }
     preferred = _slug_candidates(name)
@@ -97,17 +99,20 @@ def update_workspace(
     store_name: str,
     timezone_name: str,
     currency: str,
+    requires_publish_approval: bool | None = None,
 ) -> Workspace:
     """Change a workspace's settings. The slug (and so every URL) stays as it is."""
     _require(actor, "workspace.update")
     workspace = Workspace.objects.select_for_update().get(pk=actor.workspace_id)
-    changes = {
+    changes: dict[str, object] = {
         "name": name.strip(),
         "company_name": company_name.strip(),
         "store_name": store_name.strip(),
         "timezone": timezone_name,
         "currency": currency,
     }
+    if requires_publish_approval is not None:
+        changes["requires_publish_approval"] = requires_publish_approval
     changed = [field for field, value in changes.items() if getattr(workspace, field) != value]
     if not changed:
         return workspace

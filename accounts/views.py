@@ -63,6 +63,7 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
             store_name=form.cleaned_data["store_name"],
             timezone_name=form.cleaned_data["timezone"],
             currency=form.cleaned_data["currency"],
+            requires_publish_approval=form.cleaned_data["requires_publish_approval"],
         )
         messages.success(request, _("Workspace “%(name)s” created.") % {"name": workspace.name})
         return redirect("accounts:dashboard", slug=workspace.slug)
@@ -99,6 +100,7 @@ def workspace_settings(request: HttpRequest, membership: Membership) -> HttpResp
         "store_name": workspace.store_name,
         "timezone": workspace.timezone,
         "currency": workspace.currency,
+        "requires_publish_approval": workspace.requires_publish_approval,
     }
     form = WorkspaceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -109,6 +111,7 @@ def workspace_settings(request: HttpRequest, membership: Membership) -> HttpResp
             store_name=form.cleaned_data["store_name"],
             timezone_name=form.cleaned_data["timezone"],
             currency=form.cleaned_data["currency"],
+            requires_publish_approval=form.cleaned_data["requires_publish_approval"],
         )
         messages.success(request, _("Workspace settings saved."))
         return redirect("accounts:workspace_settings", slug=workspace.slug)

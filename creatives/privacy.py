@@ -68,6 +68,8 @@ def expired_generated_media(workspace_id: int, cutoff: datetime) -> QuerySet[Med
         MediaAsset.objects.filter(
             workspace_id=workspace_id, source=MediaAsset.Source.GENERATED, parent__isnull=True
         )
+        # Anything a publication still points at stays (publishing's reverse relations).
+        .filter(publication_items__isnull=True, publication_covers__isnull=True)
         .annotate(last_touched=Coalesce("last_used_at", "created_at"))
         .filter(last_touched__lt=cutoff)
     )

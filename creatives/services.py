@@ -22,7 +22,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import ProtectedError, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -478,6 +478,15 @@ def delete_media(*, actor: Membership, asset: MediaAsset) -> None:
     _require_editor(actor)
     family = [asset, *MediaAsset.objects.filter(parent=asset)]
     keys = [k for item in family for k in (item.storage_key, item.poster_key) if k]
-    with transaction.atomic():
-        MediaAsset.objects.filter(pk__in=[item.pk for item in family]).delete()
+    try:
+        with transaction.atomic():
+            MediaAsset.objects.filter(pk__in=[item.pk for item in family]).delete()
+    except ProtectedError as exc:
+        users = sorted(
+            {str(obj.publication) for obj in exc.protected_objects if hasattr(obj, "publication")}
+        )
+        raise MediaError(
+            _("“%(name)s” is used by %(users)s; remove it there first.")
+            % {"name": asset.original_filename, "users": ", ".join(users) or _("a publication")}
+        ) from None
     delete_stored_files(*keys)

@@ -52,7 +52,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
@@ -545,6 +545,21 @@ def _wire_value(value: Any) -> str:
 # --- the client ---------------------------------------------------------------------------
 
 
+RUPLOAD_HOST = "rupload.facebook.com"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent as multipart: its name, an open binary handle and its content type."""
+
+    filename: str
+    handle: IO[bytes]
+    content_type: str
+
+    def as_tuple(self) -> tuple[str, IO[bytes], str]:
+        return (self.filename, self.handle, self.content_type)
+
+
 class GraphClient:
     """A Graph API client acting with one access token (or none, for the OAuth endpoints).
 
@@ -595,6 +610,52 @@ class GraphClient:
         error then has `outcome_unknown=True` and the caller must check before repeating.
         """
         return self._object(self._call("POST", path, data, idempotent=False))
+
+    def post_file(
+        self, path: str, data: Mapping[str, Any], *, field: str, file: Upload
+    ) -> dict[str, Any]:
+        """POST form fields plus one file as multipart (``source`` for Page photos/videos).
+
+        Like ``post``: not retried when the outcome is unknown.
+        """
+        return self._object(
+            self._call("POST", path, data, idempotent=False, files={field: file.as_tuple()})
+        )
+
+    def upload(
+        self, uri: str, *, body: bytes | None = None, file_url: str | None = None
+    ) -> dict[str, Any]:
+        """Send a file to an upload URI Meta gave us (rupload, GRAPH_NOTES §2.3 and §4.2).
+
+        Either the bytes (``body``, sent from offset 0) or a ``file_url`` Meta fetches. The
+        token goes in the Authorization header, and only to Meta's upload host or the
+        configured Graph host. Retried like an idempotent call: a re-sent offset-0 upload
+        replaces the first.
+        """
+        parts = urlsplit(uri)
+        graph = urlsplit(settings.META_GRAPH_URL)
+        same_host = (parts.scheme, parts.netloc) == (graph.scheme, graph.netloc)
+        if not same_host and (parts.scheme, parts.hostname) != ("https", RUPLOAD_HOST):
+            raise GraphError(
+                "Meta gave an upload address on an unexpected host; nothing was sent",
+                kind=ErrorKind.INVALID,
+            )
+        headers = {"Authorization": f"OAuth {self._token}", "offset": "0"}
+        if file_url is not None:
+            headers["file_url"] = file_url
+        else:
+            headers["file_size"] = str(len(body or b""))
+        return self._object(
+            self._call(
+                "POST",
+                parts.path,
+                {},
+                idempotent=True,
+                url=uri,
+                headers=headers,
+                body=body,
+            )
+        )
 
     def delete(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """DELETE a node or edge; return the JSON object (`{"success": true}`)."""
@@ -701,15 +762,36 @@ class GraphClient:
         return wire
 
     def _call(
-        self, method: str, path: str, params: Mapping[str, Any] | None, *, idempotent: bool
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        *,
+        idempotent: bool,
+        files: Mapping[str, Any] | None = None,
+        url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
     ) -> Any:
-        clean_path, clean_params = self._split(path, params)
-        wire = self._wire(clean_params)
+        if url is None:
+            clean_path, clean_params = self._split(path, params)
+            wire = self._wire(clean_params)
+        else:  # an upload URI: the token travels in the Authorization header
+            clean_path, wire = path, {}
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._attempt(method, clean_path, wire, attempt)
+                return self._attempt(
+                    method,
+                    clean_path,
+                    wire,
+                    attempt,
+                    files=files,
+                    url=url,
+                    headers=headers,
+                    body=body,
+                )
             except GraphError as error:
                 wait = self._retry_wait(error, attempt, idempotent=idempotent)
                 if wait is None:
@@ -746,9 +828,22 @@ class GraphClient:
         ceiling = min(self.max_backoff_seconds, self.backoff_base_seconds * 2 ** (attempt - 1))
         return jitter(ceiling)
 
-    def _attempt(self, method: str, path: str, wire: dict[str, str], attempt: int) -> Any:
-        url = self.base_url + path
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        wire: dict[str, str],
+        attempt: int,
+        *,
+        files: Mapping[str, Any] | None = None,
+        url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> Any:
+        url = url or self.base_url + path
         query, form = (None, wire) if method == "POST" else (wire, None)
+        for _name, handle, _type in (files or {}).values():
+            handle.seek(0)  # a retry sends the whole file again
         started = time.perf_counter()
         status: int | None = None
         excerpt = ""
@@ -758,7 +853,13 @@ class GraphClient:
             failure: requests.RequestException | None = None
             try:
                 response = shared_session().request(
-                    method, url, params=query, data=form, timeout=self.timeout
+                    method,
+                    url,
+                    params=query,
+                    data=body if body is not None else form,
+                    files=files,
+                    headers=headers,
+                    timeout=self.timeout,
                 )
             except requests.RequestException as exc:
                 failure = exc

@@ -3,7 +3,9 @@
 For a Graph request it strips the `/vNN.0` prefix (echoing it in
 `Facebook-API-Version`), applies the first matching fault (latency, dropped
 connection, error, extra headers), answers through the route table, and records the
-request in the log. `/_sandbox/...` requests (test API, console, placeholder media)
+request in the log. A fault with `after_write` lets the request run first (so a
+create really happens) and then applies its latency, drop or error to the answer:
+the "unknown outcome" a client must reconcile by reading state. `/_sandbox/...` requests (test API, console, placeholder media)
 bypass versions, faults and the log.
 """
 
@@ -13,7 +15,7 @@ import socket
 import time
 from typing import Any
 
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.wrappers import Request, Response
 
 import meta_sandbox.endpoints  # noqa: F401 - importing it registers every @route
@@ -36,6 +38,14 @@ def _body(request: Request) -> tuple[MultiDict[str, str], Any]:
             return MultiDict(flat), data
         return MultiDict(), data
     return MultiDict(request.form), None
+
+
+def _headers(request: Request) -> Headers:
+    """Return the request headers, plus the `file_size`-style ones the server kept aside."""
+    headers = Headers(list(request.headers.items()))
+    for name, value in request.environ.get("meta_sandbox.underscore_headers", []):
+        headers.add(name, value)
+    return headers
 
 
 def drop_connection(environ: dict[str, Any]) -> None:
@@ -72,15 +82,19 @@ class SandboxApp:
 
     def _graph_request(self, request: Request, path: str, version: str) -> GraphRequest:
         form, data = _body(request)
+        files = MultiDict(request.files) if request.mimetype == "multipart/form-data" else None
+        raw = b"" if request.is_json or request.form or files else request.get_data()
         return GraphRequest(
             method=request.method,
             path=path,
             version=version,
             query=MultiDict(request.args),
             form=form,
-            headers=request.headers,
+            headers=_headers(request),
             base_url=request.host_url.rstrip("/"),
             json=data,
+            files=files or MultiDict(),
+            body=raw,
         )
 
     def _handle_sandbox(self, request: Request, path: str) -> Response:
@@ -101,8 +115,13 @@ class SandboxApp:
             version, path, response = default, raw_path, error_response(error)
         else:
             fault = state.take_fault(request.method, path)
-            self._delay_or_drop(request, path, fault)
+            after = fault is not None and fault.after_write
+            if not after:
+                self._delay_or_drop(request, path, fault)
             response = answer(state, self._graph_request(request, path, version), fault)
+            if after:
+                # The request was handled (its write happened); now lose or stall the answer.
+                self._delay_or_drop(request, path, fault)
         response.headers["Facebook-API-Version"] = version
         state.log_request(request.method, path, response.status_code, fault)
         return response

@@ -33,3 +33,15 @@ CALLBACK_LOG_SIZE = 50
 APP_BASE_URL = "http://127.0.0.1:8000"
 DATA_DELETION_CALLBACK_URL = f"{APP_BASE_URL}/privacy/meta/data-deletion/"
 DEAUTHORIZE_CALLBACK_URL = f"{APP_BASE_URL}/privacy/meta/deauthorize/"
+
+# Publishing (GRAPH_NOTES §2-§4). Processing times are sandbox-clock seconds and are
+# settings a test may change (`POST /_sandbox/settings`).
+IG_CONTAINER_TTL_SECONDS = 24 * 60 * 60  # §2.1: containers expire after 24 h
+IG_PUBLISH_QUOTA = 100  # §2.8: sources say 100/50/25; a setting, default 100
+IG_QUOTA_DURATION_SECONDS = 24 * 60 * 60  # §2.7: rolling 24 h
+IG_IMAGE_PROCESSING_SECONDS = 2.0
+IG_VIDEO_PROCESSING_SECONDS = 20.0
+VIDEO_PROCESSING_SECONDS = 20.0  # Page videos, reels and ad videos (§3.4)
+AD_REVIEW_SECONDS = 60.0  # ads read PENDING_REVIEW this long (§4.6)
+VIDEO_UPLOAD_CHUNK_BYTES = 4 * 1024 * 1024  # the end_offset step of upload_phase=transfer
+MAX_ADS_PER_ADSET = 50  # §4.6

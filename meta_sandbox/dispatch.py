@@ -54,9 +54,11 @@ def dispatch(state: SandboxState, request: GraphRequest) -> Response:
 
 def answer(state: SandboxState, request: GraphRequest, fault: Fault | None) -> Response:
     """Answer a request that `fault` (if any) hit: its error, or the normal answer plus its headers."""
-    if fault is not None and fault.fails:
+    if fault is not None and fault.fails and not fault.after_write:
         return error_response(fault.graph_error(request.path))
     response = dispatch(state, request)
+    if fault is not None and fault.fails:  # after_write: the handler ran, the answer is lost
+        return error_response(fault.graph_error(request.path))
     if fault is not None:
         response.headers.update(fault.response_headers(None, request.path))
     return response

@@ -5,7 +5,9 @@ version prefix (`*` stays within one segment, `**` crosses segments), and says w
 happens to the requests it hits: an error envelope (`error`, `http_status`), extra
 response headers (usage headers for throttling), `latency_ms` before answering, or
 `drop` (the connection closes with no response at all). A fault with only headers or
-latency lets the request through to its normal answer. `times` limits how many
+latency lets the request through to its normal answer. With `after_write` the request
+is handled first (a create really happens) and the error, latency or drop then
+replaces or delays its answer: the lost-response case a client must reconcile. `times` limits how many
 requests it hits (None = until cleared). The first matching fault wins.
 """
 
@@ -47,6 +49,7 @@ class Fault:
     latency_ms: int = 0
     drop: bool = False
     headers: dict[str, str] | None = None
+    after_write: bool = False
     hits: int = 0
     _regex: re.Pattern[str] = field(init=False, repr=False)
 
@@ -97,10 +100,21 @@ class Fault:
             "latency_ms": self.latency_ms,
             "drop": self.drop,
             "headers": self.headers,
+            "after_write": self.after_write,
         }
 
 
-FAULT_FIELDS = ("method", "path", "times", "error", "http_status", "latency_ms", "drop", "headers")
+FAULT_FIELDS = (
+    "method",
+    "path",
+    "times",
+    "error",
+    "http_status",
+    "latency_ms",
+    "drop",
+    "headers",
+    "after_write",
+)
 
 
 class FaultBook:
@@ -150,6 +164,7 @@ def _coerce(spec: dict[str, Any]) -> dict[str, Any]:
         values["http_status"] = int(values["http_status"])
     values["latency_ms"] = int(values.get("latency_ms") or 0)
     values["drop"] = bool(values.get("drop", False))
+    values["after_write"] = bool(values.get("after_write", False))
     if values.get("error") is not None and not isinstance(values["error"], dict):
         raise ValueError("error must be an object")
     if values.get("headers") is not None:

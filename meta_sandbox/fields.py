@@ -10,6 +10,7 @@ with Meta's error 100 "Tried accessing nonexisting field".
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from meta_sandbox import errors
@@ -105,3 +106,8 @@ class NodeType:
 def attr(name: str) -> Resolver:
     """Return a resolver reading one attribute of the object."""
     return lambda obj, _call, _children: getattr(obj, name)
+
+
+def meta_time(timestamp: float) -> str:
+    """Return Graph's timestamp format, e.g. `2026-05-12T10:45:01+0000`."""
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.datastructures import CombinedMultiDict, Headers, MultiDict
+from werkzeug.datastructures import CombinedMultiDict, FileStorage, Headers, MultiDict
 
 from meta_sandbox import config, errors
 from meta_sandbox.models import Authorization, Token
@@ -58,6 +58,8 @@ class GraphRequest:
     headers: Headers
     base_url: str  # scheme://host:port, no trailing slash
     json: Any = None  # the parsed body when it was JSON
+    files: MultiDict[str, FileStorage] = field(default_factory=MultiDict)  # multipart uploads
+    body: bytes = b""  # the raw body when it was neither form nor JSON (rupload)
 
     @property
     def params(self) -> CombinedMultiDict[str, str]:

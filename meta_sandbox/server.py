@@ -8,13 +8,33 @@ reachable from another machine.
 
 import ipaddress
 import socket
+from typing import TYPE_CHECKING
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from meta_sandbox.app import SandboxApp
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
-class QuietRequestHandler(WSGIRequestHandler):
+
+UNDERSCORE_HEADERS = "meta_sandbox.underscore_headers"
+
+
+class SandboxRequestHandler(WSGIRequestHandler):
+    """Keep headers whose names contain `_`, which werkzeug leaves out of the environ.
+
+    Meta's rupload endpoints take `file_size` and `file_url` headers (GRAPH_NOTES §2.3);
+    they reach the app as `environ["meta_sandbox.underscore_headers"]`.
+    """
+
+    def make_environ(self) -> "WSGIEnvironment":
+        environ = super().make_environ()
+        environ[UNDERSCORE_HEADERS] = [(k, v) for k, v in self.headers.items() if "_" in k]
+        return environ
+
+
+class QuietRequestHandler(SandboxRequestHandler):
     """Handler that does not print a line per request (tests read the request log instead)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -39,5 +59,5 @@ def make_sandbox_server(
     """Return a bound, threaded server for `app`; raise ValueError for a non-loopback host."""
     if not is_loopback(host):
         raise ValueError(f"meta_sandbox only binds to loopback addresses, not {host!r}")
-    handler = QuietRequestHandler if quiet else WSGIRequestHandler
+    handler = QuietRequestHandler if quiet else SandboxRequestHandler
     return make_server(host, port, app, threaded=True, request_handler=handler)

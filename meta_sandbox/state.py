@@ -14,6 +14,7 @@ nest). The public methods below are also the in-process test API:
     state.send_callback(kind="data_deletion", url=..., user_id=...)  # -> CallbackResult;
                                        # removes the app for that person first
     state.snapshot()                   # the JSON served at GET /_sandbox/state
+    state.describe_objects(kind="ig_media", owner_id=..., marker=...)  # created objects
 """
 
 import threading
@@ -21,11 +22,12 @@ from collections import deque
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from meta_sandbox import config, seed
+from meta_sandbox import config, lifecycle, seed
 from meta_sandbox.callbacks import CallbackResult, check_callback, send_callback
 from meta_sandbox.clock import Clock, SandboxClock
 from meta_sandbox.faults import Fault, FaultBook
 from meta_sandbox.models import Authorization, Token, World
+from meta_sandbox.objects import ObjectStore
 from meta_sandbox.tokens import AuthStore
 
 
@@ -37,6 +39,12 @@ class SandboxSettings:
     default_api_version: str = config.DEFAULT_API_VERSION
     # Meta's "Valid OAuth Redirect URIs"; empty = accept any absolute http(s) URI.
     valid_redirect_uris: list[str] = field(default_factory=list)
+    # Publishing: the IG quota (GRAPH_NOTES §2.8) and sandbox-clock processing times.
+    ig_publish_quota: int = config.IG_PUBLISH_QUOTA
+    ig_image_processing_seconds: float = config.IG_IMAGE_PROCESSING_SECONDS
+    ig_video_processing_seconds: float = config.IG_VIDEO_PROCESSING_SECONDS
+    video_processing_seconds: float = config.VIDEO_PROCESSING_SECONDS
+    ad_review_seconds: float = config.AD_REVIEW_SECONDS
 
 
 @dataclass
@@ -59,6 +67,7 @@ class SandboxState:
         self.lock = threading.RLock()
         self.settings = replace(self.initial_settings)
         self.world: World = seed.build_world()
+        self.objects = ObjectStore()
         self.auth = AuthStore(self.app_id, self.clock.now)
         self.faults = FaultBook()
         self.requests: deque[LoggedRequest] = deque(maxlen=config.REQUEST_LOG_SIZE)
@@ -74,6 +83,7 @@ class SandboxState:
         with self.lock:
             self.settings = replace(self.initial_settings)
             self.world = seed.build_world()
+            self.objects = ObjectStore()
             self.auth.clear()
             self.faults.clear()
             self.requests.clear()
@@ -216,7 +226,16 @@ class SandboxState:
                 "requests": [asdict(entry) for entry in self.requests],
                 "faults": [fault.as_dict() for fault in self.faults.active()],
                 "callbacks": [result.as_dict() for result in self.callbacks],
+                "objects": self.describe_objects(),
             }
+
+    def describe_objects(
+        self, *, kind: str | None = None, owner_id: str | None = None, marker: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Return every created publishing object (optionally filtered), oldest first."""
+        with self.lock:
+            found = self.objects.select(kind=kind, owner_id=owner_id, marker=marker)
+            return [lifecycle.describe(self, obj) for obj in found]
 
 
 def _token_dict(token: Token) -> dict[str, Any]:

@@ -39,7 +39,9 @@ def register_workspace_eraser(name: str, eraser: IdEraser) -> None:
 
 def _run[T](erasers: dict[str, Callable[[T], dict[str, int]]], subject: T) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for name, eraser in sorted(erasers.items()):
+    # Apps register in INSTALLED_APPS order (dependencies first); erasing runs the other way,
+    # so rows that point at another app's rows (a publication's media) go before their targets.
+    for name, eraser in reversed(erasers.items()):
         for kind, count in eraser(subject).items():
             counts[f"{name}.{kind}"] = counts.get(f"{name}.{kind}", 0) + count
     return counts

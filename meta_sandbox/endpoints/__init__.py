@@ -6,29 +6,43 @@ Graph object also gets a `NodeType`, a `@converter` and `register_node(...)`.
 """
 
 from meta_sandbox.endpoints import (
+    ad_assets,
     adaccounts,
+    ads,
     batch,
     console,
     dialog,
     graph,
+    ig_publishing,
     instagram,
     media,
     oauth,
+    page_publishing,
     pages,
+    rupload,
     sandbox_api,
+    sandbox_objects,
     users,
+    videos,
 )
 
 __all__ = [
+    "ad_assets",
     "adaccounts",
+    "ads",
     "batch",
     "console",
     "dialog",
     "graph",
+    "ig_publishing",
     "instagram",
     "media",
     "oauth",
+    "page_publishing",
     "pages",
+    "rupload",
     "sandbox_api",
+    "sandbox_objects",
     "users",
+    "videos",
 ]

@@ -7,7 +7,9 @@ work; an item whose dependency failed answers `null`, and so does a successful i
 whose result another item referenced, unless it sets `omit_response_on_success:
 false`. Each item counts as its own request: faults match it by its own path (error,
 status and headers apply; latency and drop only apply to whole HTTP requests) and it
-appears in the request log.
+appears in the request log. The batch runs unlocked: each item takes the state lock
+through the dispatcher, as a separate request would, so an item that downloads media
+(IG containers, Page photos) does not hold the lock while it waits.
 """
 
 import json
@@ -91,7 +93,7 @@ def _item_request(call: Call, item: dict[str, Any], named: dict[str, Any]) -> Gr
 
 
 def _answer_item(call: Call, request: GraphRequest) -> Response:
-    fault = call.state.faults.take(request.method, request.path)
+    fault = call.state.take_fault(request.method, request.path)
     response = answer(call.state, request, fault)
     call.state.log_request(request.method, request.path, response.status_code, fault)
     return response
@@ -130,8 +132,9 @@ def _run_item(call: Call, item: dict[str, Any], named: dict[str, Any], omit: boo
     return None if ok and omit else _result(response, call.param("include_headers") != "false")
 
 
-@route("POST", "/")
+@route("POST", "/", locked=False)
 def run_batch(call: Call) -> list[Any]:
+    """Answer each item in turn; unlocked, so items that download media lock for themselves."""
     items = _parse_items(call.param("batch"))
     referenced = _referenced_names(items)
     named: dict[str, Any] = {}

@@ -2,9 +2,9 @@
 
 Shows the app credentials and Graph base URL, the sandbox clock, each seeded person
 with their Pages / Instagram accounts / ad accounts and what they granted, live tokens
-(with an Expire button), active faults (add/clear), Meta's privacy callbacks (send a
-data-deletion or deauthorize request to the app, see the checked replies), and the
-latest requests. Every
+(with an Expire button), active faults (add/clear, optionally after the write), Meta's privacy callbacks (send a
+data-deletion or deauthorize request to the app, see the checked replies), the objects
+the app published (with a "disapprove the next ad" switch), and the latest requests. Every
 button is a plain form posting to the `/_sandbox/` JSON endpoints, which answer forms
 with a 303 back here.
 """
@@ -23,6 +23,7 @@ from meta_sandbox.state import SandboxState
 
 RECENT_REQUESTS = 60
 RECENT_CALLBACKS = 20
+RECENT_OBJECTS = 100
 CALLBACK_LABELS = {DATA_DELETION: "Data deletion", DEAUTHORIZE: "Deauthorize"}
 
 
@@ -137,7 +138,7 @@ def _tokens(state: SandboxState) -> str:
 def _faults(state: SandboxState) -> str:
     rows = "".join(
         f"<tr><td>{esc(f.id)}</td><td>{esc(f.method)} <code>{esc(f.path)}</code></td><td>{f.hits}/{esc(f.times if f.times is not None else '∞')}</td>"
-        f"<td><code>{esc(json.dumps(f.error) if f.error else '')}</code> {esc(f.http_status or '')}{' drop' if f.drop else ''}{f' +{f.latency_ms} ms' if f.latency_ms else ''}</td></tr>"
+        f"<td><code>{esc(json.dumps(f.error) if f.error else '')}</code> {esc(f.http_status or '')}{' drop' if f.drop else ''}{f' +{f.latency_ms} ms' if f.latency_ms else ''}{' (after write)' if f.after_write else ''}</td></tr>"
         for f in state.faults.active()
     )
     table = (
@@ -155,6 +156,7 @@ def _faults(state: SandboxState) -> str:
         '<input type="number" name="http_status" placeholder="HTTP" style="width:80px">'
         '<input type="number" name="latency_ms" placeholder="ms" style="width:80px">'
         '<label><input type="checkbox" name="drop" value="1"> drop</label>'
+        '<label><input type="checkbox" name="after_write" value="1"> after write</label>'
         '<button type="submit" class="primary">Add fault</button></form>'
     )
     return f'<div class="card" id="faults"><h2>Faults</h2>{table}<p>{_button("/_sandbox/faults/clear", "Clear all faults")}</p>{form}</div>'
@@ -211,6 +213,37 @@ def _callbacks(state: SandboxState) -> str:
     )
 
 
+def _objects(state: SandboxState) -> str:
+    records = state.describe_objects()[-RECENT_OBJECTS:][::-1]
+    rows = "".join(
+        f"<tr><td>{_when(o['created_at'])}</td><td>{esc(o['kind'])}</td><td><code>{esc(o['id'])}</code></td>"
+        f"<td><code>{esc(o['owner_id'])}</code></td><td>{esc(o['status'] or '')}</td><td>{esc(o['marker'] or '')}</td></tr>"
+        for o in records
+    )
+    table = (
+        "<table><tr><th>created</th><th>kind</th><th>id</th><th>owner</th><th>status</th>"
+        f"<th>caption / message / name</th></tr>{rows}</table>"
+        if rows
+        else '<p class="hint">Nothing published yet.</p>'
+    )
+    pending = state.objects.disapprove_next
+    review = _button(
+        "/_sandbox/ad_review", "Disapprove the next ad", {"disapprove_next": str(pending + 1)}
+    )
+    settings = state.settings
+    return (
+        '<div class="card" id="objects"><h2>Published objects</h2>'
+        '<p class="hint">Everything the app created: IG containers and media, Page posts, photos, '
+        "videos and reels, ad images, videos, creatives, campaigns, ad sets and ads "
+        f"(JSON: <code>GET /_sandbox/objects?kind=&amp;owner=&amp;marker=</code>). IG quota "
+        f"{settings.ig_publish_quota}/24 h; processing {settings.ig_image_processing_seconds:g} s "
+        f"(IG image), {settings.ig_video_processing_seconds:g} s (IG video), "
+        f"{settings.video_processing_seconds:g} s (video); ad review {settings.ad_review_seconds:g} s.</p>"
+        f"<p class=row>{review} <span class=hint>{pending} ad(s) queued for disapproval</span></p>"
+        f"{table}</div>"
+    )
+
+
 def _requests(state: SandboxState) -> str:
     entries = list(state.requests)[-RECENT_REQUESTS:][::-1]
     rows = "".join(
@@ -236,6 +269,7 @@ def console(call: Call) -> Response:
         + _tokens(state)
         + _faults(state)
         + _callbacks(state)
+        + _objects(state)
         + _requests(state)
     )
     return html_response(page("Meta sandbox console", body, subtitle="Meta sandbox console"))

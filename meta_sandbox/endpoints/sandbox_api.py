@@ -7,7 +7,9 @@ and then answer 303 back to `/_sandbox/`.
     GET    /_sandbox/state                 everything, tokens included
     GET    /_sandbox/faults                active faults
     POST   /_sandbox/faults                {"method","path","times","error","http_status",
-                                            "latency_ms","drop","headers"} -> {"id"}
+                                            "latency_ms","drop","headers","after_write"}
+                                            -> {"id"}; after_write: handle the request
+                                            first, then fail/stall/drop its answer
     DELETE /_sandbox/faults                clear all   (form: POST /_sandbox/faults/clear)
     DELETE /_sandbox/faults/<id>           clear one
     GET    /_sandbox/clock                 {"now","offset_seconds"}
@@ -16,13 +18,20 @@ and then answer 303 back to `/_sandbox/`.
     POST   /_sandbox/tokens                {"user_id","scopes",["page_ids","ig_user_ids",
                                             "ad_account_ids","long_lived"]} -> token body
     POST   /_sandbox/codes                 same grant + {"redirect_uri"} -> {"code"}
-    POST   /_sandbox/settings              {"require_appsecret_proof": false, ...}
+    POST   /_sandbox/settings              {"require_appsecret_proof": false,
+                                            "ig_publish_quota": 25,
+                                            "ig_image_processing_seconds": 2,
+                                            "ig_video_processing_seconds": 20,
+                                            "video_processing_seconds": 20,
+                                            "ad_review_seconds": 60, ...}
     POST   /_sandbox/callbacks             {"kind": "data_deletion"|"deauthorize", "url",
                                             "user_id"} -> the CallbackResult: removes the
                                             app for that person (tokens 190/458), then
                                             sends Meta's signed_request to `url` (loopback
                                             only) and checks the reply (GRAPH_NOTES §8)
     GET    /_sandbox/callbacks             {"data": [recent CallbackResults, oldest first]}
+
+Publishing objects, the ad review switch and world tweaks: endpoints/sandbox_objects.py.
 """
 
 import json
@@ -90,6 +99,7 @@ def _fault_from_form(data: dict[str, Any]) -> dict[str, Any]:
     }
     spec["times"] = data.get("times") or None
     spec["drop"] = data.get("drop") in ("1", "on", "true")
+    spec["after_write"] = data.get("after_write") in ("1", "on", "true")
     if data.get("code"):
         spec["error"] = {"code": int(data["code"])}
         if data.get("error_subcode"):

@@ -3,12 +3,17 @@
 import hashlib
 import hmac
 import re
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
 from meta_sandbox import config, seed
 from meta_sandbox.testing import RunningSandbox
+from tests.media_samples import make_image, make_video
 
 APP_ID = config.DEFAULT_APP_ID
 APP_SECRET = config.DEFAULT_APP_SECRET
@@ -140,3 +145,93 @@ def assert_error(
     assert error["fbtrace_id"]
     assert isinstance(error["is_transient"], bool)
     return error
+
+
+# --- publishing tests: tokens, the test API's object list, a local media server ------------
+
+
+def grant_token(graph: Graph, *, user: str = seed.ALEX_ID, scopes: list[str]) -> str:
+    """Return a long-lived user token through the test API (no dialog)."""
+    response = graph.sandbox_post("/tokens", {"user_id": user, "scopes": scopes})
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def page_token(graph: Graph, user_token: str, page_id: str) -> str:
+    response = graph.get(f"/{page_id}", user_token, fields="access_token")
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def created(graph: Graph, **filters: str) -> list[dict]:
+    """Return the objects the sandbox recorded as created (GET /_sandbox/objects)."""
+    response = graph.session.get(
+        f"{graph.sandbox.url}/_sandbox/objects", params=filters, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["count"] == len(body["data"])
+    return body["data"]
+
+
+def advance(graph: Graph, seconds: float) -> None:
+    response = graph.sandbox_post("/clock", {"advance_seconds": seconds})
+    assert response.status_code == 200, response.text
+
+
+def set_settings(graph: Graph, **values: object) -> None:
+    response = graph.sandbox_post("/settings", values)
+    assert response.status_code == 200, response.text
+
+
+def fault(graph: Graph, **spec: object) -> str:
+    response = graph.sandbox_post("/faults", spec)
+    assert response.status_code == 200, response.text
+    return response.json()["id"]
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+class MediaServer:
+    """Serve the files of one folder on 127.0.0.1, for the sandbox to download."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        handler = partial(_QuietFiles, directory=str(root))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/{name}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+def make_samples(root: Path) -> dict[str, Path]:
+    """Write the sample images and videos the publishing tests serve; return them by name."""
+    samples = {
+        "square.jpg": make_image(root / "square.jpg", width=1080, height=1080),
+        "portrait.jpg": make_image(root / "portrait.jpg", width=1080, height=1350),
+        "tall.jpg": make_image(root / "tall.jpg", width=1080, height=1920),
+        "square.png": make_image(root / "square.png", width=1080, height=1080, fmt="PNG"),
+        "reel.mp4": make_video(root / "reel.mp4", width=540, height=960, seconds=4),
+        "silent.mp4": make_video(
+            root / "silent.mp4", width=540, height=960, seconds=4, audio=False
+        ),
+        "short.mp4": make_video(root / "short.mp4", width=540, height=960, seconds=1, audio=False),
+    }
+    huge = root / "huge.jpg"
+    huge.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * (8 * 1024 * 1024))
+    garbage = root / "garbage.mp4"
+    garbage.write_bytes(b"this is not a video " * 100)
+    tiny = root / "tiny.mp4"
+    tiny.write_bytes(b"\0\0\0\x08free")
+    samples.update({"huge.jpg": huge, "garbage.mp4": garbage, "tiny.mp4": tiny})
+    return samples

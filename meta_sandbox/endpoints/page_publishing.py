@@ -1,0 +1,335 @@
+"""Facebook Page publishing (GRAPH_NOTES §3): feed posts, photos, videos and reels.
+
+    POST /{page-id}/feed         message | link, published, scheduled_publish_time
+                                 -> {"id": "{page-id}_{post-id}"}
+    POST /{page-id}/photos       url | multipart source, caption, published
+                                 -> {"id", "post_id"} ("post_id" only when published)
+    POST /{page-id}/videos       file_url | multipart source, title, description,
+                                 published -> {"id"}; or upload_phase=start|transfer|
+                                 finish|cancel (see endpoints/videos.py)
+    POST /{page-id}/video_reels  upload_phase=start -> {"video_id", "upload_url"};
+                                 POST upload_url (endpoints/rupload.py: offset/file_size
+                                 headers + bytes, or a file_url header)
+                                 -> {"success": true};
+                                 upload_phase=finish&video_id&video_state=PUBLISHED|
+                                 DRAFT&description -> {"success": true}
+    GET  /{page-id}/feed         published posts, newest first
+    GET  /{post-id}, /{photo-id}, /{video-id}?fields=status,permalink_url,...
+
+Every write needs a Page access token of that Page, whose person has the
+CREATE_CONTENT or MANAGE task and granted pages_manage_posts and
+pages_read_engagement; anything else (a user token included) answers Meta's 200.
+"""
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from meta_sandbox import errors, lifecycle
+from meta_sandbox.endpoints import videos
+from meta_sandbox.endpoints.pages import visible_page
+from meta_sandbox.errors import GraphError
+from meta_sandbox.fields import NodeType, attr, meta_time, parse_fields
+from meta_sandbox.media_check import MediaProblem, fetch, inspect_image
+from meta_sandbox.models import Page
+from meta_sandbox.nodes import register_node
+from meta_sandbox.objects import PagePhoto, PagePost, Video
+from meta_sandbox.paging import paginate
+from meta_sandbox.routing import Call, converter, route
+
+POST_SCOPES = ("pages_manage_posts", "pages_read_engagement")
+CONTENT_TASKS = {"CREATE_CONTENT", "MANAGE"}
+PHOTO_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "TIFF")
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+SCHEDULE_MIN_SECONDS = 10 * 60  # §3.1: 10 minutes to 75 days ahead
+SCHEDULE_MAX_SECONDS = 75 * 86400
+
+
+def _truthy(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("true", "1", "yes")
+
+
+def require_page_token(call: Call, page: Page) -> None:
+    """Refuse anything but a Page token of `page` with a content task and both scopes."""
+    token = call.token
+    allowed = (
+        token is not None
+        and token.kind == "PAGE"
+        and token.page_id == page.id
+        and bool(CONTENT_TASKS & set(page.tasks))
+        and all(call.has_any_scope((scope,)) for scope in POST_SCOPES)
+    )
+    if not allowed:
+        raise GraphError(
+            "(#200) If posting to a page, requires both pages_read_engagement and "
+            "pages_manage_posts as an admin with sufficient administrative permission",
+            code=200,
+        )
+
+
+def _scheduled_time(call: Call, published: bool) -> int | None:
+    raw = call.param("scheduled_publish_time")
+    if not raw:
+        return None
+    try:
+        when = int(raw) if raw.isdigit() else int(datetime.fromisoformat(raw).timestamp())
+    except ValueError as exc:
+        raise errors.invalid_parameter(
+            "(#100) The specified scheduled publish time is invalid."
+        ) from exc
+    if published:
+        raise errors.invalid_parameter(
+            "(#100) Cannot specify a scheduled publish time on a published post; send published=false"
+        )
+    ahead = when - call.state.now()
+    if not SCHEDULE_MIN_SECONDS <= ahead <= SCHEDULE_MAX_SECONDS:
+        raise errors.invalid_parameter(
+            "(#100) The specified scheduled publish time is invalid: it must be between "
+            "10 minutes and 75 days from now."
+        )
+    return when
+
+
+def _new_post(call: Call, page: Page, **fields: Any) -> PagePost:
+    objects = call.state.objects
+    post = PagePost(
+        id=f"{page.id}_{objects.new_id('page_post')}",
+        owner_id=page.id,
+        created_at=call.state.now(),
+        **fields,
+    )
+    return objects.add(post)
+
+
+# --- nodes -------------------------------------------------------------------------------
+
+
+@converter("page_post")
+def visible_post(call: Call, raw: str) -> PagePost | None:
+    post = call.state.objects.get(raw, PagePost)
+    return post if post and visible_page(call, post.owner_id) else None
+
+
+@converter("page_photo")
+def visible_photo(call: Call, raw: str) -> PagePhoto | None:
+    photo = call.state.objects.get(raw, PagePhoto)
+    return photo if photo and visible_page(call, photo.owner_id) else None
+
+
+def _status_type(post: PagePost) -> str:
+    if post.photo_id:
+        return "added_photos"
+    return "shared_story" if post.link else "mobile_status_update"
+
+
+def _from(page_id: str, call: Call) -> dict[str, str]:
+    return {"id": page_id, "name": call.state.world.pages[page_id].name}
+
+
+PAGE_POST = NodeType(
+    "Post",
+    {
+        "id": attr("id"),
+        "message": attr("message"),
+        "link": attr("link"),
+        "created_time": lambda p, _call, _c: meta_time(p.created_at),
+        "permalink_url": lambda p, _call, _c: (
+            f"https://www.facebook.com/{p.owner_id}/posts/{p.id.split('_')[1]}"
+        ),
+        "is_published": lambda p, call, _c: lifecycle.post_is_published(call.state, p),
+        "scheduled_publish_time": attr("scheduled_publish_time"),
+        "status_type": lambda p, _call, _c: _status_type(p),
+        "from": lambda p, call, _c: _from(p.owner_id, call),
+        "object_id": lambda p, _call, _c: p.photo_id or p.video_id,
+    },
+    default_fields=("created_time", "message", "id"),
+)
+
+PAGE_PHOTO = NodeType(
+    "Photo",
+    {
+        "id": attr("id"),
+        "name": attr("caption"),
+        "created_time": lambda p, _call, _c: meta_time(p.created_at),
+        "link": lambda p, _call, _c: f"https://www.facebook.com/photo.php?fbid={p.id}",
+        "width": attr("width"),
+        "height": attr("height"),
+        "page_story_id": attr("post_id"),
+        "from": lambda p, call, _c: _from(p.owner_id, call),
+    },
+    default_fields=("created_time", "id"),
+)
+
+register_node("page_post", PAGE_POST)
+register_node("page_photo", PAGE_PHOTO)
+
+
+# --- /feed -------------------------------------------------------------------------------
+
+
+@route("POST", "/{page:page}/feed")
+def create_post(call: Call) -> dict[str, Any]:
+    page = call.args["page"]
+    require_page_token(call, page)
+    message, link = call.param("message") or None, call.param("link") or None
+    if message is None and link is None:
+        raise errors.invalid_parameter("(#100) Missing message or attachment")
+    if link is not None and urlsplit(link).scheme not in ("http", "https"):
+        raise errors.invalid_parameter("(#100) link URL is not properly formatted")
+    published = _truthy(call.param("published"), default=True)
+    scheduled = _scheduled_time(call, published)
+    post = _new_post(
+        call,
+        page,
+        marker=message or link,
+        message=message,
+        link=link,
+        published=published,
+        scheduled_publish_time=scheduled,
+    )
+    return {"id": post.id}
+
+
+@route("GET", "/{page:page}/feed")
+def list_posts(call: Call) -> dict[str, Any]:
+    page = call.args["page"]
+    posts = [
+        post
+        for post in call.state.objects.of_type(PagePost, page.id)
+        if lifecycle.post_is_published(call.state, post)
+    ]
+    posts.sort(key=lambda post: -(post.scheduled_publish_time or post.created_at))
+    specs = parse_fields(call.param("fields"))
+    return paginate(
+        call, posts, key=lambda p: p.id, render=lambda p: PAGE_POST.render(p, call, specs)
+    )
+
+
+# --- /photos -----------------------------------------------------------------------------
+
+
+def _photo_error(detail: str) -> GraphError:
+    return GraphError("(#324) Missing or invalid image file", code=324, user_msg=detail)
+
+
+def _photo_bytes(call: Call) -> tuple[bytes, str | None]:
+    source = call.request.files.get("source")
+    if source is not None:
+        return source.read(), None
+    url = call.param("url")
+    if not url:
+        raise _photo_error("Send the image as url or as a multipart source file.")
+    try:
+        return fetch(url, max_bytes=PHOTO_MAX_BYTES), url
+    except MediaProblem as problem:
+        raise _photo_error(problem.reason) from problem
+
+
+@route("POST", "/{page:page}/photos", locked=False)
+def create_photo(call: Call) -> dict[str, Any]:
+    """Upload a photo; runs unlocked because it downloads `url`."""
+    state = call.state
+    with state.lock:
+        page = call.args["page"]
+        require_page_token(call, page)
+        published = _truthy(call.param("published"), default=True)
+    data, url = _photo_bytes(call)
+    try:
+        info = inspect_image(data)
+    except MediaProblem as problem:
+        raise _photo_error(problem.reason) from problem
+    if info.format not in PHOTO_FORMATS or info.size > PHOTO_MAX_BYTES:
+        raise _photo_error(f"{info.format}, {info.size} bytes")
+    caption = call.param("caption") or None
+    with state.lock:
+        photo = state.objects.add(
+            PagePhoto(
+                id=state.objects.new_id("page_photo"),
+                owner_id=page.id,
+                created_at=state.now(),
+                marker=caption,
+                caption=caption,
+                source_url=url,
+                published=published,
+                width=info.width,
+                height=info.height,
+            )
+        )
+        if not published:
+            return {"id": photo.id}
+        post = _new_post(call, page, marker=caption, message=caption, photo_id=photo.id)
+        photo.post_id = post.id
+        return {"id": photo.id, "post_id": post.id}
+
+
+# --- /videos -----------------------------------------------------------------------------
+
+
+@route("POST", "/{page:page}/videos", locked=False)
+def create_video(call: Call) -> dict[str, Any]:
+    """Upload a video by file_url, multipart source or upload_phase; runs unlocked (downloads)."""
+    state = call.state
+    with state.lock:
+        page = call.args["page"]
+        require_page_token(call, page)
+        phase, file_url = call.param("upload_phase"), call.param("file_url")
+        if phase and file_url:
+            raise errors.invalid_parameter("(#100) file_url cannot be used with upload_phase")
+        if phase:
+            return videos.upload_phase(call, kind="page_video", owner_id=page.id, phase=phase)
+    source = call.request.files.get("source")
+    if source is not None:
+        data = source.read()
+        info = videos.check_bytes(data)
+    elif file_url:
+        data, info = videos.fetch_checked(file_url)
+    else:
+        raise errors.invalid_parameter("(#100) Send file_url, a source file or upload_phase")
+    with state.lock:
+        video = videos.new_video(
+            call,
+            kind="page_video",
+            owner_id=page.id,
+            title=call.param("title"),
+            description=call.param("description"),
+            published=_truthy(call.param("published"), default=True),
+        )
+        videos.mark_uploaded(call, video, data, info)
+        return {"id": video.id}
+
+
+# --- /video_reels ------------------------------------------------------------------------
+
+
+def _reel(call: Call, page: Page) -> Video:
+    video = call.state.objects.get(call.param("video_id") or "", Video)
+    if video is None or video.kind != "page_reel" or video.owner_id != page.id:
+        raise errors.invalid_parameter("(#100) Invalid video_id")
+    return video
+
+
+@route("POST", "/{page:page}/video_reels")
+def reels(call: Call) -> dict[str, Any]:
+    page = call.args["page"]
+    require_page_token(call, page)
+    phase = call.param("upload_phase")
+    if phase == "start":
+        video = videos.new_video(call, kind="page_reel", owner_id=page.id, published=False)
+        upload_url = f"{call.request.base_url}/video-upload/{call.request.version}/{video.id}"
+        return {"video_id": video.id, "upload_url": upload_url}
+    if phase != "finish":
+        raise errors.invalid_parameter("(#100) upload_phase must be start or finish")
+    video = _reel(call, page)
+    if not video.upload_finished:
+        raise videos.video_error(6001, "the reel's bytes have not been uploaded")
+    state = (call.param("video_state") or "PUBLISHED").upper()
+    if state not in ("PUBLISHED", "DRAFT", "SCHEDULED"):
+        raise errors.invalid_parameter("(#100) video_state must be PUBLISHED, DRAFT or SCHEDULED")
+    video.video_state = state
+    video.published = state == "PUBLISHED"
+    video.description = call.param("description") or video.description
+    video.title = call.param("title") or video.title
+    video.marker = video.description or video.title
+    return {"success": True}

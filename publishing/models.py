@@ -1,0 +1,273 @@
+"""Publications: what goes to Meta, where, when, and everything that happened on the way.
+
+A Publication is a job row (ARCHITECTURE §5 "Jobs"): the row is the truth, a worker claims it
+with a lease, does one step, stores every remote id it created in ``remote`` before the next
+step, and moves on. ``PublicationEvent`` rows are its timeline: state changes, steps and every
+Graph call (redacted request, response excerpt, status, duration, fbtrace_id) — the "publish
+traces" that retention removes after the workspace's period.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Workspace, WorkspaceScopedQuerySet
+from creatives.models import MediaAsset
+from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
+
+
+class Target(models.TextChoices):
+    FB_POST = "fb_post", _("Facebook Page post")
+    FB_REEL = "fb_reel", _("Facebook reel")
+    IG_FEED = "ig_feed", _("Instagram feed post")
+    IG_CAROUSEL = "ig_carousel", _("Instagram carousel")
+    IG_REEL = "ig_reel", _("Instagram reel")
+    IG_STORY = "ig_story", _("Instagram story")
+    META_AD = "meta_ad", _("Meta ad")
+
+
+INSTAGRAM_TARGETS = frozenset({Target.IG_FEED, Target.IG_CAROUSEL, Target.IG_REEL, Target.IG_STORY})
+FACEBOOK_TARGETS = frozenset({Target.FB_POST, Target.FB_REEL})
+
+
+class Objective(models.TextChoices):
+    """Meta's ODAX objectives (GRAPH_NOTES §4.4)."""
+
+    AWARENESS = "OUTCOME_AWARENESS", _("Awareness")
+    TRAFFIC = "OUTCOME_TRAFFIC", _("Traffic")
+    ENGAGEMENT = "OUTCOME_ENGAGEMENT", _("Engagement")
+    LEADS = "OUTCOME_LEADS", _("Leads")
+    SALES = "OUTCOME_SALES", _("Sales")
+
+
+class CallToAction(models.TextChoices):
+    LEARN_MORE = "LEARN_MORE", _("Learn more")
+    SHOP_NOW = "SHOP_NOW", _("Shop now")
+    SIGN_UP = "SIGN_UP", _("Sign up")
+    ORDER_NOW = "ORDER_NOW", _("Order now")
+    GET_OFFER = "GET_OFFER", _("Get offer")
+    BOOK_TRAVEL = "BOOK_TRAVEL", _("Book now")
+    CONTACT_US = "CONTACT_US", _("Contact us")
+    DOWNLOAD = "DOWNLOAD", _("Download")
+    SUBSCRIBE = "SUBSCRIBE", _("Subscribe")
+    WATCH_MORE = "WATCH_MORE", _("Watch more")
+    APPLY_NOW = "APPLY_NOW", _("Apply now")
+
+
+class SpecialAdCategory(models.TextChoices):
+    EMPLOYMENT = "EMPLOYMENT", _("Employment")
+    HOUSING = "HOUSING", _("Housing")
+    CREDIT = "CREDIT", _("Credit")
+    FINANCIAL = "FINANCIAL_PRODUCTS_SERVICES", _("Financial products and services")
+    POLITICS = "ISSUES_ELECTIONS_POLITICS", _("Social issues, elections or politics")
+    GAMBLING = "ONLINE_GAMBLING_AND_GAMING", _("Online gambling and gaming")
+
+
+class Publication(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        READY = "ready", _("Ready")
+        QUEUED = "queued", _("Queued")
+        SCHEDULED = "scheduled", _("Scheduled")
+        UPLOADING = "uploading", _("Uploading")
+        PROCESSING = "processing", _("Processing")
+        PUBLISHING = "publishing", _("Publishing")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Approval(models.TextChoices):
+        NOT_REQUIRED = "not_required", _("Not required")
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        CHANGES_REQUESTED = "changes_requested", _("Sent back")
+
+    class BudgetType(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        LIFETIME = "lifetime", _("Lifetime")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="publications")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(_("name"), max_length=200)
+    target = models.CharField(_("where"), max_length=16, choices=Target.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+
+    # What to publish.
+    caption = models.TextField(_("caption / message"), max_length=5000, blank=True)
+    link_url = models.URLField(_("link / product URL"), max_length=2000, blank=True)
+    cta_type = models.CharField(
+        _("call to action"), max_length=20, choices=CallToAction.choices, blank=True
+    )
+    cover_asset = models.ForeignKey(
+        MediaAsset,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="publication_covers",
+        verbose_name=_("reel cover image"),
+    )
+    thumb_offset_ms = models.PositiveIntegerField(_("cover frame (ms into the video)"), default=0)
+
+    # Where to publish.
+    page = models.ForeignKey(
+        MetaPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    instagram_account = models.ForeignKey(
+        InstagramAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ad_account = models.ForeignKey(
+        MetaAdAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Ads only.
+    objective = models.CharField(max_length=24, choices=Objective.choices, blank=True)
+    budget_type = models.CharField(max_length=8, choices=BudgetType.choices, blank=True)
+    budget_minor = models.PositiveBigIntegerField(_("budget (minor units)"), null=True, blank=True)
+    special_ad_categories = models.JSONField(default=list, blank=True)
+    # {"countries": [...], "age_min": 18, "age_max": 65, "genders": [1|2]}
+    targeting = models.JSONField(default=dict, blank=True)
+    # [] = Advantage+ (automatic) placements, else e.g. ["facebook:feed", "instagram:stream"]
+    placements = models.JSONField(default=list, blank=True)
+    ad_starts_at = models.DateTimeField(null=True, blank=True)
+    ad_ends_at = models.DateTimeField(null=True, blank=True)
+    ad_active = models.BooleanField(
+        _("start delivering at once"),
+        default=False,
+        help_text=_("Off: the ad is created PAUSED and you start it in Ads Manager."),
+    )
+
+    # When.
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+
+    # Approval (when the workspace asks for it).
+    approval_status = models.CharField(
+        max_length=20, choices=Approval.choices, default=Approval.NOT_REQUIRED
+    )
+    approval_comment = models.TextField(blank=True, max_length=2000)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Preflight: the last run's results, and a fingerprint of the inputs it checked.
+    preflight = models.JSONField(default=list, blank=True)
+    preflight_inputs = models.CharField(max_length=64, blank=True)
+    preflight_checked_at = models.DateTimeField(null=True, blank=True)
+    # "url": Meta downloads signed URLs; "upload": we send the bytes (set by preflight).
+    delivery = models.CharField(max_length=8, default="url")
+
+    # Execution (the job).
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
+    remote = models.JSONField(default=dict, blank=True)
+    step = models.CharField(max_length=40, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # claims (one per step)
+    failures = models.PositiveSmallIntegerField(default=0)  # transient failures in a row
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    paused_reason = models.CharField(max_length=300, blank=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_subcode = models.IntegerField(null=True, blank=True)
+    error_title = models.CharField(max_length=200, blank=True)
+    error_detail = models.TextField(blank=True)
+    error_fix = models.TextField(blank=True)
+    failed_item = models.CharField(max_length=200, blank=True)
+
+    # Outcome.
+    remote_id = models.CharField(max_length=100, blank=True)
+    permalink = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "idempotency_key"], name="publication_idempotency_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "status"]),
+            models.Index(fields=["status", "scheduled_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.READY, self.Status.FAILED)
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def preflight_failed(self) -> bool:
+        return any(check.get("status") == "fail" for check in self.preflight)
+
+
+RUNNING_STATUSES = frozenset(
+    {
+        Publication.Status.QUEUED,
+        Publication.Status.UPLOADING,
+        Publication.Status.PROCESSING,
+        Publication.Status.PUBLISHING,
+    }
+)
+
+
+class PublicationAsset(models.Model):
+    """One media file of a publication, in order (carousels have 2–10)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="items")
+    asset = models.ForeignKey(
+        MediaAsset, on_delete=models.PROTECT, related_name="publication_items"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.publication} #{self.position}: {self.asset}"
+
+
+class PublicationEvent(models.Model):
+    """One line of a publication's timeline: a state change, a step, or one Graph call."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", _("State")
+        STEP = "step", _("Step")
+        GRAPH = "graph", _("Graph call")
+        ERROR = "error", _("Error")
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    message = models.CharField(max_length=500, blank=True)
+    # Graph calls (redacted: no token ever reaches these columns).
+    method = models.CharField(max_length=8, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.FloatField(null=True, blank=True)
+    fbtrace_id = models.CharField(max_length=64, blank=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_subcode = models.IntegerField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message or self.path}"
