@@ -128,7 +128,7 @@ class Publication(models.Model):
     budget_type = models.CharField(max_length=8, choices=BudgetType.choices, blank=True)
     budget_minor = models.PositiveBigIntegerField(_("budget (minor units)"), null=True, blank=True)
     special_ad_categories = models.JSONField(default=list, blank=True)
-    # {"countries": [...], "age_min": 18, "age_max": 65, "genders": [1|2]}
+    # Countries, age range and genders: see publishing.targeting.build_targeting_spec.
     targeting = models.JSONField(default=dict, blank=True)
     # [] = Advantage+ (automatic) placements, else e.g. ["facebook:feed", "instagram:stream"]
     placements = models.JSONField(default=list, blank=True)
@@ -226,7 +226,7 @@ RUNNING_STATUSES = frozenset(
 
 
 class PublicationAsset(models.Model):
-    """One media file of a publication, in order (carousels have 2–10)."""
+    """One media file of a publication, in order (carousels have 2 to 10)."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="items")
     asset = models.ForeignKey(
