@@ -199,6 +199,10 @@ ACTION_LABELS = {
     "privacy.export_downloaded": _("downloaded a data export of"),
     "retention.updated": _("changed the retention periods"),
     "retention.removed": _("removed expired data (retention)"),
+    "publication.queued": _("started publishing"),
+    "publication.scheduled": _("scheduled"),
+    "publication.approved": _("approved the publication"),
+    "publication.sent_back": _("sent back the publication"),
 }
 
 

@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view": MANAGERS,
     "meta.connect": MANAGERS,
     "content.edit": CREATORS,
+    "publish.approve": MANAGERS,
 }
 
 ROLE_DESCRIPTIONS = {

@@ -549,6 +549,11 @@ def lookup(code: int | None, subcode: int | None) -> Explanation | None:
     return None
 
 
+def explain_instagram_subcode(subcode: int) -> Explanation | None:
+    """Explain a 2207xxx subcode found in a container's ERROR status text (GRAPH_NOTES §2.4)."""
+    return _IG_SUBCODES.get(subcode)
+
+
 def _fallback(error: GraphError) -> Explanation:
     name = f"{error.code}" if error.subcode is None else f"{error.code}, subcode {error.subcode}"
     message = error.message or error.user_title or "no message"

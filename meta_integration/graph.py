@@ -623,11 +623,17 @@ class GraphClient:
         )
 
     def upload(
-        self, uri: str, *, body: bytes | None = None, file_url: str | None = None
+        self,
+        uri: str,
+        *,
+        file: IO[bytes] | None = None,
+        size: int = 0,
+        file_url: str | None = None,
     ) -> dict[str, Any]:
         """Send a file to an upload URI Meta gave us (rupload, GRAPH_NOTES §2.3 and §4.2).
 
-        Either the bytes (``body``, sent from offset 0) or a ``file_url`` Meta fetches. The
+        Either a file (``file`` of ``size`` bytes, streamed from offset 0) or a ``file_url``
+        Meta fetches. The
         token goes in the Authorization header, and only to Meta's upload host or the
         configured Graph host. Retried like an idempotent call: a re-sent offset-0 upload
         replaces the first.
@@ -644,7 +650,7 @@ class GraphClient:
         if file_url is not None:
             headers["file_url"] = file_url
         else:
-            headers["file_size"] = str(len(body or b""))
+            headers["file_size"] = str(size)
         return self._object(
             self._call(
                 "POST",
@@ -653,7 +659,7 @@ class GraphClient:
                 idempotent=True,
                 url=uri,
                 headers=headers,
-                body=body,
+                body=file,
             )
         )
 
@@ -771,7 +777,7 @@ class GraphClient:
         files: Mapping[str, Any] | None = None,
         url: str | None = None,
         headers: Mapping[str, str] | None = None,
-        body: bytes | None = None,
+        body: IO[bytes] | None = None,
     ) -> Any:
         if url is None:
             clean_path, clean_params = self._split(path, params)
@@ -838,12 +844,14 @@ class GraphClient:
         files: Mapping[str, Any] | None = None,
         url: str | None = None,
         headers: Mapping[str, str] | None = None,
-        body: bytes | None = None,
+        body: IO[bytes] | None = None,
     ) -> Any:
         url = url or self.base_url + path
         query, form = (None, wire) if method == "POST" else (wire, None)
         for _name, handle, _type in (files or {}).values():
             handle.seek(0)  # a retry sends the whole file again
+        if body is not None:
+            body.seek(0)
         started = time.perf_counter()
         status: int | None = None
         excerpt = ""

@@ -54,7 +54,8 @@ def status_for_expiry(expires_at: datetime | None, *, now: datetime | None = Non
     return MetaConnection.Status.ACTIVE
 
 
-def _asset_ids(asset: MetaPage | InstagramAccount | MetaAdAccount) -> set[str]:
+def asset_ids(asset: MetaPage | InstagramAccount | MetaAdAccount) -> set[str]:
+    """Return the ids a per-asset grant may name for ``asset``."""
     if isinstance(asset, MetaPage):
         return {asset.page_id}
     if isinstance(asset, InstagramAccount):
@@ -91,7 +92,7 @@ def asset_health(
             )
         )
         return result
-    ids = _asset_ids(asset)
+    ids = asset_ids(asset)
     limited = sorted(
         scope
         for scope, scope_kind in SCOPE_ASSET_KIND.items()

@@ -193,6 +193,13 @@ DEFAULT_DISAPPROVAL = {
 }
 
 
+def newest_first[T: Created](items: Iterable[T]) -> list[T]:
+    """Return `items` (in creation order) newest first; same-instant ones latest-created first."""
+    indexed = list(enumerate(items))
+    indexed.sort(key=lambda pair: (pair[1].created_at, pair[0]), reverse=True)
+    return [obj for _, obj in indexed]
+
+
 class ObjectStore:
     """Every created object by id, in creation order, plus the review switch."""
 

@@ -34,6 +34,17 @@ app.conf.beat_schedule = {
         "task": "privacy.sweep_privacy_jobs",
         "schedule": 60.0,
     },
+    # Every 15 s: scheduled publications whose time came, and publish jobs whose worker died
+    # (lease expired) or whose wait for Meta's processing ended, are queued.
+    "sweep-publications": {
+        "task": "publishing.sweep_publications",
+        "schedule": 15.0,
+    },
+    # Every 5 minutes: Meta's review verdict on recently created ads (PENDING_REVIEW → …).
+    "refresh-ad-reviews": {
+        "task": "publishing.refresh_ad_reviews",
+        "schedule": 5 * 60.0,
+    },
     # Nightly at 03:15 UTC: remove what is past each workspace's retention periods.
     "apply-retention": {
         "task": "privacy.apply_retention",

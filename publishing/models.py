@@ -33,13 +33,19 @@ FACEBOOK_TARGETS = frozenset({Target.FB_POST, Target.FB_REEL})
 
 
 class Objective(models.TextChoices):
-    """Meta's ODAX objectives (GRAPH_NOTES §4.4)."""
+    """The ODAX objectives (GRAPH_NOTES §4.4) ProSocial can run without a pixel or lead form."""
 
-    AWARENESS = "OUTCOME_AWARENESS", _("Awareness")
-    TRAFFIC = "OUTCOME_TRAFFIC", _("Traffic")
-    ENGAGEMENT = "OUTCOME_ENGAGEMENT", _("Engagement")
-    LEADS = "OUTCOME_LEADS", _("Leads")
-    SALES = "OUTCOME_SALES", _("Sales")
+    AWARENESS = "OUTCOME_AWARENESS", _("Awareness (reach people likely to remember it)")
+    TRAFFIC = "OUTCOME_TRAFFIC", _("Traffic (clicks to the product URL)")
+    ENGAGEMENT = "OUTCOME_ENGAGEMENT", _("Engagement (reactions, comments, shares)")
+
+
+# The ad set's optimisation goal for each objective (GRAPH_NOTES §4.4, ODAX mapping).
+OPTIMIZATION_GOALS: dict[str, str] = {
+    Objective.AWARENESS: "REACH",
+    Objective.TRAFFIC: "LINK_CLICKS",
+    Objective.ENGAGEMENT: "POST_ENGAGEMENT",
+}
 
 
 class CallToAction(models.TextChoices):
@@ -80,6 +86,7 @@ class Publication(models.Model):
 
     class Approval(models.TextChoices):
         NOT_REQUIRED = "not_required", _("Not required")
+        NEEDED = "needed", _("Needs approval")
         PENDING = "pending", _("Waiting for approval")
         APPROVED = "approved", _("Approved")
         CHANGES_REQUESTED = "changes_requested", _("Sent back")

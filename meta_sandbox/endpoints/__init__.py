@@ -7,6 +7,7 @@ Graph object also gets a `NodeType`, a `@converter` and `register_node(...)`.
 
 from meta_sandbox.endpoints import (
     ad_assets,
+    ad_lists,
     adaccounts,
     ads,
     batch,
@@ -28,6 +29,7 @@ from meta_sandbox.endpoints import (
 
 __all__ = [
     "ad_assets",
+    "ad_lists",
     "adaccounts",
     "ads",
     "batch",

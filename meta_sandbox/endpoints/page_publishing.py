@@ -14,11 +14,20 @@
                                  upload_phase=finish&video_id&video_state=PUBLISHED|
                                  DRAFT&description -> {"success": true}
     GET  /{page-id}/feed         published posts, newest first
+    GET  /{page-id}/photos       type=uploaded (default type=profile lists nothing: the
+                                 sandbox Pages have no profile pictures): the Page's
+                                 published photos, newest first, Photo fields
+    GET  /{page-id}/videos       type=uploaded (default) | tagged: the Page's videos and
+                                 reels whatever their status, newest first, Video fields
     GET  /{post-id}, /{photo-id}, /{video-id}?fields=status,permalink_url,...
 
 Every write needs a Page access token of that Page, whose person has the
 CREATE_CONTENT or MANAGE task and granted pages_manage_posts and
 pages_read_engagement; anything else (a user token included) answers Meta's 200.
+The photos and videos reads need a Page access token of that Page too (a user token
+answers 210), whose person has the MANAGE, CREATE_CONTENT or MODERATE task and granted
+pages_read_engagement (else 10). They are the edges a publisher lists to reconcile a
+create whose answer was lost.
 """
 
 from datetime import datetime
@@ -33,12 +42,13 @@ from meta_sandbox.fields import NodeType, attr, meta_time, parse_fields
 from meta_sandbox.media_check import MediaProblem, fetch, inspect_image
 from meta_sandbox.models import Page
 from meta_sandbox.nodes import register_node
-from meta_sandbox.objects import PagePhoto, PagePost, Video
+from meta_sandbox.objects import PagePhoto, PagePost, Video, newest_first
 from meta_sandbox.paging import paginate
 from meta_sandbox.routing import Call, converter, route
 
 POST_SCOPES = ("pages_manage_posts", "pages_read_engagement")
 CONTENT_TASKS = {"CREATE_CONTENT", "MANAGE"}
+READ_TASKS = {"CREATE_CONTENT", "MANAGE", "MODERATE"}
 PHOTO_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "TIFF")
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 SCHEDULE_MIN_SECONDS = 10 * 60  # §3.1: 10 minutes to 75 days ahead
@@ -67,6 +77,26 @@ def require_page_token(call: Call, page: Page) -> None:
             "pages_manage_posts as an admin with sufficient administrative permission",
             code=200,
         )
+
+
+def require_page_read_token(call: Call, page: Page) -> None:
+    """Refuse anything but a Page token of `page` able to read its content (photos, videos)."""
+    token = call.token
+    if token is None or token.kind != "PAGE" or token.page_id != page.id:
+        raise GraphError(
+            "(#210) A page access token is required to request this resource.", code=210
+        )
+    if not (READ_TASKS & set(page.tasks)) or not call.has_any_scope(("pages_read_engagement",)):
+        raise errors.missing_permission(("pages_read_engagement",))
+
+
+def _edge_type(call: Call, default: str, allowed: tuple[str, ...]) -> str:
+    kind = (call.param("type") or default).lower()
+    if kind not in allowed:
+        raise errors.invalid_parameter(
+            f"(#100) type must be one of the following values: {', '.join(allowed)}"
+        )
+    return kind
 
 
 def _scheduled_time(call: Call, published: bool) -> int | None:
@@ -209,6 +239,28 @@ def list_posts(call: Call) -> dict[str, Any]:
 
 # --- /photos -----------------------------------------------------------------------------
 
+PHOTO_LIST_FIELDS = ("created_time", "name", "id")
+
+
+@route("GET", "/{page:page}/photos")
+def list_photos(call: Call) -> dict[str, Any]:
+    """List the Page's published photos, newest first (`type=uploaded`; Meta's default is profile)."""
+    page = call.args["page"]
+    require_page_read_token(call, page)
+    kind = _edge_type(call, "profile", ("profile", "tagged", "uploaded"))
+    photos = [
+        photo
+        for photo in call.state.objects.of_type(PagePhoto, page.id)
+        if kind == "uploaded" and photo.published
+    ]
+    specs = parse_fields(call.param("fields"))
+    return paginate(
+        call,
+        newest_first(photos),
+        key=lambda p: p.id,
+        render=lambda p: PAGE_PHOTO.render(p, call, specs, PHOTO_LIST_FIELDS),
+    )
+
 
 def _photo_error(detail: str) -> GraphError:
     return GraphError("(#324) Missing or invalid image file", code=324, user_msg=detail)
@@ -265,6 +317,28 @@ def create_photo(call: Call) -> dict[str, Any]:
 
 
 # --- /videos -----------------------------------------------------------------------------
+
+VIDEO_LIST_FIELDS = ("created_time", "description", "id")
+
+
+@route("GET", "/{page:page}/videos")
+def list_videos(call: Call) -> dict[str, Any]:
+    """List the Page's videos and reels whatever their status, newest first."""
+    page = call.args["page"]
+    require_page_read_token(call, page)
+    kind = _edge_type(call, "uploaded", ("tagged", "uploaded"))
+    found = [
+        video
+        for video in call.state.objects.of_type(Video, page.id)
+        if kind == "uploaded" and video.kind in ("page_video", "page_reel")
+    ]
+    specs = parse_fields(call.param("fields"))
+    return paginate(
+        call,
+        newest_first(found),
+        key=lambda v: v.id,
+        render=lambda v: videos.VIDEO.render(v, call, specs, VIDEO_LIST_FIELDS),
+    )
 
 
 @route("POST", "/{page:page}/videos", locked=False)

@@ -161,7 +161,7 @@ def test_glob_stays_within_one_segment_and_method_filters(graph, token):
     _fault(graph, method="GET", path="/act_*", error={"code": 80004}, times=None)
 
     account = graph.get(f"/{seed.ACT_COFFEE_US}", token)
-    edge = graph.get(f"/{seed.ACT_COFFEE_US}/campaigns", token)
+    edge = graph.get(f"/{seed.ACT_COFFEE_US}/nonexistent_edge", token)
 
     assert_error(account, 400, 80004)
     assert "X-Business-Use-Case-Usage" in account.headers

@@ -1,0 +1,87 @@
+"""What publishing holds for a Meta user, a person and a workspace: erasure, export, retention.
+
+Registered from PublishingConfig.ready(). Publish traces (the Graph calls on a publication's
+timeline) are kept for the workspace's ``publish_trace_days``; they carry Meta identifiers, so
+Meta's deletion callback removes those of the person's connections.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from prosocial.exporting import ExportPart, serialize_rows
+from prosocial.retention import RetentionRule
+from publishing.models import Publication, PublicationAsset, PublicationEvent
+
+TRACE = PublicationEvent.Kind.GRAPH
+
+
+@transaction.atomic
+def erase_meta_user(meta_user_id: str) -> dict[str, int]:
+    """Delete the publish traces of publications made through that person's connections."""
+    publications = Publication.objects.filter(
+        Q(page__connection__meta_user_id=meta_user_id)
+        | Q(instagram_account__connection__meta_user_id=meta_user_id)
+        | Q(ad_account__connection__meta_user_id=meta_user_id)
+    )
+    traces = PublicationEvent.objects.filter(publication__in=publications, kind=TRACE)
+    return {"publish_traces": traces.delete()[0]}
+
+
+def erase_user(user_id: int) -> dict[str, int]:
+    """Publications belong to their workspace; the person is only unlinked from them."""
+    return {
+        "publications_unlinked": Publication.objects.filter(created_by_id=user_id).update(
+            created_by=None
+        )
+        + Publication.objects.filter(reviewed_by_id=user_id).update(reviewed_by=None)
+    }
+
+
+@transaction.atomic
+def erase_workspace(workspace_id: int) -> dict[str, int]:
+    """Delete the workspace's publications first: they hold on to its media (PROTECT)."""
+    publications = Publication.objects.filter(workspace_id=workspace_id)
+    traces = PublicationEvent.objects.filter(publication__in=publications).count()
+    return {
+        "publications": publications.delete()[1].get(Publication._meta.label, 0),
+        "publication_events": traces,
+    }
+
+
+def _export(publications: QuerySet[Publication]) -> ExportPart:
+    return ExportPart(
+        records={
+            "publications": serialize_rows(publications.order_by("pk")),
+            "publication_media": serialize_rows(
+                PublicationAsset.objects.filter(publication__in=publications).order_by("pk")
+            ),
+            "publication_events": serialize_rows(
+                PublicationEvent.objects.filter(publication__in=publications).order_by("pk")
+            ),
+        }
+    )
+
+
+def export_user(user_id: int) -> ExportPart:
+    return _export(Publication.objects.filter(created_by_id=user_id))
+
+
+def export_workspace(workspace_id: int) -> ExportPart:
+    return _export(Publication.objects.filter(workspace_id=workspace_id))
+
+
+def expired_traces(workspace_id: int, cutoff: datetime) -> QuerySet[PublicationEvent]:
+    return PublicationEvent.objects.filter(
+        publication__workspace_id=workspace_id, kind=TRACE, created_at__lt=cutoff
+    )
+
+
+PUBLISH_TRACES = RetentionRule(
+    name="publishing.publish_traces",
+    label=_("Publish traces"),
+    period_field="publish_trace_days",
+    expired=expired_traces,
+)

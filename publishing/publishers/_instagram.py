@@ -1,0 +1,215 @@
+"""The Instagram container flow shared by feed posts, reels, stories and carousels.
+
+GRAPH_NOTES §2: create a container (Meta downloads ``image_url``/``video_url``, or we send the
+bytes through a resumable upload) → poll its status until FINISHED → ``media_publish`` once →
+read the permalink. The container id is stored as soon as Meta returns it; ``media_publish`` is
+sent only after checking that the container isn't already PUBLISHED, so a retry can never post
+twice. Containers that ERROR because Meta couldn't download our URL are rebuilt with a direct
+upload (videos); EXPIRED containers are rebuilt.
+"""
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from creatives.models import MediaAsset
+from meta_integration.error_catalogue import explain_instagram_subcode
+from meta_integration.graph import GraphError
+from publishing.errors import PublishFailure
+from publishing.models import Publication
+from publishing.publishers.base import (
+    CONTINUE,
+    PublishContext,
+    Publisher,
+    StepResult,
+    poll_delay,
+    wait,
+)
+
+Status = Publication.Status
+FETCH_FAILED = 2207052
+NOT_READY = 2207027
+SUBCODE_IN_STATUS = re.compile(r"error code (\d{7})")
+# Meta suggests polling for a few minutes; big videos can take longer (GRAPH_NOTES §2.4).
+PROCESSING_TIMEOUT = timedelta(minutes=20)
+
+
+def _ig_user(ctx: PublishContext) -> str:
+    account = ctx.publication.instagram_account
+    if account is None:
+        raise PublishFailure(
+            item="Instagram account",
+            cause="The Instagram account is no longer connected to this workspace.",
+            fix="Reconnect Meta, select the account, and choose it on this publication again.",
+        )
+    return account.ig_user_id
+
+
+class InstagramPublisher(Publisher):
+    """Single-media targets; subclasses say how the container is described."""
+
+    def container_params(self, ctx: PublishContext, asset: MediaAsset) -> dict[str, Any]:
+        raise NotImplementedError
+
+    # --- the state machine ---------------------------------------------------------------------
+
+    def advance(self, ctx: PublishContext) -> StepResult:
+        remote = ctx.remote
+        if "media_id" in remote:
+            return self._finish(ctx)
+        if remote.get("pending") == "publish":
+            return self._reconcile_publish(ctx)
+        if "container_id" not in remote:
+            return self._create_container(ctx)
+        if remote.get("upload_uri") and not remote.get("uploaded"):
+            return self._upload(ctx)
+        if not remote.get("container_ready"):
+            return self._poll(ctx)
+        return self._publish(ctx)
+
+    def _create_container(self, ctx: PublishContext) -> StepResult:
+        ig = _ig_user(ctx)
+        asset = ctx.items()[0]
+        ctx.status(Status.UPLOADING, progress=20, message="Handing the media to Instagram")
+        params = self.container_params(ctx, asset)
+        upload = ctx.uses_upload and asset.kind == MediaAsset.Kind.VIDEO
+        if upload:
+            params.pop("video_url", None)
+            params["upload_type"] = "resumable"
+        # A lost answer here is harmless: an unused container expires on its own.
+        created = ctx.client.post(f"/{ig}/media", params)
+        ctx.remember(
+            container_id=created["id"],
+            container_created_at=timezone.now().isoformat(),
+            polls=0,
+            **({"upload_uri": created.get("uri", "")} if upload else {}),
+        )
+        ctx.note(f"Instagram container {created['id']} created for {asset.original_filename}")
+        return CONTINUE
+
+    def _upload(self, ctx: PublishContext) -> StepResult:
+        asset = ctx.items()[0]
+        ctx.status(Status.UPLOADING, progress=35, message="Uploading the video to Instagram")
+        with ctx.open_media(asset) as handle:
+            ctx.client.upload(ctx.remote["upload_uri"], file=handle, size=asset.size_bytes)
+        ctx.remember(uploaded=True)
+        return CONTINUE
+
+    def _poll(self, ctx: PublishContext) -> StepResult:
+        container_id = ctx.remote["container_id"]
+        ctx.status(Status.PROCESSING, progress=55, message="Instagram is processing the media")
+        state = ctx.client.get(f"/{container_id}", {"fields": "status_code,status"})
+        code = state.get("status_code")
+        if code == "FINISHED":
+            ctx.remember(container_ready=True)
+            return CONTINUE
+        if code == "PUBLISHED":
+            ctx.remember(container_ready=True, pending="publish")
+            return CONTINUE
+        if code == "EXPIRED":
+            ctx.note("The Instagram container expired before publishing; building a new one")
+            ctx.forget("container_id", "upload_uri", "uploaded", "container_ready")
+            return CONTINUE
+        if code == "ERROR":
+            return self._container_error(ctx, str(state.get("status", "")))
+        return self._keep_polling(ctx)
+
+    def _keep_polling(self, ctx: PublishContext) -> StepResult:
+        started = datetime.fromisoformat(ctx.remote["container_created_at"])
+        if timezone.now() - started > PROCESSING_TIMEOUT:
+            raise PublishFailure(
+                item=self._item_name(ctx),
+                cause="Instagram was still processing the media after 20 minutes.",
+                fix="Retry; if it happens again, shorten or re-encode the video with the fix "
+                "button in the media library.",
+            )
+        polls = int(ctx.remote.get("polls", 0)) + 1
+        ctx.remember(polls=polls)
+        return wait(poll_delay(polls))
+
+    def _container_error(self, ctx: PublishContext, status_text: str) -> StepResult:
+        found = SUBCODE_IN_STATUS.search(status_text)
+        subcode = int(found.group(1)) if found else None
+        assets = ctx.items()
+        videos = [a for a in assets if a.kind == MediaAsset.Kind.VIDEO]
+        if subcode == FETCH_FAILED and videos and not ctx.uses_upload:
+            ctx.note("Instagram could not download the media URL; switching to direct upload")
+            ctx.forget("container_id", "upload_uri", "uploaded", "container_ready", "children")
+            ctx.remember(force_upload=True)
+            return CONTINUE
+        explanation = explain_instagram_subcode(subcode) if subcode else None
+        raise PublishFailure(
+            item=self._item_name(ctx),
+            cause=explanation.cause
+            if explanation
+            else f"Instagram rejected the media: {status_text}",
+            fix=explanation.fix
+            if explanation
+            else "Check the file against the placement's "
+            "requirements in the media library and fix it there.",
+        )
+
+    def _publish(self, ctx: PublishContext) -> StepResult:
+        ig = _ig_user(ctx)
+        container_id = ctx.remote["container_id"]
+        ctx.status(Status.PUBLISHING, progress=85, message="Publishing on Instagram")
+        try:
+            with ctx.sending("publish"):
+                published = ctx.client.post(f"/{ig}/media_publish", {"creation_id": container_id})
+        except GraphError as exc:
+            if exc.subcode == NOT_READY:
+                ctx.forget("container_ready")
+                return wait(5)
+            if exc.code == 100 and "already published" in exc.message.lower():
+                # Published by an earlier run whose answer we never saw: go and find it.
+                ctx.remember(pending="publish", pending_since=ctx.remote["container_created_at"])
+                return CONTINUE
+            raise
+        ctx.remember(media_id=published["id"])
+        return CONTINUE
+
+    def _reconcile_publish(self, ctx: PublishContext) -> StepResult:
+        """Ask Meta whether the container went out: the publish answer was lost."""
+        container_id = ctx.remote["container_id"]
+        state = ctx.client.get(f"/{container_id}", {"fields": "status_code"})
+        if state.get("status_code") != "PUBLISHED":
+            ctx.note("The last publish call did not go through; publishing again")
+            ctx.forget("pending", "pending_since")
+            return CONTINUE
+        ig = _ig_user(ctx)
+        since = datetime.fromisoformat(ctx.remote["pending_since"]) - timedelta(minutes=1)
+        recent = ctx.client.get(
+            f"/{ig}/media", {"fields": "id,caption,timestamp", "limit": 25}
+        ).get("data", [])
+        caption = self.caption(ctx)
+        for media in recent:
+            created = datetime.fromisoformat(str(media.get("timestamp", "")).replace("Z", "+00:00"))
+            if created >= since and (media.get("caption") or "") == caption:
+                ctx.note(f"Found the published post {media['id']} on Instagram")
+                ctx.forget("pending", "pending_since")
+                ctx.remember(media_id=media["id"])
+                return CONTINUE
+        raise PublishFailure(
+            item=self._item_name(ctx),
+            cause="Instagram says the post was published, but it isn't in the account's recent "
+            "posts.",
+            fix="Check the Instagram account; don't retry, or it may appear twice.",
+        )
+
+    def _finish(self, ctx: PublishContext) -> StepResult:
+        media_id = ctx.remote["media_id"]
+        media = ctx.client.get(f"/{media_id}", {"fields": "id,permalink,media_type"})
+        return ctx.finish(remote_id=media_id, permalink=str(media.get("permalink", "")))
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def caption(ctx: PublishContext) -> str:
+        return ctx.publication.caption
+
+    @staticmethod
+    def _item_name(ctx: PublishContext) -> str:
+        names = [item.asset.original_filename for item in ctx.publication.items.all()]
+        return ", ".join(names) or ctx.publication.title

@@ -1,0 +1,161 @@
+"""The publisher contract: one module per target, each advancing a publication one step.
+
+A publisher's ``advance(ctx)`` looks at what ``ctx.remote`` already holds (the remote ids of
+finished steps), performs the next single step — usually one Graph call — records its result
+with ``ctx.remember`` *before* returning, and says what comes next:
+
+- ``CONTINUE``: run the next step now;
+- ``wait(seconds)``: Meta is processing; come back later;
+- ``DONE``: published (``ctx.finish`` has stored the id and permalink).
+
+Because every remote id is stored as soon as it exists, a retry after a crash resumes where the
+last run stopped. A create call whose answer was lost (``GraphError.outcome_unknown``) leaves
+``remote["pending"]`` set; the next run reconciles by reading Meta's state before it sends
+anything again. Permanent problems raise ``PublishFailure`` naming the item.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any, ClassVar
+
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from creatives.media_urls import signed_media_url
+from creatives.models import MediaAsset
+from meta_integration.graph import GraphClient, GraphError
+from publishing.errors import PublishFailure
+from publishing.models import Publication, PublicationEvent
+
+# Signed URLs handed to Meta live long enough for slow processing and a retry or two.
+MEDIA_URL_TTL_SECONDS = 6 * 60 * 60
+
+
+@dataclass(frozen=True)
+class StepResult:
+    kind: str  # "continue" | "wait" | "done"
+    wait_seconds: float = 0.0
+
+
+CONTINUE = StepResult("continue")
+DONE = StepResult("done")
+
+
+def wait(seconds: float) -> StepResult:
+    return StepResult("wait", seconds)
+
+
+def poll_delay(polls: int, *, first: float = 2.0, cap: float = 30.0) -> float:
+    """Seconds before the next status poll: 2, 4, 8 … up to ``cap`` (GRAPH_NOTES §2.4)."""
+    return min(cap, first * 2 ** min(polls, 10))
+
+
+class PublishContext:
+    """What a publisher works with: the row, a Graph client and helpers that persist at once."""
+
+    def __init__(self, publication: Publication, client: GraphClient) -> None:
+        self.publication = publication
+        self.client = client
+        self.remote: dict[str, Any] = dict(publication.remote or {})
+
+    # --- state that must survive a crash -----------------------------------------------------
+
+    def remember(self, **values: Any) -> None:
+        """Store remote ids/progress markers now, before anything else happens."""
+        self.remote.update(values)
+        self._save_remote()
+
+    def forget(self, *keys: str) -> None:
+        for key in keys:
+            self.remote.pop(key, None)
+        self._save_remote()
+
+    def _save_remote(self) -> None:
+        Publication.objects.filter(pk=self.publication.pk).update(
+            remote=self.remote, updated_at=timezone.now()
+        )
+        self.publication.remote = dict(self.remote)
+
+    @contextmanager
+    def sending(self, step: str) -> Iterator[None]:
+        """Mark a non-idempotent create as in flight; a lost answer leaves the mark for reconcile.
+
+        The mark is set before the call and cleared once its answer arrived (success or a
+        definite refusal). If the outcome is unknown it stays, and the next run must check
+        Meta's state before re-sending.
+        """
+        self.remember(pending=step, pending_since=timezone.now().isoformat())
+        try:
+            yield
+        except GraphError as exc:
+            if not exc.outcome_unknown:
+                self.forget("pending", "pending_since")
+            raise
+        self.forget("pending", "pending_since")
+
+    # --- what the user sees ------------------------------------------------------------------
+
+    def status(self, status: str, *, progress: int, message: str) -> None:
+        publication = self.publication
+        changed = publication.status != status
+        publication.status = status
+        publication.progress = progress
+        publication.message = message[:300]
+        Publication.objects.filter(pk=publication.pk).update(
+            status=status, progress=progress, message=publication.message, updated_at=timezone.now()
+        )
+        if changed:
+            self.note(message, kind=PublicationEvent.Kind.STATE)
+
+    def note(self, message: str, *, kind: str = PublicationEvent.Kind.STEP) -> None:
+        PublicationEvent.objects.create(publication=self.publication, kind=kind, message=message)
+
+    def finish(self, *, remote_id: str, permalink: str) -> StepResult:
+        self.publication.remote_id = remote_id
+        self.publication.permalink = permalink
+        self.remember(result_id=remote_id, permalink=permalink)
+        return DONE
+
+    # --- media ---------------------------------------------------------------------------------
+
+    def items(self) -> list[MediaAsset]:
+        assets = [item.asset for item in self.publication.items.select_related("asset")]
+        for asset in assets:
+            if asset.status != MediaAsset.Status.READY or not asset.storage_key:
+                raise PublishFailure(
+                    item=asset.original_filename,
+                    cause="This file is not ready (still processing, or its conversion failed).",
+                    fix="Wait for it to finish in the media library, or choose another file.",
+                )
+        return assets
+
+    def media_url(self, asset: MediaAsset, *, poster: bool = False) -> str:
+        key = asset.poster_key if poster else asset.storage_key
+        content_type = "image/jpeg" if poster else asset.content_type
+        return signed_media_url(
+            storage_name=key,
+            content_type=content_type,
+            filename=asset.original_filename,
+            ttl_seconds=MEDIA_URL_TTL_SECONDS,
+        )
+
+    @staticmethod
+    def open_media(asset: MediaAsset, *, poster: bool = False) -> IO[bytes]:
+        return default_storage.open(asset.poster_key if poster else asset.storage_key, "rb")
+
+    @property
+    def uses_upload(self) -> bool:
+        """Whether to send bytes instead of URLs (preflight found Meta can't fetch our URLs)."""
+        return self.publication.delivery == "upload" or bool(self.remote.get("force_upload"))
+
+
+class Publisher:
+    """Base of every target's publisher; subclasses implement ``advance``."""
+
+    target: ClassVar[str]
+    # Page calls need the Page's own token; the others use the connection's user token.
+    uses_page_token: ClassVar[bool] = False
+
+    def advance(self, ctx: PublishContext) -> StepResult:
+        raise NotImplementedError

@@ -1,0 +1,156 @@
+"""Facebook Page post: text or link (``/feed``), one photo (``/photos``) or one video (``/videos``).
+
+GRAPH_NOTES §3.1 to §3.4. Photos and videos go by URL (Meta downloads the signed link) or, when
+Meta can't reach it, as a multipart ``source`` upload. Videos are polled until ready.
+"""
+
+from typing import Any
+
+from creatives.models import MediaAsset
+from meta_integration.graph import Upload
+from publishing.errors import PublishFailure
+from publishing.models import Publication, Target
+from publishing.publishers._facebook import find_recent, page_of, video_state
+from publishing.publishers.base import (
+    CONTINUE,
+    PublishContext,
+    Publisher,
+    StepResult,
+    poll_delay,
+    wait,
+)
+
+Status = Publication.Status
+MAX_VIDEO_POLLS = 40
+
+
+class FacebookPostPublisher(Publisher):
+    target = Target.FB_POST
+    uses_page_token = True
+
+    def advance(self, ctx: PublishContext) -> StepResult:
+        remote = ctx.remote
+        if remote.get("post_id") or remote.get("video_ready"):
+            return self._finish(ctx)
+        if remote.get("pending"):
+            return self._reconcile(ctx)
+        if remote.get("video_id"):
+            return self._poll_video(ctx)
+        assets = ctx.items()
+        if not assets:
+            return self._post_text(ctx)
+        if assets[0].kind == MediaAsset.Kind.IMAGE:
+            return self._post_photo(ctx, assets[0])
+        return self._post_video(ctx, assets[0])
+
+    def _post_text(self, ctx: PublishContext) -> StepResult:
+        publication = ctx.publication
+        page = page_of(ctx)
+        params: dict[str, Any] = {"message": publication.caption}
+        if publication.link_url:
+            params["link"] = publication.link_url
+            if publication.cta_type:
+                params["call_to_action"] = {
+                    "type": publication.cta_type,
+                    "value": {"link": publication.link_url},
+                }
+        ctx.status(Status.PUBLISHING, progress=70, message="Posting to the Facebook Page")
+        with ctx.sending("feed"):
+            created = ctx.client.post(f"/{page.page_id}/feed", params)
+        ctx.remember(post_id=created["id"])
+        return CONTINUE
+
+    def _post_photo(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:
+        page = page_of(ctx)
+        params = {"caption": ctx.publication.caption}
+        ctx.status(Status.UPLOADING, progress=40, message="Sending the photo to Facebook")
+        with ctx.sending("photo"):
+            if ctx.uses_upload:
+                with ctx.open_media(asset) as handle:
+                    file = Upload(asset.original_filename, handle, asset.content_type)
+                    created = ctx.client.post_file(
+                        f"/{page.page_id}/photos", params, field="source", file=file
+                    )
+            else:
+                created = ctx.client.post(
+                    f"/{page.page_id}/photos", {**params, "url": ctx.media_url(asset)}
+                )
+        ctx.remember(photo_id=created["id"], post_id=created.get("post_id", ""))
+        return CONTINUE
+
+    def _post_video(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:
+        page = page_of(ctx)
+        params = {"description": ctx.publication.caption, "title": ctx.publication.title}
+        ctx.status(Status.UPLOADING, progress=30, message="Sending the video to Facebook")
+        with ctx.sending("video"):
+            if ctx.uses_upload:
+                with ctx.open_media(asset) as handle:
+                    file = Upload(asset.original_filename, handle, asset.content_type)
+                    created = ctx.client.post_file(
+                        f"/{page.page_id}/videos", params, field="source", file=file
+                    )
+            else:
+                created = ctx.client.post(
+                    f"/{page.page_id}/videos", {**params, "file_url": ctx.media_url(asset)}
+                )
+        ctx.remember(video_id=created["id"], polls=0)
+        return CONTINUE
+
+    def _poll_video(self, ctx: PublishContext) -> StepResult:
+        ctx.status(Status.PROCESSING, progress=60, message="Facebook is processing the video")
+        state = video_state(ctx, ctx.remote["video_id"])
+        if state == "ready":
+            ctx.remember(video_ready=True)
+            return CONTINUE
+        if state in ("error", "expired"):
+            raise PublishFailure(
+                item=ctx.items()[0].original_filename,
+                cause=f"Facebook could not process the video (status: {state}).",
+                fix="Convert it with the fix button in the media library, then retry.",
+            )
+        polls = int(ctx.remote.get("polls", 0)) + 1
+        if polls > MAX_VIDEO_POLLS:
+            raise PublishFailure(
+                item=ctx.items()[0].original_filename,
+                cause="Facebook was still processing the video after many checks.",
+                fix="Retry in a few minutes; the video stays on Facebook's side.",
+            )
+        ctx.remember(polls=polls)
+        return wait(poll_delay(polls))
+
+    def _reconcile(self, ctx: PublishContext) -> StepResult:
+        """Our last create's answer was lost: find what it made before sending it again."""
+        step = ctx.remote["pending"]
+        caption = ctx.publication.caption
+        if step == "video":
+            found = find_recent(
+                ctx,
+                "videos",
+                text_field="description",
+                text=caption,
+                fields="id,description,created_time",
+            )
+            values = {"video_id": found["id"], "polls": 0} if found else {}
+        else:
+            found = find_recent(
+                ctx, "feed", text_field="message", text=caption, fields="id,message,created_time"
+            )
+            values = {"post_id": found["id"]} if found else {}
+        ctx.forget("pending", "pending_since")
+        if found:
+            ctx.note(
+                f"Found what the lost call created on Facebook ({found['id']}); not re-sending"
+            )
+            ctx.remember(**values)
+        else:
+            ctx.note("The last call to Facebook did not go through; sending it again")
+        return CONTINUE
+
+    def _finish(self, ctx: PublishContext) -> StepResult:
+        if ctx.remote.get("post_id"):
+            post_id = ctx.remote["post_id"]
+            post = ctx.client.get(f"/{post_id}", {"fields": "id,permalink_url"})
+            return ctx.finish(remote_id=post_id, permalink=str(post.get("permalink_url", "")))
+        video_id = ctx.remote["video_id"]
+        video = ctx.client.get(f"/{video_id}", {"fields": "id,permalink_url"})
+        return ctx.finish(remote_id=video_id, permalink=str(video.get("permalink_url", "")))

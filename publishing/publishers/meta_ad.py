@@ -1,0 +1,253 @@
+"""Meta ad: media → creative → campaign → ad set → ad, created PAUSED unless asked otherwise.
+
+GRAPH_NOTES §4. Images go to ``adimages`` as bytes (the hash is the same for the same bytes, so
+a repeat is harmless); videos go to ``advideos`` by URL or upload and are polled until ready,
+with their poster uploaded as the thumbnail. Every object's name carries the publication's
+marker ``[ps:<key>]``; a create whose answer was lost is reconciled by listing the account's
+objects filtered by that marker, so a retry never makes a second campaign or ad.
+"""
+
+import base64
+import json
+from typing import Any
+
+from creatives.models import MediaAsset
+from meta_integration.graph import Upload
+from meta_integration.models import MetaAdAccount
+from publishing.errors import PublishFailure
+from publishing.models import OPTIMIZATION_GOALS, Publication, Target
+from publishing.publishers.base import (
+    CONTINUE,
+    PublishContext,
+    Publisher,
+    StepResult,
+    poll_delay,
+    wait,
+)
+from publishing.targeting import build_targeting_spec
+
+Status = Publication.Status
+MAX_VIDEO_POLLS = 40
+# Each create: (remote key, account edge, progress, what the user sees).
+STEPS = (
+    ("creative_id", "adcreatives", 55, "Creating the ad creative"),
+    ("campaign_id", "campaigns", 65, "Creating the campaign"),
+    ("adset_id", "adsets", 75, "Creating the ad set"),
+    ("ad_id", "ads", 90, "Creating the ad"),
+)
+
+
+def marker(publication: Publication) -> str:
+    return f"[ps:{publication.idempotency_key.hex[:12]}]"
+
+
+def _account(ctx: PublishContext) -> MetaAdAccount:
+    account = ctx.publication.ad_account
+    if account is None:
+        raise PublishFailure(
+            item="Ad account",
+            cause="The ad account is no longer connected to this workspace.",
+            fix="Reconnect Meta, select the ad account, and choose it on this publication again.",
+        )
+    return account
+
+
+class MetaAdPublisher(Publisher):
+    target = Target.META_AD
+
+    def advance(self, ctx: PublishContext) -> StepResult:
+        remote = ctx.remote
+        if remote.get("ad_id"):
+            return self._finish(ctx)
+        if remote.get("pending"):
+            return self._reconcile(ctx)
+        asset = ctx.items()[0]
+        if asset.kind == MediaAsset.Kind.IMAGE and "image_hash" not in remote:
+            return self._upload_image(ctx, asset, key="image_hash")
+        if asset.kind == MediaAsset.Kind.VIDEO:
+            if "video_id" not in remote:
+                return self._upload_video(ctx, asset)
+            if not remote.get("video_ready"):
+                return self._poll_video(ctx, asset)
+            if "thumb_hash" not in remote:
+                return self._upload_image(ctx, asset, key="thumb_hash", poster=True)
+        for key, edge, progress, message in STEPS:
+            if key not in remote:
+                ctx.status(Status.PUBLISHING, progress=progress, message=message)
+                return self._create(ctx, key, edge, self._params(ctx, key, asset))
+        raise AssertionError("unreachable: every step is done")
+
+    # --- media -----------------------------------------------------------------------------------
+
+    def _upload_image(
+        self, ctx: PublishContext, asset: MediaAsset, *, key: str, poster: bool = False
+    ) -> StepResult:
+        account = _account(ctx)
+        ctx.status(Status.UPLOADING, progress=20, message="Uploading the image to the ad account")
+        with ctx.open_media(asset, poster=poster) as handle:
+            encoded = base64.b64encode(handle.read()).decode()
+        images = ctx.client.post(f"/{account.ad_account_id}/adimages", {"bytes": encoded})
+        info: dict[str, Any] = next(iter((images.get("images") or {}).values()), {})
+        ctx.remember(**{key: info["hash"]})
+        return CONTINUE
+
+    def _upload_video(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:
+        account = _account(ctx)
+        ctx.status(Status.UPLOADING, progress=20, message="Uploading the video to the ad account")
+        params = {"name": f"{ctx.publication.title} {marker(ctx.publication)}"}
+        with ctx.sending("video"):
+            if ctx.uses_upload:
+                with ctx.open_media(asset) as handle:
+                    file = Upload(asset.original_filename, handle, asset.content_type)
+                    created = ctx.client.post_file(
+                        f"/{account.ad_account_id}/advideos", params, field="source", file=file
+                    )
+            else:
+                created = ctx.client.post(
+                    f"/{account.ad_account_id}/advideos",
+                    {**params, "file_url": ctx.media_url(asset)},
+                )
+        ctx.remember(video_id=created["id"], polls=0)
+        return CONTINUE
+
+    def _poll_video(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:
+        ctx.status(Status.PROCESSING, progress=40, message="Meta is processing the video")
+        status = ctx.client.get(f"/{ctx.remote['video_id']}", {"fields": "status"}).get("status")
+        state = (status or {}).get("video_status", "")
+        if state == "ready":
+            ctx.remember(video_ready=True)
+            return CONTINUE
+        polls = int(ctx.remote.get("polls", 0)) + 1
+        if state in ("error", "expired") or polls > MAX_VIDEO_POLLS:
+            raise PublishFailure(
+                item=asset.original_filename,
+                cause=f"Meta could not process the ad video (status: {state or 'unknown'}).",
+                fix="Convert it for ad placements with the fix button in the media library.",
+            )
+        ctx.remember(polls=polls)
+        return wait(poll_delay(polls))
+
+    # --- creative, campaign, ad set, ad ----------------------------------------------------------
+
+    def _params(self, ctx: PublishContext, key: str, asset: MediaAsset) -> dict[str, Any]:
+        publication = ctx.publication
+        name = f"{publication.title} {marker(publication)}"
+        status = "ACTIVE" if publication.ad_active else "PAUSED"
+        if key == "creative_id":
+            return {"name": name, "object_story_spec": json.dumps(self._story(ctx, asset))}
+        if key == "campaign_id":
+            return {
+                "name": name,
+                "objective": publication.objective,
+                "status": status,
+                "special_ad_categories": json.dumps(publication.special_ad_categories or []),
+                "is_adset_budget_sharing_enabled": "false",
+            }
+        if key == "adset_id":
+            return self._adset(ctx, name, status)
+        return {
+            "name": name,
+            "adset_id": ctx.remote["adset_id"],
+            "creative": json.dumps({"creative_id": ctx.remote["creative_id"]}),
+            "status": status,
+        }
+
+    @staticmethod
+    def _story(ctx: PublishContext, asset: MediaAsset) -> dict[str, Any]:
+        publication = ctx.publication
+        if publication.page is None:
+            raise PublishFailure(
+                item="Facebook Page",
+                cause="An ad needs the Facebook Page it runs as, and none is chosen.",
+                fix="Choose the Page on this publication.",
+            )
+        cta = {
+            "type": publication.cta_type or "LEARN_MORE",
+            "value": {"link": publication.link_url},
+        }
+        spec: dict[str, Any] = {"page_id": publication.page.page_id}
+        if publication.instagram_account is not None:
+            spec["instagram_user_id"] = publication.instagram_account.ig_user_id
+        if asset.kind == MediaAsset.Kind.IMAGE:
+            spec["link_data"] = {
+                "link": publication.link_url,
+                "message": publication.caption,
+                "name": publication.title,
+                "image_hash": ctx.remote["image_hash"],
+                "call_to_action": cta,
+            }
+        else:
+            spec["video_data"] = {
+                "video_id": ctx.remote["video_id"],
+                "image_hash": ctx.remote["thumb_hash"],
+                "message": publication.caption,
+                "title": publication.title,
+                "call_to_action": cta,
+            }
+        return spec
+
+    @staticmethod
+    def _adset(ctx: PublishContext, name: str, status: str) -> dict[str, Any]:
+        publication = ctx.publication
+        params: dict[str, Any] = {
+            "name": name,
+            "campaign_id": ctx.remote["campaign_id"],
+            "billing_event": "IMPRESSIONS",
+            "optimization_goal": OPTIMIZATION_GOALS.get(publication.objective, "LINK_CLICKS"),
+            "bid_strategy": "LOWEST_COST_WITHOUT_CAP",
+            "targeting": json.dumps(
+                build_targeting_spec(publication.targeting, list(publication.placements))
+            ),
+            "status": status,
+        }
+        budget_key = (
+            "lifetime_budget"
+            if publication.budget_type == Publication.BudgetType.LIFETIME
+            else "daily_budget"
+        )
+        params[budget_key] = str(publication.budget_minor)
+        if publication.ad_starts_at:
+            params["start_time"] = publication.ad_starts_at.isoformat()
+        if publication.ad_ends_at:
+            params["end_time"] = publication.ad_ends_at.isoformat()
+        return params
+
+    def _create(
+        self, ctx: PublishContext, key: str, edge: str, params: dict[str, Any]
+    ) -> StepResult:
+        account = _account(ctx)
+        with ctx.sending(key):
+            created = ctx.client.post(f"/{account.ad_account_id}/{edge}", params)
+        ctx.remember(**{key: created["id"]})
+        ctx.note(f"{edge[:-1].capitalize()} {created['id']} created")
+        return CONTINUE
+
+    def _reconcile(self, ctx: PublishContext) -> StepResult:
+        """Look for our marker before creating again: a create's answer was lost."""
+        key = ctx.remote["pending"]
+        edge = {"video": "advideos", **{k: e for k, e, _p, _m in STEPS}}[key]
+        account = _account(ctx)
+        filtering = [{"field": "name", "operator": "CONTAIN", "value": marker(ctx.publication)}]
+        listed = ctx.client.get(
+            f"/{account.ad_account_id}/{edge}",
+            {"fields": "id,name", "filtering": json.dumps(filtering), "limit": 5},
+        ).get("data", [])
+        ctx.forget("pending", "pending_since")
+        if listed:
+            found = listed[0]["id"]
+            ctx.note(f"Found the {edge[:-1]} {found} the lost call created; not re-sending")
+            ctx.remember(**({"video_id": found, "polls": 0} if key == "video" else {key: found}))
+        else:
+            ctx.note(f"The last {edge[:-1]} call did not go through; sending it again")
+        return CONTINUE
+
+    def _finish(self, ctx: PublishContext) -> StepResult:
+        account = _account(ctx)
+        ad_id = ctx.remote["ad_id"]
+        ad = ctx.client.get(f"/{ad_id}", {"fields": "id,effective_status"})
+        ctx.remember(effective_status=ad.get("effective_status", ""))
+        link = (
+            "https://adsmanager.facebook.com/adsmanager/manage/ads"
+            f"?act={account.account_id}&selected_ad_ids={ad_id}"
+        )
+        return ctx.finish(remote_id=ad_id, permalink=link)

@@ -1,0 +1,613 @@
+"""Publishing use-cases: drafts, approval, publish/schedule/cancel/retry, and the publish job.
+
+The job (``advance_publication``) follows ARCHITECTURE §5 "Jobs": claim the row with a lease,
+run one publisher step with no lock held during the Graph call, record what it returned, and
+hand over to the next step (at once, or after a wait for Meta's processing). Errors are sorted
+the way GRAPH_NOTES §5.3 suggests: transient ones back off (honouring usage headers), a token
+error marks the connection needs-reauth and pauses its publications, Instagram's daily quota
+waits for the window, anything else fails with the catalogue's explanation naming the item.
+"""
+
+import logging
+import random
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_audit_event
+from accounts.models import Membership
+from accounts.permissions import has_permission
+from creatives.models import MediaAsset
+from meta_integration import graph
+from meta_integration.error_catalogue import explain
+from meta_integration.models import MetaConnection
+from prosocial.jobs import claim_job_row
+from publishing import checks, tasks
+from publishing.errors import PublishFailure, PublishingError
+from publishing.models import (
+    RUNNING_STATUSES,
+    Publication,
+    PublicationAsset,
+    PublicationEvent,
+    Target,
+)
+from publishing.preflight import preflight_blockers, run_preflight
+from publishing.publishers import publisher_for
+from publishing.publishers.base import PublishContext
+
+logger = logging.getLogger(__name__)
+
+Status = Publication.Status
+Approval = Publication.Approval
+LEASE = timedelta(minutes=10)
+MAX_FAILURES = 6
+QUOTA_WAIT = timedelta(hours=1)
+EDITABLE_FIELDS = (
+    "title",
+    "target",
+    "caption",
+    "link_url",
+    "cta_type",
+    "cover_asset",
+    "thumb_offset_ms",
+    "page",
+    "instagram_account",
+    "ad_account",
+    "objective",
+    "budget_type",
+    "budget_minor",
+    "special_ad_categories",
+    "targeting",
+    "placements",
+    "ad_starts_at",
+    "ad_ends_at",
+    "ad_active",
+    "scheduled_at",
+)
+
+
+def _require(actor: Membership, action: str) -> None:
+    if not has_permission(actor.role, action):
+        raise PermissionDenied
+
+
+def _event(publication: Publication, message: str, kind: str = PublicationEvent.Kind.STATE) -> None:
+    PublicationEvent.objects.create(publication=publication, kind=kind, message=message[:500])
+
+
+def _queue(publication_id: int, *, countdown: float = 0) -> None:
+    transaction.on_commit(
+        partial(tasks.advance_publication_task.apply_async, (publication_id,), countdown=countdown)
+    )
+
+
+def _queue_preflight(publication_id: int) -> None:
+    transaction.on_commit(partial(tasks.run_preflight_task.delay, publication_id))
+
+
+# --- drafts ------------------------------------------------------------------------------------
+
+
+def _set_items(publication: Publication, assets: list[MediaAsset]) -> None:
+    PublicationAsset.objects.filter(publication=publication).delete()
+    PublicationAsset.objects.bulk_create(
+        PublicationAsset(publication=publication, asset=asset, position=position)
+        for position, asset in enumerate(assets)
+    )
+
+
+def _initial_approval(actor: Membership) -> str:
+    if not actor.workspace.requires_publish_approval:
+        return Approval.NOT_REQUIRED
+    # Owners' and admins' own publications need nobody else's approval.
+    return Approval.APPROVED if has_permission(actor.role, "publish.approve") else Approval.NEEDED
+
+
+@transaction.atomic
+def create_publication(
+    *, actor: Membership, fields: dict[str, Any], assets: list[MediaAsset]
+) -> Publication:
+    """Create a draft from validated form data and run the inline checks."""
+    _require(actor, "content.edit")
+    publication = Publication.objects.create(
+        workspace=actor.workspace,
+        created_by=actor.user,
+        approval_status=_initial_approval(actor),
+        **{name: fields[name] for name in EDITABLE_FIELDS if name in fields},
+    )
+    _set_items(publication, assets)
+    _event(publication, f"Draft created by {actor.user.display_name}")
+    run_preflight(publication, network=False)
+    _queue_preflight(publication.pk)
+    return publication
+
+
+@transaction.atomic
+def update_publication(
+    *, actor: Membership, publication: Publication, fields: dict[str, Any], assets: list[MediaAsset]
+) -> Publication:
+    """Change a draft (or a failed publication); approval starts over when it was needed."""
+    _require(actor, "content.edit")
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    if not publication.is_editable:
+        raise PublishingError(
+            _("This publication is %(status)s and can't be changed; cancel it first.")
+            % {"status": publication.get_status_display().lower()}
+        )
+    for name in EDITABLE_FIELDS:
+        if name in fields:
+            setattr(publication, name, fields[name])
+    if publication.status == Status.FAILED:
+        # New inputs: start over rather than resuming remote state built from the old ones.
+        publication.status = Status.DRAFT
+        publication.remote = {}
+    if publication.approval_status != Approval.NOT_REQUIRED:
+        publication.approval_status = _initial_approval(actor)
+    publication.save()
+    _set_items(publication, assets)
+    _event(publication, f"Edited by {actor.user.display_name}")
+    run_preflight(publication, network=False)
+    _queue_preflight(publication.pk)
+    return publication
+
+
+def run_full_preflight(*, publication_id: int) -> None:
+    """Run every check, network ones included (the preflight job)."""
+    publication = Publication.objects.get(pk=publication_id)
+    results = run_preflight(publication, network=True)
+    if publication.status in (Status.DRAFT, Status.READY):
+        ready = not any(r.status == "fail" for r in results)
+        Publication.objects.filter(
+            pk=publication_id, status__in=[Status.DRAFT, Status.READY]
+        ).update(status=Status.READY if ready else Status.DRAFT)
+
+
+# --- approval ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_for_approval(*, actor: Membership, publication: Publication) -> Publication:
+    _require(actor, "content.edit")
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    if publication.approval_status not in (Approval.NEEDED, Approval.CHANGES_REQUESTED):
+        raise PublishingError(_("This publication doesn't need to be submitted."))
+    publication.approval_status = Approval.PENDING
+    publication.save(update_fields=["approval_status", "updated_at"])
+    _event(publication, f"Submitted for approval by {actor.user.display_name}")
+    return publication
+
+
+@transaction.atomic
+def review_publication(
+    *, actor: Membership, publication: Publication, approve: bool, comment: str = ""
+) -> Publication:
+    """Approve, or send back with a comment (owners and admins)."""
+    _require(actor, "publish.approve")
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    if publication.approval_status != Approval.PENDING:
+        raise PublishingError(_("This publication isn't waiting for approval."))
+    if not approve and not comment.strip():
+        raise PublishingError(_("Say what needs to change when sending it back."))
+    publication.approval_status = Approval.APPROVED if approve else Approval.CHANGES_REQUESTED
+    publication.approval_comment = comment.strip()
+    publication.reviewed_by = actor.user
+    publication.save(
+        update_fields=["approval_status", "approval_comment", "reviewed_by", "updated_at"]
+    )
+    verb = "Approved" if approve else "Sent back"
+    _event(
+        publication, f"{verb} by {actor.user.display_name}" + (f": {comment}" if comment else "")
+    )
+    record_audit_event(
+        actor=actor.user,
+        action="publication.approved" if approve else "publication.sent_back",
+        workspace=actor.workspace,
+        target=publication,
+    )
+    return publication
+
+
+# --- publish, schedule, cancel, retry -----------------------------------------------------------
+
+
+def _check_can_publish(actor: Membership, publication: Publication) -> None:
+    if publication.approval_status in (Approval.NEEDED, Approval.CHANGES_REQUESTED):
+        raise PublishingError(_("Submit this publication for approval first."))
+    if publication.approval_status == Approval.PENDING:
+        raise PublishingError(_("An owner or admin must approve this publication first."))
+    blockers = preflight_blockers(publication)
+    if blockers:
+        raise PublishingError(
+            _("Preflight doesn't allow publishing yet: %(why)s") % {"why": " ".join(blockers)}
+        )
+
+
+@transaction.atomic
+def publish_publication(
+    *, actor: Membership, publication: Publication, when: datetime | None = None
+) -> Publication:
+    """Publish now (``when`` None) or schedule; a second click changes nothing."""
+    _require(actor, "content.edit")
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    if publication.status in RUNNING_STATUSES or publication.status in (
+        Status.SCHEDULED,
+        Status.PUBLISHED,
+    ):
+        return publication  # already on its way (double click, two tabs)
+    if publication.status == Status.CANCELLED:
+        raise PublishingError(_("This publication was cancelled; duplicate it to publish again."))
+    if when is not None and publication.scheduled_at != when:
+        publication.scheduled_at = when
+        publication.save(update_fields=["scheduled_at", "updated_at"])
+        run_preflight(publication, network=False)
+    _check_can_publish(actor, publication)
+    now = timezone.now()
+    scheduled = publication.scheduled_at is not None and publication.scheduled_at > now
+    publication.status = Status.SCHEDULED if scheduled else Status.QUEUED
+    publication.next_attempt_at = publication.scheduled_at if scheduled else now
+    publication.progress = 0
+    publication.message = _("Scheduled") if scheduled else _("Waiting for a publishing worker")
+    publication.failures = 0
+    _clear_error(publication)
+    publication.save()
+    when_text = f" for {publication.scheduled_at:%Y-%m-%d %H:%M} UTC" if scheduled else ""
+    _event(
+        publication,
+        f"{'Scheduled' if scheduled else 'Queued'}{when_text} by {actor.user.display_name}",
+    )
+    record_audit_event(
+        actor=actor.user,
+        action="publication.scheduled" if scheduled else "publication.queued",
+        workspace=actor.workspace,
+        target=publication,
+    )
+    if not scheduled:
+        _queue(publication.pk)
+    return publication
+
+
+def _clear_error(publication: Publication) -> None:
+    publication.error_code = None
+    publication.error_subcode = None
+    publication.error_title = ""
+    publication.error_detail = ""
+    publication.error_fix = ""
+    publication.failed_item = ""
+    publication.paused_reason = ""
+
+
+@transaction.atomic
+def cancel_publication(*, actor: Membership, publication: Publication) -> Publication:
+    """Cancel a scheduled or queued publication before anything reached Meta."""
+    _require(actor, "content.edit")
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    if publication.status not in (Status.SCHEDULED, Status.QUEUED) or publication.remote:
+        raise PublishingError(
+            _("Only a scheduled or queued publication can be cancelled; this one is %(status)s.")
+            % {"status": publication.get_status_display().lower()}
+        )
+    publication.status = Status.CANCELLED
+    publication.next_attempt_at = None
+    publication.message = _("Cancelled")
+    publication.save(update_fields=["status", "next_attempt_at", "message", "updated_at"])
+    _event(publication, f"Cancelled by {actor.user.display_name}")
+    return publication
+
+
+@transaction.atomic
+def reschedule_publication(
+    *, actor: Membership, publication: Publication, when: datetime
+) -> Publication:
+    _require(actor, "content.edit")
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    if publication.status != Status.SCHEDULED:
+        raise PublishingError(_("Only a scheduled publication can be rescheduled."))
+    if when <= timezone.now():
+        raise PublishingError(_("Pick a time in the future."))
+    if when > timezone.now() + checks.MAX_SCHEDULE_AHEAD:
+        raise PublishingError(_("Meta schedules at most 75 days ahead."))
+    publication.scheduled_at = when
+    publication.next_attempt_at = when
+    publication.save(update_fields=["scheduled_at", "next_attempt_at", "updated_at"])
+    run_preflight(publication, network=False)
+    _event(publication, f"Rescheduled for {when:%Y-%m-%d %H:%M} UTC by {actor.user.display_name}")
+    return publication
+
+
+@transaction.atomic
+def retry_publication(*, actor: Membership, publication: Publication) -> Publication:
+    """Queue a failed publication again; it resumes from the remote ids it already has."""
+    _require(actor, "content.edit")
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    if publication.status != Status.FAILED and not publication.paused_reason:
+        raise PublishingError(_("Only a failed or paused publication can be retried."))
+    if publication.status == Status.FAILED:
+        publication.status = Status.QUEUED  # the publisher resumes from ``remote``
+    publication.failures = 0
+    publication.next_attempt_at = timezone.now()
+    publication.lease_expires_at = None
+    _clear_error(publication)
+    publication.message = _("Retrying")
+    publication.save()
+    _event(publication, f"Retry requested by {actor.user.display_name}")
+    _queue(publication.pk)
+    return publication
+
+
+# --- the job -------------------------------------------------------------------------------------
+
+
+def _client_for(publication: Publication, *, page_token: bool) -> graph.GraphClient:
+    if page_token:
+        token = publication.page.access_token if publication.page else ""
+    else:
+        asset = publication.instagram_account or publication.ad_account or publication.page
+        token = asset.connection.access_token if asset is not None else ""
+    if not token:
+        raise PublishFailure(
+            item="Meta connection",
+            cause="There is no Meta access token for the chosen account any more.",
+            fix="Reconnect Meta from the workspace's Meta page, then retry.",
+        )
+
+    def record(call: graph.GraphCallRecord) -> None:
+        PublicationEvent.objects.create(
+            publication=publication,
+            kind=PublicationEvent.Kind.GRAPH,
+            method=call.method,
+            path=call.path[:300],
+            params=call.params,
+            status_code=call.status_code,
+            duration_ms=round(call.duration_ms, 1),
+            fbtrace_id=call.fbtrace_id,
+            error_code=call.error_code,
+            error_subcode=call.error_subcode,
+            attempt=call.attempt,
+            response_excerpt=call.response_excerpt,
+        )
+
+    return graph.GraphClient(token, on_call=record, max_retries=1)
+
+
+def advance_publication(*, publication_id: int) -> None:
+    """Run the next step of a publication (the publish job); idempotent and resumable."""
+    now = timezone.now()
+    if not claim_job_row(
+        Publication,
+        publication_id,
+        runnable={
+            "status__in": list(RUNNING_STATUSES),
+            "paused_reason": "",
+            "next_attempt_at__lte": now,
+        },
+        lease=LEASE,
+    ):
+        return
+    publication = Publication.objects.select_related(
+        "page__connection", "instagram_account__connection", "ad_account__connection", "cover_asset"
+    ).get(pk=publication_id)
+    publisher = publisher_for(publication.target)
+    try:
+        client = _client_for(publication, page_token=publisher.uses_page_token)
+        ctx = PublishContext(publication, client)
+        outcome = publisher.advance(ctx)
+    except PublishFailure as failure:
+        _fail(publication, item=failure.item, cause=failure.cause, fix=failure.fix)
+        return
+    except graph.GraphError as error:
+        _graph_error(publication, error)
+        return
+    except Exception as exc:  # a bug or an outage of our own storage: back off, don't lose it
+        logger.exception("publication %s: step failed", publication_id)
+        _back_off(publication, reason=f"Internal error ({type(exc).__name__}); retrying")
+        return
+    _record_outcome(publication, outcome.kind, outcome.wait_seconds)
+
+
+def _record_outcome(publication: Publication, kind: str, wait_seconds: float) -> None:
+    now = timezone.now()
+    if kind == "done":
+        with transaction.atomic():
+            Publication.objects.filter(pk=publication.pk).update(
+                status=Status.PUBLISHED,
+                progress=100,
+                message=_("Published"),
+                remote_id=publication.remote_id,
+                permalink=publication.permalink,
+                published_at=now,
+                lease_expires_at=None,
+                next_attempt_at=None,
+                failures=0,
+            )
+            MediaAsset.objects.filter(publication_items__publication=publication).update(
+                last_used_at=now
+            )
+            _event(publication, f"Published: {publication.permalink or publication.remote_id}")
+        return
+    delay = wait_seconds if kind == "wait" else 0
+    Publication.objects.filter(pk=publication.pk).update(
+        lease_expires_at=None, next_attempt_at=now + timedelta(seconds=delay), failures=0
+    )
+    _queue(publication.pk, countdown=delay)
+
+
+def _fail(publication: Publication, *, item: str, cause: str, fix: str, error: Any = None) -> None:
+    Publication.objects.filter(pk=publication.pk).update(
+        status=Status.FAILED,
+        message=_("Failed"),
+        failed_item=item[:200],
+        error_title=cause[:200],
+        error_detail=cause,
+        error_fix=fix,
+        error_code=getattr(error, "code", None),
+        error_subcode=getattr(error, "subcode", None),
+        lease_expires_at=None,
+        next_attempt_at=None,
+    )
+    _event(publication, f"Failed on {item}: {cause} {fix}", kind=PublicationEvent.Kind.ERROR)
+
+
+def _back_off(publication: Publication, *, reason: str, at_least: float = 0) -> None:
+    failures = publication.failures + 1
+    if failures > MAX_FAILURES:
+        _fail(
+            publication,
+            item=publication.title,
+            cause=f"It kept failing after {MAX_FAILURES} tries: {reason}",
+            fix="Retry later; the timeline shows each attempt.",
+        )
+        return
+    delay = max(at_least, min(600.0, 5.0 * 2**failures) * random.uniform(0.8, 1.2))  # noqa: S311
+    Publication.objects.filter(pk=publication.pk).update(
+        failures=failures,
+        lease_expires_at=None,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        message=reason[:300],
+    )
+    _event(publication, f"{reason} (in {delay:.0f} s)", kind=PublicationEvent.Kind.ERROR)
+    _queue(publication.pk, countdown=delay)
+
+
+def _item(publication: Publication) -> str:
+    names = [i.asset.original_filename for i in publication.items.select_related("asset")]
+    return ", ".join(names) or publication.title
+
+
+def _graph_error(publication: Publication, error: graph.GraphError) -> None:
+    explanation = explain(error)
+    if error.is_auth:
+        _pause_for_reauth(publication, explanation.cause)
+        return
+    if error.code in graph.QUOTA_CODES or error.subcode in graph.IG_QUOTA_SUBCODES:
+        _back_off(
+            publication,
+            reason="Instagram's 24-hour publishing limit is reached; waiting for room",
+            at_least=QUOTA_WAIT.total_seconds(),
+        )
+        return
+    if error.is_retryable or error.outcome_unknown:
+        _back_off(publication, reason=explanation.cause, at_least=error.retry_after or 0)
+        return
+    _fail(
+        publication,
+        item=_item(publication),
+        cause=explanation.cause,
+        fix=explanation.fix,
+        error=error,
+    )
+
+
+def _pause_for_reauth(publication: Publication, cause: str) -> None:
+    """Token refused (190): the connection needs reconnecting; its publications wait for it."""
+    asset = publication.page or publication.instagram_account or publication.ad_account
+    if asset is None:
+        return
+    connection = asset.connection
+    reason = _("Waiting for Meta to be reconnected: %(cause)s") % {"cause": cause}
+    with transaction.atomic():
+        MetaConnection.objects.filter(pk=connection.pk).update(
+            status=MetaConnection.Status.NEEDS_REAUTH, last_error=cause[:500]
+        )
+        paused = Publication.objects.filter(
+            Q(page__connection=connection)
+            | Q(instagram_account__connection=connection)
+            | Q(ad_account__connection=connection),
+            status__in=[*RUNNING_STATUSES, Status.SCHEDULED],
+        )
+        ids = list(paused.values_list("pk", flat=True))
+        paused.update(paused_reason=reason[:300], lease_expires_at=None)
+        for pk in ids:
+            PublicationEvent.objects.create(
+                publication_id=pk, kind=PublicationEvent.Kind.ERROR, message=reason[:500]
+            )
+
+
+def resume_paused_publications(*, connection_id: int) -> int:
+    """After a reconnect: clear the pause of that connection's publications and queue them."""
+    paused = Publication.objects.filter(
+        Q(page__connection_id=connection_id)
+        | Q(instagram_account__connection_id=connection_id)
+        | Q(ad_account__connection_id=connection_id),
+    ).exclude(paused_reason="")
+    ids = list(paused.values_list("pk", flat=True))
+    now = timezone.now()
+    with transaction.atomic():
+        paused.update(paused_reason="", next_attempt_at=now, failures=0)
+        for pk in ids:
+            _queue(pk)
+    return len(ids)
+
+
+def sweep_publications() -> int:
+    """Queue due scheduled publications and running ones whose worker died or whose wait ended."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = Publication.objects.filter(
+            status=Status.SCHEDULED, paused_reason="", scheduled_at__lte=now
+        )
+        due_ids = list(due.values_list("pk", flat=True))
+        due.update(
+            status=Status.QUEUED, next_attempt_at=now, message=_("Waiting for a publishing worker")
+        )
+        PublicationEvent.objects.bulk_create(
+            PublicationEvent(
+                publication_id=pk, kind=PublicationEvent.Kind.STATE, message="Queued: its time came"
+            )
+            for pk in due_ids
+        )
+    stalled = list(
+        Publication.objects.filter(
+            status__in=list(RUNNING_STATUSES), paused_reason="", next_attempt_at__lte=now
+        )
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        .values_list("pk", flat=True)
+    )
+    ids = sorted(set(due_ids) | set(stalled))
+    for pk in ids:
+        transaction.on_commit(partial(tasks.advance_publication_task.delay, pk))
+    return len(ids)
+
+
+def refresh_ad_reviews() -> int:
+    """Read Meta's review verdict for recently created ads still in review; note changes."""
+    recent = Publication.objects.filter(
+        target=Target.META_AD,
+        status=Status.PUBLISHED,
+        published_at__gte=timezone.now() - timedelta(days=14),
+        remote__effective_status__in=["PENDING_REVIEW", "IN_PROCESS"],
+    ).select_related("ad_account__connection")
+    changed = 0
+    for publication in recent:
+        account = publication.ad_account
+        if account is None or not account.connection.access_token:
+            continue
+        client = graph.GraphClient(account.connection.access_token, max_retries=1)
+        try:
+            ad = client.get(
+                f"/{publication.remote_id}", {"fields": "effective_status,ad_review_feedback"}
+            )
+        except graph.GraphError as exc:
+            logger.warning("publication %s: ad review read failed: %s", publication.pk, exc)
+            continue
+        status = str(ad.get("effective_status", ""))
+        if status == publication.remote.get("effective_status"):
+            continue
+        feedback = (ad.get("ad_review_feedback") or {}).get("global") or {}
+        remote = {**publication.remote, "effective_status": status, "review_feedback": feedback}
+        Publication.objects.filter(pk=publication.pk).update(remote=remote)
+        reasons = "; ".join(f"{key}: {text}" for key, text in feedback.items())
+        _event(
+            publication,
+            f"Meta's review: {status}" + (f" ({reasons})" if reasons else ""),
+            kind=PublicationEvent.Kind.ERROR
+            if status == "DISAPPROVED"
+            else PublicationEvent.Kind.STATE,
+        )
+        changed += 1
+    return changed
