@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_audit_event
 from accounts.models import Membership
 from accounts.permissions import MANAGERS, has_permission
-from meta_integration import graph
+from meta_integration import graph, signals
 from meta_integration.error_catalogue import explain
 from meta_integration.errors import MetaConnectionError
 from meta_integration.health import status_for_expiry
@@ -205,6 +205,10 @@ def _save_connection(*, actor: Membership, access_token: str, world: MetaWorld) 
             "instagram_accounts": len(world.instagram),
             "ad_accounts": len(world.ad_accounts),
         },
+    )
+    connection_id = connection.pk
+    transaction.on_commit(
+        lambda: signals.connection_ready.send(sender=MetaConnection, connection_id=connection_id)
     )
     return connection
 

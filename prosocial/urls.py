@@ -15,6 +15,7 @@ urlpatterns = [
     path("media/s/<str:token>", media_urls.serve_signed_media, name="signed_media"),
     path("", include("privacy.urls")),
     path("", include("creatives.urls")),
+    path("", include("publishing.urls")),
     path("", include("meta_integration.urls")),
     path("", include("accounts.urls")),
 ]

@@ -21,3 +21,12 @@ class PublishingConfig(AppConfig):
         register_user_exporter("publishing", privacy.export_user)
         register_workspace_exporter("publishing", privacy.export_workspace)
         register_retention_rule(privacy.PUBLISH_TRACES)
+
+        from meta_integration.models import MetaConnection
+        from meta_integration.signals import connection_ready
+        from publishing import services
+
+        def resume(sender: type, connection_id: int, **kwargs: object) -> None:
+            services.resume_paused_publications(connection_id=connection_id)
+
+        connection_ready.connect(resume, sender=MetaConnection, weak=False)

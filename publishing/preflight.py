@@ -84,7 +84,8 @@ def inputs_fingerprint(publication: Publication) -> str:
         ],
         "items": items,
     }
-    return hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()
+    # sort_keys: jsonb hands dict keys back in its own order.
+    return hashlib.sha256(json.dumps(data, default=str, sort_keys=True).encode()).hexdigest()
 
 
 def run_preflight(publication: Publication, *, network: bool) -> list[CheckResult]:

@@ -77,7 +77,10 @@ class FacebookReelPublisher(Publisher):
         video = ctx.client.get(f"/{ctx.remote['video_id']}", {"fields": "id,published"})
         ctx.forget("pending", "pending_since")
         if video.get("published"):
+            ctx.note("Found the reel already published by the lost call; not re-sending")
             ctx.remember(finished=True)
+        else:
+            ctx.note("The last publish call did not go through; sending it again")
         return CONTINUE
 
     def _poll(self, ctx: PublishContext) -> StepResult:

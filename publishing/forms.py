@@ -1,0 +1,525 @@
+"""Forms for the publishing pages: the publication editor, scheduling and review.
+
+Times are typed in the workspace's time zone and come out as aware datetimes (stored in UTC);
+budgets are typed in major units and come out in the ad account currency's minor units.
+"""
+
+from datetime import datetime, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership
+from creatives.models import MediaAsset
+from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
+from publishing import selectors
+from publishing.models import (
+    FACEBOOK_TARGETS,
+    INSTAGRAM_TARGETS,
+    CallToAction,
+    Objective,
+    Publication,
+    SpecialAdCategory,
+    Target,
+)
+from publishing.targeting import MAX_AGE, MIN_AGE
+
+MAX_ITEMS = 10  # a carousel takes 2 to 10 files (GRAPH_NOTES §2.1)
+NONE_CATEGORY = "NONE"  # "no special category applies", declared explicitly (GRAPH_NOTES §4.3)
+# Currencies without a minor unit (ISO 4217 exponent 0): Meta takes budgets in whole units.
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV"}
+    | {"XAF", "XOF", "XPF"}
+)
+PLACEMENT_CHOICES = [
+    ("facebook:feed", _("Facebook feed")),
+    ("facebook:story", _("Facebook stories")),
+    ("facebook:facebook_reels", _("Facebook reels")),
+    ("instagram:stream", _("Instagram feed")),
+    ("instagram:story", _("Instagram stories")),
+    ("instagram:reels", _("Instagram reels")),
+]
+GENDER_CHOICES = [("", _("Everyone")), ("1", _("Men")), ("2", _("Women"))]
+SINGLE_FILE_TARGETS = {Target.IG_FEED, Target.IG_REEL, Target.IG_STORY, Target.FB_REEL}
+VIDEO_TARGETS = {Target.IG_REEL, Target.FB_REEL}
+LINK_TARGETS = {Target.FB_POST, Target.META_AD}  # the targets that carry a link and a button
+AD_FIELDS = (
+    "ad_account",
+    "objective",
+    "budget_type",
+    "budget",
+    "special_ad_categories",
+    "countries",
+    "age_min",
+    "age_max",
+    "genders",
+    "placements",
+    "ad_starts_at",
+    "ad_ends_at",
+    "ad_active",
+)
+
+
+def currency_decimals(currency: str) -> int:
+    """Return how many decimals the currency's minor unit has (0 for JPY, KRW…; else 2)."""
+    return 0 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 2
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """Convert an amount in major units (12.34 USD) to minor units (1234)."""
+    factor = Decimal(10) ** currency_decimals(currency)
+    return int((amount * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def to_major_units(minor: int, currency: str) -> Decimal:
+    decimals = currency_decimals(currency)
+    return (Decimal(minor) / (Decimal(10) ** decimals)).quantize(Decimal(1).scaleb(-decimals))
+
+
+class ZonedDateTimeField(forms.DateTimeField):
+    """A ``datetime-local`` input read and shown in ``zone`` (the workspace's time zone)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    zone: tzinfo = ZoneInfo("UTC")
+
+    def to_python(self, value: Any) -> datetime | None:
+        with timezone.override(self.zone):
+            return cast(datetime | None, super().to_python(value))
+
+    def prepare_value(self, value: Any) -> Any:
+        with timezone.override(self.zone):
+            return super().prepare_value(value)
+
+
+class AssetChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: MediaAsset) -> str:  # type: ignore[override]
+        shape = f" · {obj.width}\u00d7{obj.height}" if obj.width and obj.height else ""
+        copy = f" · copy for {obj.placement_key}" if obj.parent_id else ""
+        return f"{obj.original_filename} ({obj.get_kind_display().lower()}{shape}{copy})"
+
+
+class PublicationForm(forms.Form):
+    """Every input of a publication; ``clean`` knows which ones each target needs."""
+
+    title = forms.CharField(label=_("Name"), max_length=200, help_text=_("For you; not published."))
+    target = forms.ChoiceField(label=_("Where"), choices=Target.choices)
+    page = forms.ModelChoiceField(
+        label=_("Facebook Page"), queryset=MetaPage.objects.none(), required=False
+    )
+    instagram_account = forms.ModelChoiceField(
+        label=_("Instagram account"), queryset=InstagramAccount.objects.none(), required=False
+    )
+    ad_account = forms.ModelChoiceField(
+        label=_("Ad account"), queryset=MetaAdAccount.objects.none(), required=False
+    )
+    caption = forms.CharField(
+        label=_("Caption / message"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    link_url = forms.URLField(
+        label=_("Link / product URL"), max_length=2000, required=False, assume_scheme="https"
+    )
+    cta_type = forms.ChoiceField(
+        label=_("Call to action"),
+        choices=[("", _("No button")), *CallToAction.choices],
+        required=False,
+    )
+    cover_asset = AssetChoiceField(
+        label=_("Reel cover image"),
+        queryset=MediaAsset.objects.none(),
+        required=False,
+        empty_label=_("Use a frame of the video"),
+        help_text=_("A JPEG of at most 8 MB."),
+    )
+    thumb_offset_ms = forms.IntegerField(
+        label=_("Cover frame (milliseconds into the video)"), min_value=0, initial=0, required=False
+    )
+    # Ads.
+    objective = forms.ChoiceField(
+        label=_("Objective"), choices=[("", "—"), *Objective.choices], required=False
+    )
+    budget_type = forms.ChoiceField(
+        label=_("Budget"),
+        choices=Publication.BudgetType.choices,
+        initial=Publication.BudgetType.DAILY,
+        required=False,
+    )
+    budget = forms.DecimalField(
+        label=_("Amount"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_("In the ad account's currency."),
+    )
+    special_ad_categories = forms.MultipleChoiceField(
+        label=_("Special ad categories"),
+        choices=[(NONE_CATEGORY, _("None of these")), *SpecialAdCategory.choices],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Meta requires a declaration: tick “None of these” or every one that applies."),
+    )
+    countries = forms.CharField(
+        label=_("Countries"),
+        max_length=500,
+        required=False,
+        help_text=_("Two-letter codes separated by commas, e.g. US, CA, GB."),
+    )
+    age_min = forms.IntegerField(
+        label=_("Youngest"), min_value=MIN_AGE, max_value=MAX_AGE, initial=18, required=False
+    )
+    age_max = forms.IntegerField(
+        label=_("Oldest"),
+        min_value=MIN_AGE,
+        max_value=MAX_AGE,
+        initial=MAX_AGE,
+        required=False,
+        help_text=_("65 means 65 and older."),
+    )
+    genders = forms.ChoiceField(label=_("Gender"), choices=GENDER_CHOICES, required=False)
+    placements = forms.MultipleChoiceField(
+        label=_("Placements"),
+        choices=PLACEMENT_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Tick none for automatic placements (Meta chooses)."),
+    )
+    ad_starts_at = ZonedDateTimeField(label=_("Starts"), required=False)
+    ad_ends_at = ZonedDateTimeField(label=_("Ends"), required=False)
+    ad_active = forms.BooleanField(
+        label=_("Start delivering at once"),
+        required=False,
+        help_text=_("Off: the ad is created paused and you start it in Ads Manager."),
+    )
+    scheduled_at = ZonedDateTimeField(label=_("Publish at"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        membership: Membership,
+        publication: Publication | None = None,
+        items: list[MediaAsset] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if publication is not None and "initial" not in kwargs:
+            kwargs["initial"] = self.initial_from(publication, items or [])
+        super().__init__(*args, **kwargs)
+        self.zone = selectors.workspace_zone(membership)
+        media = selectors.list_media_for_publishing(membership)
+        for position in range(1, MAX_ITEMS + 1):
+            self.fields[f"item_{position}"] = AssetChoiceField(
+                label=_("File %(n)s") % {"n": position} if position > 1 else _("Media file"),
+                queryset=media,
+                required=False,
+                empty_label=_("— none —") if position > 1 else _("Choose a file"),
+            )
+        cast(forms.ModelChoiceField, self.fields["page"]).queryset = (  # type: ignore[type-arg]
+            selectors.list_pages_for_publishing(membership)
+        )
+        cast(forms.ModelChoiceField, self.fields["instagram_account"]).queryset = (  # type: ignore[type-arg]
+            selectors.list_instagram_accounts_for_publishing(membership)
+        )
+        cast(forms.ModelChoiceField, self.fields["ad_account"]).queryset = (  # type: ignore[type-arg]
+            selectors.list_ad_accounts_for_publishing(membership)
+        )
+        cast(AssetChoiceField, self.fields["cover_asset"]).queryset = media.filter(
+            kind=MediaAsset.Kind.IMAGE
+        )
+        for name in ("ad_starts_at", "ad_ends_at", "scheduled_at"):
+            field = cast(ZonedDateTimeField, self.fields[name])
+            field.zone = self.zone
+            field.help_text = _("In the workspace's time zone (%(zone)s).") % {"zone": self.zone}
+        self.fields["scheduled_at"].help_text = _(
+            "Optional, in %(zone)s. Empty: publish when you press Publish."
+        ) % {"zone": self.zone}
+
+    @staticmethod
+    def initial_from(publication: Publication, items: list[MediaAsset]) -> dict[str, Any]:
+        targeting = publication.targeting or {}
+        currency = publication.ad_account.currency if publication.ad_account else "USD"
+        initial: dict[str, Any] = {
+            name: getattr(publication, name)
+            for name in (
+                "title",
+                "target",
+                "caption",
+                "link_url",
+                "cta_type",
+                "cover_asset",
+                "thumb_offset_ms",
+                "page",
+                "instagram_account",
+                "ad_account",
+                "objective",
+                "budget_type",
+                "special_ad_categories",
+                "placements",
+                "ad_starts_at",
+                "ad_ends_at",
+                "ad_active",
+                "scheduled_at",
+            )
+        }
+        initial.update(
+            budget=(
+                to_major_units(publication.budget_minor, currency)
+                if publication.budget_minor
+                else None
+            ),
+            countries=", ".join(targeting.get("countries") or []),
+            age_min=targeting.get("age_min", 18),
+            age_max=targeting.get("age_max", MAX_AGE),
+            genders=str((targeting.get("genders") or [""])[0])
+            if len(targeting.get("genders") or []) == 1
+            else "",
+        )
+        for position, asset in enumerate(items, start=1):
+            initial[f"item_{position}"] = asset
+        return initial
+
+    # --- validation ----------------------------------------------------------------------------
+
+    def clean_countries(self) -> list[str]:
+        raw = self.cleaned_data.get("countries") or ""
+        codes = [code.strip().upper() for code in raw.replace(";", ",").split(",") if code.strip()]
+        wrong = [code for code in codes if not (len(code) == 2 and code.isalpha())]
+        if wrong:
+            raise forms.ValidationError(
+                _("Use two-letter country codes such as US or DE (not %(codes)s).")
+                % {"codes": ", ".join(wrong)}
+            )
+        return list(dict.fromkeys(codes))
+
+    def clean_special_ad_categories(self) -> list[str]:
+        chosen: list[str] = self.cleaned_data.get("special_ad_categories") or []
+        if NONE_CATEGORY in chosen and len(chosen) > 1:
+            raise forms.ValidationError(
+                _("Tick “None of these” or the categories that apply, not both.")
+            )
+        return chosen
+
+    def items(self) -> list[MediaAsset]:
+        """Return the chosen files in order, skipping empty slots."""
+        data = getattr(self, "cleaned_data", {})
+        chosen = [data.get(f"item_{n}") for n in range(1, MAX_ITEMS + 1)]
+        return [asset for asset in chosen if asset is not None]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        target = data.get("target")
+        if not target:
+            return data
+        items = self.items()
+        self._check_accounts(target, data)
+        self._check_items(target, items, data)
+        if target == Target.META_AD:
+            self._check_ad(data)
+        if data.get("link_url") and not data["link_url"].startswith("https://"):
+            self.add_error("link_url", _("Use the https:// address of the page."))
+        return data
+
+    def _check_accounts(self, target: str, data: dict[str, Any]) -> None:
+        if (target in FACEBOOK_TARGETS or target == Target.META_AD) and not data.get("page"):
+            self.add_error("page", _("Choose the Facebook Page."))
+        if target in INSTAGRAM_TARGETS and not data.get("instagram_account"):
+            self.add_error("instagram_account", _("Choose the Instagram account."))
+        if target == Target.META_AD and not data.get("ad_account"):
+            self.add_error("ad_account", _("Choose the ad account that pays for the ad."))
+
+    def _check_items(self, target: str, items: list[MediaAsset], data: dict[str, Any]) -> None:
+        label = Target(target).label
+        if len({asset.pk for asset in items}) != len(items):
+            self.add_error("item_1", _("Each file can be used once."))
+        if target == Target.IG_CAROUSEL:
+            if not 2 <= len(items) <= MAX_ITEMS:
+                self.add_error("item_1", _("A carousel needs 2 to 10 files, in order."))
+            return
+        if target in SINGLE_FILE_TARGETS or target == Target.META_AD:
+            if len(items) != 1:
+                self.add_error(
+                    "item_1", _("%(target)s takes exactly one file.") % {"target": label}
+                )
+            elif target in VIDEO_TARGETS and items[0].kind != MediaAsset.Kind.VIDEO:
+                self.add_error("item_1", _("%(target)s needs a video.") % {"target": label})
+            return
+        # Facebook post: text, a link, or one photo or video.
+        if len(items) > 1:
+            self.add_error("item_1", _("A Facebook post takes one photo or one video."))
+        elif not items and not (data.get("caption") or data.get("link_url")):
+            self.add_error("caption", _("Write a message, or add a link, photo or video."))
+
+    def _check_ad(self, data: dict[str, Any]) -> None:
+        if not data.get("objective"):
+            self.add_error("objective", _("Choose what the ad should achieve."))
+        if not data.get("budget_type"):
+            self.add_error("budget_type", _("Choose a daily or a lifetime budget."))
+        if data.get("budget") is None and "budget" not in self.errors:
+            self.add_error("budget", _("Enter the budget."))
+        if not data.get("special_ad_categories") and "special_ad_categories" not in self.errors:
+            self.add_error(
+                "special_ad_categories",
+                _("Meta requires a declaration: tick “None of these” or the categories."),
+            )
+        if not data.get("countries") and "countries" not in self.errors:
+            self.add_error("countries", _("Enter at least one country."))
+        if not data.get("link_url") and "link_url" not in self.errors:
+            self.add_error("link_url", _("An ad needs the page it sends people to."))
+        age_min, age_max = data.get("age_min"), data.get("age_max")
+        if age_min is not None and age_max is not None and age_min > age_max:
+            self.add_error("age_max", _("The oldest age must be at least the youngest."))
+        starts, ends = data.get("ad_starts_at"), data.get("ad_ends_at")
+        if data.get("budget_type") == Publication.BudgetType.LIFETIME and not (starts and ends):
+            self.add_error("ad_ends_at", _("A lifetime budget needs a start and an end."))
+        if starts and ends and ends <= starts:
+            self.add_error("ad_ends_at", _("The end must come after the start."))
+        account = data.get("ad_account")
+        budget = data.get("budget")
+        if account is not None and budget is not None:
+            decimals = currency_decimals(account.currency or "USD")
+            if budget != budget.quantize(Decimal(1).scaleb(-decimals)):
+                self.add_error(
+                    "budget",
+                    _("%(currency)s has no smaller unit; enter a whole amount.")
+                    % {"currency": account.currency}
+                    if decimals == 0
+                    else _("Use at most two decimals."),
+                )
+
+    # --- output ---------------------------------------------------------------------------------
+
+    def publication_fields(self) -> dict[str, Any]:
+        """Return the cleaned data as ``Publication`` field values for the services."""
+        data = self.cleaned_data
+        target = data["target"]
+        fields: dict[str, Any] = {
+            "title": data["title"],
+            "target": target,
+            "caption": data.get("caption") or "",
+            "link_url": (data.get("link_url") or "") if target in LINK_TARGETS else "",
+            "cta_type": (data.get("cta_type") or "") if target in LINK_TARGETS else "",
+            "scheduled_at": data.get("scheduled_at"),
+            "page": data.get("page")
+            if target in FACEBOOK_TARGETS or target == Target.META_AD
+            else None,
+            "instagram_account": data.get("instagram_account")
+            if target in INSTAGRAM_TARGETS
+            else None,
+            "cover_asset": data.get("cover_asset") if target == Target.IG_REEL else None,
+            "thumb_offset_ms": (data.get("thumb_offset_ms") or 0)
+            if target == Target.IG_REEL
+            else 0,
+        }
+        if target == Target.META_AD:
+            account = data["ad_account"]
+            targeting: dict[str, Any] = {
+                "countries": data["countries"],
+                "age_min": data.get("age_min") or 18,
+                "age_max": data.get("age_max") or MAX_AGE,
+            }
+            if data.get("genders"):
+                targeting["genders"] = [int(data["genders"])]
+            fields.update(
+                ad_account=account,
+                objective=data["objective"],
+                budget_type=data["budget_type"],
+                budget_minor=to_minor_units(data["budget"], account.currency or "USD"),
+                special_ad_categories=data["special_ad_categories"],
+                targeting=targeting,
+                placements=data.get("placements") or [],
+                ad_starts_at=data.get("ad_starts_at"),
+                ad_ends_at=data.get("ad_ends_at"),
+                ad_active=bool(data.get("ad_active")),
+            )
+        else:
+            fields.update(
+                ad_account=None,
+                objective="",
+                budget_type="",
+                budget_minor=None,
+                special_ad_categories=[],
+                targeting={},
+                placements=[],
+                ad_starts_at=None,
+                ad_ends_at=None,
+                ad_active=False,
+            )
+        return fields
+
+
+class ScheduleForm(forms.Form):
+    when = ZonedDateTimeField(label=_("Publish at"))
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(ZonedDateTimeField, self.fields["when"])
+        field.zone = selectors.workspace_zone(membership)
+        field.help_text = _("In the workspace's time zone (%(zone)s).") % {"zone": field.zone}
+
+    def clean_when(self) -> datetime:
+        when: datetime = self.cleaned_data["when"]
+        if when <= timezone.now():
+            raise forms.ValidationError(_("Pick a time in the future."))
+        return when
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("send_back", _("Send back"))],
+        widget=forms.HiddenInput,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when sending it back: say what needs to change."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "send_back" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say what needs to change when sending it back."))
+        return data
+
+
+class PublicationFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("Any status")), *Publication.Status.choices],
+        required=False,
+    )
+    target = forms.ChoiceField(
+        label=_("Where"), choices=[("", _("Anywhere")), *Target.choices], required=False
+    )
+    account = forms.ChoiceField(label=_("Account"), required=False)
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["account"]).choices = [
+            ("", _("Any account")),
+            *selectors.account_filter_choices(membership),
+        ]
+
+
+class CalendarForm(forms.Form):
+    month = forms.DateField(input_formats=["%Y-%m"], required=False)
+
+
+class UseCopyForm(forms.Form):
+    original = forms.IntegerField(min_value=1)
+    copy = forms.IntegerField(min_value=1)
+
+
+class ConvertForm(forms.Form):
+    asset = forms.IntegerField(min_value=1)
+    placement = forms.CharField(max_length=32)
+    fill = forms.ChoiceField(
+        choices=[("blur", _("Pad with a blurred background")), ("crop", _("Crop to fill"))],
+        initial="blur",
+    )

@@ -1,0 +1,216 @@
+"""Reads for publishing: workspace-scoped lists, the access helper, calendar and form choices.
+
+Every query starts from the member's workspace, so a publication, account or file of another
+workspace is never listed and ``get_publication_for_member`` answers the same ``Http404`` for
+a missing pk and a foreign one (STYLE §3.4). Callers: publishing views and forms.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Membership
+from creatives.models import MediaAsset
+from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
+from publishing.models import Publication, PublicationEvent
+
+USABLE_CONNECTION = (MetaConnection.Status.ACTIVE, MetaConnection.Status.EXPIRING)
+# "Account" filter values on the history page: "<kind>:<pk>".
+ACCOUNT_KINDS = {"page": "page_id", "ig": "instagram_account_id", "ad": "ad_account_id"}
+
+
+def workspace_zone(membership: Membership) -> ZoneInfo:
+    """Return the workspace's time zone (UTC when the stored name is unknown)."""
+    try:
+        return ZoneInfo(membership.workspace.timezone or "UTC")
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
+def list_publications_for_member(
+    membership: Membership, *, status: str = "", target: str = "", account: str = ""
+) -> QuerySet[Publication]:
+    """Return the workspace's publications, newest first, filtered by status/target/account.
+
+    ``account`` is ``"page:<pk>"``, ``"ig:<pk>"`` or ``"ad:<pk>"``; anything else is ignored.
+    """
+    publications = Publication.objects.filter(workspace=membership.workspace).select_related(
+        "page", "instagram_account", "ad_account"
+    )
+    if status:
+        publications = publications.filter(status=status)
+    if target:
+        publications = publications.filter(target=target)
+    kind, _, pk = account.partition(":")
+    if kind in ACCOUNT_KINDS and pk.isdigit():
+        publications = publications.filter(**{ACCOUNT_KINDS[kind]: int(pk)})
+    return publications
+
+
+def get_publication_for_member(membership: Membership, pk: int) -> Publication:
+    """Return the publication ``pk`` inside the member's workspace; 404 otherwise."""
+    publication: Publication | None = (
+        Publication.objects.filter(workspace=membership.workspace)
+        .select_related(
+            "page",
+            "instagram_account",
+            "ad_account",
+            "cover_asset",
+            "created_by",
+            "reviewed_by",
+            "workspace",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if publication is None:
+        raise Http404("No such publication")
+    return publication
+
+
+def list_items(publication: Publication) -> list[MediaAsset]:
+    """Return the publication's media files in order."""
+    return [item.asset for item in publication.items.select_related("asset").order_by("position")]
+
+
+def list_events(publication: Publication) -> QuerySet[PublicationEvent]:
+    return PublicationEvent.objects.filter(publication=publication).order_by("created_at", "id")
+
+
+def list_renditions_of(assets: list[MediaAsset]) -> dict[int, list[MediaAsset]]:
+    """Return the ready conforming copies made from each of ``assets``, newest first."""
+    found: dict[int, list[MediaAsset]] = {asset.pk: [] for asset in assets}
+    copies = MediaAsset.objects.filter(
+        parent__in=[asset.pk for asset in assets], status=MediaAsset.Status.READY
+    ).order_by("-created_at", "-id")
+    for copy in copies:
+        if copy.parent_id is not None:
+            found[copy.parent_id].append(copy)
+    return found
+
+
+# --- calendar ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarMonth:
+    first: date  # the 1st of the month shown
+    weeks: list[list[date]]  # Monday-first weeks covering the month
+    items: dict[date, list[tuple[datetime, Publication]]]  # local day -> (local time, row)
+
+    @property
+    def grid(self) -> list[list[tuple[date, list[tuple[datetime, Publication]]]]]:
+        """Return the weeks with each day's (local time, publication) pairs."""
+        return [[(day, self.items.get(day, [])) for day in week] for week in self.weeks]
+
+    @property
+    def previous(self) -> date:
+        return (self.first - timedelta(days=1)).replace(day=1)
+
+    @property
+    def next(self) -> date:
+        return (self.first + timedelta(days=32)).replace(day=1)
+
+
+def calendar_items(membership: Membership, month: date) -> CalendarMonth:
+    """Return the scheduled and published publications of ``month`` (in the workspace's zone)."""
+    zone = workspace_zone(membership)
+    first = month.replace(day=1)
+    start = datetime(first.year, first.month, 1, tzinfo=zone)
+    following = (first + timedelta(days=32)).replace(day=1)
+    end = datetime(following.year, following.month, 1, tzinfo=zone)
+    rows = (
+        Publication.objects.filter(workspace=membership.workspace)
+        .filter(
+            Q(status=Publication.Status.SCHEDULED, scheduled_at__gte=start, scheduled_at__lt=end)
+            | Q(status=Publication.Status.PUBLISHED, published_at__gte=start, published_at__lt=end)
+        )
+        .select_related("page", "instagram_account", "ad_account")
+    )
+    items: dict[date, list[tuple[datetime, Publication]]] = {}
+    for publication in rows:
+        moment = (
+            publication.published_at
+            if publication.status == Publication.Status.PUBLISHED
+            else publication.scheduled_at
+        )
+        if moment is None:
+            continue
+        local = moment.astimezone(zone)
+        items.setdefault(local.date(), []).append((local, publication))
+    for day in items.values():
+        day.sort(key=lambda pair: (pair[0], pair[1].pk))
+    weeks = calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(
+        first.year, first.month
+    )
+    return CalendarMonth(first=first, weeks=weeks, items=items)
+
+
+# --- form choices ----------------------------------------------------------------------------------
+
+
+def list_pages_for_publishing(membership: Membership) -> QuerySet[MetaPage]:
+    """Return the workspace's selected Pages whose Meta connection is usable."""
+    return MetaPage.objects.filter(
+        workspace=membership.workspace,
+        is_selected=True,
+        connection__status__in=USABLE_CONNECTION,
+    ).order_by("name", "pk")
+
+
+def list_instagram_accounts_for_publishing(membership: Membership) -> QuerySet[InstagramAccount]:
+    """Return the workspace's selected Instagram accounts whose Meta connection is usable."""
+    return InstagramAccount.objects.filter(
+        workspace=membership.workspace,
+        is_selected=True,
+        connection__status__in=USABLE_CONNECTION,
+    ).order_by("username", "pk")
+
+
+def list_ad_accounts_for_publishing(membership: Membership) -> QuerySet[MetaAdAccount]:
+    """Return the workspace's selected ad accounts whose Meta connection is usable."""
+    return MetaAdAccount.objects.filter(
+        workspace=membership.workspace,
+        is_selected=True,
+        connection__status__in=USABLE_CONNECTION,
+    ).order_by("name", "pk")
+
+
+def list_media_for_publishing(membership: Membership) -> QuerySet[MediaAsset]:
+    """Return the workspace's ready images and videos (originals and conforming copies)."""
+    return (
+        MediaAsset.objects.filter(workspace=membership.workspace, status=MediaAsset.Status.READY)
+        .exclude(kind=MediaAsset.Kind.AUDIO)
+        .order_by("-created_at", "-id")
+    )
+
+
+def account_filter_choices(membership: Membership) -> list[tuple[str, str]]:
+    """Return ``(value, label)`` pairs for the history page's account filter."""
+    ws = membership.workspace
+    return [
+        *((f"page:{p.pk}", f"Page · {p.name}") for p in MetaPage.objects.filter(workspace=ws)),
+        *(
+            (f"ig:{a.pk}", f"Instagram · {a}")
+            for a in InstagramAccount.objects.filter(workspace=ws)
+        ),
+        *(
+            (f"ad:{a.pk}", f"Ad account · {a.name}")
+            for a in MetaAdAccount.objects.filter(workspace=ws)
+        ),
+    ]
+
+
+def converting_copy(asset: MediaAsset, placement_key: str) -> MediaAsset | None:
+    """Return the copy of ``asset`` for ``placement_key`` still being made, if any."""
+    return (
+        MediaAsset.objects.filter(
+            parent=asset, placement_key=placement_key, status=MediaAsset.Status.PROCESSING
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )

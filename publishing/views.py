@@ -1,0 +1,417 @@
+"""Publishing pages: history, the editor, the detail page with its live status, the calendar.
+
+Each view resolves (``member_required`` and ``selectors.get_publication_for_member``),
+validates a form, calls one service and responds: a redirect to the detail page on success,
+the page again with the message and HTTP 422 when input or a service refuses.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from accounts.decorators import member_required
+from accounts.models import Membership
+from creatives import selectors as media_selectors
+from creatives import services as media_services
+from creatives.errors import MediaError
+from creatives.media_urls import signed_media_url
+from creatives.models import MediaAsset
+from publishing import selectors, services, ui_services
+from publishing.errors import PublishingError
+from publishing.forms import (
+    CalendarForm,
+    ConvertForm,
+    PublicationFilterForm,
+    PublicationForm,
+    ReviewForm,
+    ScheduleForm,
+    UseCopyForm,
+    to_major_units,
+)
+from publishing.models import INSTAGRAM_TARGETS, Publication
+from publishing.preflight import PENDING, preflight_blockers
+
+UNPROCESSABLE = 422
+# Rows are plain text and one badge; 50 keeps the history page small and quick to render.
+PER_PAGE = 50
+GENDER_LABELS = {(1,): gettext_lazy("men"), (2,): gettext_lazy("women")}
+
+
+# --- history and calendar --------------------------------------------------------------------------
+
+
+@member_required("workspace.view")
+@require_GET
+def publication_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = PublicationFilterForm(request.GET or None, membership=membership)
+    filters = form.cleaned_data if form.is_valid() else {}
+    publications = selectors.list_publications_for_member(
+        membership,
+        status=filters.get("status", ""),
+        target=filters.get("target", ""),
+        account=filters.get("account", ""),
+    )
+    page = Paginator(publications, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        **_base(membership),
+        "form": form,
+        "page": page,
+        "filter_query": query.urlencode(),
+        "filtered": any(filters.values()),
+    }
+    return render(request, "publishing/publication_list.html", context)
+
+
+@member_required("workspace.view")
+@require_GET
+def publication_calendar(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = CalendarForm(request.GET or None)
+    chosen = form.cleaned_data.get("month") if form.is_valid() else None
+    today = timezone.now().astimezone(selectors.workspace_zone(membership)).date()
+    month = selectors.calendar_items(membership, chosen or today)
+    context = {**_base(membership), "month": month, "today": today}
+    return render(request, "publishing/publication_calendar.html", context)
+
+
+# --- editor ----------------------------------------------------------------------------------------
+
+
+@member_required("content.edit")
+def publication_new(request: HttpRequest, membership: Membership) -> HttpResponse:
+    initial = {"target": request.GET.get("target", "")} if request.method == "GET" else None
+    form = PublicationForm(request.POST or None, membership=membership, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            publication = services.create_publication(
+                actor=membership, fields=form.publication_fields(), assets=form.items()
+            )
+        except PublishingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Draft saved; the checks are running."))
+            return _to_detail(membership, publication)
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    context = {**_base(membership), "form": form, "publication": None}
+    return render(request, "publishing/publication_form.html", context, status=status)
+
+
+@member_required("content.edit")
+def publication_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    publication = selectors.get_publication_for_member(membership, pk)
+    items = selectors.list_items(publication)
+    form = PublicationForm(
+        request.POST or None, membership=membership, publication=publication, items=items
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            publication = services.update_publication(
+                actor=membership,
+                publication=publication,
+                fields=form.publication_fields(),
+                assets=form.items(),
+            )
+        except PublishingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Changes saved; the checks are running again."))
+            return _to_detail(membership, publication)
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    context = {**_base(membership), "form": form, "publication": publication}
+    return render(request, "publishing/publication_form.html", context, status=status)
+
+
+# --- detail and its live status ----------------------------------------------------------------------
+
+
+@member_required("workspace.view")
+@require_GET
+def publication_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    publication = selectors.get_publication_for_member(membership, pk)
+    context = _detail_context(membership, publication)
+    if request.htmx:  # type: ignore[attr-defined]
+        if not context["polling"]:
+            # What the page waited for happened: reload it whole (actions, checks, timeline).
+            return HttpResponseClientRefresh()
+        return render(request, "publishing/publication_detail.html#live", context)
+    return render(request, "publishing/publication_detail.html", context)
+
+
+# --- actions ---------------------------------------------------------------------------------------
+
+
+def _action(
+    request: HttpRequest,
+    membership: Membership,
+    pk: int,
+    call: Callable[[Publication], Publication],
+    success: str,
+) -> HttpResponse:
+    """Run one service call on the publication; redirect, or show the refusal with 422."""
+    publication = selectors.get_publication_for_member(membership, pk)
+    try:
+        publication = call(publication)
+    except PublishingError as exc:
+        context = _detail_context(membership, publication)
+        context["action_error"] = exc.message
+        return render(request, "publishing/publication_detail.html", context, status=UNPROCESSABLE)
+    messages.success(request, success)
+    return _to_detail(membership, publication)
+
+
+def _form_refused(
+    request: HttpRequest, membership: Membership, pk: int, **forms: Any
+) -> HttpResponse:
+    publication = selectors.get_publication_for_member(membership, pk)
+    context = {**_detail_context(membership, publication), **forms}
+    return render(request, "publishing/publication_detail.html", context, status=UNPROCESSABLE)
+
+
+@member_required("content.edit")
+@require_POST
+def publication_publish(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        membership,
+        pk,
+        lambda p: services.publish_publication(actor=membership, publication=p),
+        _("Publishing; follow the progress below."),
+    )
+
+
+@member_required("content.edit")
+@require_POST
+def publication_schedule(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    form = ScheduleForm(request.POST, membership=membership)
+    if not form.is_valid():
+        return _form_refused(request, membership, pk, schedule_form=form)
+    when = form.cleaned_data["when"]
+    return _action(
+        request,
+        membership,
+        pk,
+        lambda p: services.publish_publication(actor=membership, publication=p, when=when),
+        _("Scheduled."),
+    )
+
+
+@member_required("content.edit")
+@require_POST
+def publication_reschedule(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    form = ScheduleForm(request.POST, membership=membership)
+    if not form.is_valid():
+        return _form_refused(request, membership, pk, schedule_form=form)
+    when = form.cleaned_data["when"]
+    return _action(
+        request,
+        membership,
+        pk,
+        lambda p: services.reschedule_publication(actor=membership, publication=p, when=when),
+        _("Rescheduled."),
+    )
+
+
+@member_required("content.edit")
+@require_POST
+def publication_cancel(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        membership,
+        pk,
+        lambda p: services.cancel_publication(actor=membership, publication=p),
+        _("Cancelled; nothing was sent to Meta."),
+    )
+
+
+@member_required("content.edit")
+@require_POST
+def publication_retry(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        membership,
+        pk,
+        lambda p: services.retry_publication(actor=membership, publication=p),
+        _("Retrying; it resumes where it stopped."),
+    )
+
+
+@member_required("content.edit")
+@require_POST
+def publication_submit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        membership,
+        pk,
+        lambda p: services.submit_for_approval(actor=membership, publication=p),
+        _("Submitted; an owner or admin will review it."),
+    )
+
+
+@member_required("publish.approve")
+@require_POST
+def publication_review(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return _form_refused(request, membership, pk, review_form=form)
+    approve = form.cleaned_data["decision"] == "approve"
+    return _action(
+        request,
+        membership,
+        pk,
+        lambda p: services.review_publication(
+            actor=membership, publication=p, approve=approve, comment=form.cleaned_data["comment"]
+        ),
+        _("Approved.") if approve else _("Sent back with your comment."),
+    )
+
+
+@member_required("content.edit")
+@require_POST
+def publication_checks(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        membership,
+        pk,
+        lambda p: ui_services.request_preflight(actor=membership, publication=p),
+        _("Running the checks again."),
+    )
+
+
+@member_required("content.edit")
+@require_POST
+def publication_convert(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """Make a conforming copy of one of the publication's files (the one-click fix)."""
+    publication = selectors.get_publication_for_member(membership, pk)
+    form = ConvertForm(request.POST)
+    if not form.is_valid():
+        return _form_refused(request, membership, pk, action_error=_("Choose what to convert."))
+    asset = media_selectors.get_media_for_member(membership, form.cleaned_data["asset"])
+    try:
+        media_services.request_transcode(
+            actor=membership,
+            asset=asset,
+            placement_key=form.cleaned_data["placement"],
+            fill=form.cleaned_data["fill"],
+        )
+    except MediaError as exc:
+        return _form_refused(request, membership, pk, action_error=exc.message)
+    messages.success(
+        request, _("Converting %(name)s; use the copy here when it's ready.") % {"name": asset}
+    )
+    return _to_detail(membership, publication)
+
+
+@member_required("content.edit")
+@require_POST
+def publication_use_copy(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    form = UseCopyForm(request.POST)
+    if not form.is_valid():
+        return _form_refused(request, membership, pk, action_error=_("Choose the copy to use."))
+    original = media_selectors.get_media_for_member(membership, form.cleaned_data["original"])
+    copy = media_selectors.get_media_for_member(membership, form.cleaned_data["copy"])
+    return _action(
+        request,
+        membership,
+        pk,
+        lambda p: ui_services.use_converted_copy(
+            actor=membership, publication=p, original=original, copy=copy
+        ),
+        _("Now using the converted file; the checks are running again."),
+    )
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _base(membership: Membership) -> dict[str, Any]:
+    return {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "can_edit": membership.can("content.edit"),
+        "can_approve": membership.can("publish.approve"),
+    }
+
+
+def _to_detail(membership: Membership, publication: Publication) -> HttpResponse:
+    return redirect("publishing:detail", slug=membership.workspace.slug, pk=publication.pk)
+
+
+def _thumb(asset: MediaAsset) -> str:
+    key, content_type = (
+        (asset.storage_key, asset.content_type)
+        if asset.kind == MediaAsset.Kind.IMAGE
+        else (asset.poster_key, "image/jpeg")
+    )
+    if not key or asset.status != MediaAsset.Status.READY:
+        return ""
+    return signed_media_url(
+        storage_name=key,
+        content_type=content_type,
+        filename=asset.original_filename,
+        for_browser=True,
+    )
+
+
+def _check_rows(
+    membership: Membership, publication: Publication, items: list[MediaAsset]
+) -> list[dict[str, Any]]:
+    """Return the stored checks with what the page offers for each one-click fix."""
+    copies = selectors.list_renditions_of(items)
+    by_pk = {asset.pk: asset for asset in items}
+    rows = []
+    for result in publication.preflight:
+        row: dict[str, Any] = {**result}
+        action = result.get("action") or {}
+        if action.get("kind") == "transcode" and action.get("asset") in by_pk:
+            placement = action.get("placement", "")
+            row["asset"] = by_pk[action["asset"]]
+            row["ready_copy"] = next(
+                (c for c in copies[action["asset"]] if c.placement_key == placement), None
+            )
+            row["converting"] = selectors.converting_copy(row["asset"], placement)
+        elif action.get("kind") == "link":
+            try:
+                row["link"] = reverse(action["url_name"], args=[membership.workspace.slug])
+            except NoReverseMatch:
+                row["link"] = ""
+        rows.append(row)
+    return rows
+
+
+def _detail_context(membership: Membership, publication: Publication) -> dict[str, Any]:
+    items = selectors.list_items(publication)
+    checks = _check_rows(membership, publication, items)
+    pending = any(row["status"] == PENDING for row in checks)
+    converting = any(row.get("converting") for row in checks)
+    currency = publication.ad_account.currency if publication.ad_account else ""
+    return {
+        **_base(membership),
+        "publication": publication,
+        "items": [(asset, _thumb(asset)) for asset in items],
+        "checks": checks,
+        "checks_pending": pending,
+        "blockers": preflight_blockers(publication),
+        "polling": publication.is_running or pending or converting,
+        "events": selectors.list_events(publication),
+        "budget": to_major_units(publication.budget_minor, currency or "USD")
+        if publication.budget_minor
+        else None,
+        "currency": currency,
+        "schedule_form": ScheduleForm(membership=membership),
+        "review_form": ReviewForm(),
+        "is_instagram": publication.target in INSTAGRAM_TARGETS,
+        "genders_label": GENDER_LABELS.get(
+            tuple((publication.targeting or {}).get("genders") or [])
+        ),
+    }
