@@ -391,6 +391,15 @@ class PublicationForm(forms.Form):
                     else _("Use at most two decimals."),
                 )
 
+    @staticmethod
+    def _page_for(target: str, data: dict[str, Any]) -> MetaPage | None:
+        """Return the Page: chosen for Facebook and ads, the account's own for Instagram."""
+        if target in FACEBOOK_TARGETS or target == Target.META_AD:
+            return cast(MetaPage | None, data.get("page"))
+        account = cast(InstagramAccount | None, data.get("instagram_account"))
+        # The Page linked to the Instagram account: its grants are what Meta checks.
+        return account.page if account is not None else None
+
     # --- output ---------------------------------------------------------------------------------
 
     def publication_fields(self) -> dict[str, Any]:
@@ -404,9 +413,7 @@ class PublicationForm(forms.Form):
             "link_url": (data.get("link_url") or "") if target in LINK_TARGETS else "",
             "cta_type": (data.get("cta_type") or "") if target in LINK_TARGETS else "",
             "scheduled_at": data.get("scheduled_at"),
-            "page": data.get("page")
-            if target in FACEBOOK_TARGETS or target == Target.META_AD
-            else None,
+            "page": self._page_for(target, data),
             "instagram_account": data.get("instagram_account")
             if target in INSTAGRAM_TARGETS
             else None,

@@ -143,6 +143,9 @@ def celery_worker_process(transactional_db, tmp_path):
             "INFO",
             "--without-gossip",
             "--without-mingle",
+            # Tests on live servers commit, so their on_commit enqueues reach the broker with
+            # no worker to take them; start from an empty queue.
+            "--purge",
         ],
         cwd=django_settings.BASE_DIR,
         env=env,

@@ -15,7 +15,6 @@ from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
 from meta_sandbox import seed
 from publishing import services
 from publishing.models import Publication
-from publishing.preflight import run_preflight
 from tests.conftest import client_for
 from tests.media_samples import make_image, make_video
 from tests.meta_integration.helpers import connect
@@ -112,7 +111,7 @@ def make_publication(membership, target, assets, **fields):
         # A page of the live test server: the link check really fetches it.
         values["link_url"] = settings.PUBLIC_BASE_URL + values["link_url"].removeprefix("live:")
     publication = services.create_publication(actor=membership, fields=values, assets=assets)
-    run_preflight(publication, network=True)
+    services.run_full_preflight(publication_id=publication.pk)
     publication.refresh_from_db()
     return publication
 

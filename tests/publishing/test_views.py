@@ -185,7 +185,7 @@ def test_creating_a_draft_for_each_target(
 def test_invalid_input_is_422_and_writes_nothing(
     owner, meta, files, target, overrides, field, message
 ):
-    overrides = {k: files[v].pk if v in files else v for k, v in overrides.items()}
+    overrides = {k: files[v].pk if isinstance(v, str) and v in files else v for k, v in overrides.items()}
     events_before = PublicationEvent.objects.count()
 
     response = client_for(owner).post(url("new"), form_data(target, meta, files, **overrides))

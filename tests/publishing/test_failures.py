@@ -1,0 +1,219 @@
+"""Bad input and bad luck: each ends in a clear state with an explanation and no duplicate.
+
+Missing files, a Page role without content creation, media Meta can't download (images fail,
+videos fall back to direct upload), an expired container, the Instagram quota, an ad account
+disabled mid-flow, a schedule in the past, a double click, and two workers on one row.
+"""
+
+from datetime import timedelta
+
+import pytest
+import requests
+from django.utils import timezone
+
+from creatives import services as media_services
+from creatives.errors import MediaError
+from meta_sandbox import seed
+from prosocial.jobs import claim_job_row
+from publishing import services
+from publishing.errors import PublishingError
+from publishing.models import Publication
+from publishing.preflight import run_preflight
+from tests.publishing.conftest import drive, make_publication
+
+pytestmark = pytest.mark.django_db
+
+
+def _publish(owner, publication):
+    return services.publish_publication(actor=owner, publication=publication)
+
+
+def _posts(sandbox, kind):
+    return sandbox.state.describe_objects(kind=kind)
+
+
+def test_page_role_without_content_creation_fails_preflight_and_then_meta(
+    connected, upload, sandbox
+):
+    publication = make_publication(connected, "fb_post", [upload(connected, "square.jpg")])
+    assert publication.status == "ready"
+
+    # The role changes on Facebook after the checks passed; Meta refuses the post.
+    requests.post(
+        f"{sandbox.url}/_sandbox/pages/{seed.PAGE_COFFEE_ID}", json={"tasks": []}, timeout=5
+    )
+    publication = drive(_publish(connected, publication), sandbox)
+
+    assert publication.status == Publication.Status.FAILED
+    assert publication.failed_item == "square.jpg"
+    assert "permission" in publication.error_detail.lower()
+    assert publication.error_fix
+    assert _posts(sandbox, "page_photo") == []
+
+
+def test_page_role_recorded_without_the_task_fails_preflight(connected, upload):
+    publication = make_publication(connected, "fb_post", [upload(connected, "square.jpg")])
+    publication.page.tasks = ["ANALYZE"]
+    publication.page.save()
+
+    results = {r.key: r for r in run_preflight(publication, network=False)}
+
+    assert results["page_task"].status == "fail"
+    assert "doesn't allow creating content" in results["page_task"].message
+    with pytest.raises(PublishingError, match="Preflight doesn't allow publishing"):
+        _publish(connected, publication)
+
+
+def test_instagram_image_meta_cannot_download_fails_naming_the_file(
+    connected, upload, sandbox, settings
+):
+    publication = make_publication(connected, "ig_feed", [upload(connected, "square.jpg")])
+    publication = _publish(connected, publication)
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:9"  # nothing listens: the download fails
+
+    publication = drive(publication, sandbox)
+
+    assert publication.status == Publication.Status.FAILED
+    assert publication.failed_item == "square.jpg"
+    assert publication.error_code == 9004
+    assert "fetch" in publication.error_detail.lower() or "download" in publication.error_detail.lower()
+    assert _posts(sandbox, "ig_media") == []
+
+
+def test_instagram_video_meta_cannot_download_falls_back_to_direct_upload(
+    connected, upload, sandbox, settings
+):
+    publication = make_publication(connected, "ig_reel", [upload(connected, "reel.mp4")])
+    publication = _publish(connected, publication)
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:9"
+
+    publication = drive(publication, sandbox)
+
+    assert publication.status == Publication.Status.PUBLISHED, publication.error_detail
+    assert publication.remote["force_upload"] is True
+    assert publication.remote["uploaded"] is True
+    assert len(_posts(sandbox, "ig_media")) == 1
+    assert publication.events.filter(message__contains="switching to direct upload").exists()
+
+
+def test_expired_container_is_rebuilt_and_published_once(connected, upload, sandbox):
+    publication = _publish(
+        connected, make_publication(connected, "ig_feed", [upload(connected, "square.jpg")])
+    )
+    drive(publication, sandbox, until="container_id")
+    publication.refresh_from_db()
+    first = publication.remote["container_id"]
+    sandbox.state.advance_clock(25 * 60 * 60)  # containers expire after 24 h
+
+    publication = drive(publication, sandbox)
+
+    assert publication.status == Publication.Status.PUBLISHED, publication.error_detail
+    assert publication.remote["container_id"] != first
+    assert len(_posts(sandbox, "ig_media")) == 1
+
+
+def test_quota_reached_waits_instead_of_failing(connected, upload, sandbox):
+    sandbox.state.update_settings(ig_publish_quota=0)
+    publication = _publish(
+        connected, make_publication(connected, "ig_feed", [upload(connected, "square.jpg")])
+    )
+
+    for _ in range(5):
+        services.advance_publication(publication_id=publication.pk)
+        Publication.objects.filter(pk=publication.pk).update(next_attempt_at=timezone.now())
+        publication.refresh_from_db()
+        if "24-hour" in publication.message:
+            break
+
+    assert publication.status in (Publication.Status.PUBLISHING, Publication.Status.PROCESSING)
+    assert "24-hour publishing limit" in publication.message
+    assert publication.failures == 1
+    assert _posts(sandbox, "ig_media") == []
+
+
+def test_ad_account_disabled_mid_flow_fails_without_duplicates(connected, upload, sandbox):
+    publication = _publish(
+        connected, make_publication(connected, "meta_ad", [upload(connected, "square.jpg")])
+    )
+    drive(publication, sandbox, until="campaign_id")
+    requests.post(
+        f"{sandbox.url}/_sandbox/ad_accounts/{seed.ACT_COFFEE_US}",
+        json={"account_status": 2},
+        timeout=5,
+    )
+
+    publication = drive(publication, sandbox)
+
+    assert publication.status == Publication.Status.FAILED
+    assert "not active" in publication.error_detail.lower()
+    assert len(_posts(sandbox, "campaign")) == 1
+    assert _posts(sandbox, "ad") == []
+
+
+def test_budget_below_minimum_is_refused_before_anything_is_sent(connected, upload, sandbox):
+    publication = make_publication(
+        connected, "meta_ad", [upload(connected, "square.jpg")], budget_minor=50
+    )
+
+    failing = [r for r in publication.preflight if r["status"] == "fail"]
+
+    assert [r["key"] for r in failing] == ["ad_budget"]
+    assert "below the minimum of 1.00 USD a day" in failing[0]["message"]
+    with pytest.raises(PublishingError):
+        _publish(connected, publication)
+    assert _posts(sandbox, "campaign") == []
+
+
+def test_schedule_in_the_past_is_refused(connected, upload):
+    publication = make_publication(connected, "fb_post", [], link_url="live:/privacy/")
+
+    with pytest.raises(PublishingError, match="in the past"):
+        services.publish_publication(
+            actor=connected, publication=publication, when=timezone.now() - timedelta(hours=1)
+        )
+    publication.refresh_from_db()
+    assert publication.status in ("draft", "ready")
+
+
+def test_double_click_queues_once(connected, upload):
+    publication = make_publication(connected, "fb_post", [], link_url="live:/privacy/")
+
+    first = _publish(connected, publication)
+    second = _publish(connected, publication)
+
+    assert (first.status, second.status) == ("queued", "queued")
+    assert publication.events.filter(message__startswith="Queued").count() == 1
+    assert first.next_attempt_at == second.next_attempt_at
+
+
+def test_two_workers_cannot_claim_the_same_row(connected, upload):
+    publication = _publish(
+        connected, make_publication(connected, "fb_post", [], link_url="live:/privacy/")
+    )
+    runnable = {"status__in": ["queued"], "next_attempt_at__lte": timezone.now()}
+
+    first = claim_job_row(Publication, publication.pk, runnable=runnable, lease=timedelta(minutes=5))
+    second = claim_job_row(Publication, publication.pk, runnable=runnable, lease=timedelta(minutes=5))
+
+    assert (first, second) == (True, False)
+
+
+def test_a_file_in_use_cannot_be_deleted(connected, upload):
+    asset = upload(connected, "square.jpg")
+    make_publication(connected, "ig_feed", [asset])
+
+    with pytest.raises(MediaError, match="is used by Launch ig_feed"):
+        media_services.delete_media(actor=connected, asset=asset)
+    assert asset.__class__.objects.filter(pk=asset.pk).exists()
+
+
+def test_missing_file_fails_with_the_file_named(connected, upload, sandbox):
+    asset = upload(connected, "square.jpg")
+    publication = _publish(connected, make_publication(connected, "fb_post", [asset]))
+    asset.__class__.objects.filter(pk=asset.pk).update(status="failed")
+
+    publication = drive(publication, sandbox)
+
+    assert publication.status == Publication.Status.FAILED
+    assert publication.failed_item == "square.jpg"
+    assert "not ready" in publication.error_detail
