@@ -392,6 +392,11 @@ RETENTION_DELETION_RECEIPT_YEARS = env_int("RETENTION_DELETION_RECEIPT_YEARS", 3
 # Audit events are kept this long (site-wide), then removed by the nightly retention run.
 RETENTION_AUDIT_EVENT_DAYS = env_int("RETENTION_AUDIT_EVENT_DAYS", 730)
 
+# --- Publishing ---------------------------------------------------------------------------------
+# How long a publish worker owns a publication before another may take over (a killed worker
+# delays its publication by at most this).
+PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 600)
+
 # --- Outbound fetches of user-supplied URLs (prosocial/safe_http.py) ----------------------------
 # Hosts that may resolve to loopback/private addresses anyway: the local sandbox in dev/test.
 # Everything else must resolve only to global addresses.

@@ -47,6 +47,11 @@ GENDER_CHOICES = [("", _("Everyone")), ("1", _("Men")), ("2", _("Women"))]
 SINGLE_FILE_TARGETS = {Target.IG_FEED, Target.IG_REEL, Target.IG_STORY, Target.FB_REEL}
 VIDEO_TARGETS = {Target.IG_REEL, Target.FB_REEL}
 LINK_TARGETS = {Target.FB_POST, Target.META_AD}  # the targets that carry a link and a button
+# Inputs no target requires (the rest are required by the targets that use them).
+OPTIONAL_INPUTS = frozenset(
+    {"caption", "cta_type", "cover_asset", "thumb_offset_ms", "genders", "placements"}
+    | {"ad_starts_at", "ad_ends_at", "scheduled_at"}
+)
 AD_FIELDS = (
     "ad_account",
     "objective",
@@ -235,6 +240,11 @@ class PublicationForm(forms.Form):
             field = cast(ZonedDateTimeField, self.fields[name])
             field.zone = self.zone
             field.help_text = _("In the workspace's time zone (%(zone)s).") % {"zone": self.zone}
+        for name, input_field in self.fields.items():
+            input_field.template_name = "publishing/_field.html"  # type: ignore[attr-defined]
+            input_field.optional_hint = name in OPTIONAL_INPUTS or (  # type: ignore[attr-defined]
+                name.startswith("item_") and name != "item_1"
+            )
         self.fields["scheduled_at"].help_text = _(
             "Optional, in %(zone)s. Empty: publish when you press Publish."
         ) % {"zone": self.zone}

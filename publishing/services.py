@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -45,7 +46,6 @@ logger = logging.getLogger(__name__)
 
 Status = Publication.Status
 Approval = Publication.Approval
-LEASE = timedelta(minutes=10)
 MAX_FAILURES = 6
 QUOTA_WAIT = timedelta(hours=1)
 EDITABLE_FIELDS = (
@@ -386,7 +386,7 @@ def advance_publication(*, publication_id: int) -> None:
             "paused_reason": "",
             "next_attempt_at__lte": now,
         },
-        lease=LEASE,
+        lease=timedelta(seconds=settings.PUBLISH_LEASE_SECONDS),
     ):
         return
     publication = Publication.objects.select_related(
@@ -453,7 +453,7 @@ def _fail(publication: Publication, *, item: str, cause: str, fix: str, error: A
     _event(publication, f"Failed on {item}: {cause} {fix}", kind=PublicationEvent.Kind.ERROR)
 
 
-def _back_off(publication: Publication, *, reason: str, at_least: float = 0) -> None:
+def _back_off(publication: Publication, *, reason: str, wait: float = 0) -> None:
     failures = publication.failures + 1
     if failures > MAX_FAILURES:
         _fail(
@@ -463,7 +463,9 @@ def _back_off(publication: Publication, *, reason: str, at_least: float = 0) -> 
             fix="Retry later; the timeline shows each attempt.",
         )
         return
-    delay = max(at_least, min(600.0, 5.0 * 2**failures) * random.uniform(0.8, 1.2))  # noqa: S311
+    # Meta's own wait (usage headers, the quota window) wins; else exponential with jitter.
+    backoff = min(600.0, 5.0 * 2**failures) * random.uniform(0.8, 1.2)  # noqa: S311
+    delay = wait or backoff
     Publication.objects.filter(pk=publication.pk).update(
         failures=failures,
         lease_expires_at=None,
@@ -488,11 +490,11 @@ def _graph_error(publication: Publication, error: graph.GraphError) -> None:
         _back_off(
             publication,
             reason="Instagram's 24-hour publishing limit is reached; waiting for room",
-            at_least=QUOTA_WAIT.total_seconds(),
+            wait=QUOTA_WAIT.total_seconds(),
         )
         return
     if error.is_retryable or error.outcome_unknown:
-        _back_off(publication, reason=explanation.cause, at_least=error.retry_after or 0)
+        _back_off(publication, reason=explanation.cause, wait=error.retry_after or 0)
         return
     _fail(
         publication,

@@ -4,6 +4,7 @@ Kept apart from ``publishing.services`` (the engine) on purpose: nothing here ch
 publication's status, approval or remote state. Callers: publishing views.
 """
 
+from datetime import datetime
 from functools import partial
 
 from django.core.exceptions import PermissionDenied
@@ -54,3 +55,26 @@ def use_converted_copy(
         fields={},
         assets=[copy if asset == original else asset for asset in items],
     )
+
+
+def set_publish_time(
+    *, actor: Membership, publication: Publication, when: datetime | None
+) -> Publication:
+    """Store the time to publish at (an edit: the checks run again, approval restarts).
+
+    ``services.publish_publication`` then schedules it once the checks pass. Setting the time
+    through ``publish_publication(when=…)`` directly is refused while the network checks it
+    makes stale are pending, so the page does it in two steps.
+    """
+    items = [item.asset for item in publication.items.select_related("asset")]
+    return services.update_publication(
+        actor=actor, publication=publication, fields={"scheduled_at": when}, assets=items
+    )
+
+
+@transaction.atomic
+def reschedule(*, actor: Membership, publication: Publication, when: datetime) -> Publication:
+    """Move a scheduled publication, and queue the network checks its new time made stale."""
+    publication = services.reschedule_publication(actor=actor, publication=publication, when=when)
+    transaction.on_commit(partial(tasks.run_preflight_task.delay, publication.pk))
+    return publication

@@ -44,6 +44,11 @@ from publishing.preflight import PENDING, preflight_blockers
 UNPROCESSABLE = 422
 # Rows are plain text and one badge; 50 keeps the history page small and quick to render.
 PER_PAGE = 50
+CHECKED_STATUSES = {
+    Publication.Status.DRAFT,
+    Publication.Status.READY,
+    Publication.Status.SCHEDULED,
+}
 GENDER_LABELS = {(1,): gettext_lazy("men"), (2,): gettext_lazy("women")}
 
 
@@ -186,7 +191,7 @@ def publication_publish(request: HttpRequest, membership: Membership, pk: int) -
         membership,
         pk,
         lambda p: services.publish_publication(actor=membership, publication=p),
-        _("Publishing; follow the progress below."),
+        _("On its way; follow it below."),
     )
 
 
@@ -201,8 +206,8 @@ def publication_schedule(request: HttpRequest, membership: Membership, pk: int) 
         request,
         membership,
         pk,
-        lambda p: services.publish_publication(actor=membership, publication=p, when=when),
-        _("Scheduled."),
+        lambda p: ui_services.set_publish_time(actor=membership, publication=p, when=when),
+        _("Time set; the checks run again for it. Schedule it once they pass."),
     )
 
 
@@ -217,7 +222,7 @@ def publication_reschedule(request: HttpRequest, membership: Membership, pk: int
         request,
         membership,
         pk,
-        lambda p: services.reschedule_publication(actor=membership, publication=p, when=when),
+        lambda p: ui_services.reschedule(actor=membership, publication=p, when=when),
         _("Rescheduled."),
     )
 
@@ -402,7 +407,12 @@ def _detail_context(membership: Membership, publication: Publication) -> dict[st
         "checks": checks,
         "checks_pending": pending,
         "blockers": preflight_blockers(publication),
-        "polling": publication.is_running or pending or converting,
+        # Pending checks are only awaited where a check job was queued for them.
+        "polling": publication.is_running
+        or converting
+        or (pending and publication.status in CHECKED_STATUSES),
+        "time_set": publication.scheduled_at is not None
+        and publication.scheduled_at > timezone.now(),
         "events": selectors.list_events(publication),
         "budget": to_major_units(publication.budget_minor, currency or "USD")
         if publication.budget_minor

@@ -100,10 +100,12 @@ def viewer_client(viewer):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """Start a real Celery worker process on the test database and Redis; stop it after.
+def start_worker(transactional_db, tmp_path):
+    """Return a function that starts a real Celery worker process; all are stopped after.
 
-    Uses ``transactional_db`` so rows the test writes are committed and visible to the worker.
+    Workers use the test database, Redis, keys and media folder, and reach Meta and our media
+    at the URLs this process uses right now (the ``sandbox`` and ``live_server`` fixtures
+    change them). ``transactional_db`` makes the test's rows visible to the worker.
     """
     import os
     import subprocess
@@ -116,51 +118,57 @@ def celery_worker_process(transactional_db, tmp_path):
 
     from prosocial.jobs import QUEUES
 
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": django_settings.REDIS_URL,
-        # Same keys and the same media folder as this test process (tests may move MEDIA_ROOT).
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        "FIELD_ENCRYPTION_KEYS": ",".join(django_settings.FIELD_ENCRYPTION_KEYS),
-        "PROSOCIAL_VAR_DIR": str(Path(django_settings.MEDIA_ROOT).parent),
-    }
-    log = tmp_path / "worker.log"
-    process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "prosocial",
-            "worker",
-            "-Q",
-            ",".join(QUEUES),
-            "--pool",
-            "solo",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            # Tests on live servers commit, so their on_commit enqueues reach the broker with
-            # no worker to take them; start from an empty queue.
-            "--purge",
-        ],
-        cwd=django_settings.BASE_DIR,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while "ready." not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"worker did not start:\n{log.read_text()}")
-        time.sleep(0.2)
-    yield process
-    process.terminate()
-    process.wait(timeout=10)
+    started = []
+
+    def start(*, purge=True, **extra_env):
+        db = connection.settings_dict
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "REDIS_URL": django_settings.REDIS_URL,
+            # Same keys and media folder as this test process (tests may move MEDIA_ROOT).
+            "SECRET_KEY": django_settings.SECRET_KEY,
+            "FIELD_ENCRYPTION_KEYS": ",".join(django_settings.FIELD_ENCRYPTION_KEYS),
+            "PROSOCIAL_VAR_DIR": str(Path(django_settings.MEDIA_ROOT).parent),
+            "META_GRAPH_URL": django_settings.META_GRAPH_URL,
+            "META_DIALOG_URL": django_settings.META_DIALOG_URL,
+            "PUBLIC_BASE_URL": django_settings.PUBLIC_BASE_URL,
+            **{name: str(value) for name, value in extra_env.items()},
+        }
+        log = tmp_path / f"worker-{len(started)}.log"
+        args = [sys.executable, "-m", "celery", "-A", "prosocial", "worker", "-Q", ",".join(QUEUES)]
+        args += ["--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+        # Tests on live servers commit, so their on_commit enqueues reach the broker with no
+        # worker to take them; the first worker starts from an empty queue.
+        args += ["--purge"] if purge else []
+        process = subprocess.Popen(  # noqa: S603
+            args,
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        process.log = log
+        started.append(process)
+        deadline = time.monotonic() + 30
+        while "ready." not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"worker did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def celery_worker_process(start_worker):
+    """One real Celery worker process for the test."""
+    return start_worker()
 
 
 @pytest.fixture(scope="session")

@@ -131,4 +131,3 @@ def drive(publication, sandbox, *, until=None, max_steps=60):
             Publication.objects.filter(pk=publication.pk).update(next_attempt_at=now)
         services.advance_publication(publication_id=publication.pk)
     raise AssertionError(f"not done after {max_steps} steps: {publication.status}")
-

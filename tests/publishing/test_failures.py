@@ -76,7 +76,10 @@ def test_instagram_image_meta_cannot_download_fails_naming_the_file(
     assert publication.status == Publication.Status.FAILED
     assert publication.failed_item == "square.jpg"
     assert publication.error_code == 9004
-    assert "fetch" in publication.error_detail.lower() or "download" in publication.error_detail.lower()
+    assert (
+        "fetch" in publication.error_detail.lower()
+        or "download" in publication.error_detail.lower()
+    )
     assert _posts(sandbox, "ig_media") == []
 
 
@@ -192,8 +195,12 @@ def test_two_workers_cannot_claim_the_same_row(connected, upload):
     )
     runnable = {"status__in": ["queued"], "next_attempt_at__lte": timezone.now()}
 
-    first = claim_job_row(Publication, publication.pk, runnable=runnable, lease=timedelta(minutes=5))
-    second = claim_job_row(Publication, publication.pk, runnable=runnable, lease=timedelta(minutes=5))
+    first = claim_job_row(
+        Publication, publication.pk, runnable=runnable, lease=timedelta(minutes=5)
+    )
+    second = claim_job_row(
+        Publication, publication.pk, runnable=runnable, lease=timedelta(minutes=5)
+    )
 
     assert (first, second) == (True, False)
 

@@ -4,7 +4,7 @@ Meta is the sandbox (connected through the real OAuth callback); media are real 
 through the media service. Jobs are not run here: enqueueing is asserted on commit.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -94,7 +94,7 @@ def form_data(target, meta, files, **overrides):
 
 
 def reel(owner, meta, asset, **fields):
-    """An Instagram reel draft made through the service, with every check run."""
+    """A reel draft (Instagram unless ``target`` says) made through the service, checks run."""
     publication = services.create_publication(
         actor=owner,
         fields={
@@ -102,6 +102,7 @@ def reel(owner, meta, asset, **fields):
             "target": "ig_reel",
             "caption": "Launch",
             "instagram_account": meta["ig"],
+            "page": meta["page"],  # the Page linked to the IG account, as the form sets it
             **fields,
         },
         assets=[asset],
@@ -152,7 +153,8 @@ def test_creating_a_draft_for_each_target(
         assert publication.ad_account is None
         assert publication.targeting == {}
     if target.startswith("ig_"):
-        assert (publication.instagram_account, publication.page) == (meta["ig"], None)
+        # The Page is the one linked to the Instagram account, whatever the form sent.
+        assert (publication.instagram_account, publication.page) == (meta["ig"], meta["page"])
         assert publication.link_url == ""
 
 
@@ -185,7 +187,9 @@ def test_creating_a_draft_for_each_target(
 def test_invalid_input_is_422_and_writes_nothing(
     owner, meta, files, target, overrides, field, message
 ):
-    overrides = {k: files[v].pk if isinstance(v, str) and v in files else v for k, v in overrides.items()}
+    overrides = {
+        k: files[v].pk if isinstance(v, str) and v in files else v for k, v in overrides.items()
+    }
     events_before = PublicationEvent.objects.count()
 
     response = client_for(owner).post(url("new"), form_data(target, meta, files, **overrides))
@@ -237,7 +241,7 @@ def test_editing_keeps_values_and_saves_changes(owner, meta, files):
 
 
 def test_detail_shows_failing_check_with_convert_button(owner, meta, files):
-    publication = reel(owner, meta, files["wide"])
+    publication = reel(owner, meta, files["wide"], target="fb_reel")
 
     response = client_for(owner).get(url("detail", publication.pk))
 
@@ -245,26 +249,32 @@ def test_detail_shows_failing_check_with_convert_button(owner, meta, files):
     html = response.content.decode()
     spec = next(c for c in response.context["checks"] if c["key"].startswith("media_spec:"))
     assert spec["status"] == "fail"
-    assert spec["action"] == {"kind": "transcode", "asset": files["wide"].pk, "placement": "ig_reel"}
+    assert spec["action"] == {
+        "kind": "transcode",
+        "asset": files["wide"].pk,
+        "placement": "fb_reel",
+    }
     assert 'data-testid="convert"' in html
-    assert 'data-testid="publish-now"' in html and "disabled" in html
-    assert "doesn" in html and "fit" in html
+    assert 'data-testid="publish-now"' in html
+    assert "disabled" in html
+    assert "doesn" in html
+    assert "fit" in html
 
 
 def test_convert_then_use_the_copy_makes_the_checks_pass(
     owner, meta, files, django_capture_on_commit_callbacks
 ):
-    publication = reel(owner, meta, files["wide"])
+    publication = reel(owner, meta, files["wide"], target="fb_reel")
     client = client_for(owner)
 
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(
             url("convert", publication.pk),
-            {"asset": files["wide"].pk, "placement": "ig_reel", "fill": "blur"},
+            {"asset": files["wide"].pk, "placement": "fb_reel", "fill": "blur"},
         )
     assert response.status_code == 302
     copy = MediaAsset.objects.get(parent=files["wide"])
-    assert (copy.status, copy.placement_key, len(callbacks)) == ("processing", "ig_reel", 1)
+    assert (copy.status, copy.placement_key, len(callbacks)) == ("processing", "fb_reel", 1)
     detail = client.get(url("detail", publication.pk))
     assert detail.context["polling"] is True
     assert 'data-testid="converting"' in detail.content.decode()
@@ -295,7 +305,9 @@ def test_run_checks_again_marks_network_checks_pending_and_queues_them(
     assert len(callbacks) == 1
     publication.refresh_from_db()
     pending = sorted(c["key"] for c in publication.preflight if c["status"] == "pending")
-    assert pending == ["ig_quota", "media_fetchable"]
+    # Every network check shows as pending until the job has run (the link check too, which
+    # then finds no link and drops out).
+    assert pending == ["ig_quota", "link", "media_fetchable"]
 
 
 # --- publish, schedule, cancel ----------------------------------------------------------------------
@@ -322,7 +334,7 @@ def test_publish_now_queues_once(owner, meta, files, django_capture_on_commit_ca
 
 
 def test_publish_refused_while_checks_fail_is_422(owner, meta, files):
-    publication = reel(owner, meta, files["wide"])
+    publication = reel(owner, meta, files["wide"], target="fb_reel")
 
     response = client_for(owner).post(url("publish", publication.pk))
 
@@ -338,19 +350,43 @@ def _local_input(days=3, hour=9, minute=30):
     return local, local.strftime("%Y-%m-%dT%H:%M")
 
 
-def test_schedule_reads_the_time_in_the_workspace_zone(owner, meta, files):
+def _schedule(client, publication, typed):
+    """Set the time, let the check job run (as the worker would), then press Schedule."""
+    response = client.post(url("schedule", publication.pk), {"when": typed})
+    assert response.status_code == 302
+    services.run_full_preflight(publication_id=publication.pk)
+    return client.post(url("publish", publication.pk))
+
+
+def test_schedule_reads_the_time_in_the_workspace_zone(
+    owner, meta, files, django_capture_on_commit_callbacks
+):
     publication = reel(owner, meta, files["reel"])
+    client = client_for(owner)
     local, typed = _local_input()
 
-    response = client_for(owner).post(url("schedule", publication.pk), {"when": typed})
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(url("schedule", publication.pk), {"when": typed})
 
     assert response.status_code == 302
     publication.refresh_from_db()
-    assert publication.status == "scheduled"
-    assert publication.scheduled_at == local.astimezone(UTC)
+    assert (publication.status, publication.scheduled_at) == ("draft", local.astimezone(UTC))
+    assert len(callbacks) == 1  # the checks run again for the new time
+    page = client.get(url("detail", publication.pk)).content.decode()
+    assert f"Schedule for {local:%a, %b} {local.day} 09:30" in page
+    assert 'data-testid="publish-now" disabled' in page  # until the checks have run
+
+    services.run_full_preflight(publication_id=publication.pk)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(url("publish", publication.pk))
+
+    publication.refresh_from_db()
+    assert response.status_code == 302
+    assert (publication.status, publication.scheduled_at) == ("scheduled", local)
     assert publication.scheduled_at.utcoffset() == timedelta(0)
-    page = client_for(owner).get(url("detail", publication.pk)).content.decode()
-    assert local.strftime("%H:%M") in page
+    assert callbacks == []  # nothing queued: the sweeper starts it when its time comes
+    page = client.get(url("detail", publication.pk)).content.decode()
+    assert f"{local:%b} {local.day}, {local.year} 09:30" in page
 
 
 def test_schedule_in_the_past_is_422(owner, meta, files):
@@ -370,13 +406,14 @@ def test_reschedule_moves_time_only_and_cancel_stops_it(owner, meta, files):
     client = client_for(owner)
     _, first = _local_input(days=3)
     later, second = _local_input(days=5, hour=18, minute=0)
-    client.post(url("schedule", publication.pk), {"when": first})
+    assert _schedule(client, publication, first).status_code == 302
 
     response = client.post(url("reschedule", publication.pk), {"when": second})
 
     publication.refresh_from_db()
     assert response.status_code == 302
     assert (publication.status, publication.scheduled_at) == ("scheduled", later)
+    assert publication.title == "Launch reel"
     response = client.post(url("cancel", publication.pk))
     publication.refresh_from_db()
     assert response.status_code == 302
@@ -450,7 +487,8 @@ def test_polling_returns_the_partial_while_running_and_refreshes_when_done(owner
     assert partial.status_code == 200
     assert html.lstrip().startswith('<div id="live"')
     assert 'hx-trigger="every 2s"' in html
-    assert "Instagram is processing the media" in html and 'value="55"' in html
+    assert "Instagram is processing the media" in html
+    assert 'value="55"' in html
     Publication.objects.filter(pk=publication.pk).update(
         status="published", progress=100, permalink="https://www.instagram.com/reel/abc/"
     )
@@ -486,7 +524,8 @@ def test_failure_names_the_item_and_the_fix(owner, meta, files):
 
     assert "reel.mp4: Instagram couldn&#x27;t process the video." in html
     assert "Convert it with the fix button." in html
-    assert "AbCdEf123" in html and "/17841405793187218/media" in html
+    assert "AbCdEf123" in html
+    assert "/17841405793187218/media" in html
     assert 'data-testid="retry"' in html
 
 
@@ -515,7 +554,8 @@ def test_history_filters_by_status_target_and_account(owner, meta, files):
     assert titles(status="published") == ["Out already"]
     assert titles(target="fb_post") == [post.title]
     assert titles(account=f"ig:{meta['ig'].pk}") == [draft.title, published.title]
-    assert titles(account=f"page:{meta['page'].pk}") == ["Page news"]
+    assert titles(account=f"page:{meta['page'].pk}") == ["Page news", draft.title, published.title]
+    assert titles(account=f"ad:{meta['ad'].pk}") == []
     html = client.get(url("list"), {"status": "published"}).content.decode()
     assert "https://example.com/p/1" in html
 
@@ -544,12 +584,14 @@ def test_calendar_places_items_on_the_workspace_day(owner, meta, files):
     april = client.get(url("calendar"), {"month": "2026-04"})
     march = client.get(url("calendar"), {"month": "2026-03"})
 
-    day = dict(april.context["month"].items)[datetime(2026, 4, 1).date()]
+    day = dict(april.context["month"].items)[date(2026, 4, 1)]
     assert [(local.strftime("%H:%M"), p.title) for local, p in day] == [("01:30", "Midnight drop")]
     assert march.context["month"].items == {}
     html = april.content.decode()
-    assert "April 2026" in html and "01:30" in html
-    assert 'href="?month=2026-03"' in html and 'href="?month=2026-05"' in html
+    assert "April 2026" in html
+    assert "01:30" in html
+    assert 'href="?month=2026-03"' in html
+    assert 'href="?month=2026-05"' in html
 
 
 # --- tenancy -----------------------------------------------------------------------------------------
