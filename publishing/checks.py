@@ -27,6 +27,7 @@ from publishing.models import (
     PublicationAsset,
     Target,
 )
+from publishing.money import to_major_units
 from publishing.preflight import FAIL, OK, WARN, Check, CheckResult, register
 from publishing.targeting import targeting_problems
 
@@ -155,8 +156,13 @@ def _required_scopes(publication: Publication) -> list[tuple[str, MetaAsset | No
         return [
             (scope, publication.instagram_account)
             for scope in ("instagram_basic", "instagram_content_publish")
-        ] + [("pages_read_engagement", publication.page or publication.instagram_account)]
+        ] + [("pages_read_engagement", publication.page or _linked_page(publication))]
     return [("ads_management", publication.ad_account), ("ads_read", publication.ad_account)]
+
+
+def _linked_page(publication: Publication) -> MetaPage | None:
+    account = publication.instagram_account
+    return account.page if account is not None else None
 
 
 def check_scopes(publication: Publication) -> list[CheckResult]:
@@ -406,9 +412,8 @@ def check_ad_setup(publication: Publication) -> list[CheckResult]:
             CheckResult(
                 "ad_budget",
                 FAIL,
-                f"The budget is below the minimum of {minimum * days / 100:.2f} {currency}"
-                + (f" for {days} days" if days > 1 else " a day")
-                + ".",
+                f"The budget is below the minimum of {to_major_units(minimum * days, currency)} "
+                f"{currency}" + (f" for {days} days" if days > 1 else " a day") + ".",
                 "Raise the budget.",
             )
         )
@@ -551,8 +556,9 @@ def check_ig_quota(publication: Publication) -> list[CheckResult]:
         ]
     data = (body.get("data") or [{}])[0]
     used = int(data.get("quota_usage", 0))
-    total = int((data.get("config") or {}).get("quota_total", 0) or 0)
-    if total and used >= total:
+    config = data.get("config") or {}
+    total = int(config.get("quota_total") or 0)
+    if "quota_total" in config and used >= total:
         return [
             CheckResult(
                 "ig_quota",

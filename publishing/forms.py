@@ -5,7 +5,7 @@ budgets are typed in major units and come out in the ad account currency's minor
 """
 
 from datetime import datetime, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -26,15 +26,11 @@ from publishing.models import (
     SpecialAdCategory,
     Target,
 )
+from publishing.money import currency_decimals, to_major_units, to_minor_units
 from publishing.targeting import MAX_AGE, MIN_AGE
 
 MAX_ITEMS = 10  # a carousel takes 2 to 10 files (GRAPH_NOTES §2.1)
 NONE_CATEGORY = "NONE"  # "no special category applies", declared explicitly (GRAPH_NOTES §4.3)
-# Currencies without a minor unit (ISO 4217 exponent 0): Meta takes budgets in whole units.
-ZERO_DECIMAL_CURRENCIES = frozenset(
-    {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV"}
-    | {"XAF", "XOF", "XPF"}
-)
 PLACEMENT_CHOICES = [
     ("facebook:feed", _("Facebook feed")),
     ("facebook:story", _("Facebook stories")),
@@ -67,22 +63,6 @@ AD_FIELDS = (
     "ad_ends_at",
     "ad_active",
 )
-
-
-def currency_decimals(currency: str) -> int:
-    """Return how many decimals the currency's minor unit has (0 for JPY, KRW…; else 2)."""
-    return 0 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 2
-
-
-def to_minor_units(amount: Decimal, currency: str) -> int:
-    """Convert an amount in major units (12.34 USD) to minor units (1234)."""
-    factor = Decimal(10) ** currency_decimals(currency)
-    return int((amount * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def to_major_units(minor: int, currency: str) -> Decimal:
-    decimals = currency_decimals(currency)
-    return (Decimal(minor) / (Decimal(10) ** decimals)).quantize(Decimal(1).scaleb(-decimals))
 
 
 class ZonedDateTimeField(forms.DateTimeField):

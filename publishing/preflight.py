@@ -58,7 +58,12 @@ def checks_for(publication: Publication) -> list[Check]:
 
 
 def inputs_fingerprint(publication: Publication) -> str:
-    """Hash everything the checks look at, so a changed input makes the results stale."""
+    """Hash what the checks look at, so a changed input makes the results stale.
+
+    The publish time is left out: the checks that depend on it (schedule window, token
+    expiry) are cheap and run again inline whenever it changes, and moving a schedule must
+    not throw away the network checks' results.
+    """
     items = list(publication.items.values_list("asset_id", "asset__updated_at", "position"))
     cover = publication.cover_asset
     data = {
@@ -76,7 +81,6 @@ def inputs_fingerprint(publication: Publication) -> str:
             publication.special_ad_categories,
             publication.targeting,
             publication.placements,
-            publication.scheduled_at,
             publication.ad_starts_at,
             publication.ad_ends_at,
             cover.pk if cover else None,

@@ -36,9 +36,9 @@ from publishing.forms import (
     ReviewForm,
     ScheduleForm,
     UseCopyForm,
-    to_major_units,
 )
 from publishing.models import INSTAGRAM_TARGETS, Publication
+from publishing.money import to_major_units
 from publishing.preflight import PENDING, preflight_blockers
 
 UNPROCESSABLE = 422

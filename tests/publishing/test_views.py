@@ -17,8 +17,8 @@ from creatives.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
 from meta_sandbox import seed
 from publishing import services
-from publishing.forms import to_major_units, to_minor_units
 from publishing.models import Publication, PublicationEvent
+from publishing.money import to_major_units, to_minor_units
 from publishing.preflight import run_preflight
 from tests.conftest import client_for
 from tests.meta_integration.helpers import connect
