@@ -97,7 +97,12 @@ FINAL_KIND = {
     "ig_carousel": "ig_media",
     "meta_ad": "ad",
 }
-INTERMEDIATE_KINDS = {"meta_ad": ("ad_creative", "campaign", "adset")}
+INTERMEDIATE_KINDS = {
+    "fb_post_photo": ("page_post",),  # the photo's feed story
+    "meta_ad": ("ad_creative", "campaign", "adset"),
+}
+# The kind of the id a published publication records (a Page photo records its post's id).
+REMOTE_KIND = {**FINAL_KIND, "fb_post_photo": "page_post"}
 AD_FIELDS = {
     "objective": "OUTCOME_TRAFFIC",
     "budget_type": "daily",
@@ -1059,7 +1064,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
                 continue
             case = run_state.cases[pk]
             number = f"{run_state.numbers[pk]:05d}"
-            if row["remote_id"] not in dup["ids"].get((FINAL_KIND[case], number), []):
+            if row["remote_id"] not in dup["ids"].get((REMOTE_KIND[case], number), []):
                 mismatched.append(
                     {"publication_id": pk, "case": case, "remote_id": row["remote_id"]}
                 )

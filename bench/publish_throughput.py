@@ -37,7 +37,6 @@ import re
 import signal
 import statistics
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -101,7 +100,10 @@ def run_bare(stage: Stage, calls: int) -> dict[str, Any]:
 
     page = stage.accounts["page"]
     token = page.access_token
-    auth = {"access_token": token, "appsecret_proof": appsecret_proof(token, settings.META_APP_SECRET)}
+    auth = {
+        "access_token": token,
+        "appsecret_proof": appsecret_proof(token, settings.META_APP_SECRET),
+    }
     base = f"{stage.sandbox.url}/{settings.META_API_VERSION}"
     link = f"{stage.media_base}/terms/"
     session = requests.Session()
@@ -111,7 +113,9 @@ def run_bare(stage: Stage, calls: int) -> dict[str, Any]:
     def pair(n: int) -> None:
         message = f"Bare post {stage.run_id} #{n}"
         created = session.post(
-            f"{base}/{page.page_id}/feed", data={"message": message, "link": link, **auth}, timeout=30
+            f"{base}/{page.page_id}/feed",
+            data={"message": message, "link": link, **auth},
+            timeout=30,
         )
         post_id = created.json().get("id")
         if created.status_code != 200 or not post_id:
@@ -178,7 +182,7 @@ def run_in_process(stage: Stage, publications: list[Any]) -> dict[str, Any]:
                 drive(publication.pk)
             queries = Counter(classify(q["sql"]) for q in ctx.captured_queries)
             # The loop's own status reads are the bench's, not the pipeline's.
-            queries['SELECT publishing_publication'] -= 3
+            queries["SELECT publishing_publication"] -= 3
             continue
         started = time.perf_counter()
         steps.append(drive(publication.pk))

@@ -161,7 +161,7 @@ class Publication(models.Model):
 
     # Preflight: the last run's results, and a fingerprint of the inputs it checked.
     preflight = models.JSONField(default=list, blank=True)
-    preflight_inputs = models.CharField(max_length=64, blank=True)
+    preflight_inputs = models.CharField(max_length=72, blank=True)
     preflight_checked_at = models.DateTimeField(null=True, blank=True)
     # "url": Meta downloads signed URLs; "upload": we send the bytes (set by preflight).
     delivery = models.CharField(max_length=8, default="url")

@@ -92,32 +92,35 @@ def inputs_fingerprint(publication: Publication) -> str:
     return hashlib.sha256(json.dumps(data, default=str, sort_keys=True).encode()).hexdigest()
 
 
+NETWORK_DONE = ":net"  # suffix of ``preflight_inputs`` once the network checks ran on them
+
+
 def run_preflight(publication: Publication, *, network: bool) -> list[CheckResult]:
     """Run the checks (network ones too when ``network``), store and return the results.
 
-    Without ``network``, network checks keep their last result if the inputs are unchanged,
-    else they show as pending until the job runs them.
+    Without ``network``, network checks keep their last results if they ran on the same
+    inputs (a check that found nothing to check stays silent), else they show as pending
+    until the job runs them.
     """
     fingerprint = inputs_fingerprint(publication)
-    previous = {
-        result["key"]: result
-        for result in publication.preflight
-        if publication.preflight_inputs == fingerprint
-    }
+    network_done = publication.preflight_inputs == fingerprint + NETWORK_DONE
+    previous = [CheckResult(**result) for result in publication.preflight] if network_done else []
     results: list[CheckResult] = []
     for check in checks_for(publication):
         if check.network and not network:
-            kept = [CheckResult(**r) for k, r in previous.items() if k.split(":")[0] == check.key]
-            results += kept or [CheckResult(check.key, PENDING, f"{check.label}: checking…")]
+            if network_done:
+                results += [r for r in previous if r.key.split(":")[0] == check.key]
+            else:
+                results.append(CheckResult(check.key, PENDING, f"{check.label}: checking…"))
             continue
         results += check.run(publication)
     publication.preflight = [asdict(result) for result in results]
-    publication.preflight_inputs = fingerprint
+    publication.preflight_inputs = fingerprint + (NETWORK_DONE if network or network_done else "")
     publication.preflight_checked_at = timezone.now()
     publication.delivery = "upload" if _needs_upload(results) else "url"
     Publication.objects.filter(pk=publication.pk).update(
         preflight=publication.preflight,
-        preflight_inputs=fingerprint,
+        preflight_inputs=publication.preflight_inputs,
         preflight_checked_at=publication.preflight_checked_at,
         delivery=publication.delivery,
     )
@@ -130,7 +133,7 @@ def _needs_upload(results: list[CheckResult]) -> bool:
 
 def preflight_blockers(publication: Publication) -> list[str]:
     """Return why the stored results don't allow publishing (empty list: they do)."""
-    if publication.preflight_inputs != inputs_fingerprint(publication):
+    if publication.preflight_inputs.removesuffix(NETWORK_DONE) != inputs_fingerprint(publication):
         return ["The checks are out of date: run them again."]
     blockers = [r["message"] for r in publication.preflight if r["status"] == FAIL]
     if any(r["status"] == PENDING for r in publication.preflight):

@@ -153,7 +153,7 @@ class Migration(migrations.Migration):
                 ),
                 ("approval_comment", models.TextField(blank=True, max_length=2000)),
                 ("preflight", models.JSONField(blank=True, default=list)),
-                ("preflight_inputs", models.CharField(blank=True, max_length=64)),
+                ("preflight_inputs", models.CharField(blank=True, max_length=72)),
                 ("preflight_checked_at", models.DateTimeField(blank=True, null=True)),
                 ("delivery", models.CharField(default="url", max_length=8)),
                 ("idempotency_key", models.UUIDField(default=uuid.uuid4, editable=False)),
