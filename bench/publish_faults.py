@@ -158,9 +158,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar=("MIN", "MAX"),
         help="seconds between sweep_publications() calls",
     )
-    parser.add_argument("--max-faults", type=int, default=4, help="armed faults at a time")
+    parser.add_argument("--max-faults", type=int, default=6, help="armed faults at a time")
     parser.add_argument(
-        "--fault-every", type=positive_float, default=0.3, help="mean seconds between new faults"
+        "--fault-every", type=positive_float, default=0.2, help="mean seconds between new faults"
     )
     parser.add_argument("--latency-max-ms", type=positive_int, default=800)
     parser.add_argument(

@@ -7,9 +7,11 @@ budgets are typed in major units and come out in the ad account currency's minor
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, cast
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -216,6 +218,14 @@ class PublicationForm(forms.Form):
         cast(AssetChoiceField, self.fields["cover_asset"]).queryset = media.filter(
             kind=MediaAsset.Kind.IMAGE
         )
+        if publication is None and not self.is_bound:
+            # One selected Page / Instagram account / ad account: that is the one meant.
+            for name in ("page", "instagram_account", "ad_account"):
+                account_field = cast(forms.ModelChoiceField, self.fields[name])  # type: ignore[type-arg]
+                queryset = account_field.queryset
+                choices = list(queryset[:2]) if queryset is not None else []
+                if len(choices) == 1:
+                    self.initial.setdefault(name, choices[0].pk)
         for name in ("ad_starts_at", "ad_ends_at", "scheduled_at"):
             field = cast(ZonedDateTimeField, self.fields[name])
             field.zone = self.zone
@@ -310,7 +320,9 @@ class PublicationForm(forms.Form):
         self._check_items(target, items, data)
         if target == Target.META_AD:
             self._check_ad(data)
-        if data.get("link_url") and not data["link_url"].startswith("https://"):
+        link = data.get("link_url") or ""
+        local = urlsplit(link).hostname in settings.SAFE_HTTP_ALLOWED_HOSTS  # dev/test pages
+        if link and not link.startswith("https://") and not local:
             self.add_error("link_url", _("Use the https:// address of the page."))
         return data
 
