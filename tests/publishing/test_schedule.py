@@ -83,7 +83,9 @@ def test_a_disapproved_ad_shows_the_reasons(connected, upload, sandbox):
         timeout=5,
     )
     publication = make_publication(connected, "meta_ad", [upload(connected, "square.jpg")])
-    publication = drive(services.publish_publication(actor=connected, publication=publication), sandbox)
+    publication = drive(
+        services.publish_publication(actor=connected, publication=publication), sandbox
+    )
     sandbox.state.advance_clock(120)
 
     services.refresh_ad_reviews()
@@ -123,9 +125,7 @@ def test_reschedule_moves_the_time_only(connected, scheduled_ad):
         )
 
 
-def test_revoked_between_scheduling_and_publishing_waits_for_reconnect(
-    connected, upload, sandbox
-):
+def test_revoked_between_scheduling_and_publishing_waits_for_reconnect(connected, upload, sandbox):
     publication = make_publication(connected, "fb_post", [upload(connected, "square.jpg")])
     publication = _schedule(connected, publication)
     sandbox.state.expire_tokens(user_id=seed.ALEX_ID)
