@@ -40,7 +40,7 @@ from publishing.models import (
 )
 from publishing.preflight import preflight_blockers, run_preflight
 from publishing.publishers import publisher_for
-from publishing.publishers.base import PublishContext
+from publishing.publishers.base import LeaseLost, PublishContext, owned
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ Status = Publication.Status
 Approval = Publication.Approval
 MAX_FAILURES = 6
 QUOTA_WAIT = timedelta(hours=1)
+SWEEP_GRACE = timedelta(seconds=30)
 EDITABLE_FIELDS = (
     "title",
     "target",
@@ -397,6 +398,9 @@ def advance_publication(*, publication_id: int) -> None:
         client = _client_for(publication, page_token=publisher.uses_page_token)
         ctx = PublishContext(publication, client)
         outcome = publisher.advance(ctx)
+    except LeaseLost:
+        logger.warning("publication %s: lease lost mid-step; the new owner goes on", publication_id)
+        return
     except PublishFailure as failure:
         _fail(publication, item=failure.item, cause=failure.cause, fix=failure.fix)
         return
@@ -414,7 +418,7 @@ def _record_outcome(publication: Publication, kind: str, wait_seconds: float) ->
     now = timezone.now()
     if kind == "done":
         with transaction.atomic():
-            Publication.objects.filter(pk=publication.pk).update(
+            if not owned(publication).update(
                 status=Status.PUBLISHED,
                 progress=100,
                 message=_("Published"),
@@ -424,21 +428,22 @@ def _record_outcome(publication: Publication, kind: str, wait_seconds: float) ->
                 lease_expires_at=None,
                 next_attempt_at=None,
                 failures=0,
-            )
+            ):
+                return  # taken over by another worker, which records the outcome itself
             MediaAsset.objects.filter(publication_items__publication=publication).update(
                 last_used_at=now
             )
             _event(publication, f"Published: {publication.permalink or publication.remote_id}")
         return
     delay = wait_seconds if kind == "wait" else 0
-    Publication.objects.filter(pk=publication.pk).update(
+    if owned(publication).update(
         lease_expires_at=None, next_attempt_at=now + timedelta(seconds=delay), failures=0
-    )
-    _queue(publication.pk, countdown=delay)
+    ):
+        _queue(publication.pk, countdown=delay)
 
 
 def _fail(publication: Publication, *, item: str, cause: str, fix: str, error: Any = None) -> None:
-    Publication.objects.filter(pk=publication.pk).update(
+    if not owned(publication).update(
         status=Status.FAILED,
         message=_("Failed"),
         failed_item=item[:200],
@@ -449,7 +454,8 @@ def _fail(publication: Publication, *, item: str, cause: str, fix: str, error: A
         error_subcode=getattr(error, "subcode", None),
         lease_expires_at=None,
         next_attempt_at=None,
-    )
+    ):
+        return
     _event(publication, f"Failed on {item}: {cause} {fix}", kind=PublicationEvent.Kind.ERROR)
 
 
@@ -466,12 +472,13 @@ def _back_off(publication: Publication, *, reason: str, wait: float = 0) -> None
     # Meta's own wait (usage headers, the quota window) wins; else exponential with jitter.
     backoff = min(600.0, 5.0 * 2**failures) * random.uniform(0.8, 1.2)  # noqa: S311
     delay = wait or backoff
-    Publication.objects.filter(pk=publication.pk).update(
+    if not owned(publication).update(
         failures=failures,
         lease_expires_at=None,
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
         message=reason[:300],
-    )
+    ):
+        return
     _event(publication, f"{reason} (in {delay:.0f} s)", kind=PublicationEvent.Kind.ERROR)
     _queue(publication.pk, countdown=delay)
 
@@ -563,11 +570,14 @@ def sweep_publications() -> int:
             )
             for pk in due_ids
         )
+    # Rows a worker died on (lease expired), and rows whose task should have run a while ago
+    # but didn't (lost message). Rows queued moments ago are already in the broker.
     stalled = list(
-        Publication.objects.filter(
-            status__in=list(RUNNING_STATUSES), paused_reason="", next_attempt_at__lte=now
+        Publication.objects.filter(status__in=list(RUNNING_STATUSES), paused_reason="")
+        .filter(
+            Q(lease_expires_at__lt=now)
+            | Q(lease_expires_at__isnull=True, next_attempt_at__lte=now - SWEEP_GRACE)
         )
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
         .values_list("pk", flat=True)
     )
     ids = sorted(set(due_ids) | set(stalled))

@@ -178,19 +178,18 @@ class InstagramPublisher(Publisher):
             ctx.note("The last publish call did not go through; publishing again")
             ctx.forget("pending", "pending_since")
             return CONTINUE
-        ig = _ig_user(ctx)
-        since = datetime.fromisoformat(ctx.remote["pending_since"]) - timedelta(minutes=1)
-        recent = ctx.client.get(
-            f"/{ig}/media", {"fields": "id,caption,timestamp", "limit": 25}
-        ).get("data", [])
-        caption = self.caption(ctx)
-        for media in recent:
-            created = datetime.fromisoformat(str(media.get("timestamp", "")).replace("Z", "+00:00"))
-            if created >= since and (media.get("caption") or "") == caption:
-                ctx.note(f"Found the published post {media['id']} on Instagram")
-                ctx.forget("pending", "pending_since")
-                ctx.remember(media_id=media["id"])
-                return CONTINUE
+        media = ctx.find_since_pending(
+            f"/{_ig_user(ctx)}/media",
+            time_field="timestamp",
+            text_field="caption",
+            text=self.caption(ctx),
+            fields="id,caption,timestamp",
+        )
+        if media is not None:
+            ctx.note(f"Found the published post {media['id']} on Instagram; not re-sending")
+            ctx.forget("pending", "pending_since")
+            ctx.remember(media_id=media["id"])
+            return CONTINUE
         raise PublishFailure(
             item=self._item_name(ctx),
             cause="Instagram says the post was published, but it isn't in the account's recent "

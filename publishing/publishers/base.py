@@ -17,14 +17,16 @@ anything again. Permanent problems raise ``PublishFailure`` naming the item.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import IO, Any, ClassVar
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from creatives.media_urls import signed_media_url
 from creatives.models import MediaAsset
-from meta_integration.graph import GraphClient, GraphError
+from meta_integration.graph import GraphClient, GraphError, Upload
 from publishing.errors import PublishFailure
 from publishing.models import Publication, PublicationEvent
 
@@ -51,6 +53,35 @@ def poll_delay(polls: int, *, first: float = 2.0, cap: float = 30.0) -> float:
     return min(cap, first * 2 ** min(polls, 10))
 
 
+# Reconciling pages back through an account's objects until they predate the lost call.
+RECONCILE_PAGE_SIZE = 100
+RECONCILE_MAX_PAGES = 20
+
+
+def graph_time(value: Any) -> datetime | None:
+    """Parse Graph's timestamps ("2026-12-01T10:00:00+0000" or "…Z"); None if unreadable."""
+    text = str(value or "").replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and ":" not in text[-5:]:
+        text = f"{text[:-2]}:{text[-2:]}"  # "+0000" → "+00:00"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+class LeaseLost(Exception):
+    """Another worker took the publication over (our lease ran out); stop without writing."""
+
+
+def owned(publication: Publication) -> Any:
+    """Return a queryset that matches the row only while this worker still holds the claim.
+
+    ``claim_job_row`` bumps ``attempts`` on every claim, so the value read after claiming is a
+    fencing token: once another worker claims the row, our updates match nothing.
+    """
+    return Publication.objects.filter(pk=publication.pk, attempts=publication.attempts)
+
+
 class PublishContext:
     """What a publisher works with: the row, a Graph client and helpers that persist at once."""
 
@@ -72,10 +103,18 @@ class PublishContext:
         self._save_remote()
 
     def _save_remote(self) -> None:
-        Publication.objects.filter(pk=self.publication.pk).update(
-            remote=self.remote, updated_at=timezone.now()
-        )
+        self._write(remote=self.remote)
         self.publication.remote = dict(self.remote)
+
+    def _write(self, **values: Any) -> None:
+        """Update our row if we still own it, and extend the lease (a heartbeat)."""
+        now = timezone.now()
+        lease = timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+        changed = owned(self.publication).update(
+            **values, lease_expires_at=now + lease, updated_at=now
+        )
+        if not changed:
+            raise LeaseLost(f"publication {self.publication.pk} was taken over")
 
     @contextmanager
     def sending(self, step: str) -> Iterator[None]:
@@ -94,6 +133,30 @@ class PublishContext:
             raise
         self.forget("pending", "pending_since")
 
+    def find_since_pending(
+        self, path: str, *, time_field: str, text_field: str, text: str, fields: str
+    ) -> dict[str, Any] | None:
+        """Return the object on ``path`` with ``text`` made since the pending call, or None.
+
+        Lists newest first, page after page, until objects predate the call (minus a minute
+        of clock skew): however many other posts arrived meanwhile, ours is found if it exists.
+        """
+        since = datetime.fromisoformat(self.remote["pending_since"]) - timedelta(minutes=1)
+        items = self.client.paginate(
+            path,
+            {"fields": fields, "limit": RECONCILE_PAGE_SIZE},
+            max_pages=RECONCILE_MAX_PAGES,
+        )
+        for item in items:
+            created = graph_time(item.get(time_field))
+            if created is None:
+                continue
+            if created < since:
+                return None
+            if (item.get(text_field) or "") == text:
+                return item
+        return None
+
     # --- what the user sees ------------------------------------------------------------------
 
     def status(self, status: str, *, progress: int, message: str) -> None:
@@ -102,9 +165,7 @@ class PublishContext:
         publication.status = status
         publication.progress = progress
         publication.message = message[:300]
-        Publication.objects.filter(pk=publication.pk).update(
-            status=status, progress=progress, message=publication.message, updated_at=timezone.now()
-        )
+        self._write(status=status, progress=progress, message=publication.message)
         if changed:
             self.note(message, kind=PublicationEvent.Kind.STATE)
 
@@ -143,6 +204,19 @@ class PublishContext:
     @staticmethod
     def open_media(asset: MediaAsset, *, poster: bool = False) -> IO[bytes]:
         return default_storage.open(asset.poster_key if poster else asset.storage_key, "rb")
+
+    def send_file(
+        self, path: str, params: dict[str, Any], asset: MediaAsset, *, url_param: str
+    ) -> dict[str, Any]:
+        """POST ``asset`` to ``path`` by signed URL (``url_param``), or as multipart ``source``.
+
+        The bytes go only when preflight found Meta can't download our URLs.
+        """
+        if not self.uses_upload:
+            return self.client.post(path, {**params, url_param: self.media_url(asset)})
+        with self.open_media(asset) as handle:
+            file = Upload(asset.original_filename, handle, asset.content_type)
+            return self.client.post_file(path, params, field="source", file=file)
 
     @property
     def uses_upload(self) -> bool:

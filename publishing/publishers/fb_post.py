@@ -7,7 +7,6 @@ Meta can't reach it, as a multipart ``source`` upload. Videos are polled until r
 from typing import Any
 
 from creatives.models import MediaAsset
-from meta_integration.graph import Upload
 from publishing.errors import PublishFailure
 from publishing.models import Publication, Target
 from publishing.publishers._facebook import find_recent, page_of, video_state
@@ -65,16 +64,7 @@ class FacebookPostPublisher(Publisher):
         params = {"caption": ctx.publication.caption}
         ctx.status(Status.UPLOADING, progress=40, message="Sending the photo to Facebook")
         with ctx.sending("photo"):
-            if ctx.uses_upload:
-                with ctx.open_media(asset) as handle:
-                    file = Upload(asset.original_filename, handle, asset.content_type)
-                    created = ctx.client.post_file(
-                        f"/{page.page_id}/photos", params, field="source", file=file
-                    )
-            else:
-                created = ctx.client.post(
-                    f"/{page.page_id}/photos", {**params, "url": ctx.media_url(asset)}
-                )
+            created = ctx.send_file(f"/{page.page_id}/photos", params, asset, url_param="url")
         ctx.remember(photo_id=created["id"], post_id=created.get("post_id", ""))
         return CONTINUE
 
@@ -83,16 +73,7 @@ class FacebookPostPublisher(Publisher):
         params = {"description": ctx.publication.caption, "title": ctx.publication.title}
         ctx.status(Status.UPLOADING, progress=30, message="Sending the video to Facebook")
         with ctx.sending("video"):
-            if ctx.uses_upload:
-                with ctx.open_media(asset) as handle:
-                    file = Upload(asset.original_filename, handle, asset.content_type)
-                    created = ctx.client.post_file(
-                        f"/{page.page_id}/videos", params, field="source", file=file
-                    )
-            else:
-                created = ctx.client.post(
-                    f"/{page.page_id}/videos", {**params, "file_url": ctx.media_url(asset)}
-                )
+            created = ctx.send_file(f"/{page.page_id}/videos", params, asset, url_param="file_url")
         ctx.remember(video_id=created["id"], polls=0)
         return CONTINUE
 

@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 from creatives.models import MediaAsset
-from meta_integration.graph import Upload
 from meta_integration.models import MetaAdAccount
 from publishing.errors import PublishFailure
 from publishing.models import OPTIMIZATION_GOALS, Publication, Target
@@ -96,17 +95,9 @@ class MetaAdPublisher(Publisher):
         ctx.status(Status.UPLOADING, progress=20, message="Uploading the video to the ad account")
         params = {"name": f"{ctx.publication.title} {marker(ctx.publication)}"}
         with ctx.sending("video"):
-            if ctx.uses_upload:
-                with ctx.open_media(asset) as handle:
-                    file = Upload(asset.original_filename, handle, asset.content_type)
-                    created = ctx.client.post_file(
-                        f"/{account.ad_account_id}/advideos", params, field="source", file=file
-                    )
-            else:
-                created = ctx.client.post(
-                    f"/{account.ad_account_id}/advideos",
-                    {**params, "file_url": ctx.media_url(asset)},
-                )
+            created = ctx.send_file(
+                f"/{account.ad_account_id}/advideos", params, asset, url_param="file_url"
+            )
         ctx.remember(video_id=created["id"], polls=0)
         return CONTINUE
 

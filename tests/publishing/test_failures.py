@@ -9,16 +9,19 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.conf import settings
 from django.utils import timezone
 
 from creatives import services as media_services
 from creatives.errors import MediaError
+from meta_integration.graph import appsecret_proof
 from meta_sandbox import seed
 from prosocial.jobs import claim_job_row
 from publishing import services
 from publishing.errors import PublishingError
 from publishing.models import Publication
 from publishing.preflight import run_preflight
+from publishing.publishers.base import LeaseLost, PublishContext
 from tests.publishing.conftest import drive, make_publication
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +228,50 @@ def test_missing_file_fails_with_the_file_named(connected, upload, sandbox):
     assert publication.status == Publication.Status.FAILED
     assert publication.failed_item == "square.jpg"
     assert "not ready" in publication.error_detail
+
+
+def test_lost_answer_is_found_even_after_many_newer_posts(connected, upload, sandbox):
+    """Regression (bench/publish_faults, seed 7): the reconcile read only 25 recent posts."""
+    publication = _publish(
+        connected, make_publication(connected, "fb_post", [], link_url="live:/privacy/")
+    )
+    sandbox.state.add_fault(
+        method="POST", path=f"/{seed.PAGE_COFFEE_ID}/feed", drop=True, after_write=True
+    )
+    services.advance_publication(publication_id=publication.pk)  # created; answer lost
+    publication.refresh_from_db()
+    assert publication.remote["pending"] == "feed"
+    page_token = publication.page.access_token
+    for n in range(60):  # other tools keep posting to the Page meanwhile
+        requests.post(
+            f"{sandbox.graph_url}/{seed.PAGE_COFFEE_ID}/feed",
+            data={
+                "message": f"someone else's post {n}",
+                "access_token": page_token,
+                "appsecret_proof": appsecret_proof(page_token, settings.META_APP_SECRET),
+            },
+            timeout=5,
+        )
+
+    publication = drive(publication, sandbox)
+
+    assert publication.status == Publication.Status.PUBLISHED, publication.error_detail
+    ours = sandbox.state.describe_objects(kind="page_post", marker=publication.caption)
+    assert len(ours) == 1
+    assert publication.remote_id == ours[0]["id"]
+
+
+def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_new_owner(connected, upload):
+    publication = _publish(
+        connected, make_publication(connected, "fb_post", [], link_url="live:/privacy/")
+    )
+    runnable = {"status__in": ["queued"], "next_attempt_at__lte": timezone.now()}
+    claim_job_row(Publication, publication.pk, runnable=runnable, lease=timedelta(seconds=-1))
+    stale = Publication.objects.get(pk=publication.pk)  # the first worker's view
+    claim_job_row(Publication, publication.pk, runnable=runnable, lease=timedelta(minutes=5))
+
+    ctx = PublishContext(stale, client=None)
+    with pytest.raises(LeaseLost):
+        ctx.remember(post_id="stale-write")
+    publication.refresh_from_db()
+    assert "post_id" not in publication.remote
