@@ -48,7 +48,7 @@ Status = Publication.Status
 Approval = Publication.Approval
 MAX_FAILURES = 6
 QUOTA_WAIT = timedelta(hours=1)
-SWEEP_GRACE = timedelta(seconds=30)
+SWEEP_GRACE = timedelta(seconds=10)
 EDITABLE_FIELDS = (
     "title",
     "target",
