@@ -293,10 +293,15 @@ def cancel_publication(*, actor: Membership, publication: Publication) -> Public
             _("Only a scheduled or queued publication can be cancelled; this one is %(status)s.")
             % {"status": publication.get_status_display().lower()}
         )
+    if publication.lease_expires_at and publication.lease_expires_at > timezone.now():
+        raise PublishingError(_("A worker is sending it to Meta right now; it can't be cancelled."))
     publication.status = Status.CANCELLED
     publication.next_attempt_at = None
     publication.message = _("Cancelled")
-    publication.save(update_fields=["status", "next_attempt_at", "message", "updated_at"])
+    publication.attempts += 1  # fences off a worker that claimed it a moment ago
+    publication.save(
+        update_fields=["status", "next_attempt_at", "message", "attempts", "updated_at"]
+    )
     _event(publication, f"Cancelled by {actor.user.display_name}")
     return publication
 

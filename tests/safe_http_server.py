@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import ssl
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -158,6 +159,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a stalled handler must not hold up the test session's end
+
+    def handle_error(self, request, client_address):
+        # The timeout and size-cap tests hang up on purpose; a broken pipe here is expected.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     owner: LocalServer
 
 

@@ -275,3 +275,16 @@ def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_new_owner(connected, 
         ctx.remember(post_id="stale-write")
     publication.refresh_from_db()
     assert "post_id" not in publication.remote
+
+
+def test_cancel_is_refused_while_a_worker_is_sending(connected, upload):
+    publication = _publish(
+        connected, make_publication(connected, "fb_post", [], link_url="live:/privacy/")
+    )
+    runnable = {"status__in": ["queued"], "next_attempt_at__lte": timezone.now()}
+    assert claim_job_row(Publication, publication.pk, runnable=runnable, lease=timedelta(minutes=5))
+
+    with pytest.raises(PublishingError, match="sending it to Meta right now"):
+        services.cancel_publication(actor=connected, publication=publication)
+    publication.refresh_from_db()
+    assert publication.status == "queued"
