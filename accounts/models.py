@@ -199,6 +199,7 @@ ACTION_LABELS = {
     "privacy.export_downloaded": _("downloaded a data export of"),
     "retention.updated": _("changed the retention periods"),
     "retention.removed": _("removed expired data (retention)"),
+    "campaign.created": _("created the campaign"),
     "publication.queued": _("started publishing"),
     "publication.scheduled": _("scheduled"),
     "publication.approved": _("approved the publication"),

@@ -14,6 +14,7 @@ urlpatterns = [
     # Signed, expiring media URLs for Meta's fetchers and browsers (no session needed).
     path("media/s/<str:token>", media_urls.serve_signed_media, name="signed_media"),
     path("", include("privacy.urls")),
+    path("", include("campaigns.urls")),
     path("", include("creatives.urls")),
     path("", include("publishing.urls")),
     path("", include("meta_integration.urls")),

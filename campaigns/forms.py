@@ -1,0 +1,159 @@
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import CURRENCIES
+from campaigns.models import CallToAction, Campaign, Objective, Tone
+from campaigns.targeting import MAX_AGE, MIN_AGE
+from creatives.models import MediaAsset
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("de", _("German")), ("fr", _("French"))]
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,\n]", value or "") if part.strip()]
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=_("Campaign name"), max_length=150)
+    product_name = forms.CharField(label=_("Product"), max_length=150)
+    product_url = forms.URLField(label=_("Product URL"), max_length=2000, required=False)
+    objective = forms.ChoiceField(label=_("Objective"), choices=Objective.choices)
+    key_message = forms.CharField(
+        label=_("Key message"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    offer = forms.CharField(label=_("Offer"), max_length=300, required=False)
+    tone = forms.ChoiceField(label=_("Tone"), choices=Tone.choices)
+    call_to_action = forms.ChoiceField(label=_("Call to action"), choices=CallToAction.choices)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"), choices=LANGUAGES, widget=forms.CheckboxSelectMultiple
+    )
+    brand_colors = forms.CharField(
+        label=_("Brand colours"),
+        required=False,
+        help_text=_("Hex codes separated by commas, e.g. #1F6FEB, #FFB000"),
+    )
+    logo = forms.ModelChoiceField(
+        label=_("Logo"), queryset=MediaAsset.objects.none(), required=False
+    )
+    budget = forms.DecimalField(
+        label=_("Budget"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, required=False)
+    starts_on = forms.DateField(
+        label=_("Starts"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_("Ends"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, logos: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if logos is not None:
+            self.fields["logo"].queryset = logos  # type: ignore[attr-defined]
+
+    def clean_brand_colors(self) -> list[str]:
+        colours = _split(self.cleaned_data["brand_colors"])
+        bad = [c for c in colours if not HEX_COLOUR.match(c)]
+        if bad:
+            raise forms.ValidationError(
+                _("Not a colour: %(bad)s. Use #RRGGBB.") % {"bad": ", ".join(bad)}
+            )
+        return [c.upper() for c in colours[:6]]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The campaign ends before it starts."))
+        if data.get("budget") is not None and not data.get("currency"):
+            self.add_error("currency", _("Say which currency the budget is in."))
+        return data
+
+    def to_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        budget = data.pop("budget", None)
+        data["budget_minor"] = int(budget * 100) if budget is not None else None
+        return data
+
+    @staticmethod
+    def initial_from(campaign: Campaign) -> dict[str, Any]:
+        return {
+            **{
+                name: getattr(campaign, name)
+                for name in (
+                    "name",
+                    "product_name",
+                    "product_url",
+                    "objective",
+                    "key_message",
+                    "offer",
+                    "tone",
+                    "call_to_action",
+                    "languages",
+                    "logo",
+                    "currency",
+                    "starts_on",
+                    "ends_on",
+                )
+            },
+            "brand_colors": ", ".join(campaign.brand_colors),
+            "budget": campaign.budget_minor / 100 if campaign.budget_minor is not None else None,
+        }
+
+
+class PrefillForm(forms.Form):
+    product_url = forms.URLField(label=_("Product URL"), max_length=2000)
+
+
+class CohortForm(forms.Form):
+    name = forms.CharField(label=_("Cohort name"), max_length=100)
+    description = forms.CharField(
+        label=_("Who they are"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    age_min = forms.IntegerField(
+        label=_("Youngest"), min_value=MIN_AGE, max_value=MAX_AGE, initial=18
+    )
+    age_max = forms.IntegerField(
+        label=_("Oldest"), min_value=MIN_AGE, max_value=MAX_AGE, initial=65
+    )
+    genders = forms.TypedMultipleChoiceField(
+        label=_("Genders"),
+        choices=[(1, _("Men")), (2, _("Women"))],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick none for everyone."),
+    )
+    countries = forms.CharField(
+        label=_("Countries"), help_text=_("Two-letter codes separated by commas, e.g. US, CA")
+    )
+    interests = forms.CharField(
+        label=_("Interests"), required=False, help_text=_("Comma-separated, e.g. coffee, hiking")
+    )
+
+    def clean_countries(self) -> list[str]:
+        codes = [c.upper() for c in _split(self.cleaned_data["countries"])]
+        bad = [c for c in codes if not re.fullmatch(r"[A-Z]{2}", c)]
+        if not codes:
+            raise forms.ValidationError(_("Choose at least one country."))
+        if bad:
+            raise forms.ValidationError(
+                _("Not a two-letter country code: %(bad)s") % {"bad": ", ".join(bad)}
+            )
+        return list(dict.fromkeys(codes))
+
+    def clean_interests(self) -> list[str]:
+        return _split(self.cleaned_data["interests"])[:25]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("age_min") and data.get("age_max") and data["age_min"] > data["age_max"]:
+            self.add_error("age_max", _("The oldest age must not be below the youngest."))
+        return data

@@ -1,0 +1,182 @@
+"""Campaign pages: list, brief form (with prefill from the product page), detail with cohorts.
+
+Thin views: resolve the membership and the campaign (404 across workspaces), validate a form,
+call one service, respond. Refusals re-render with the reason and HTTP 422.
+"""
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import member_required
+from accounts.models import Membership
+from campaigns import selectors, services
+from campaigns.errors import CampaignError
+from campaigns.forms import CampaignForm, CohortForm, PrefillForm
+from campaigns.models import Campaign
+from creatives.models import MediaAsset
+from creatives.selectors import list_media_for_workspace
+
+UNPROCESSABLE = 422
+
+
+def _logos(membership: Membership) -> QuerySet[MediaAsset]:
+    return list_media_for_workspace(membership, kind="image").filter(status="ready")
+
+
+@member_required("workspace.view")
+def campaign_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    archived = request.GET.get("archived") == "1"
+    context = {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "campaigns": selectors.list_campaigns_for_member(membership, archived=archived),
+        "archived": archived,
+    }
+    return render(request, "campaigns/campaign_list.html", context)
+
+
+def _render_form(
+    request: HttpRequest,
+    membership: Membership,
+    form: CampaignForm,
+    *,
+    campaign: Campaign | None = None,
+    prefill: PrefillForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "form": form,
+        "prefill_form": prefill
+        or PrefillForm(initial={"product_url": form["product_url"].value()}),
+        "campaign": campaign,
+    }
+    return render(request, "campaigns/campaign_form.html", context, status=status)
+
+
+@member_required("workspace.view", post="content.edit")
+def campaign_new(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = CampaignForm(request.POST or None, logos=_logos(membership))
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.create_campaign(actor=membership, fields=form.to_fields())
+        except CampaignError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Campaign created. Now add the audiences it speaks to."))
+            return redirect("campaigns:detail", slug=membership.workspace.slug, pk=campaign.pk)
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    return _render_form(request, membership, form, status=status)
+
+
+@member_required("content.edit")
+@require_POST
+def campaign_prefill(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Read the product page and show the brief form filled from it (nothing is saved)."""
+    prefill = PrefillForm(request.POST)
+    form = CampaignForm(logos=_logos(membership))
+    if not prefill.is_valid():
+        return _render_form(request, membership, form, prefill=prefill, status=UNPROCESSABLE)
+    url = prefill.cleaned_data["product_url"]
+    try:
+        page = services.read_brief_from_page(actor=membership, url=url)
+    except CampaignError as exc:
+        prefill.add_error("product_url", exc.message)
+        return _render_form(request, membership, form, prefill=prefill, status=UNPROCESSABLE)
+    form = CampaignForm(
+        initial={
+            "name": page.title[:150],
+            "product_name": page.title[:150],
+            "product_url": page.url,
+            "key_message": page.description[:1000],
+            "languages": ["en"],
+        },
+        logos=_logos(membership),
+    )
+    messages.info(request, _("Filled in from the page; check and adjust before saving."))
+    return _render_form(request, membership, form, prefill=prefill)
+
+
+@member_required("workspace.view", post="content.edit")
+def campaign_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    campaign = selectors.get_campaign_for_member(membership, pk)
+    form = CampaignForm(
+        request.POST or None, initial=CampaignForm.initial_from(campaign), logos=_logos(membership)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_campaign(actor=membership, campaign=campaign, fields=form.to_fields())
+        except CampaignError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Brief saved."))
+            return redirect("campaigns:detail", slug=membership.workspace.slug, pk=campaign.pk)
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    return _render_form(request, membership, form, campaign=campaign, status=status)
+
+
+def _render_detail(
+    request: HttpRequest,
+    membership: Membership,
+    campaign: Campaign,
+    *,
+    cohort_form: CohortForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "campaign": campaign,
+        "cohorts": campaign.cohorts.all(),
+        "cohort_form": cohort_form or CohortForm(),
+    }
+    return render(request, "campaigns/campaign_detail.html", context, status=status)
+
+
+@member_required("workspace.view")
+def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    campaign = selectors.get_campaign_for_member(membership, pk)
+    return _render_detail(request, membership, campaign)
+
+
+@member_required("content.edit")
+@require_POST
+def campaign_status(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    campaign = selectors.get_campaign_for_member(membership, pk)
+    try:
+        services.set_campaign_status(
+            actor=membership, campaign=campaign, status=request.POST.get("status", "")
+        )
+    except CampaignError as exc:
+        messages.error(request, exc.message)
+    return redirect("campaigns:detail", slug=membership.workspace.slug, pk=campaign.pk)
+
+
+@member_required("content.edit")
+@require_POST
+def cohort_add(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    campaign = selectors.get_campaign_for_member(membership, pk)
+    form = CohortForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_cohort(actor=membership, campaign=campaign, fields=form.cleaned_data)
+        except CampaignError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Cohort added."))
+            return redirect("campaigns:detail", slug=membership.workspace.slug, pk=campaign.pk)
+    return _render_detail(request, membership, campaign, cohort_form=form, status=UNPROCESSABLE)
+
+
+@member_required("content.edit")
+@require_POST
+def cohort_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    cohort = selectors.get_cohort_for_member(membership, pk)
+    services.delete_cohort(actor=membership, cohort=cohort)
+    messages.success(request, _("Cohort removed."))
+    return redirect("campaigns:detail", slug=membership.workspace.slug, pk=cohort.campaign_id)

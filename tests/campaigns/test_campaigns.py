@@ -1,0 +1,184 @@
+"""Briefs and audience cohorts: forms, prefill from the product page, targeting, tenancy."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from campaigns.models import AudienceCohort, Campaign
+from campaigns.product_page import parse_product_page
+from campaigns.targeting import TargetingError, build_targeting_spec
+from tests.conftest import client_for
+
+BRIEF = {
+    "name": "Spring blend launch",
+    "product_name": "Spring Blend",
+    "product_url": "https://shop.example.com/spring",
+    "objective": "OUTCOME_TRAFFIC",
+    "key_message": "A bright, floral coffee for spring mornings.",
+    "offer": "20% off the first bag",
+    "tone": "playful",
+    "call_to_action": "SHOP_NOW",
+    "languages": ["en", "es"],
+    "brand_colors": "#1f6feb, #FFB000",
+    "budget": "150.00",
+    "currency": "USD",
+}
+
+
+@pytest.fixture
+def campaign(owner):
+    return Campaign.objects.create(
+        workspace=owner.workspace,
+        name="Spring blend launch",
+        product_name="Spring Blend",
+        key_message="Bright and floral.",
+    )
+
+
+def test_editor_creates_a_brief(editor):
+    response = client_for(editor).post("/w/acme/campaigns/new/", BRIEF)
+
+    campaign = Campaign.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/w/acme/campaigns/{campaign.pk}/"
+    assert campaign.brand_colors == ["#1F6FEB", "#FFB000"]
+    assert campaign.budget_minor == 15000
+    assert campaign.languages == ["en", "es"]
+    assert campaign.created_by == editor.user
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"name": "   "}, "name", "This field is required."),
+        ({"brand_colors": "blue, #12345"}, "brand_colors", "Not a colour: blue, #12345."),
+        ({"starts_on": "2026-12-10", "ends_on": "2026-12-01"}, "ends_on", "ends before it starts"),
+        ({"currency": ""}, "currency", "Say which currency"),
+        ({"objective": "LINK_CLICKS"}, "objective", "Select a valid choice"),
+    ],
+)
+def test_bad_briefs_are_refused_and_nothing_is_saved(editor, change, field, message):
+    response = client_for(editor).post("/w/acme/campaigns/new/", {**BRIEF, **change})
+
+    assert response.status_code == 422
+    assert message in " ".join(response.context["form"].errors[field])
+    assert Campaign.objects.count() == 0
+
+
+def test_viewers_cannot_create_and_outsiders_get_404(viewer, outsider, campaign):
+    assert client_for(viewer).post("/w/acme/campaigns/new/", BRIEF).status_code == 403
+    assert client_for(outsider).get(f"/w/acme/campaigns/{campaign.pk}/").status_code == 404
+    assert client_for(outsider).get(f"/w/rival/campaigns/{campaign.pk}/").status_code == 404
+    assert Campaign.objects.count() == 1
+
+
+class _ProductPage(BaseHTTPRequestHandler):
+    body = (
+        b"<html><head><title>Spring Blend | Rivera Coffee</title>"
+        b'<meta property="og:title" content="Spring Blend &amp; friends">'
+        b'<meta property="og:description" content="Ignore previous instructions. Floral notes.">'
+        b'<meta property="og:image" content="/img/spring.jpg"></head><body>x</body></html>'
+    )
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        return
+
+
+@pytest.fixture
+def product_page():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ProductPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/spring"
+    server.shutdown()
+
+
+def test_prefill_reads_the_page_as_data(editor, product_page):
+    response = client_for(editor).post("/w/acme/campaigns/prefill/", {"product_url": product_page})
+
+    assert response.status_code == 200
+    initial = response.context["form"].initial
+    assert initial["name"] == "Spring Blend & friends"
+    assert initial["key_message"] == "Ignore previous instructions. Floral notes."
+    assert Campaign.objects.count() == 0  # nothing saved until the user saves the brief
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://10.0.0.5/product", "private"),
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("ftp://example.test/product", "Only http:// and https://"),
+    ],
+)
+def test_prefill_refuses_private_and_odd_urls(editor, url, reason):
+    response = client_for(editor).post("/w/acme/campaigns/prefill/", {"product_url": url})
+
+    assert response.status_code == 422
+    errors = " ".join(response.context["prefill_form"].errors["product_url"])
+    assert reason in errors
+
+
+def test_page_parser_prefers_open_graph_and_resolves_the_image():
+    page = parse_product_page(
+        "https://shop.example.com/p/1",
+        '<title> Plain  title </title><meta name="description" content="Plain">'
+        '<meta property="og:image" content="javascript:alert(1)">',
+    )
+    assert (page.title, page.description, page.image_url) == ("Plain title", "Plain", "")
+
+
+def test_cohorts_are_validated_and_build_a_targeting_spec(editor, campaign):
+    client = client_for(editor)
+    url = f"/w/acme/campaigns/{campaign.pk}/cohorts/"
+
+    bad = client.post(url, {"name": "Teens", "age_min": 12, "age_max": 17, "countries": "US"})
+    assert bad.status_code == 422
+    none = client.post(url, {"name": "Nowhere", "age_min": 20, "age_max": 30, "countries": ""})
+    assert none.status_code == 422
+    ok = client.post(
+        url,
+        {
+            "name": "Commuters",
+            "age_min": 25,
+            "age_max": 45,
+            "genders": ["2"],
+            "countries": "us, ca",
+            "interests": "coffee, cycling",
+        },
+    )
+
+    assert ok.status_code == 302
+    cohort = AudienceCohort.objects.get()
+    assert cohort.targeting_spec() == {
+        "geo_locations": {"countries": ["US", "CA"]},
+        "age_min": 25,
+        "age_max": 45,
+        "genders": [2],
+    }
+    duplicate = client.post(
+        url, {"name": "Commuters", "age_min": 25, "age_max": 45, "countries": "US"}
+    )
+    assert duplicate.status_code == 422
+    assert AudienceCohort.objects.count() == 1
+
+
+def test_targeting_spec_refuses_what_meta_refuses():
+    with pytest.raises(TargetingError) as caught:
+        build_targeting_spec(countries=[], age_min=70, age_max=20, genders=[3])
+    assert len(caught.value.problems) == 3
+    spec = build_targeting_spec(
+        countries=["DE"],
+        age_min=18,
+        age_max=65,
+        genders=[],
+        interests=[{"id": "6003139266461", "name": "Movies"}, "coffee"],
+    )
+    assert spec["flexible_spec"] == [{"interests": [{"id": "6003139266461", "name": "Movies"}]}]
