@@ -106,6 +106,7 @@ class CampaignForm(forms.Form):
 
 
 class PrefillForm(forms.Form):
+    prefix = "prefill"  # the brief form on the same page has its own product_url
     product_url = forms.URLField(label=_("Product URL"), max_length=2000)
 
 
