@@ -518,6 +518,18 @@ USE_I18N = True
 USE_TZ = True
 
 
+# --- AI providers -----------------------------------------------------------------------------
+# https://platform.openai.com/docs/api-reference — no key selects the built-in offline provider.
+
+OPENAI_API_KEY = env_secret("OPENAI_API_KEY")
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "")  # empty: the SDK's default (api.openai.com)
+OPENAI_TEXT_MODEL = env_str("OPENAI_TEXT_MODEL", "gpt-4.1-mini")
+OPENAI_IMAGE_MODEL = env_str("OPENAI_IMAGE_MODEL", "gpt-image-1")
+OPENAI_SPEECH_MODEL = env_str("OPENAI_SPEECH_MODEL", "gpt-4o-mini-tts")
+OPENAI_TIMEOUT_SECONDS = env_int("OPENAI_TIMEOUT_SECONDS", 60)
+AI_MONTHLY_COST_CAP_USD = env_int("AI_MONTHLY_COST_CAP_USD", 50)
+
+
 # --- Logging ----------------------------------------------------------------------------------
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -1,0 +1,30 @@
+"""AI providers behind one interface (``creatives.ai.base.Provider``).
+
+``get_provider()`` returns the OpenAI provider when ``OPENAI_API_KEY`` is set and the
+offline one otherwise (STYLE §3.8: integrations switch on by presence). Pass a name to pick
+one explicitly; a per-workspace choice will call this with the workspace's setting.
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from creatives.ai.base import AIAuthError, AIError, Provider
+
+PROVIDERS = ("offline", "openai")
+
+
+def get_provider(name: str | None = None) -> Provider:
+    """Return a fresh provider: ``name`` if given, else openai with a key, else offline."""
+    chosen = name or ("openai" if settings.OPENAI_API_KEY else "offline")
+    if chosen == "offline":
+        from creatives.ai.offline import OfflineProvider
+
+        return OfflineProvider()
+    if chosen == "openai":
+        if not settings.OPENAI_API_KEY:
+            raise AIAuthError(_("OpenAI is not configured: set OPENAI_API_KEY."))
+        # Imported here so the offline path never loads the SDK.
+        from creatives.ai.openai_provider import OpenAIProvider
+
+        return OpenAIProvider.from_settings()
+    raise AIError(_("Unknown AI provider “%(name)s”.") % {"name": chosen})

@@ -1,0 +1,212 @@
+"""A local fake of the OpenAI HTTP API, driven through the real ``openai`` SDK.
+
+Serves ``/v1/chat/completions`` (plain and ``json_schema`` response formats),
+``/v1/images/generations`` (base64 PNG of the requested size) and ``/v1/audio/speech``
+(MP3-looking bytes) on 127.0.0.1 with an ephemeral port. Every request is recorded
+(path, headers, JSON body). Faults are queued per call with ``fail_next(kind)``:
+
+    quota      429 insufficient_quota        auth      401 invalid_api_key
+    rate       429 rate_limit_exceeded       refusal   400 content_policy_violation
+    model      404 model_not_found           server    500 server_error
+    malformed  200 with content that is not valid for the schema
+    not_json   200 with content that is not JSON
+    refuse     200 with message.refusal set
+    bad_image  200 from images/generations whose b64_json is not an image
+    slow       sleep ``slow_seconds`` before answering normally
+"""
+
+import base64
+import io
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from PIL import Image
+
+FAKE_MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
+
+ERRORS = {
+    "quota": (
+        429,
+        "You exceeded your current quota, please check your plan and billing details.",
+        "insufficient_quota",
+        "insufficient_quota",
+    ),
+    "rate": (429, "Rate limit reached.", "requests", "rate_limit_exceeded"),
+    "auth": (
+        401,
+        "Incorrect API key provided: sk-te***st.",
+        "invalid_request_error",
+        "invalid_api_key",
+    ),
+    "refusal": (
+        400,
+        "Your request was rejected as a result of our safety system.",
+        "invalid_request_error",
+        "content_policy_violation",
+    ),
+    "model": (404, "The model `nope` does not exist.", "invalid_request_error", "model_not_found"),
+    "server": (500, "The server had an error.", "server_error", None),
+}
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any  # parsed JSON
+
+
+class OpenAIFake:
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.faults: deque[str] = deque()
+        self.slow_seconds = 2.0
+        self.chat_content: deque[str] = deque()  # exact contents to return next, if any
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def fail_next(self, *kinds: str) -> None:
+        self.faults.extend(kinds)
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.faults.clear()
+        self.chat_content.clear()
+
+    @contextmanager
+    def running(self) -> Iterator["OpenAIFake"]:
+        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # -- responses --
+
+    def _chat(self, body: dict[str, Any], fault: str | None) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
+        fmt = body.get("response_format") or {}
+        if fault == "refuse":
+            message["refusal"] = "I'm sorry, I can't help with that."
+        elif fault == "not_json":
+            message["content"] = "Sure! Here are your scripts: hook, body…"
+        elif fault == "malformed":
+            message["content"] = json.dumps({"variants": [{"hook": 42}], "scenes": "none"})
+        elif self.chat_content:
+            message["content"] = self.chat_content.popleft()
+        elif fmt.get("type") == "json_schema":
+            name = fmt["json_schema"]["name"]
+            request = json.loads(body["messages"][-1]["content"])
+            message["content"] = json.dumps(self._structured(name, request))
+        else:
+            message["content"] = "A short summary of the text."
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model"),
+            "choices": [
+                {"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}
+            ],
+            "usage": {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500},
+        }
+
+    @staticmethod
+    def _structured(name: str, request: dict[str, Any]) -> dict[str, Any]:
+        product = request["brief"]["product_name"]
+        if name == "scripts":
+            return {
+                "variants": [
+                    {
+                        "hook": f"Hook {i + 1} for {product}",
+                        "body": f"Body {i + 1}.",
+                        "cta": "Shop now.",
+                        "voiceover": f"Hook {i + 1} for {product}. Body {i + 1}. Shop now.",
+                        "on_screen_text": [f"Hook {i + 1}", "Shop now"],
+                        "caption": f"Caption {i + 1} #{product.replace(' ', '')}",
+                        "hashtags": [f"#{product.replace(' ', '')}", "hiking"],
+                    }
+                    for i in range(request["variants"])
+                ]
+            }
+        return {
+            "scenes": [
+                {
+                    "duration_s": 3 + i,
+                    "visual": f"Shot {i + 1} of {product}",
+                    "on_screen_text": f"Line {i + 1}",
+                    "voiceover_line": f"Spoken {i + 1}",
+                }
+                for i in range(3)
+            ]
+        }
+
+    @staticmethod
+    def _image(body: dict[str, Any]) -> dict[str, Any]:
+        width, height = (int(v) for v in body.get("size", "1024x1024").split("x"))
+        out = io.BytesIO()
+        Image.new("RGB", (width, height), (200, 120, 40)).save(out, format="PNG")
+        return {
+            "created": int(time.time()),
+            "data": [{"b64_json": base64.b64encode(out.getvalue()).decode()}],
+            "usage": {"input_tokens": 50, "output_tokens": 1056, "total_tokens": 1106},
+        }
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, payload: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("retry-after-ms", "10")  # keeps SDK retries fast in tests
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _json(self, status: int, data: Any) -> None:
+                self._send(status, json.dumps(data).encode(), "application/json")
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = json.loads(raw or b"{}")
+                path = self.path.split("?")[0]
+                fake.requests.append(Recorded("POST", path, dict(self.headers.items()), body))
+                fault = fake.faults.popleft() if fake.faults else None
+                if fault == "slow":
+                    time.sleep(fake.slow_seconds)
+                    fault = None
+                if fault in ERRORS:
+                    status, message, kind, code = ERRORS[fault]
+                    error = {"message": message, "type": kind, "param": None, "code": code}
+                    self._json(status, {"error": error})
+                    return
+                if self.headers.get("Authorization") != "Bearer sk-test":
+                    error = {"message": "No key", "type": "invalid_request_error", "code": None}
+                    self._json(401, {"error": error})
+                elif path == "/v1/chat/completions":
+                    self._json(200, fake._chat(body, fault))
+                elif path == "/v1/images/generations" and fault == "bad_image":
+                    self._json(200, {"created": 0, "data": [{"b64_json": "bm9wZQ=="}]})
+                elif path == "/v1/images/generations":
+                    self._json(200, fake._image(body))
+                elif path == "/v1/audio/speech":
+                    self._send(200, FAKE_MP3, "audio/mpeg")
+                else:
+                    self._json(404, {"error": {"message": f"Unknown path {path}", "code": None}})
+
+        return Handler
