@@ -101,7 +101,9 @@ def product_page():
 
 
 def test_prefill_reads_the_page_as_data(editor, product_page):
-    response = client_for(editor).post("/w/acme/campaigns/prefill/", {"prefill-product_url": product_page})
+    response = client_for(editor).post(
+        "/w/acme/campaigns/prefill/", {"prefill-product_url": product_page}
+    )
 
     assert response.status_code == 200
     initial = response.context["form"].initial
