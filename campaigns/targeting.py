@@ -33,7 +33,7 @@ def targeting_problems(
     elif not all(isinstance(code, str) and COUNTRY.match(code) for code in codes):
         problems.append("Countries are two-letter ISO codes such as US or DE.")
     if not MIN_AGE <= age_min <= age_max <= MAX_AGE:
-        problems.append(f"Ages run from {MIN_AGE} to {MAX_AGE}, youngest first.")
+        problems.append(f"Ages must be between {MIN_AGE} and {MAX_AGE}, youngest first.")
     if any(gender not in (1, 2) for gender in genders):
         problems.append("Genders are men or women; leave both out for everyone.")
     return problems

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_audit_event
 from accounts.models import Membership, User, Workspace
 from accounts.permissions import Role, has_permission
+from creatives.services import delete_stored_files
 from privacy import tasks
 from privacy.errors import PrivacyError
 from privacy.models import DataDeletionRequest, DataExport
@@ -224,12 +225,7 @@ def delete_exports(exports: QuerySet[DataExport]) -> int:
     """Delete export rows and their archives; return how many."""
     rows = list(exports.values_list("pk", "storage_key"))
     DataExport.objects.filter(pk__in=[pk for pk, _key in rows]).delete()
-    for _pk, key in rows:
-        if key:
-            try:
-                default_storage.delete(key)
-            except Exception:
-                logger.exception("data export archive %s could not be deleted", key)
+    delete_stored_files(*(key for _pk, key in rows))
     return len(rows)
 
 

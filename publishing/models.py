@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace, WorkspaceScopedQuerySet
+from campaigns.models import CallToAction
 from creatives.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
 
@@ -46,20 +47,6 @@ OPTIMIZATION_GOALS: dict[str, str] = {
     Objective.TRAFFIC: "LINK_CLICKS",
     Objective.ENGAGEMENT: "POST_ENGAGEMENT",
 }
-
-
-class CallToAction(models.TextChoices):
-    LEARN_MORE = "LEARN_MORE", _("Learn more")
-    SHOP_NOW = "SHOP_NOW", _("Shop now")
-    SIGN_UP = "SIGN_UP", _("Sign up")
-    ORDER_NOW = "ORDER_NOW", _("Order now")
-    GET_OFFER = "GET_OFFER", _("Get offer")
-    BOOK_TRAVEL = "BOOK_TRAVEL", _("Book now")
-    CONTACT_US = "CONTACT_US", _("Contact us")
-    DOWNLOAD = "DOWNLOAD", _("Download")
-    SUBSCRIBE = "SUBSCRIBE", _("Subscribe")
-    WATCH_MORE = "WATCH_MORE", _("Watch more")
-    APPLY_NOW = "APPLY_NOW", _("Apply now")
 
 
 class SpecialAdCategory(models.TextChoices):

@@ -1,46 +1,40 @@
-"""Audience targeting for ads: validate the simple form we store, build Meta's spec.
+"""Ad targeting as a publication stores it: validate it and build Meta's spec with placements.
 
-GRAPH_NOTES §4.5: ``geo_locations`` with at least one location is required; ages are 13 to 65
-(65 means 65+); genders are 1 (men) and 2 (women), left out for everyone.
+The rules themselves (GRAPH_NOTES §4.5) live in ``campaigns.targeting``, shared with cohorts;
+this module adapts the stored dict and adds the placement keys.
 """
 
-import re
 from typing import Any
 
-MIN_AGE = 13
-MAX_AGE = 65
-COUNTRY = re.compile(r"^[A-Z]{2}$")
+from campaigns import targeting as rules
+
+MIN_AGE = rules.MIN_AGE
+MAX_AGE = rules.MAX_AGE
+DEFAULT_AGE_MIN = 18
 
 
 def targeting_problems(targeting: dict[str, Any]) -> list[str]:
     """Return why ``targeting`` can't be sent to Meta (empty when it can)."""
-    problems = []
-    countries = targeting.get("countries") or []
-    if not countries:
-        problems.append("Choose at least one country to show the ad in.")
-    elif not all(isinstance(c, str) and COUNTRY.match(c) for c in countries):
-        problems.append("Countries must be two-letter ISO codes such as US or DE.")
-    age_min = targeting.get("age_min", 18)
+    age_min = targeting.get("age_min", DEFAULT_AGE_MIN)
     age_max = targeting.get("age_max", MAX_AGE)
     if not (isinstance(age_min, int) and isinstance(age_max, int)):
-        problems.append("Ages must be whole numbers.")
-    elif not MIN_AGE <= age_min <= age_max <= MAX_AGE:
-        problems.append(f"Ages must be between {MIN_AGE} and {MAX_AGE}, youngest first.")
-    genders = targeting.get("genders") or []
-    if any(g not in (1, 2) for g in genders):
-        problems.append("Genders can only be men (1) or women (2); leave empty for everyone.")
-    return problems
+        return ["Ages must be whole numbers."]
+    return rules.targeting_problems(
+        countries=targeting.get("countries") or [],
+        age_min=age_min,
+        age_max=age_max,
+        genders=targeting.get("genders") or [],
+    )
 
 
 def build_targeting_spec(targeting: dict[str, Any], placements: list[str]) -> dict[str, Any]:
     """Return Meta's targeting spec for a validated ``targeting`` and placement list."""
-    spec: dict[str, Any] = {
-        "geo_locations": {"countries": list(targeting["countries"])},
-        "age_min": targeting.get("age_min", 18),
-        "age_max": targeting.get("age_max", MAX_AGE),
-    }
-    if targeting.get("genders"):
-        spec["genders"] = list(targeting["genders"])
+    spec = rules.build_targeting_spec(
+        countries=targeting["countries"],
+        age_min=targeting.get("age_min", DEFAULT_AGE_MIN),
+        age_max=targeting.get("age_max", MAX_AGE),
+        genders=targeting.get("genders") or [],
+    )
     platforms: dict[str, list[str]] = {}
     for placement in placements:
         platform, _, position = placement.partition(":")
