@@ -26,7 +26,7 @@ from django.db.models import ProtectedError, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership
+from accounts.models import Membership, User, Workspace
 from accounts.permissions import has_permission
 from creatives import tasks
 from creatives.errors import MediaError
@@ -85,8 +85,8 @@ def workspace_storage_used(workspace_id: int) -> int:
     return int(used["total"] or 0)
 
 
-def _check_quota(actor: Membership, incoming: int) -> None:
-    used = workspace_storage_used(actor.workspace_id)
+def _check_quota(workspace_id: int, incoming: int) -> None:
+    used = workspace_storage_used(workspace_id)
     if used + incoming > settings.MEDIA_WORKSPACE_QUOTA_BYTES:
         raise MediaError(
             _(
@@ -211,7 +211,7 @@ def upload_media(*, actor: Membership, uploaded: UploadedFile) -> MediaAsset:
     _require_editor(actor)
     if not uploaded.size:
         raise MediaError(_("“%(name)s” is empty (0 bytes).") % {"name": uploaded.name})
-    _check_quota(actor, uploaded.size)
+    _check_quota(actor.workspace_id, uploaded.size)
     with _workdir() as work:
         if isinstance(uploaded, TemporaryUploadedFile):
             original = Path(uploaded.temporary_file_path())  # already on disk: no second copy
@@ -231,6 +231,36 @@ def upload_media(*, actor: Membership, uploaded: UploadedFile) -> MediaAsset:
             poster_key=poster_key,
             sha256=sha,
             created_by=actor.user,
+            progress=100,
+            **_fact_fields(facts),  # type: ignore[arg-type]
+        )
+    except Exception:
+        delete_stored_files(key, poster_key)
+        raise
+
+
+def keep_generated_file(
+    *, workspace: Workspace, path: Path, filename: str, created_by: User | None = None
+) -> MediaAsset:
+    """Inspect a file the app made (an AI image, a voice-over, a composed video) and keep it.
+
+    The same checks as an upload, and the same storage quota; raises MediaError when refused.
+    """
+    _check_quota(workspace.pk, path.stat().st_size)
+    with _workdir() as work:
+        kept, facts, poster = _prepare(path, work)
+        sha = _sha256(kept)
+        key, poster_key = _keep_files(workspace.pk, kept, facts, poster)
+    try:
+        return MediaAsset.objects.create(
+            workspace=workspace,
+            source=MediaAsset.Source.GENERATED,
+            status=Status.READY,
+            original_filename=_clean_name(filename),
+            storage_key=key,
+            poster_key=poster_key,
+            sha256=sha,
+            created_by=created_by,
             progress=100,
             **_fact_fields(facts),  # type: ignore[arg-type]
         )
@@ -261,7 +291,7 @@ def start_direct_upload(
     largest = max(_max_bytes_by_kind().values())
     if size <= 0 or size > largest:
         raise MediaError(_("Files may be at most %(mb)s MB.") % {"mb": largest // (1024 * 1024)})
-    _check_quota(actor, size)
+    _check_quota(actor.workspace_id, size)
     key = _new_key(actor.workspace_id, "")
     presigned = storage.presign_upload(
         key=key, content_type="application/octet-stream", max_bytes=largest

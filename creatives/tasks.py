@@ -12,3 +12,17 @@ def transcode_media_task(asset_id: int) -> None:
 @job_task(name="creatives.requeue_stalled_transcodes", queue="media")
 def requeue_stalled_transcodes_task() -> None:
     services.requeue_stalled_transcodes()
+
+
+@job_task(name="creatives.run_generation_job", queue="media", soft_time_limit=1800, time_limit=1900)
+def run_generation_job_task(job_id: int) -> None:
+    from creatives import generation
+
+    generation.run_generation_job(job_id=job_id)
+
+
+@job_task(name="creatives.sweep_generation_jobs", queue="media")
+def sweep_generation_jobs_task() -> None:
+    from creatives import generation
+
+    generation.sweep_generation_jobs()

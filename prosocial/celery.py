@@ -28,6 +28,12 @@ app.conf.beat_schedule = {
         "task": "creatives.requeue_stalled_transcodes",
         "schedule": 60.0,
     },
+    # Every 30 s: AI generation jobs whose worker died (lease expired) or that no worker
+    # picked up are queued again.
+    "sweep-generation-jobs": {
+        "task": "creatives.sweep_generation_jobs",
+        "schedule": 30.0,
+    },
     # Every minute: deletion requests and exports whose worker died are picked up again (Meta
     # expects erasure to start right away); export archives past their link's expiry go.
     "sweep-privacy-jobs": {

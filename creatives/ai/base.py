@@ -171,9 +171,10 @@ MAX_VARIANTS = 10
 @runtime_checkable
 class Provider(Protocol):
     name: str
+    free: bool
     usage: list[Usage]
 
-    def write_scripts(self, brief: Brief, n: int) -> list[ScriptVariant]: ...
+    def write_scripts(self, brief: Brief, n: int, offset: int = 0) -> list[ScriptVariant]: ...
 
     def make_storyboard(self, brief: Brief, script: ScriptVariant) -> Storyboard: ...
 
@@ -199,6 +200,7 @@ class UsageLog:
     """Mixin holding the usage of every call until the caller takes it."""
 
     name = "base"
+    free = False  # True: calls cost nothing, so a workspace's cost cap does not apply
 
     def __init__(self) -> None:
         self.usage: list[Usage] = []

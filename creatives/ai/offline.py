@@ -290,6 +290,7 @@ def _stable_index(text: str, modulo: int) -> int:
 
 class OfflineProvider(UsageLog):
     name = "offline"
+    free = True
     model = "templates-v1"
 
     def _usage(self, operation: str, prompt: str, unit: str, output_units: int) -> None:
@@ -317,8 +318,12 @@ class OfflineProvider(UsageLog):
         _language_code, templates, _note = _templates(brief)
         return templates.cta_labels.get(brief.cta.upper()) or cta_label(brief.cta)
 
-    def write_scripts(self, brief: Brief, n: int) -> list[ScriptVariant]:
-        """Return ``n`` distinct variants; the cohort's name decides where the rotation starts."""
+    def write_scripts(self, brief: Brief, n: int, offset: int = 0) -> list[ScriptVariant]:
+        """Return ``n`` distinct variants; the cohort's name decides where the rotation starts.
+
+        ``offset`` moves along the rotation, so asking again for one variant (a regeneration)
+        gives a different hook/body pair than the variants already written.
+        """
         check_variant_count(n)
         language, templates, note = _templates(brief)
         tone, objective = self._tone(brief), self._objective(brief)
@@ -335,7 +340,7 @@ class OfflineProvider(UsageLog):
             "cta": label,
         }
         variants = []
-        for i in range(n):
+        for i in range(offset, offset + n):
             # 5 hooks x 2 bodies: the pairs (i mod 5, (i mod 5 + i div 5) mod 2) are distinct for i < 10.
             hook = hooks[(start + i) % len(hooks)].format(
                 **values, interest=interests[i % len(interests)]

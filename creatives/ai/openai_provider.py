@@ -251,13 +251,16 @@ class OpenAIProvider(UsageLog):
         )
 
     @classmethod
-    def from_settings(cls) -> "OpenAIProvider":
+    def from_settings(
+        cls, *, text_model: str = "", image_model: str = "", speech_model: str = ""
+    ) -> "OpenAIProvider":
+        """Return a provider from the settings; a non-empty model name overrides the default."""
         return cls(
             api_key=settings.OPENAI_API_KEY,
             base_url=settings.OPENAI_BASE_URL,
-            text_model=settings.OPENAI_TEXT_MODEL,
-            image_model=settings.OPENAI_IMAGE_MODEL,
-            speech_model=settings.OPENAI_SPEECH_MODEL,
+            text_model=text_model or settings.OPENAI_TEXT_MODEL,
+            image_model=image_model or settings.OPENAI_IMAGE_MODEL,
+            speech_model=speech_model or settings.OPENAI_SPEECH_MODEL,
             timeout=float(settings.OPENAI_TIMEOUT_SECONDS),
         )
 
@@ -326,18 +329,20 @@ class OpenAIProvider(UsageLog):
 
     # -- the Provider interface --
 
-    def write_scripts(self, brief: Brief, n: int) -> list[ScriptVariant]:
-        """Return ``n`` variants; fewer in the reply is bad output, extra ones are dropped."""
+    def write_scripts(self, brief: Brief, n: int, offset: int = 0) -> list[ScriptVariant]:
+        """Return ``n`` variants; fewer in the reply is bad output, extra ones are dropped.
+
+        A non-zero ``offset`` (a regeneration) asks for angles unlike the earlier variants.
+        """
         check_variant_count(n)
+        task = f"Write {n} distinct script variants for a 15-30 second vertical video ad."
+        if offset:
+            task += f" {offset} variants were already written: take a fresh angle."
         data = self._structured(
             "write_scripts",
             "scripts",
             SCRIPTS_SCHEMA,
-            {
-                "task": f"Write {n} distinct script variants for a 15-30 second vertical video ad.",
-                "variants": n,
-                "brief": _brief_data(brief),
-            },
+            {"task": task, "variants": n, "brief": _brief_data(brief)},
         )
         variants = data["variants"]
         if len(variants) < n:
