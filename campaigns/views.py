@@ -17,8 +17,10 @@ from campaigns import selectors, services
 from campaigns.errors import CampaignError
 from campaigns.forms import CampaignForm, CohortForm, PrefillForm
 from campaigns.models import Campaign
+from creatives.generation import MAX_VARIANTS_PER_RUN
 from creatives.models import MediaAsset
 from creatives.selectors import list_media_for_workspace
+from creatives.studio_selectors import campaign_studio
 
 UNPROCESSABLE = 422
 
@@ -134,6 +136,9 @@ def _render_detail(
         "campaign": campaign,
         "cohorts": campaign.cohorts.all(),
         "cohort_form": cohort_form or CohortForm(),
+        "can_edit": membership.role != "viewer",
+        "variant_choices": range(1, MAX_VARIANTS_PER_RUN + 1),
+        **campaign_studio(campaign),
     }
     return render(request, "campaigns/campaign_detail.html", context, status=status)
 

@@ -926,3 +926,7 @@ STEPS: dict[str, Callable[[_Run], str]] = {
     Kind.VOICEOVER: _voiceover_step,
     Kind.VIDEO: _video_step,
 }
+
+
+def openai_configured() -> bool:
+    return bool(settings.OPENAI_API_KEY)

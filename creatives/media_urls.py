@@ -30,7 +30,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -51,6 +51,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from prosocial import storage
+
+if TYPE_CHECKING:
+    from creatives.models import MediaAsset
 
 SALT = "prosocial.media"
 CHUNK_BYTES = 64 * 1024
@@ -411,3 +414,15 @@ def can_meta_fetch(url_base: str | None = None) -> FetchabilityVerdict:
         "address (or AWS_S3_ENDPOINT_URL to a public bucket endpoint). " + FALLBACK_NOTE
     )
     return FetchabilityVerdict(ok=False, problems=problems, fix=fix)
+
+
+def browser_url(asset: MediaAsset, key: str, content_type: str) -> str:
+    """Return a signed URL for showing ``key`` of ``asset`` in the browser ("" without a key)."""
+    if not key:
+        return ""
+    return signed_media_url(
+        storage_name=key,
+        content_type=content_type,
+        filename=asset.original_filename,
+        for_browser=True,
+    )

@@ -18,7 +18,7 @@ from creatives import selectors, services
 from creatives.errors import MediaError
 from creatives.forms import LibraryFilterForm, TranscodeForm
 from creatives.media.specs import PLACEMENTS, check_conformance, fitting_placements
-from creatives.media_urls import can_meta_fetch, signed_media_url
+from creatives.media_urls import browser_url, can_meta_fetch
 from creatives.models import MediaAsset
 
 UNPROCESSABLE = 422
@@ -29,16 +29,7 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _url(asset: MediaAsset, key: str, content_type: str) -> str:
-    """Return a signed URL for showing ``key`` in the browser (relative when it's ours)."""
-    if not key:
-        return ""
-    return signed_media_url(
-        storage_name=key,
-        content_type=content_type,
-        filename=asset.original_filename,
-        for_browser=True,
-    )
+_url = browser_url
 
 
 @member_required("workspace.view")

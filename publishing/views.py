@@ -23,6 +23,7 @@ from accounts.decorators import member_required
 from accounts.models import Membership
 from creatives import selectors as media_selectors
 from creatives import services as media_services
+from creatives import studio_selectors
 from creatives.errors import MediaError
 from creatives.media_urls import signed_media_url
 from creatives.models import MediaAsset
@@ -93,9 +94,32 @@ def publication_calendar(request: HttpRequest, membership: Membership) -> HttpRe
 # --- editor ----------------------------------------------------------------------------------------
 
 
+def _initial_from_creative(
+    request: HttpRequest, membership: Membership, creative_id: str
+) -> dict[str, Any]:
+    """Prefill a draft from an approved AI video: the file, its script's caption, a name."""
+    if not creative_id.isdigit():
+        return {}
+    creative = studio_selectors.get_creative_for_member(membership, int(creative_id))
+    if creative.approved_at is None:
+        messages.warning(request, _("That video isn't approved yet; approve it first."))
+        return {}
+    version = creative.script.current
+    return {
+        "title": f"{creative.script.campaign.name} · variant {creative.script.number} "
+        f"({creative.aspect})"[:200],
+        "target": "ig_reel" if creative.aspect == "9:16" else "ig_feed",
+        "item_1": creative.asset_id,
+        "caption": version.caption if version else "",
+    }
+
+
 @member_required("content.edit")
 def publication_new(request: HttpRequest, membership: Membership) -> HttpResponse:
-    initial = {"target": request.GET.get("target", "")} if request.method == "GET" else None
+    initial = None
+    if request.method == "GET":
+        initial = {"target": request.GET.get("target", "")}
+        initial |= _initial_from_creative(request, membership, request.GET.get("creative", ""))
     form = PublicationForm(request.POST or None, membership=membership, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,7 +2,8 @@
 
 Serves ``/v1/chat/completions`` (plain and ``json_schema`` response formats),
 ``/v1/images/generations`` (base64 PNG of the requested size) and ``/v1/audio/speech``
-(MP3-looking bytes) on 127.0.0.1 with an ephemeral port. Every request is recorded
+(a real MP3: a sine tone about as long as the text would take to say, see ``speech_mp3``)
+on 127.0.0.1 with an ephemeral port. Every request is recorded
 (path, headers, JSON body). Faults are queued per call with ``fail_next(kind)``:
 
     quota      429 insufficient_quota        auth      401 invalid_api_key
@@ -13,11 +14,14 @@ Serves ``/v1/chat/completions`` (plain and ``json_schema`` response formats),
     refuse     200 with message.refusal set
     bad_image  200 from images/generations whose b64_json is not an image
     slow       sleep ``slow_seconds`` before answering normally
+    ok         answer normally (queue it first to fault a later call: "ok", "ok", "bad_image")
 """
 
 import base64
+import functools
 import io
 import json
+import subprocess
 import threading
 import time
 from collections import deque
@@ -27,9 +31,33 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from imageio_ffmpeg import get_ffmpeg_exe
 from PIL import Image
 
-FAKE_MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
+# Roughly how fast a voice reads: 15 characters a second; a voice-over lasts 1 to 20 s.
+CHARS_PER_SECOND = 15
+MAX_SPEECH_SECONDS = 20.0
+
+
+def speech_seconds(text: str) -> float:
+    """Return how long the fake's voice-over of ``text`` lasts (half-second steps)."""
+    seconds = min(MAX_SPEECH_SECONDS, max(1.0, len(text) / CHARS_PER_SECOND))
+    return round(seconds * 2) / 2
+
+
+@functools.cache
+def _sine_mp3(seconds: float) -> bytes:
+    """Encode a 440 Hz tone of ``seconds`` as MP3 (once per length: ffmpeg takes ~50 ms)."""
+    args = [get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi"]
+    args += ["-i", f"sine=frequency=440:sample_rate=24000:duration={seconds}"]
+    args += ["-c:a", "libmp3lame", "-b:a", "48k", "-fflags", "+bitexact", "-f", "mp3", "-"]
+    return subprocess.run(args, check=True, capture_output=True, timeout=60).stdout  # noqa: S603
+
+
+def speech_mp3(text: str) -> bytes:
+    """Return the MP3 the fake answers ``/v1/audio/speech`` with for ``text``."""
+    return _sine_mp3(speech_seconds(text))
+
 
 ERRORS = {
     "quota": (
@@ -190,6 +218,8 @@ class OpenAIFake:
                 if fault == "slow":
                     time.sleep(fake.slow_seconds)
                     fault = None
+                if fault == "ok":
+                    fault = None
                 if fault in ERRORS:
                     status, message, kind, code = ERRORS[fault]
                     error = {"message": message, "type": kind, "param": None, "code": code}
@@ -205,7 +235,7 @@ class OpenAIFake:
                 elif path == "/v1/images/generations":
                     self._json(200, fake._image(body))
                 elif path == "/v1/audio/speech":
-                    self._send(200, FAKE_MP3, "audio/mpeg")
+                    self._send(200, speech_mp3(str(body.get("input", ""))), "audio/mpeg")
                 else:
                     self._json(404, {"error": {"message": f"Unknown path {path}", "code": None}})
 

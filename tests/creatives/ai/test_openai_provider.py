@@ -23,7 +23,7 @@ from creatives.ai.base import (
     Scene,
 )
 from creatives.ai.openai_provider import SCRIPTS_SCHEMA, STORYBOARD_SCHEMA, OpenAIProvider
-from tests.openai_fake import FAKE_MP3, OpenAIFake
+from tests.openai_fake import OpenAIFake, speech_mp3
 
 BRIEF = Brief(
     product_name="Acme Trail Shoes",
@@ -167,7 +167,7 @@ def test_image_is_generated_then_laid_out_at_the_exact_size(provider, fake, size
 def test_speech_returns_mp3_bytes(provider, fake):
     speech = provider.speak("Grip that holds.", "alloy")
     assert speech is not None
-    assert (speech.data, speech.format) == (FAKE_MP3, "mp3")
+    assert (speech.data, speech.format) == (speech_mp3("Grip that holds."), "mp3")
     (request,) = fake.requests
     assert request.path == "/v1/audio/speech"
     assert request.body == {
