@@ -29,7 +29,11 @@ class CampaignForm(forms.Form):
     tone = forms.ChoiceField(label=_("Tone"), choices=Tone.choices)
     call_to_action = forms.ChoiceField(label=_("Call to action"), choices=CallToAction.choices)
     languages = forms.MultipleChoiceField(
-        label=_("Languages"), choices=LANGUAGES, widget=forms.CheckboxSelectMultiple
+        label=_("Languages"),
+        choices=LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["en"],
+        help_text=_("Scripts are written in an audience's language, else the first one ticked."),
     )
     brand_colors = forms.CharField(
         label=_("Brand colours"),

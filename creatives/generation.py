@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Membership, Workspace
 from accounts.permissions import has_permission
@@ -128,6 +129,14 @@ def check_cost_cap(workspace: Workspace) -> None:
             )
             % {"spent": usd(spent), "cap": usd(cap_micro), "date": next_month.date().isoformat()}
         )
+
+
+def provider_name_for(workspace: Workspace) -> str:
+    """Return which provider the workspace's jobs use now ("openai" or "offline")."""
+    chosen = ai_settings_for(workspace).provider
+    if chosen == AISettings.Provider.AUTO:
+        return "openai" if settings.OPENAI_API_KEY else "offline"
+    return chosen
 
 
 def provider_for(workspace: Workspace) -> ai_base.Provider:
@@ -410,7 +419,10 @@ SCRIPT_FIELDS = ("hook", "body", "cta", "voiceover", "on_screen_text", "caption"
 def edit_script(*, actor: Membership, script: Script, fields: dict[str, Any]) -> ScriptVersion:
     """Save the edited text as a new version (the AI's and earlier versions are kept)."""
     _require_editor(actor)
-    script = Script.objects.select_for_update().select_related("current").get(pk=script.pk)
+    # Lock the script row only: PostgreSQL can't lock the nullable side of the outer join.
+    script = (
+        Script.objects.select_for_update(of=("self",)).select_related("current").get(pk=script.pk)
+    )
     current = script.current
     if current is not None and all(
         getattr(current, name) == fields[name] for name in SCRIPT_FIELDS
@@ -595,7 +607,7 @@ def sweep_generation_jobs() -> int:
     )
     ids = list(stale.values_list("pk", flat=True)[:500])
     for job_id in ids:
-        tasks.run_generation_job_task.delay(job_id)
+        _enqueue(job_id)
     return len(ids)
 
 
@@ -796,7 +808,11 @@ def _video_step(run: _Run) -> str:
         creative = _compose(run, script, storyboard, aspect, low=low, span=45 / len(todo))
         made[aspect] = creative.pk
         run.update(params={**job.params, "creatives": made})
-    return _("%(n)d videos ready in the media library.") % {"n": len(aspects)}
+    return ngettext(
+        "%(n)d video ready in the media library.",
+        "%(n)d videos ready in the media library.",
+        len(aspects),
+    ) % {"n": len(aspects)}
 
 
 def _compose(

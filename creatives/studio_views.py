@@ -21,7 +21,7 @@ from accounts.models import Membership
 from campaigns.selectors import get_cohort_for_member
 from creatives import generation, studio_selectors
 from creatives.errors import GenerationError
-from creatives.models import AISettings, Script
+from creatives.models import Script
 from creatives.studio_forms import (
     AISettingsForm,
     SceneForm,
@@ -86,7 +86,8 @@ def _render_script(
         "scene_form_errors": forms.get("scene_form_errors"),
         "aspects": ["9:16", "1:1", "4:5"],
         "can_edit": membership.role != "viewer",
-        "ai_provider": generation.ai_settings_for(membership.workspace).get_provider_display(),
+        "has_voice": generation.provider_name_for(membership.workspace) == "openai",
+        "nav_section": "campaigns",
         **studio_selectors.script_studio(script),
     }
     return render(request, "creatives/studio/script.html", context, status=status)
@@ -272,7 +273,7 @@ def ai_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
         "openai_configured": generation.openai_configured(),
         "auto_means": "OpenAI" if generation.openai_configured() else _("built-in (offline)"),
         "calls": studio_selectors.recent_ai_calls(membership),
-        "Provider": AISettings.Provider,
+        "nav_section": "ai",
     }
     status = UNPROCESSABLE if request.method == "POST" else 200
     return render(request, "creatives/studio/ai_settings.html", context, status=status)

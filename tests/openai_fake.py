@@ -199,12 +199,15 @@ class OpenAIFake:
                 pass
 
             def _send(self, status: int, payload: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.send_header("retry-after-ms", "10")  # keeps SDK retries fast in tests
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.send_header("retry-after-ms", "10")  # keeps SDK retries fast in tests
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # a client that timed out ("slow") has gone
 
             def _json(self, status: int, data: Any) -> None:
                 self._send(status, json.dumps(data).encode(), "application/json")
