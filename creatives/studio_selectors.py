@@ -22,7 +22,6 @@ from creatives.models import (
 )
 
 RECENT_JOBS = 8
-RECENT_CALLS = 50
 
 
 def _found(obj: Any, what: str) -> Any:
@@ -154,7 +153,5 @@ def script_studio(script: Script) -> dict[str, Any]:
     }
 
 
-def recent_ai_calls(membership: Membership) -> QuerySet[AICall]:
-    return AICall.objects.for_workspace(membership.workspace).select_related("campaign")[
-        :RECENT_CALLS
-    ]
+def list_ai_calls(membership: Membership) -> QuerySet[AICall]:
+    return AICall.objects.for_workspace(membership.workspace).select_related("campaign")

@@ -10,6 +10,7 @@ or as the form with the reason and HTTP 422.
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +32,7 @@ from creatives.studio_forms import (
 )
 
 UNPROCESSABLE = 422
+CALLS_PER_PAGE = 25
 
 
 def _script_url(membership: Membership, script: Script) -> str:
@@ -272,7 +274,9 @@ def ai_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
         "spent_percent": min(100, int(spent / (cap * 10_000))) if cap else 100,
         "openai_configured": generation.openai_configured(),
         "auto_means": "OpenAI" if generation.openai_configured() else _("built-in (offline)"),
-        "calls": studio_selectors.recent_ai_calls(membership),
+        "calls": Paginator(studio_selectors.list_ai_calls(membership), CALLS_PER_PAGE).get_page(
+            request.GET.get("page")
+        ),
         "nav_section": "ai",
     }
     status = UNPROCESSABLE if request.method == "POST" else 200
