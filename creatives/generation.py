@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Sum
@@ -566,6 +567,13 @@ def run_generation_job(*, job_id: int) -> None:
     except (ai_base.AIError, ComposeError, GenerationError, MediaError) as exc:
         retryable = getattr(exc, "retryable", True)
         _finish(run, JobStatus.FAILED, exc.message, retryable=retryable)
+    except SoftTimeLimitExceeded:
+        _finish(
+            run,
+            JobStatus.FAILED,
+            _("The job ran past its time limit and was stopped. What was made is kept; try again."),
+            retryable=True,
+        )
     except Exception as exc:
         logger.exception("generation job %s failed unexpectedly", job_id)
         _finish(
