@@ -94,13 +94,6 @@ class ScriptEditForm(forms.Form):
             raise forms.ValidationError(_("Instagram allows at most 30 hashtags."))
         return tags
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name in ("hook", "body", "cta", "voiceover", "caption"):
-            if name in data and not str(data[name]).strip():
-                self.add_error(name, _("This can't be blank."))
-        return data
-
 
 class SceneForm(forms.Form):
     duration_s = forms.FloatField(

@@ -252,7 +252,11 @@ def job_retry(request: HttpRequest, membership: Membership, pk: int) -> HttpResp
 @member_required("workspace.view", post="workspace.update")
 def ai_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
     row = generation.ai_settings_for(membership.workspace)
-    form = AISettingsForm(request.POST or None, instance=row)
+    # The form gets its own copy: validation writes the posted values onto its instance, and
+    # the figures below must show the settings in force, not a refused edit.
+    form = AISettingsForm(
+        request.POST or None, instance=generation.ai_settings_for(membership.workspace)
+    )
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in AISettingsForm.Meta.fields}
         try:

@@ -25,7 +25,7 @@ from creatives import selectors as media_selectors
 from creatives import services as media_services
 from creatives import studio_selectors
 from creatives.errors import MediaError
-from creatives.media_urls import signed_media_url
+from creatives.media_urls import browser_url
 from creatives.models import MediaAsset
 from publishing import selectors, services, ui_services
 from publishing.errors import PublishingError
@@ -98,7 +98,7 @@ def _initial_from_creative(
     request: HttpRequest, membership: Membership, creative_id: str
 ) -> dict[str, Any]:
     """Prefill a draft from an approved AI video: the file, its script's caption, a name."""
-    if not creative_id.isdigit():
+    if not creative_id.isascii() or not creative_id.isdigit():
         return {}
     creative = studio_selectors.get_creative_for_member(membership, int(creative_id))
     if creative.approved_at is None:
@@ -382,14 +382,9 @@ def _thumb(asset: MediaAsset) -> str:
         if asset.kind == MediaAsset.Kind.IMAGE
         else (asset.poster_key, "image/jpeg")
     )
-    if not key or asset.status != MediaAsset.Status.READY:
+    if asset.status != MediaAsset.Status.READY:
         return ""
-    return signed_media_url(
-        storage_name=key,
-        content_type=content_type,
-        filename=asset.original_filename,
-        for_browser=True,
-    )
+    return browser_url(asset, key, content_type)
 
 
 def _check_rows(

@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from django.utils.translation import gettext as _
 
-from prosocial.errors import UserFacingError
+from prosocial.errors import JobError
 
 # --- Inputs ------------------------------------------------------------------------------------
 
@@ -113,18 +113,8 @@ class Usage:
 # --- Errors ------------------------------------------------------------------------------------
 
 
-class AIError(UserFacingError):
+class AIError(JobError):
     """A provider call that failed; ``retryable`` says whether a later retry may succeed."""
-
-    retryable = False
-
-    def __init__(self, message: str, *, retryable: bool | None = None) -> None:
-        super().__init__(message)
-        if retryable is not None:
-            self.retryable = retryable
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.message!r}, retryable={self.retryable})"
 
 
 class AIQuotaError(AIError):
