@@ -841,14 +841,12 @@ def _compose(
         def local(asset: MediaAsset) -> Path:
             return stack.enter_context(media_services.local_copy(asset.storage_key))
 
-        voice = storyboard.voiceover
+        voice = storyboard.voiceover if job.params.get("voiceover", True) else None
         voice_path = local(voice) if voice is not None and voice.storage_key else None
-        durations = [scene.duration_s for scene in scenes]
-        if voice is not None and voice.duration_seconds:
-            # Stretch the scenes so the voice-over fits before the end card.
-            total = sum(durations)
-            if voice.duration_seconds + 0.5 > total:
-                durations = [d * (voice.duration_seconds + 0.5) / total for d in durations]
+        durations = scene_durations_for_voice(
+            [(scene.duration_s, scene.voiceover_line) for scene in scenes],
+            voice.duration_seconds if voice is not None else None,
+        )
         spec = CompositionSpec(
             size=SIZES[aspect],
             scenes=[
@@ -898,6 +896,27 @@ def _compose(
         return Creative.objects.create(
             script=script, storyboard=storyboard, aspect=aspect, asset=asset, music=music_asset
         )
+
+
+def scene_durations_for_voice(
+    scenes: list[tuple[float, str]], voice_seconds: float | None
+) -> list[float]:
+    """Return scene durations that give each spoken line the time it takes to say it.
+
+    The voice-over is one recording of every scene's line in order; its time is shared out
+    by each line's length, so a scene (and its caption) lasts at least as long as its line
+    is heard, plus a short breath. Scenes without a line keep their planned duration.
+    """
+    durations = [duration for duration, _line in scenes]
+    characters = sum(len(line.strip()) for _duration, line in scenes)
+    if not voice_seconds or not characters:
+        return durations
+    return [
+        max(duration, voice_seconds * len(line.strip()) / characters + 0.3)
+        if line.strip()
+        else duration
+        for duration, line in scenes
+    ]
 
 
 def _music(job: GenerationJob) -> MediaAsset | None:

@@ -796,3 +796,16 @@ def test_workspace_erasure_removes_ai_records_and_files(editor, outsider, genera
     left = [p for p in (media_root / f"workspaces/{editor.workspace_id}").rglob("*") if p.is_file()]
     assert left == []
     assert MediaAsset.objects.filter(workspace=outsider.workspace).count() == 0
+
+
+def test_scene_durations_share_the_voice_over_by_line_length():
+    scenes = [(3.0, "Short hook."), (4.0, "A much longer line that takes a while to say."), (3.0, "")]
+
+    assert generation.scene_durations_for_voice(scenes, None) == [3.0, 4.0, 3.0]
+    assert generation.scene_durations_for_voice(scenes, 2.0) == [3.0, 4.0, 3.0]  # fits already
+    stretched = generation.scene_durations_for_voice(scenes, 20.0)
+    spoken = 20.0 * 11 / (11 + 45)
+    assert stretched[0] == pytest.approx(spoken + 0.3)
+    assert stretched[1] == pytest.approx(20.0 - spoken + 0.3)
+    assert stretched[2] == 3.0  # no line: the planned duration
+    assert sum(stretched[:2]) >= 20.0
