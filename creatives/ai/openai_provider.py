@@ -22,6 +22,8 @@
 import base64
 import json
 import logging
+import random
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, Literal, TypeVar
@@ -203,6 +205,25 @@ def translate_error(exc: Exception, *, model: str) -> AIError:
 
 
 T = TypeVar("T")
+MAX_RETRY_DELAY_SECONDS = 20.0
+
+
+def retry_delay(exc: Exception, attempt: int) -> float:
+    """Return the seconds to wait before retry ``attempt + 1`` (at most 20).
+
+    The server's Retry-After when it sent one, else 0.5 s doubling per attempt with up to
+    25 % jitter.
+    """
+    response = getattr(exc, "response", None)
+    header = response.headers.get("retry-after") if response is not None else None
+    try:
+        wanted = float(header) if header else None
+    except ValueError:
+        wanted = None
+    if wanted is None:
+        base = 0.5 * 2**attempt
+        wanted = base + random.uniform(0, base / 4)  # noqa: S311 - jitter, not a secret
+    return max(0.0, min(MAX_RETRY_DELAY_SECONDS, wanted))
 
 
 # --- The provider ------------------------------------------------------------------------------
@@ -247,8 +268,9 @@ class OpenAIProvider(UsageLog):
             api_key=api_key,
             base_url=base_url or None,
             timeout=timeout,
-            max_retries=max_retries,
+            max_retries=0,  # our own loop in _call decides what is worth retrying
         )
+        self.max_retries = max_retries
 
     @classmethod
     def from_settings(
@@ -267,12 +289,27 @@ class OpenAIProvider(UsageLog):
     # -- plumbing --
 
     def _call(self, model: str, call: Callable[[], T]) -> T:
-        try:
-            return call()
-        except openai.OpenAIError as exc:
-            error = translate_error(exc, model=model)
-            logger.warning("openai %s failed: %s (%s)", model, type(exc).__name__, error.message)
-            raise error from exc
+        """Make one API call, retrying only what a retry can fix.
+
+        Timeouts, 429 rate limits, 5xx and lost connections are retried with exponential
+        backoff and jitter (or the server's ``Retry-After``). An exhausted quota is a 429
+        too, but retrying it cannot help: it fails at once, as do refusals, bad keys and
+        unknown models.
+        """
+        for attempt in range(self.max_retries + 1):
+            try:
+                return call()
+            except openai.OpenAIError as exc:
+                error = translate_error(exc, model=model)
+                if not error.retryable or attempt == self.max_retries:
+                    logger.warning(
+                        "openai %s failed: %s (%s)", model, type(exc).__name__, error.message
+                    )
+                    raise error from exc
+                delay = retry_delay(exc, attempt)
+                logger.info("openai %s: %s, retrying in %.1f s", model, type(exc).__name__, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _record_text(self, operation: str, prompt: str, response: Any) -> None:
         usage = response.usage

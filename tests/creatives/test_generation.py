@@ -454,7 +454,7 @@ def test_openai_scripts_job_records_model_and_cost(editor, cohort, fake):
 
 
 def test_quota_fails_for_good_and_writes_nothing(editor, cohort, fake):
-    fake.fail_next("quota", "quota", "quota")  # the SDK retries a 429 twice
+    fake.fail_next("quota")  # an exhausted quota is not retried
 
     job = run(generation.start_scripts(actor=editor, cohort=cohort, variants=2))
 
@@ -465,6 +465,7 @@ def test_quota_fails_for_good_and_writes_nothing(editor, cohort, fake):
     assert Script.objects.count() == 0
     assert ScriptVersion.objects.count() == 0
     assert AICall.objects.filter(job=job).count() == 0  # nothing answered, nothing billed
+    assert len(fake.requests) == 1
 
 
 def test_malformed_output_fails_retryably_and_a_retry_succeeds(editor, cohort, fake):
@@ -799,7 +800,11 @@ def test_workspace_erasure_removes_ai_records_and_files(editor, outsider, genera
 
 
 def test_scene_durations_share_the_voice_over_by_line_length():
-    scenes = [(3.0, "Short hook."), (4.0, "A much longer line that takes a while to say."), (3.0, "")]
+    scenes = [
+        (3.0, "Short hook."),
+        (4.0, "A much longer line that takes a while to say."),
+        (3.0, ""),
+    ]
 
     assert generation.scene_durations_for_voice(scenes, None) == [3.0, 4.0, 3.0]
     assert generation.scene_durations_for_voice(scenes, 2.0) == [3.0, 4.0, 3.0]  # fits already

@@ -22,7 +22,12 @@ from creatives.ai.base import (
     Provider,
     Scene,
 )
-from creatives.ai.openai_provider import SCRIPTS_SCHEMA, STORYBOARD_SCHEMA, OpenAIProvider
+from creatives.ai.openai_provider import (
+    SCRIPTS_SCHEMA,
+    STORYBOARD_SCHEMA,
+    OpenAIProvider,
+    retry_delay,
+)
 from tests.openai_fake import OpenAIFake, speech_mp3
 
 BRIEF = Brief(
@@ -268,3 +273,27 @@ def test_malformed_output_still_counts_its_cost(provider, fake):
         provider.write_scripts(BRIEF, 1)
     (usage,) = provider.take_usage()
     assert usage.cost_micro_usd == 1200
+
+
+def test_an_exhausted_quota_is_not_retried(fake):
+    provider = make_provider(fake, max_retries=2)
+    fake.fail_next("quota", "quota", "quota")
+    with pytest.raises(AIQuotaError):
+        provider.summarize("Text.")
+    assert len(fake.requests) == 1
+
+
+def test_retry_delay_backs_off_and_honours_retry_after():
+    class Response:
+        def __init__(self, headers):
+            self.headers = headers
+
+    class Failure(Exception):
+        def __init__(self, headers):
+            self.response = Response(headers)
+
+    assert 0.5 <= retry_delay(Failure({}), 0) <= 0.625
+    assert 2.0 <= retry_delay(Failure({}), 2) <= 2.5
+    assert retry_delay(Failure({"retry-after": "3"}), 0) == 3.0
+    assert retry_delay(Failure({"retry-after": "3600"}), 0) == 20.0  # capped
+    assert 1.0 <= retry_delay(Failure({"retry-after": "soon"}), 1) <= 1.25
