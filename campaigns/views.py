@@ -20,7 +20,7 @@ from campaigns.models import Campaign
 from creatives.generation import MAX_VARIANTS_PER_RUN
 from creatives.models import MediaAsset
 from creatives.selectors import list_media_for_workspace
-from creatives.studio_selectors import campaign_studio
+from creatives.studio_selectors import campaign_studio, creative_counts
 
 UNPROCESSABLE = 422
 
@@ -32,10 +32,12 @@ def _logos(membership: Membership) -> QuerySet[MediaAsset]:
 @member_required("workspace.view")
 def campaign_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
+    campaigns = list(selectors.list_campaigns_for_member(membership, archived=archived))
+    counts = creative_counts([campaign.pk for campaign in campaigns])
     context = {
         "membership": membership,
         "workspace": membership.workspace,
-        "campaigns": selectors.list_campaigns_for_member(membership, archived=archived),
+        "rows": [(campaign, *counts[campaign.pk]) for campaign in campaigns],
         "archived": archived,
     }
     return render(request, "campaigns/campaign_list.html", context)

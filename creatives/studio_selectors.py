@@ -155,3 +155,20 @@ def script_studio(script: Script) -> dict[str, Any]:
 
 def list_ai_calls(membership: Membership) -> QuerySet[AICall]:
     return AICall.objects.for_workspace(membership.workspace).select_related("campaign")
+
+
+def creative_counts(campaign_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Return ``{campaign id: (script variants, videos)}`` in two grouped queries."""
+    scripts = dict(
+        Script.objects.filter(campaign_id__in=campaign_ids)
+        .values_list("campaign_id")
+        .annotate(n=Count("pk"))
+        .values_list("campaign_id", "n")
+    )
+    videos = dict(
+        Creative.objects.filter(script__campaign_id__in=campaign_ids)
+        .values_list("script__campaign_id")
+        .annotate(n=Count("pk"))
+        .values_list("script__campaign_id", "n")
+    )
+    return {pk: (scripts.get(pk, 0), videos.get(pk, 0)) for pk in campaign_ids}

@@ -97,7 +97,10 @@ def publication_calendar(request: HttpRequest, membership: Membership) -> HttpRe
 def _initial_from_creative(
     request: HttpRequest, membership: Membership, creative_id: str
 ) -> dict[str, Any]:
-    """Prefill a draft from an approved AI video: the file, its script's caption, a name."""
+    """Return a draft's prefill from an approved AI video.
+
+    The file, its script's caption, the brief's product link and call to action, and a name.
+    """
     if not creative_id.isascii() or not creative_id.isdigit():
         return {}
     creative = studio_selectors.get_creative_for_member(membership, int(creative_id))
@@ -111,6 +114,8 @@ def _initial_from_creative(
         "target": "ig_reel" if creative.aspect == "9:16" else "ig_feed",
         "item_1": creative.asset_id,
         "caption": version.caption if version else "",
+        "link_url": creative.script.campaign.product_url,
+        "cta_type": creative.script.campaign.call_to_action,
     }
 
 
