@@ -43,6 +43,12 @@ class CampaignForm(forms.Form):
     logo = forms.ModelChoiceField(
         label=_("Logo"), queryset=MediaAsset.objects.none(), required=False
     )
+    product_image = forms.ModelChoiceField(
+        label=_("Product image"),
+        queryset=MediaAsset.objects.none(),
+        required=False,
+        help_text=_("Shown in the designed scene pictures. Filled in from the product page."),
+    )
     budget = forms.DecimalField(
         label=_("Budget"), required=False, min_value=0, max_digits=12, decimal_places=2
     )
@@ -58,6 +64,7 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         if logos is not None:
             self.fields["logo"].queryset = logos  # type: ignore[attr-defined]
+            self.fields["product_image"].queryset = logos  # type: ignore[attr-defined]
 
     def clean_brand_colors(self) -> list[str]:
         colours = _split(self.cleaned_data["brand_colors"])
@@ -99,6 +106,7 @@ class CampaignForm(forms.Form):
                     "call_to_action",
                     "languages",
                     "logo",
+                    "product_image",
                     "currency",
                     "starts_on",
                     "ends_on",

@@ -82,6 +82,14 @@ class Campaign(models.Model):
         related_name="+",
         verbose_name=_("logo"),
     )
+    product_image = models.ForeignKey(
+        "creatives.MediaAsset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("product image"),
+    )
     budget_minor = models.PositiveBigIntegerField(_("budget (minor units)"), null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     starts_on = models.DateField(_("starts"), null=True, blank=True)

@@ -30,6 +30,7 @@ CAMPAIGN_FIELDS = (
     "languages",
     "brand_colors",
     "logo",
+    "product_image",
     "budget_minor",
     "currency",
     "starts_on",
@@ -59,6 +60,9 @@ def _check_brief(fields: dict[str, Any]) -> None:
     logo = fields.get("logo")
     if logo is not None and logo.kind != "image":
         raise CampaignError(_("The logo must be an image."))
+    product_image = fields.get("product_image")
+    if product_image is not None and product_image.kind != "image":
+        raise CampaignError(_("The product image must be an image."))
 
 
 @transaction.atomic

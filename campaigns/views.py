@@ -17,10 +17,13 @@ from campaigns import selectors, services
 from campaigns.errors import CampaignError
 from campaigns.forms import CampaignForm, CohortForm, PrefillForm
 from campaigns.models import Campaign
+from creatives import services as media_services
+from creatives.errors import MediaError
 from creatives.generation import MAX_VARIANTS_PER_RUN
 from creatives.models import MediaAsset
 from creatives.selectors import list_media_for_workspace
 from creatives.studio_selectors import campaign_studio, creative_counts
+from prosocial.safe_http import SafeFetchError
 
 UNPROCESSABLE = 422
 
@@ -81,7 +84,11 @@ def campaign_new(request: HttpRequest, membership: Membership) -> HttpResponse:
 @member_required("content.edit")
 @require_POST
 def campaign_prefill(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """Read the product page and show the brief form filled from it (nothing is saved)."""
+    """Read the product page and show the brief form filled from it.
+
+    Only the page's image is kept (in the media library, as the product image); the brief
+    itself is saved when the user saves the form.
+    """
     prefill = PrefillForm(request.POST)
     form = CampaignForm(logos=_logos(membership))
     if not prefill.is_valid():
@@ -92,16 +99,23 @@ def campaign_prefill(request: HttpRequest, membership: Membership) -> HttpRespon
     except CampaignError as exc:
         prefill.add_error("product_url", exc.message)
         return _render_form(request, membership, form, prefill=prefill, status=UNPROCESSABLE)
-    form = CampaignForm(
-        initial={
-            "name": page.title[:150],
-            "product_name": page.title[:150],
-            "product_url": page.url,
-            "key_message": page.description[:1000],
-            "languages": ["en"],
-        },
-        logos=_logos(membership),
-    )
+    initial: dict[str, object] = {
+        "name": page.title[:150],
+        "product_name": page.title[:150],
+        "product_url": page.url,
+        "key_message": page.description[:1000],
+        "languages": ["en"],
+    }
+    if page.image_url:
+        try:
+            image = media_services.import_image_from_url(actor=membership, url=page.image_url)
+        except (MediaError, SafeFetchError) as exc:
+            messages.warning(
+                request, _("The page's image couldn't be used: %(why)s") % {"why": exc.message}
+            )
+        else:
+            initial["product_image"] = image.pk
+    form = CampaignForm(initial=initial, logos=_logos(membership))
     messages.info(request, _("Filled in from the page; check and adjust before saving."))
     return _render_form(request, membership, form, prefill=prefill)
 

@@ -712,7 +712,17 @@ def _image_bytes(asset: MediaAsset | None) -> bytes | None:
         return path.read_bytes()
 
 
-def _make_scene_image(run: _Run, scene: StoryboardScene, aspect: str, logo: bytes | None) -> None:
+@dataclass(frozen=True)
+class _BrandImages:
+    logo: bytes | None
+    product: bytes | None
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> "_BrandImages":
+        return cls(_image_bytes(campaign.logo), _image_bytes(campaign.product_image))
+
+
+def _make_scene_image(run: _Run, scene: StoryboardScene, aspect: str, brand: _BrandImages) -> None:
     job = run.job
     image = run.ai.call(
         run.ai.provider.make_image,
@@ -721,7 +731,8 @@ def _make_scene_image(run: _Run, scene: StoryboardScene, aspect: str, logo: byte
         SIZES[aspect],
         scene.on_screen_text,
         "",
-        logo=logo,
+        logo=brand.logo,
+        product_image=brand.product,
     )
     asset = _keep_bytes(
         run,
@@ -741,7 +752,7 @@ def _image_step(run: _Run) -> str:
     run.progress(
         20, _("Drawing scene %(n)d at %(aspect)s…") % {"n": scene.position, "aspect": aspect}
     )
-    _make_scene_image(run, scene, aspect, _image_bytes(run.job.campaign.logo))
+    _make_scene_image(run, scene, aspect, _BrandImages.of(run.job.campaign))
     return _("Scene %(n)d redrawn at %(aspect)s.") % {"n": scene.position, "aspect": aspect}
 
 
@@ -783,7 +794,7 @@ def _video_step(run: _Run) -> str:
     scenes = list(storyboard.scenes.all())
     if not scenes:
         raise GenerationError(_("The storyboard has no scenes; make a new one."))
-    logo = _image_bytes(job.campaign.logo)
+    brand = _BrandImages.of(job.campaign)
 
     missing = [
         (scene, aspect)
@@ -797,7 +808,7 @@ def _video_step(run: _Run) -> str:
             _("Drawing scene %(n)d of %(total)d at %(aspect)s…")
             % {"n": scene.position, "total": len(scenes), "aspect": aspect},
         )
-        _make_scene_image(run, scene, aspect, logo)
+        _make_scene_image(run, scene, aspect, brand)
 
     if (
         job.params.get("voiceover", True)

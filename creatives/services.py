@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files import File
@@ -37,7 +38,7 @@ from creatives.media.specs import PLACEMENTS, check_conformance
 from creatives.media.transcode import transcode_to_spec
 from creatives.models import MediaAsset
 from creatives.selectors import facts_for_asset
-from prosocial import storage
+from prosocial import safe_http, storage
 from prosocial.jobs import claim_job_row
 
 logger = logging.getLogger(__name__)
@@ -240,7 +241,12 @@ def upload_media(*, actor: Membership, uploaded: UploadedFile) -> MediaAsset:
 
 
 def keep_generated_file(
-    *, workspace: Workspace, path: Path, filename: str, created_by: User | None = None
+    *,
+    workspace: Workspace,
+    path: Path,
+    filename: str,
+    created_by: User | None = None,
+    source: str = MediaAsset.Source.GENERATED,
 ) -> MediaAsset:
     """Inspect a file the app made (an AI image, a voice-over, a composed video) and keep it.
 
@@ -254,7 +260,7 @@ def keep_generated_file(
     try:
         return MediaAsset.objects.create(
             workspace=workspace,
-            source=MediaAsset.Source.GENERATED,
+            source=source,
             status=Status.READY,
             original_filename=_clean_name(filename),
             storage_key=key,
@@ -267,6 +273,39 @@ def keep_generated_file(
     except Exception:
         delete_stored_files(key, poster_key)
         raise
+
+
+def import_image_from_url(*, actor: Membership, url: str) -> MediaAsset:
+    """Fetch an image from a public web address (a product page's og:image) into the library.
+
+    Through the SSRF-safe fetcher only, capped at the image size limit; the bytes get the same
+    inspection as an upload. Raises MediaError (or SafeFetchError) with the reason.
+    """
+    _require_editor(actor)
+    result = safe_http.fetch(
+        url, max_bytes=settings.MEDIA_MAX_IMAGE_BYTES, headers={"Accept": "image/*"}
+    )
+    if not 200 <= result.status < 300:
+        raise MediaError(
+            _("The image's address answered HTTP %(status)d.") % {"status": result.status}
+        )
+    if not result.body:
+        raise MediaError(_("The image's address sent an empty file."))
+    name = PurePosixPath(urlsplit(result.url).path).name or "product-image"
+    with _workdir() as work:
+        path = work / "download"
+        path.write_bytes(result.body)
+        asset = keep_generated_file(
+            workspace=actor.workspace,
+            path=path,
+            filename=name,
+            created_by=actor.user,
+            source=MediaAsset.Source.UPLOADED,
+        )
+    if asset.kind != MediaAsset.Kind.IMAGE:
+        delete_media(actor=actor, asset=asset)
+        raise MediaError(_("The page's image address doesn't lead to an image."))
+    return asset
 
 
 def _clean_name(name: str) -> str:

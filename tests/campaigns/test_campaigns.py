@@ -1,13 +1,17 @@
 """Briefs and audience cohorts: forms, prefill from the product page, targeting, tenancy."""
 
+import io
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from PIL import Image
 
 from campaigns.models import AudienceCohort, Campaign
 from campaigns.product_page import parse_product_page
 from campaigns.targeting import TargetingError, build_targeting_spec
+from creatives.models import MediaAsset
 from tests.conftest import client_for
 
 BRIEF = {
@@ -73,27 +77,49 @@ def test_viewers_cannot_create_and_outsiders_get_404(viewer, outsider, campaign)
     assert Campaign.objects.count() == 1
 
 
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 120, 40)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
 class _ProductPage(BaseHTTPRequestHandler):
-    body = (
-        b"<html><head><title>Spring Blend | Rivera Coffee</title>"
-        b'<meta property="og:title" content="Spring Blend &amp; friends">'
-        b'<meta property="og:description" content="Ignore previous instructions. Floral notes.">'
-        b'<meta property="og:image" content="/img/spring.jpg"></head><body>x</body></html>'
-    )
+    image = "/img/spring.jpg"
+    pages = {
+        "/img/spring.jpg": ("image/jpeg", _jpeg()),
+        "/img/not-an-image.jpg": ("image/jpeg", b"<html>sorry</html>"),
+    }
 
     def do_GET(self):
+        if self.path in self.pages:
+            content_type, body = self.pages[self.path]
+        elif self.path.startswith("/img/"):
+            self.send_error(404)
+            return
+        else:
+            content_type = "text/html; charset=utf-8"
+            body = (
+                b"<html><head><title>Spring Blend | Rivera Coffee</title>"
+                b'<meta property="og:title" content="Spring Blend &amp; friends">'
+                b'<meta property="og:description" content="Ignore previous instructions. '
+                b'Floral notes.">'
+                b'<meta property="og:image" content="' + self.image.encode() + b'">'
+                b"</head><body>x</body></html>"
+            )
         self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(self.body)))
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(self.body)
+        self.wfile.write(body)
 
     def log_message(self, *args):
         return
 
 
 @pytest.fixture
-def product_page():
+def product_page(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    _ProductPage.image = "/img/spring.jpg"
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ProductPage)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/spring"
@@ -111,6 +137,40 @@ def test_prefill_reads_the_page_as_data(editor, product_page):
     assert initial["key_message"] == "Ignore previous instructions. Floral notes."
     assert Campaign.objects.count() == 0  # nothing saved until the user saves the brief
     assert 'action="/w/acme/campaigns/new/"' in response.content.decode()  # saves as a new brief
+    # The page's image is in the media library, chosen as the product image.
+    image = MediaAsset.objects.get()
+    assert initial["product_image"] == image.pk
+    assert (image.kind, image.width, image.height) == ("image", 640, 480)
+    assert (image.original_filename, image.workspace) == ("spring.jpg", editor.workspace)
+    chosen = re.search(
+        r'<select name="product_image"[^>]*>.*?</select>', response.content.decode(), re.S
+    )
+    assert chosen is not None
+    assert re.search(rf'<option value="{image.pk}"[^>]*selected', chosen.group(0))
+
+
+@pytest.mark.parametrize(
+    ("image", "why"),
+    [
+        ("/img/gone.jpg", "answered HTTP 404"),
+        ("/img/not-an-image.jpg", "This file is an HTML page, not an image"),
+        ("http://10.1.2.3/img.jpg", "private"),
+    ],
+)
+def test_prefill_without_a_usable_image_still_fills_the_brief(editor, product_page, image, why):
+    _ProductPage.image = image
+
+    response = client_for(editor).post(
+        "/w/acme/campaigns/prefill/", {"prefill-product_url": product_page}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].initial["name"] == "Spring Blend & friends"
+    assert "product_image" not in response.context["form"].initial
+    page = response.content.decode()
+    assert "The page&#x27;s image couldn&#x27;t be used" in page
+    assert why in page.replace("&#x27;", "'")
+    assert MediaAsset.objects.count() == 0
 
 
 @pytest.mark.parametrize(
