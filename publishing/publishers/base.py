@@ -53,6 +53,10 @@ def poll_delay(polls: int, *, first: float = 2.0, cap: float = 30.0) -> float:
     return min(cap, first * 2 ** min(polls, 10))
 
 
+# After a lost create, how long its request may still land at Meta: our own read timeout
+# (the request can't have been answered later than that) plus this margin for Meta's side.
+PENDING_SETTLE_MARGIN_SECONDS = 5.0
+
 # Reconciling pages back through an account's objects until they predate the lost call.
 RECONCILE_PAGE_SIZE = 100
 RECONCILE_MAX_PAGES = 20
@@ -132,6 +136,20 @@ class PublishContext:
                 self.forget("pending", "pending_since")
             raise
         self.forget("pending", "pending_since")
+
+    def pending_settle_seconds(self) -> float:
+        """Return how long the lost create may still land at Meta (0: it can't any more).
+
+        A worker killed mid-request leaves a request that Meta may still be processing; until
+        it can no longer land, "not found" doesn't mean "not made", so re-sending waits.
+        """
+        since = datetime.fromisoformat(self.remote["pending_since"])
+        window = timedelta(
+            seconds=settings.META_CONNECT_TIMEOUT
+            + settings.META_READ_TIMEOUT
+            + PENDING_SETTLE_MARGIN_SECONDS
+        )
+        return max(0.0, (since + window - timezone.now()).total_seconds())
 
     def find_since_pending(
         self, path: str, *, time_field: str, text_field: str, text: str, fields: str

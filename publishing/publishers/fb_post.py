@@ -117,6 +117,9 @@ class FacebookPostPublisher(Publisher):
                 ctx, "feed", text_field="message", text=caption, fields="id,message,created_time"
             )
             values = {"post_id": found["id"]} if found else {}
+        if not found and (settle := ctx.pending_settle_seconds()):
+            ctx.note("The last call to Facebook may still be landing; checking again soon")
+            return wait(settle)
         ctx.forget("pending", "pending_since")
         if found:
             ctx.note(

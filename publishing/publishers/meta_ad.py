@@ -223,6 +223,9 @@ class MetaAdPublisher(Publisher):
             f"/{account.ad_account_id}/{edge}",
             {"fields": "id,name", "filtering": json.dumps(filtering), "limit": 5},
         ).get("data", [])
+        if not listed and (settle := ctx.pending_settle_seconds()):
+            ctx.note(f"The last {edge[:-1]} call may still be landing at Meta; checking again soon")
+            return wait(settle)
         ctx.forget("pending", "pending_since")
         if listed:
             found = listed[0]["id"]

@@ -6,7 +6,10 @@ re-sent, a transient 5xx is retried, and a revoked token pauses the publication 
 connection needs-reauth. Counts come from the sandbox's own record of created objects.
 """
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from meta_integration.models import MetaConnection
 from meta_sandbox import seed
@@ -96,6 +99,43 @@ class PublisherContract:
         assert self._posts(sandbox) == []
 
 
+class SettlesLostCreates:
+    """Targets that find a lost create by listing Meta's objects (Page posts, ads).
+
+    A create whose request died with its worker may still land at Meta for as long as our
+    read timeout; until then "not listed" doesn't mean "not made", so nothing is re-sent.
+    """
+
+    def test_a_lost_create_is_resent_only_once_it_cannot_land(
+        self, connected, upload, sandbox, settings
+    ):
+        publication = self._publication(connected, upload)
+        if self.fault_after:
+            drive(publication, sandbox, until=self.fault_after)
+        # Dropped before Meta made anything: the answer is lost and nothing exists.
+        sandbox.state.add_fault(method="POST", path=self.final_path, drop=True)
+        publication = drive(publication, sandbox, until="pending")
+        Publication.objects.filter(pk=publication.pk).update(next_attempt_at=timezone.now())
+
+        services.advance_publication(publication_id=publication.pk)
+
+        publication.refresh_from_db()
+        assert self._posts(sandbox) == []
+        assert "pending" in publication.remote
+        assert publication.events.filter(message__contains="may still be landing").exists()
+        window = settings.META_CONNECT_TIMEOUT + settings.META_READ_TIMEOUT
+        assert publication.next_attempt_at > timezone.now() + timedelta(seconds=window - 10)
+
+        # Once the lost request can no longer land, the create is sent again, once.
+        since = timezone.now() - timedelta(seconds=window + 10)
+        remote = {**publication.remote, "pending_since": since.isoformat()}
+        Publication.objects.filter(pk=publication.pk).update(remote=remote)
+        publication = drive(publication, sandbox)
+
+        assert publication.status == Publication.Status.PUBLISHED, publication.error_detail
+        assert len(self._posts(sandbox)) == 1
+
+
 class TestInstagramFeedImage(PublisherContract):
     target = "ig_feed"
     media = ["square.jpg"]
@@ -124,7 +164,7 @@ class TestInstagramCarousel(PublisherContract):
     final_path = f"/{seed.IG_COFFEE_ID}/media_publish"
 
 
-class TestFacebookTextPost(PublisherContract):
+class TestFacebookTextPost(SettlesLostCreates, PublisherContract):
     target = "fb_post"
     media = []
     kind = "page_post"
@@ -132,14 +172,14 @@ class TestFacebookTextPost(PublisherContract):
     extra = {"link_url": "live:/privacy/"}
 
 
-class TestFacebookPhotoPost(PublisherContract):
+class TestFacebookPhotoPost(SettlesLostCreates, PublisherContract):
     target = "fb_post"
     media = ["square.jpg"]
     kind = "page_photo"
     final_path = f"/{seed.PAGE_COFFEE_ID}/photos"
 
 
-class TestFacebookVideoPost(PublisherContract):
+class TestFacebookVideoPost(SettlesLostCreates, PublisherContract):
     target = "fb_post"
     media = ["reel.mp4"]
     kind = "page_video"
@@ -154,14 +194,14 @@ class TestFacebookReel(PublisherContract):
     fault_after = "uploaded"
 
 
-class TestMetaImageAd(PublisherContract):
+class TestMetaImageAd(SettlesLostCreates, PublisherContract):
     target = "meta_ad"
     media = ["square.jpg"]
     kind = "ad"
     final_path = f"/{seed.ACT_COFFEE_US}/ads"
 
 
-class TestMetaVideoAd(PublisherContract):
+class TestMetaVideoAd(SettlesLostCreates, PublisherContract):
     target = "meta_ad"
     media = ["reel.mp4"]
     kind = "ad"

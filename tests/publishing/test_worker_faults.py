@@ -19,6 +19,9 @@ from tests.publishing.conftest import make_publication
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 LEASE_SECONDS = 2
+# A create lost with its worker may land at Meta until the read timeout has passed; the
+# resumed worker waits that long before re-sending, so keep it short here.
+WORKER_ENV = {"PUBLISH_LEASE_SECONDS": LEASE_SECONDS, "META_READ_TIMEOUT": 3}
 CASES = {
     "ig_reel": (["reel.mp4"], "ig_media", ["container_id", "container_ready", "media_id"]),
     "fb_post": (["square.jpg"], "page_photo", ["photo_id"]),
@@ -61,7 +64,7 @@ def test_worker_killed_at_a_step_boundary_resumes_without_duplicates(
     connected, upload, sandbox, start_worker, target, kill_after
 ):
     media, kind, _keys = CASES[target]
-    worker = start_worker(PUBLISH_LEASE_SECONDS=LEASE_SECONDS)
+    worker = start_worker(**WORKER_ENV)
     publication = make_publication(connected, target, [upload(connected, m) for m in media])
     services.publish_publication(actor=connected, publication=publication)
 
@@ -72,7 +75,7 @@ def test_worker_killed_at_a_step_boundary_resumes_without_duplicates(
     assert _wait_for(reached), publication.remote
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
-    start_worker(purge=False, PUBLISH_LEASE_SECONDS=LEASE_SECONDS)
+    start_worker(purge=False, **WORKER_ENV)
 
     publication = _run_to_the_end(publication)
 
@@ -81,7 +84,7 @@ def test_worker_killed_at_a_step_boundary_resumes_without_duplicates(
 
 
 def test_faults_on_every_call_still_publish_exactly_once(connected, upload, sandbox, start_worker):
-    start_worker(PUBLISH_LEASE_SECONDS=LEASE_SECONDS)
+    start_worker(**WORKER_ENV)
     ig = seed.IG_COFFEE_ID
     state = sandbox.state
     state.add_fault(method="POST", path=f"/{ig}/media", http_status=503, times=1)
