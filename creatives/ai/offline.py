@@ -42,7 +42,8 @@ SUMMARY_CHARS = 280
 
 @dataclass(frozen=True)
 class Templates:
-    hooks: dict[str, tuple[str, ...]]  # tone -> 5 hooks
+    # tone -> 5 hooks; "with {interest}|without" gives cohorts with no interests a form that fits
+    hooks: dict[str, tuple[str, ...]]
     bodies: dict[str, tuple[str, str]]  # objective -> 2 bodies
     closers: dict[str, str]  # objective -> spoken call to action ({cta} is the button label)
     offer: str
@@ -54,37 +55,39 @@ class Templates:
 ENGLISH = Templates(
     hooks={
         "playful": (
-            "Plot twist: {product} just made {interest} way more fun.",
+            "Plot twist: {product} just made {interest} way more fun."
+            "|Plot twist: {product} just made your day way more fun.",
             "Warning: {product} may cause spontaneous happy dances.",
             "{cohort}, this one's for you. Yes, you.",
-            "Okay, {interest} lovers, hear us out.",
-            "Who knew {interest} could feel this good?",
+            "Okay, {interest} lovers, hear us out.|Okay, {cohort}, hear us out.",
+            "Who knew {interest} could feel this good?|Who knew {product} could feel this good?",
         ),
         "premium": (
             "Crafted for those who notice the details: {product}.",
             "{product}. Quietly exceptional.",
             "For {cohort} who expect more.",
-            "Elevate every moment of {interest}.",
+            "Elevate every moment of {interest}.|Elevate every moment with {product}.",
             "Some things are simply made better.",
         ),
         "urgent": (
             "Don't scroll past this: {product} won't wait.",
             "Last chance, {cohort}.",
             "Stop. {product} is here, and it's going fast.",
-            "Only days left for {interest} fans.",
+            "Only days left for {interest} fans.|Only days left, {cohort}.",
             "Right now is the moment to try {product}.",
         ),
         "friendly": (
             "Hey {cohort}! Meet {product}.",
-            "Say hello to your new favourite for {interest}.",
+            "Say hello to your new favourite for {interest}.|Say hello to your new favourite: {product}.",
             "We made {product} with you in mind.",
-            "Good news for {interest} fans.",
+            "Good news for {interest} fans.|Good news, {cohort}: {product} is here.",
             "Looking for something easy? Try {product}.",
         ),
         "professional": (
             "{product}: built for results.",
-            "{cohort}: a smarter approach to {interest}.",
-            "What leading teams choose for {interest}: {product}.",
+            "{cohort}: a smarter approach to {interest}.|{cohort}: a smarter approach, with {product}.",
+            "What leading teams choose for {interest}: {product}."
+            "|What leading teams choose: {product}.",
             "Less effort, better outcomes. Meet {product}.",
             "Proven, reliable, ready: {product}.",
         ),
@@ -137,37 +140,41 @@ ENGLISH = Templates(
 SPANISH = Templates(
     hooks={
         "playful": (
-            "Giro inesperado: {product} hace que {interest} sea mucho más divertido.",
+            "Giro inesperado: {product} hace que {interest} sea mucho más divertido."
+            "|Giro inesperado: {product} hace tu día mucho más divertido.",
             "Aviso: {product} puede provocar bailes de felicidad.",
             "{cohort}, esto es para ti. Sí, para ti.",
-            "A ver, amantes de {interest}, escuchad esto.",
-            "¿Quién diría que {interest} podía sentirse así de bien?",
+            "A ver, amantes de {interest}, escuchad esto.|A ver, {cohort}, escuchad esto.",
+            "¿Quién diría que {interest} podía sentirse así de bien?"
+            "|¿Quién diría que {product} podía sentirse así de bien?",
         ),
         "premium": (
             "Creado para quienes cuidan cada detalle: {product}.",
             "{product}. Discretamente excepcional.",
             "Para {cohort} que esperan más.",
-            "Eleva cada momento de {interest}.",
+            "Eleva cada momento de {interest}.|Eleva cada momento con {product}.",
             "Hay cosas que simplemente están mejor hechas.",
         ),
         "urgent": (
             "No sigas bajando: {product} no espera.",
             "Última oportunidad, {cohort}.",
             "Para. {product} ya está aquí y vuela.",
-            "Quedan pocos días para los fans de {interest}.",
+            "Quedan pocos días para los fans de {interest}.|Quedan pocos días, {cohort}.",
             "Ahora es el momento de probar {product}.",
         ),
         "friendly": (
             "¡Hola, {cohort}! Te presentamos {product}.",
-            "Saluda a tu nuevo favorito para {interest}.",
+            "Saluda a tu nuevo favorito para {interest}.|Saluda a tu nuevo favorito: {product}.",
             "Hicimos {product} pensando en ti.",
-            "Buenas noticias para los fans de {interest}.",
+            "Buenas noticias para los fans de {interest}.|Buenas noticias, {cohort}: llega {product}.",
             "¿Buscas algo fácil? Prueba {product}.",
         ),
         "professional": (
             "{product}: pensado para dar resultados.",
-            "{cohort}: una forma más inteligente de abordar {interest}.",
-            "Lo que eligen los mejores equipos para {interest}: {product}.",
+            "{cohort}: una forma más inteligente de abordar {interest}."
+            "|{cohort}: una forma más inteligente, con {product}.",
+            "Lo que eligen los mejores equipos para {interest}: {product}."
+            "|Lo que eligen los mejores equipos: {product}.",
             "Menos esfuerzo, mejores resultados. Conoce {product}.",
             "Probado, fiable y listo: {product}.",
         ),
@@ -342,9 +349,10 @@ class OfflineProvider(UsageLog):
         variants = []
         for i in range(offset, offset + n):
             # 5 hooks x 2 bodies: the pairs (i mod 5, (i mod 5 + i div 5) mod 2) are distinct for i < 10.
-            hook = hooks[(start + i) % len(hooks)].format(
-                **values, interest=interests[i % len(interests)]
-            )
+            # "with an interest|without one": cohorts with no interests get the second form.
+            with_interest, _bar, general = hooks[(start + i) % len(hooks)].partition("|")
+            template = with_interest if brief.cohort.interests else (general or with_interest)
+            hook = template.format(**values, interest=interests[i % len(interests)])
             body = bodies[(i % len(hooks) + i // len(hooks)) % len(bodies)].format(**values)
             offer = templates.offer.format(**values) if values["offer"] else ""
             closer = templates.closers[objective].format(**values)

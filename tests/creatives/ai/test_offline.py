@@ -323,3 +323,16 @@ def test_unreadable_logo_and_bad_colour_are_refused(provider, brief):
         provider.make_image(brief, None, (1080, 1080), "Hi", "Go", logo=b"not an image")
     with pytest.raises(AIError, match="not a hex colour"):
         provider.make_image(replace(brief, brand_colours=("teal",)), None, (1080, 1080), "Hi", "Go")
+
+
+@pytest.mark.parametrize("tone", ["playful", "premium", "urgent", "friendly", "professional"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_cohorts_without_interests_get_hooks_that_read_right(provider, brief, language, tone):
+    bare = replace(brief, language=language, tone=tone, cohort=Cohort(name="Night owls"))
+
+    hooks = [v.hook for v in provider.write_scripts(bare, 10)]
+
+    assert len(set(hooks)) == 5  # every hook of the tone, each with two bodies
+    assert not any("|" in hook or "{" in hook for hook in hooks)
+    # The product name never stands in for an interest ("your new favourite for Trail Shoes").
+    assert not any(hook.count(bare.product_name) > 1 for hook in hooks)
