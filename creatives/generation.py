@@ -477,10 +477,13 @@ def edit_scene(*, actor: Membership, scene: StoryboardScene, fields: dict[str, A
 def set_creative_approval(*, actor: Membership, creative: Creative, approved: bool) -> None:
     """Approve a finished video for publishing (or take the approval back)."""
     _require_editor(actor)
+    now = timezone.now()
     Creative.objects.filter(pk=creative.pk).update(
-        approved_at=timezone.now() if approved else None,
+        approved_at=now if approved else None,
         approved_by=actor.user if approved else None,
     )
+    if approved:  # an approved video counts as used: retention of unused media starts again
+        MediaAsset.objects.filter(pk=creative.asset_id).update(last_used_at=now)
 
 
 def _add_version(

@@ -680,6 +680,8 @@ def test_approving_and_withdrawing_a_video(editor, script):
     creative.refresh_from_db()
     assert creative.approved_at is not None
     assert creative.approved_by == editor.user
+    creative.asset.refresh_from_db()
+    assert creative.asset.last_used_at == creative.approved_at  # kept from unused-media retention
     page = client.get(f"/w/acme/scripts/{script.pk}/").content.decode()
     assert f'href="/w/acme/publish/new/?creative={creative.pk}"' in page
 
