@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import member_required
 from accounts.models import Membership
+from accounts.permissions import has_permission
 from campaigns import selectors, services
 from campaigns.errors import CampaignError
 from campaigns.forms import CampaignForm, CohortForm, PrefillForm
@@ -152,7 +153,7 @@ def _render_detail(
         "campaign": campaign,
         "cohorts": campaign.cohorts.all(),
         "cohort_form": cohort_form or CohortForm(),
-        "can_edit": membership.role != "viewer",
+        "can_edit": has_permission(membership.role, "content.edit"),
         "variant_choices": range(1, MAX_VARIANTS_PER_RUN + 1),
         **campaign_studio(campaign),
     }

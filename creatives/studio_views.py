@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import member_required
 from accounts.models import Membership
+from accounts.permissions import has_permission
 from campaigns.selectors import get_cohort_for_member
 from creatives import generation, studio_selectors
 from creatives.errors import GenerationError
@@ -87,7 +88,7 @@ def _render_script(
         or VideoForm(music=studio_selectors.list_music_for_member(membership)),
         "scene_form_errors": forms.get("scene_form_errors"),
         "aspects": ["9:16", "1:1", "4:5"],
-        "can_edit": membership.role != "viewer",
+        "can_edit": has_permission(membership.role, "content.edit"),
         "has_voice": generation.provider_name_for(membership.workspace) == "openai",
         "nav_section": "campaigns",
         **studio_selectors.script_studio(script),
@@ -272,7 +273,7 @@ def ai_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
         "membership": membership,
         "workspace": membership.workspace,
         "form": form,
-        "can_manage": membership.role in ("owner", "admin"),
+        "can_manage": has_permission(membership.role, "workspace.update"),
         "spent": generation.usd(spent),
         "cap": generation.usd(int(cap * 1_000_000)),
         "spent_percent": min(100, int(spent / (cap * 10_000))) if cap else 100,
