@@ -35,6 +35,10 @@ SUBCODE_IN_STATUS = re.compile(r"error code (\d{7})")
 # Meta suggests polling for a few minutes; big videos can take longer (GRAPH_NOTES §2.4).
 PROCESSING_TIMEOUT = timedelta(minutes=20)
 
+# Meta's answer to publishing a container twice: "(#100) This media container has already
+# been published." (seen as "already published" too): the earlier run's call went through.
+ALREADY_PUBLISHED = re.compile(r"already (?:been )?published", re.IGNORECASE)
+
 
 def _ig_user(ctx: PublishContext) -> str:
     account = ctx.publication.instagram_account
@@ -162,12 +166,12 @@ class InstagramPublisher(Publisher):
             if exc.subcode == NOT_READY:
                 ctx.forget("container_ready")
                 return wait(5)
-            if exc.code == 100 and "already published" in exc.message.lower():
+            if exc.code == 100 and ALREADY_PUBLISHED.search(exc.message):
                 # Published by an earlier run whose answer we never saw: go and find it.
                 ctx.remember(pending="publish", pending_since=ctx.remote["container_created_at"])
                 return CONTINUE
             raise
-        ctx.remember(media_id=published["id"])
+        ctx.sent(media_id=published["id"])
         return CONTINUE
 
     def _reconcile_publish(self, ctx: PublishContext) -> StepResult:
@@ -186,9 +190,8 @@ class InstagramPublisher(Publisher):
             fields="id,caption,timestamp",
         )
         if media is not None:
+            ctx.sent(media_id=media["id"])
             ctx.note(f"Found the published post {media['id']} on Instagram; not re-sending")
-            ctx.forget("pending", "pending_since")
-            ctx.remember(media_id=media["id"])
             return CONTINUE
         raise PublishFailure(
             item=self._item_name(ctx),

@@ -124,8 +124,10 @@ class PublishContext:
     def sending(self, step: str) -> Iterator[None]:
         """Mark a non-idempotent create as in flight; a lost answer leaves the mark for reconcile.
 
-        The mark is set before the call and cleared once its answer arrived (success or a
-        definite refusal). If the outcome is unknown it stays, and the next run must check
+        The mark is set before the call. A definite refusal clears it; on success it stays
+        until the caller stores what was made with ``sent`` — one write for both, so a lease
+        lost in between can't leave the mark gone and the id unrecorded (the next owner would
+        create it again). If the outcome is unknown it stays, and the next run must check
         Meta's state before re-sending.
         """
         self.remember(pending=step, pending_since=timezone.now().isoformat())
@@ -135,7 +137,12 @@ class PublishContext:
             if not exc.outcome_unknown:
                 self.forget("pending", "pending_since")
             raise
-        self.forget("pending", "pending_since")
+
+    def sent(self, **values: Any) -> None:
+        """Store what an in-flight create made and clear its mark, in one write."""
+        self.remote.pop("pending", None)
+        self.remote.pop("pending_since", None)
+        self.remember(**values)
 
     def pending_settle_seconds(self) -> float:
         """Return how long the lost create may still land at Meta (0: it can't any more).

@@ -56,7 +56,7 @@ class FacebookPostPublisher(Publisher):
         ctx.status(Status.PUBLISHING, progress=70, message="Posting to the Facebook Page")
         with ctx.sending("feed"):
             created = ctx.client.post(f"/{page.page_id}/feed", params)
-        ctx.remember(post_id=created["id"])
+        ctx.sent(post_id=created["id"])
         return CONTINUE
 
     def _post_photo(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:
@@ -65,7 +65,7 @@ class FacebookPostPublisher(Publisher):
         ctx.status(Status.UPLOADING, progress=40, message="Sending the photo to Facebook")
         with ctx.sending("photo"):
             created = ctx.send_file(f"/{page.page_id}/photos", params, asset, url_param="url")
-        ctx.remember(photo_id=created["id"], post_id=created.get("post_id", ""))
+        ctx.sent(photo_id=created["id"], post_id=created.get("post_id", ""))
         return CONTINUE
 
     def _post_video(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:
@@ -74,7 +74,7 @@ class FacebookPostPublisher(Publisher):
         ctx.status(Status.UPLOADING, progress=30, message="Sending the video to Facebook")
         with ctx.sending("video"):
             created = ctx.send_file(f"/{page.page_id}/videos", params, asset, url_param="file_url")
-        ctx.remember(video_id=created["id"], polls=0)
+        ctx.sent(video_id=created["id"], polls=0)
         return CONTINUE
 
     def _poll_video(self, ctx: PublishContext) -> StepResult:
@@ -120,13 +120,13 @@ class FacebookPostPublisher(Publisher):
         if not found and (settle := ctx.pending_settle_seconds()):
             ctx.note("The last call to Facebook may still be landing; checking again soon")
             return wait(settle)
-        ctx.forget("pending", "pending_since")
         if found:
+            ctx.sent(**values)
             ctx.note(
                 f"Found what the lost call created on Facebook ({found['id']}); not re-sending"
             )
-            ctx.remember(**values)
         else:
+            ctx.forget("pending", "pending_since")
             ctx.note("The last call to Facebook did not go through; sending it again")
         return CONTINUE
 

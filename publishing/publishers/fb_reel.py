@@ -70,16 +70,16 @@ class FacebookReelPublisher(Publisher):
                     "description": ctx.publication.caption,
                 },
             )
-        ctx.remember(finished=True)
+        ctx.sent(finished=True)
         return CONTINUE
 
     def _reconcile_finish(self, ctx: PublishContext) -> StepResult:
         video = ctx.client.get(f"/{ctx.remote['video_id']}", {"fields": "id,published"})
-        ctx.forget("pending", "pending_since")
         if video.get("published"):
+            ctx.sent(finished=True)
             ctx.note("Found the reel already published by the lost call; not re-sending")
-            ctx.remember(finished=True)
         else:
+            ctx.forget("pending", "pending_since")
             ctx.note("The last publish call did not go through; sending it again")
         return CONTINUE
 

@@ -98,7 +98,7 @@ class MetaAdPublisher(Publisher):
             created = ctx.send_file(
                 f"/{account.ad_account_id}/advideos", params, asset, url_param="file_url"
             )
-        ctx.remember(video_id=created["id"], polls=0)
+        ctx.sent(video_id=created["id"], polls=0)
         return CONTINUE
 
     def _poll_video(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:
@@ -209,7 +209,7 @@ class MetaAdPublisher(Publisher):
         account = _account(ctx)
         with ctx.sending(key):
             created = ctx.client.post(f"/{account.ad_account_id}/{edge}", params)
-        ctx.remember(**{key: created["id"]})
+        ctx.sent(**{key: created["id"]})
         ctx.note(f"{edge[:-1].capitalize()} {created['id']} created")
         return CONTINUE
 
@@ -226,12 +226,12 @@ class MetaAdPublisher(Publisher):
         if not listed and (settle := ctx.pending_settle_seconds()):
             ctx.note(f"The last {edge[:-1]} call may still be landing at Meta; checking again soon")
             return wait(settle)
-        ctx.forget("pending", "pending_since")
         if listed:
             found = listed[0]["id"]
+            ctx.sent(**({"video_id": found, "polls": 0} if key == "video" else {key: found}))
             ctx.note(f"Found the {edge[:-1]} {found} the lost call created; not re-sending")
-            ctx.remember(**({"video_id": found, "polls": 0} if key == "video" else {key: found}))
         else:
+            ctx.forget("pending", "pending_since")
             ctx.note(f"The last {edge[:-1]} call did not go through; sending it again")
         return CONTINUE
 

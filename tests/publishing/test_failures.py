@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from creatives import services as media_services
 from creatives.errors import MediaError
+from meta_integration import graph
 from meta_integration.graph import appsecret_proof
 from meta_sandbox import seed
 from prosocial.jobs import claim_job_row
@@ -288,3 +289,68 @@ def test_cancel_is_refused_while_a_worker_is_sending(connected, upload):
         services.cancel_publication(actor=connected, publication=publication)
     publication.refresh_from_db()
     assert publication.status == "queued"
+
+
+def test_a_container_published_by_a_lost_run_is_found_not_failed(connected, upload, sandbox):
+    """Regression (bench/publish_faults, seed 7): a killed worker's media_publish landed after
+    the resumed run had checked the container, and the second publish was refused with
+    "(#100) This media container has already been published." — the job failed although the
+    post was live."""
+    publication = _publish(
+        connected, make_publication(connected, "ig_feed", [upload(connected, "square.jpg")])
+    )
+    publication = drive(publication, sandbox, until="container_ready")
+    token = publication.instagram_account.connection.access_token
+    landed = requests.post(  # the lost run's request, landing late
+        f"{sandbox.graph_url}/{seed.IG_COFFEE_ID}/media_publish",
+        data={
+            "creation_id": publication.remote["container_id"],
+            "access_token": token,
+            "appsecret_proof": appsecret_proof(token, settings.META_APP_SECRET),
+        },
+        timeout=5,
+    ).json()
+
+    publication = drive(publication, sandbox)
+
+    assert publication.status == Publication.Status.PUBLISHED, publication.error_detail
+    assert publication.remote_id == landed["id"]
+    assert len(_posts(sandbox, "ig_media")) == 1
+    assert publication.events.filter(message__contains="not re-sending").exists()
+
+
+def test_a_create_whose_worker_lost_the_lease_is_not_made_twice(connected, upload, sandbox):
+    """Regression (bench/publish_faults, seed 7, a duplicated ad creative): the in-flight mark
+    was cleared when the answer arrived and the new id stored by a second write; a lease lost
+    between the two left neither, and the next owner created the object again. Now the mark
+    stays until the id is stored with it in one write: here A loses the lease after its create
+    landed, its write is refused, and the next run finds the post instead of posting again."""
+    publication = _publish(
+        connected, make_publication(connected, "fb_post", [], link_url="live:/privacy/")
+    )
+    runnable = {"status__in": ["queued"], "next_attempt_at__lte": timezone.now()}
+    claim_job_row(Publication, publication.pk, runnable=runnable, lease=timedelta(seconds=-1))
+    stale = Publication.objects.get(pk=publication.pk)  # worker A, slow
+    ctx = PublishContext(stale, client=graph.GraphClient(stale.page.access_token))
+
+    with ctx.sending("feed"):
+        # A's lease runs out and worker B takes the row over while A's create is on its way.
+        Publication.objects.filter(pk=publication.pk).update(
+            lease_expires_at=timezone.now() - timedelta(seconds=1)
+        )
+        assert claim_job_row(
+            Publication, publication.pk, runnable=runnable, lease=timedelta(minutes=5)
+        )
+        created = ctx.client.post(f"/{seed.PAGE_COFFEE_ID}/feed", {"message": stale.caption})
+    with pytest.raises(LeaseLost):
+        ctx.sent(post_id=created["id"])
+
+    publication.refresh_from_db()
+    assert publication.remote["pending"] == "feed"  # the mark survives A's refused write
+    assert "post_id" not in publication.remote
+    Publication.objects.filter(pk=publication.pk).update(lease_expires_at=None)  # B dies too
+    publication = drive(publication, sandbox)
+
+    assert publication.status == Publication.Status.PUBLISHED, publication.error_detail
+    assert publication.remote_id == created["id"]
+    assert len(sandbox.state.describe_objects(kind="page_post", marker=stale.caption)) == 1
