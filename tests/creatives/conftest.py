@@ -21,3 +21,21 @@ def s3(settings, moto_endpoint: str) -> S3Env:
     env = use_s3(settings, endpoint_url=moto_endpoint)
     storage.ensure_bucket()
     return env
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Media on the local disk, in a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_USES_S3 = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def no_server_key(settings):
+    """Without a key "auto" means the offline provider, whatever the machine's environment."""
+    settings.OPENAI_API_KEY = ""

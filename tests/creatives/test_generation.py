@@ -41,21 +41,7 @@ from tests.openai_fake import OpenAIFake, speech_mp3, speech_seconds
 
 IMAGE_PATH = "/v1/images/generations"
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture(autouse=True)
-def _no_server_key(settings):
-    """Without a key "auto" means the offline provider, whatever the machine's environment."""
-    settings.OPENAI_API_KEY = ""
+pytestmark = pytest.mark.usefixtures("media_root", "no_server_key")
 
 
 @pytest.fixture

@@ -32,22 +32,7 @@ from creatives.models import (
 from creatives.studio_forms import ScriptEditForm
 from tests.conftest import client_for
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_USES_S3 = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture(autouse=True)
-def _no_server_key(settings):
-    """Without a key "auto" means the offline provider, whatever the machine's environment."""
-    settings.OPENAI_API_KEY = ""
+pytestmark = pytest.mark.usefixtures("media_root", "no_server_key")
 
 
 def make_campaign(membership, name: str) -> Campaign:
