@@ -46,6 +46,14 @@ from creatives.compose import text
 from creatives.compose.errors import ComposeError
 from creatives.compose.spec import CompositionSpec, background_hex, validate_spec
 from creatives.media import images
+from creatives.media.encoding import (
+    AAC_ARGS,
+    AUDIO_BITRATE,
+    AUDIO_SAMPLE_RATE,
+    GOP_SECONDS,
+    h264_args,
+    mp4_output_args,
+)
 from creatives.media.errors import FfmpegError, MediaRejected
 from creatives.media.facts import MediaFacts
 from creatives.media.ffmpeg import run_ffmpeg
@@ -58,10 +66,6 @@ from creatives.media.sniff import Sniffed
 # drops CABAC, B-frames and deblocking, so it needs more bits for the same look; CRF 21 and
 # the -maxrate cap keep the size bounded (~1.5-3 Mbps for these stills). See bench/README.md.
 X264_PRESET = "ultrafast"
-X264_CRF = 21
-GOP_SECONDS = 2
-AUDIO_BITRATE = 128_000
-AUDIO_SAMPLE_RATE = 48_000
 PLACEMENT_BITRATE_CAP = 25_000_000  # Instagram's limit, the lowest of our video placements
 ZOOM = 0.12  # zoom_in/zoom_out travel, and the zoom a pan holds to have room to move
 MUSIC_FADE_S = 1.5
@@ -255,49 +259,9 @@ def build_compose_args(
     graph.append(_audio(voice, music, total, spec.music_gain))
     maxrate = min(spec.max_video_bitrate, PLACEMENT_BITRATE_CAP - AUDIO_BITRATE)
     args += ["-filter_complex", ";".join(graph), "-map", "[vout]", "-map", "[aout]"]
-    args += [
-        "-c:v",
-        "libx264",
-        "-preset",
-        preset,
-        "-profile:v",
-        "high",
-        "-pix_fmt",
-        "yuv420p",
-        "-crf",
-        str(X264_CRF),
-        "-maxrate",
-        str(maxrate),
-        "-bufsize",
-        str(maxrate * 2),
-        "-r",
-        str(fps),
-        "-g",
-        str(fps * GOP_SECONDS),
-        "-flags",
-        "+cgop",
-        "-c:a",
-        "aac",
-        "-b:a",
-        str(AUDIO_BITRATE),
-        "-ar",
-        str(AUDIO_SAMPLE_RATE),
-        "-ac",
-        "2",
-        "-t",
-        f"{total:.3f}",
-        "-map_metadata",
-        "-1",
-        "-map_chapters",
-        "-1",
-        "-sn",
-        "-dn",
-        "-movflags",
-        "+faststart",
-        "-f",
-        "mp4",
-        str(output.resolve()),
-    ]
+    args += h264_args(preset=preset, maxrate=maxrate, gop_frames=fps * GOP_SECONDS)
+    args += ["-r", str(fps), *AAC_ARGS, "-t", f"{total:.3f}"]
+    args += mp4_output_args(output)
     return args
 
 

@@ -24,6 +24,14 @@ from fractions import Fraction
 from pathlib import Path
 
 from creatives.media import images
+from creatives.media.encoding import (
+    AAC_ARGS,
+    AUDIO_BITRATE,
+    AUDIO_SAMPLE_RATE,
+    GOP_SECONDS,
+    h264_args,
+    mp4_output_args,
+)
 from creatives.media.errors import MediaRejected
 from creatives.media.facts import MediaFacts
 from creatives.media.ffmpeg import run_ffmpeg
@@ -35,10 +43,6 @@ from creatives.media.specs import ASPECT_TOLERANCE, FPS_TOLERANCE, PlacementSpec
 # "medium" (the default) for ~10-15 % more bytes at the same CRF; "ultrafast"/"superfast"
 # drop CABAC/B-frame features and cost far more bytes. The bitrate cap bounds the size anyway.
 X264_PRESET = "veryfast"
-X264_CRF = 21  # visually clean for social video; -maxrate still caps it
-GOP_SECONDS = 2  # a keyframe every 2 s: closed GOPs Meta can cut and seek
-AUDIO_BITRATE = 128_000  # GRAPH_NOTES §2.2: AAC 128 kbps
-AUDIO_SAMPLE_RATE = 48_000
 DEFAULT_MAX_VIDEO_BITRATE = 8_000_000  # placements without a limit: ample for 1080p at CRF 21
 MIN_VIDEO_BITRATE = 300_000
 DEFAULT_FPS = 30
@@ -105,44 +109,15 @@ def build_transcode_args(
         graph += f";anullsrc=channel_layout=stereo:sample_rate={AUDIO_SAMPLE_RATE}[a]"
         maps += ["-map", "[a]"]
     args = ["-y", "-i", str(src.resolve()), "-filter_complex", graph, *maps]
-    args += [
-        "-c:v",
-        "libx264",
-        "-preset",
-        X264_PRESET,
-        "-profile:v",
-        "high",
-        "-pix_fmt",
-        "yuv420p",
-        "-crf",
-        str(X264_CRF),
-        "-maxrate",
-        str(plan.video_maxrate),
-        "-bufsize",
-        str(plan.video_maxrate * 2),
-        "-g",
-        str(max(1, round(float(plan.fps) * GOP_SECONDS))),
-        "-flags",
-        "+cgop",
-    ]
-    if plan.audio == "none":
-        args += ["-an"]
-    else:
-        args += [
-            "-c:a",
-            "aac",
-            "-b:a",
-            str(AUDIO_BITRATE),
-            "-ar",
-            str(AUDIO_SAMPLE_RATE),
-            "-ac",
-            "2",
-        ]
+    args += h264_args(
+        preset=X264_PRESET,
+        maxrate=plan.video_maxrate,
+        gop_frames=round(float(plan.fps) * GOP_SECONDS),
+    )
+    args += ["-an"] if plan.audio == "none" else list(AAC_ARGS)
     if plan.duration_seconds is not None and (plan.trim or plan.audio == "silent"):
         args += ["-t", f"{plan.duration_seconds:.3f}"]  # the silent source never ends by itself
-    args += ["-map_metadata", "-1", "-map_chapters", "-1", "-sn", "-dn"]
-    args += ["-movflags", "+faststart", "-f", "mp4", str(dst.resolve())]
-    return args
+    return args + mp4_output_args(dst)
 
 
 def transcode_to_spec(
