@@ -116,11 +116,31 @@ class AICostCapError(ai_base.AIError):
     """The workspace reached its monthly AI budget."""
 
 
+@dataclass(frozen=True)
+class Budget:
+    """A workspace's AI spending this month against its cap (micro-dollars)."""
+
+    spent_micro: int
+    cap_micro: int
+
+    @property
+    def used_up(self) -> bool:
+        return self.spent_micro >= self.cap_micro
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.spent_micro * 100 // self.cap_micro) if self.cap_micro else 100
+
+
+def budget_for(workspace: Workspace) -> Budget:
+    cap = monthly_cap_usd(ai_settings_for(workspace))
+    return Budget(spent_micro=spent_micro_usd(workspace.pk), cap_micro=int(cap * 1_000_000))
+
+
 def check_cost_cap(workspace: Workspace) -> None:
-    row = ai_settings_for(workspace)
-    cap_micro = int(monthly_cap_usd(row) * 1_000_000)
-    spent = spent_micro_usd(workspace.pk)
-    if spent >= cap_micro:
+    budget = budget_for(workspace)
+    spent, cap_micro = budget.spent_micro, budget.cap_micro
+    if budget.used_up:
         next_month = (month_start() + timedelta(days=32)).replace(day=1)
         raise AICostCapError(
             _(
@@ -799,11 +819,13 @@ def _video_step(run: _Run) -> str:
         raise GenerationError(_("The storyboard has no scenes; make a new one."))
     brand = _BrandImages.of(job.campaign)
 
+    drawn = set(
+        SceneImage.objects.filter(scene__in=scenes, aspect__in=aspects).values_list(
+            "scene_id", "aspect"
+        )
+    )
     missing = [
-        (scene, aspect)
-        for aspect in aspects
-        for scene in scenes
-        if not SceneImage.objects.filter(scene=scene, aspect=aspect).exists()
+        (scene, aspect) for aspect in aspects for scene in scenes if (scene.pk, aspect) not in drawn
     ]
     for index, (scene, aspect) in enumerate(missing):
         run.progress(
@@ -880,7 +902,7 @@ def _compose(
             voice_over=voice_path,
             music=local(music_asset) if music_asset is not None else None,
         )
-        output = Path(stack.enter_context(_tempdir())) / "video.mp4"
+        output = stack.enter_context(media_services.workdir()) / "video.mp4"
 
         def on_progress(fraction: float) -> None:
             run.update(force=False, progress=int(low + span * min(1.0, fraction / 100)))
@@ -945,17 +967,9 @@ def _music(job: GenerationJob) -> MediaAsset | None:
     return music
 
 
-@contextmanager
-def _tempdir() -> Iterator[str]:
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="prosocial-compose-") as name:
-        yield name
-
-
 def _keep_bytes(run: _Run, data: bytes, filename: str) -> MediaAsset:
-    with _tempdir() as work:
-        path = Path(work) / filename
+    with media_services.workdir() as work:
+        path = work / filename
         path.write_bytes(data)
         return media_services.keep_generated_file(
             workspace=run.job.workspace, path=path, filename=filename, created_by=run.job.created_by

@@ -111,7 +111,8 @@ def _sha256(path: Path) -> str:
 
 
 @contextmanager
-def _workdir() -> Iterator[Path]:
+def workdir() -> Iterator[Path]:
+    """Yield a private temporary folder, removed with everything in it afterwards."""
     with tempfile.TemporaryDirectory(prefix="prosocial-media-") as name:
         yield Path(name)
 
@@ -126,7 +127,7 @@ def _spool(uploaded: UploadedFile, dst: Path) -> None:
 @contextmanager
 def local_copy(key: str) -> Iterator[Path]:
     """Yield a local file with the stored object's bytes (streamed; works for S3 and disk)."""
-    with _workdir() as work:
+    with workdir() as work:
         path = work / "source"
         with default_storage.open(key, "rb") as stored, path.open("wb") as out:
             shutil.copyfileobj(stored, out, CHUNK)
@@ -213,7 +214,7 @@ def upload_media(*, actor: Membership, uploaded: UploadedFile) -> MediaAsset:
     if not uploaded.size:
         raise MediaError(_("“%(name)s” is empty (0 bytes).") % {"name": uploaded.name})
     _check_quota(actor.workspace_id, uploaded.size)
-    with _workdir() as work:
+    with workdir() as work:
         if isinstance(uploaded, TemporaryUploadedFile):
             original = Path(uploaded.temporary_file_path())  # already on disk: no second copy
         else:
@@ -253,7 +254,7 @@ def keep_generated_file(
     The same checks as an upload, and the same storage quota; raises MediaError when refused.
     """
     _check_quota(workspace.pk, path.stat().st_size)
-    with _workdir() as work:
+    with workdir() as work:
         kept, facts, poster = _prepare(path, work)
         sha = _sha256(kept)
         key, poster_key = _keep_files(workspace.pk, kept, facts, poster)
@@ -292,7 +293,7 @@ def import_image_from_url(*, actor: Membership, url: str) -> MediaAsset:
     if not result.body:
         raise MediaError(_("The image's address sent an empty file."))
     name = PurePosixPath(urlsplit(result.url).path).name or "product-image"
-    with _workdir() as work:
+    with workdir() as work:
         path = work / "download"
         path.write_bytes(result.body)
         asset = keep_generated_file(
@@ -357,7 +358,7 @@ def complete_direct_upload(*, actor: Membership, asset: MediaAsset) -> MediaAsse
         MediaAsset.objects.filter(pk=asset.pk).delete()
         raise MediaError(_("The file never arrived in storage; upload it again."))
     try:
-        with _workdir() as work:
+        with workdir() as work:
             original = work / "upload"
             storage.download_to(asset.storage_key, original, max_bytes=stored.size)
             path, facts, poster = _prepare(original, work)
@@ -472,7 +473,7 @@ def transcode_media(*, asset_id: int) -> None:
             MediaAsset.objects.filter(pk=asset_id).update(progress=min(99, int(percent)))
 
     try:
-        with local_copy(source.storage_key) as original, _workdir() as work:
+        with local_copy(source.storage_key) as original, workdir() as work:
             out = work / ("output.mp4" if rendition.kind == MediaAsset.Kind.VIDEO else "output.jpg")
             facts = transcode_to_spec(
                 original,

@@ -252,9 +252,8 @@ def job_retry(request: HttpRequest, membership: Membership, pk: int) -> HttpResp
 
 @member_required("workspace.view", post="workspace.update")
 def ai_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
-    row = generation.ai_settings_for(membership.workspace)
-    # The form gets its own copy: validation writes the posted values onto its instance, and
-    # the figures below must show the settings in force, not a refused edit.
+    # Validation writes the posted values onto the form's instance; the budget below is read
+    # afresh (budget_for), so a refused edit never shows as the cap in force.
     form = AISettingsForm(
         request.POST or None, instance=generation.ai_settings_for(membership.workspace)
     )
@@ -267,16 +266,15 @@ def ai_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
         else:
             messages.success(request, _("AI settings saved."))
             return redirect("creatives:ai_settings", slug=membership.workspace.slug)
-    cap = generation.monthly_cap_usd(row)
-    spent = generation.spent_micro_usd(membership.workspace.pk)
+    budget = generation.budget_for(membership.workspace)
     context = {
         "membership": membership,
         "workspace": membership.workspace,
         "form": form,
         "can_manage": has_permission(membership.role, "workspace.update"),
-        "spent": generation.usd(spent),
-        "cap": generation.usd(int(cap * 1_000_000)),
-        "spent_percent": min(100, int(spent / (cap * 10_000))) if cap else 100,
+        "spent": generation.usd(budget.spent_micro),
+        "cap": generation.usd(budget.cap_micro),
+        "spent_percent": budget.percent,
         "openai_configured": generation.openai_configured(),
         "auto_means": "OpenAI" if generation.openai_configured() else _("built-in (offline)"),
         "calls": Paginator(studio_selectors.list_ai_calls(membership), CALLS_PER_PAGE).get_page(
