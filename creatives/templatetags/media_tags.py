@@ -2,6 +2,7 @@
 
 from django import template
 
+from creatives import generation
 from creatives.media_urls import browser_url
 from creatives.models import MediaAsset
 
@@ -29,8 +30,6 @@ def dictget(mapping: dict[object, object] | None, key: object) -> object:
 
 
 @register.filter
-def usd_from_micro(micro: int) -> str:
-    """``{{ 4200|usd_from_micro }}`` → "0.0042" (dollars, without the sign)."""
-    from creatives.generation import usd
-
-    return usd(int(micro or 0)).removeprefix("$")
+def usd(micro: int) -> str:
+    """``{{ 4200|usd }}`` → "$0.0042": micro-dollars as people read them."""
+    return generation.usd(int(micro or 0))
