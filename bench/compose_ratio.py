@@ -56,7 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def make_parts(root: Path) -> dict[str, Any]:
     from PIL import Image, ImageDraw
 
-    from creatives.media.ffmpeg import ffmpeg_exe
+    from creatives.library.media.ffmpeg import ffmpeg_exe
 
     scenes = []
     for index in range(6):
@@ -84,7 +84,7 @@ def make_parts(root: Path) -> dict[str, Any]:
 
 
 def make_spec(parts: dict[str, Any]) -> Any:
-    from creatives.compose import Caption, CompositionSpec, EndCard, Scene
+    from creatives.studio.compose import Caption, CompositionSpec, EndCard, Scene
 
     lines = [
         "Tired of cold coffee by 9 am?",
@@ -110,9 +110,14 @@ def make_spec(parts: dict[str, Any]) -> Any:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from creatives.compose import X264_PRESET, build_compose_args, compose_video, prepare_inputs
-    from creatives.media.ffmpeg import ffmpeg_exe
-    from creatives.media.specs import check_conformance
+    from creatives.library.media.ffmpeg import ffmpeg_exe
+    from creatives.library.media.specs import check_conformance
+    from creatives.studio.compose import (
+        X264_PRESET,
+        build_compose_args,
+        compose_video,
+        prepare_inputs,
+    )
 
     preset = args.preset or X264_PRESET
     report: dict[str, Any] = {

@@ -16,7 +16,7 @@ worker does, by calling ``generation.run_generation_job`` in this process (no Ce
 
 The video jobs' wall time is split by timing shims installed by this script only (product
 code is unchanged): ``OfflineProvider.make_image`` (images phase) and
-``creatives.generation.compose_video`` (compose phase, per ratio). The rest is the job's
+``creatives.studio.generation.compose_video`` (compose phase, per ratio). The rest is the job's
 overhead; inside it ``keep_generated_file`` (inspecting and storing each image and video),
 ``check_conformance`` and the SQL time are timed too. Queries are counted with
 ``CaptureQueriesContext`` around ``run_generation_job`` (the job's own DB cost; the view's
@@ -109,10 +109,10 @@ class Shims:
     def install(self) -> None:
         from django.db import connection
 
-        from creatives import generation
-        from creatives import services as media_services
-        from creatives.ai.offline import OfflineProvider
-        from creatives.compose.spec import SIZES
+        from creatives.library import services as media_services
+        from creatives.studio import generation
+        from creatives.studio.ai.offline import OfflineProvider
+        from creatives.studio.compose.spec import SIZES
 
         aspect_of = {size: aspect for aspect, size in SIZES.items()}
 
@@ -226,8 +226,8 @@ def make_world() -> World:
     """A fresh workspace per run (so reruns never meet old rows or a full media quota)."""
     from accounts import services
     from accounts.models import Membership, User
-    from creatives import generation
-    from creatives.models import AISettings
+    from creatives.studio import generation
+    from creatives.studio.models import AISettings
 
     owner = User.objects.filter(email=OWNER_EMAIL).first() or User.objects.create_user(
         OWNER_EMAIL, contact_name="Bench Owner"
@@ -265,8 +265,8 @@ def run_job(start: Callable[[], Any], *, count: bool) -> JobRun:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from creatives import generation
-    from creatives.models import AICall, GenerationJob
+    from creatives.studio import generation
+    from creatives.studio.models import AICall, GenerationJob
 
     with CaptureQueriesContext(connection) as started:
         job = start()
@@ -304,8 +304,8 @@ def fresh_script(world: World, label: str) -> Any:
     same 6 scenes (hook, 3 body sentences, offer, CTA: 21 s of scenes, a 20.0 s video), so
     every video job renders the same text whatever ran before.
     """
-    from creatives import generation
-    from creatives.models import Script
+    from creatives.studio import generation
+    from creatives.studio.models import Script
 
     _campaign, cohort = new_brief(world.workspace, world.actor.user, f"Trail launch ({label})")
     run_job(
@@ -316,8 +316,8 @@ def fresh_script(world: World, label: str) -> Any:
 
 
 def text_jobs(world: World, runs: int) -> dict[str, Any]:
-    from creatives import generation
-    from creatives.models import Script, StoryboardScene
+    from creatives.studio import generation
+    from creatives.studio.models import Script, StoryboardScene
 
     def scripts() -> Any:
         return generation.start_scripts(actor=world.actor, cohort=world.cohort, variants=3)
@@ -355,8 +355,8 @@ def text_jobs(world: World, runs: int) -> dict[str, Any]:
 
 
 def video_job(world: World, shims: Shims, aspects: list[str]) -> dict[str, Any]:
-    from creatives import generation
-    from creatives.models import Creative, StoryboardScene
+    from creatives.studio import generation
+    from creatives.studio.models import Creative, StoryboardScene
 
     script = fresh_script(world, f"video {next(VIDEO_JOBS)}")
     probe = shims.reset()
@@ -491,7 +491,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="bench-generation-") as media,
         bench_settings(Path(media)),
     ):
-        from creatives.compose import X264_PRESET
+        from creatives.studio.compose import X264_PRESET
 
         report["settings"] = {
             "settings_module": os.environ["DJANGO_SETTINGS_MODULE"],

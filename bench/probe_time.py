@@ -49,7 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def ffmpeg(*args: str) -> None:
-    from creatives.media.ffmpeg import ffmpeg_exe
+    from creatives.library.media.ffmpeg import ffmpeg_exe
 
     command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
     subprocess.run(command, check=True, timeout=600)
@@ -157,8 +157,8 @@ def timed(action: Callable[[], object], repeat: int) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from creatives.media.inspect import inspect_file
-    from creatives.media.sniff import scan_for_polyglot
+    from creatives.library.media.inspect import inspect_file
+    from creatives.library.media.sniff import scan_for_polyglot
 
     limits = {"image": 10**10, "video": 10**10, "audio": 10**10}
     report: dict[str, Any] = {

@@ -316,7 +316,7 @@ def upload_samples(owner: Any, root: Path) -> dict[str, Any]:
     """Make the sample files (tests/media_samples.py) and upload them through the service."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from creatives import services as media_services
+    from creatives.library import services as media_services
     from tests.media_samples import make_image, make_video
 
     root.mkdir(parents=True, exist_ok=True)

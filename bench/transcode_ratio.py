@@ -53,7 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def make_source(path: Path, seconds: float) -> float:
-    from creatives.media.ffmpeg import ffmpeg_exe
+    from creatives.library.media.ffmpeg import ffmpeg_exe
 
     started = time.perf_counter()
     subprocess.run(
@@ -109,7 +109,7 @@ def environment_report() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    from creatives.media.ffmpeg import ffmpeg_exe
+    from creatives.library.media.ffmpeg import ffmpeg_exe
 
     ffmpeg_version = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-version"], capture_output=True, text=True, timeout=10
@@ -141,10 +141,14 @@ def measure_ms(action: Callable[[], object]) -> float:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from creatives.media.ffmpeg import ffmpeg_exe
-    from creatives.media.inspect import inspect_file
-    from creatives.media.specs import fits
-    from creatives.media.transcode import build_transcode_args, plan_transcode, transcode_to_spec
+    from creatives.library.media.ffmpeg import ffmpeg_exe
+    from creatives.library.media.inspect import inspect_file
+    from creatives.library.media.specs import fits
+    from creatives.library.media.transcode import (
+        build_transcode_args,
+        plan_transcode,
+        transcode_to_spec,
+    )
 
     report: dict[str, Any] = {
         "benchmark": "transcode_ratio",

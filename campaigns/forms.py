@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import CURRENCIES
 from campaigns.models import CallToAction, Campaign, Objective, Tone
 from campaigns.targeting import MAX_AGE, MIN_AGE
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("de", _("German")), ("fr", _("French"))]

@@ -14,16 +14,14 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import member_required
 from accounts.models import Membership
 from accounts.permissions import has_permission
-from campaigns import selectors, services
+from campaigns import extensions, selectors, services
 from campaigns.errors import CampaignError
 from campaigns.forms import CampaignForm, CohortForm, PrefillForm
 from campaigns.models import Campaign
-from creatives import services as media_services
-from creatives.errors import MediaError
-from creatives.generation import MAX_VARIANTS_PER_RUN
-from creatives.models import MediaAsset
-from creatives.selectors import list_media_for_workspace
-from creatives.studio_selectors import campaign_studio, creative_counts
+from creatives.library import services as media_services
+from creatives.library.errors import MediaError
+from creatives.library.models import MediaAsset
+from creatives.library.selectors import list_media_for_workspace
 from prosocial.safe_http import SafeFetchError
 
 UNPROCESSABLE = 422
@@ -37,7 +35,7 @@ def _logos(membership: Membership) -> QuerySet[MediaAsset]:
 def campaign_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     campaigns = list(selectors.list_campaigns_for_member(membership, archived=archived))
-    counts = creative_counts([campaign.pk for campaign in campaigns])
+    counts = extensions.creative_counts([campaign.pk for campaign in campaigns])
     context = {
         "membership": membership,
         "workspace": membership.workspace,
@@ -154,8 +152,7 @@ def _render_detail(
         "cohorts": campaign.cohorts.all(),
         "cohort_form": cohort_form or CohortForm(),
         "can_edit": has_permission(membership.role, "content.edit"),
-        "variant_choices": range(1, MAX_VARIANTS_PER_RUN + 1),
-        **campaign_studio(campaign),
+        **extensions.detail_context(campaign),
     }
     return render(request, "campaigns/campaign_detail.html", context, status=status)
 

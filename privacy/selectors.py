@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet, Sum
 
 from accounts.models import AuditEvent, Membership, User, Workspace
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from meta_integration.models import MetaConnection
 from privacy.models import ContactMessage, DataExport
 

@@ -16,7 +16,7 @@ Invariants:
       :func:`head_object`, not an error.
 
 Callers:
-    ``creatives`` services (browser uploads, probing, renditions), ``creatives.media_urls``
+    ``creatives`` services (browser uploads, probing, renditions), ``creatives.library.media_urls``
     (signed URLs for Meta), the docker-compose bootstrap and tests (:func:`ensure_bucket`).
     Nothing else imports boto3 (tests/test_architecture.py enforces it).
 """

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from creatives import media_urls
+from creatives.library import media_urls
 from prosocial import views
 
 admin.site.site_header = "ProSocial administration"

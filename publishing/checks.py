@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from creatives.media.specs import check_conformance, get_placement
-from creatives.media_urls import can_meta_fetch, signed_media_url
-from creatives.models import MediaAsset
-from creatives.selectors import facts_for_asset
+from creatives.library.media.specs import check_conformance, get_placement
+from creatives.library.media_urls import can_meta_fetch, signed_media_url
+from creatives.library.models import MediaAsset
+from creatives.library.selectors import facts_for_asset
 from meta_integration import graph
 from meta_integration.error_catalogue import explain
 from meta_integration.health import asset_ids, scope_covers

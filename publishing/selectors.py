@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Membership
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
 from publishing.models import Publication, PublicationEvent
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_audit_event
 from accounts.models import Membership
 from accounts.permissions import has_permission
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from meta_integration import graph
 from meta_integration.error_catalogue import explain
 from meta_integration.models import MetaConnection

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership
 from accounts.permissions import has_permission
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from publishing import services, tasks
 from publishing.errors import PublishingError
 from publishing.models import Publication

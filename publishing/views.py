@@ -21,12 +21,12 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.decorators import member_required
 from accounts.models import Membership
-from creatives import selectors as media_selectors
-from creatives import services as media_services
-from creatives import studio_selectors
-from creatives.errors import MediaError
-from creatives.media_urls import browser_url
-from creatives.models import MediaAsset
+from creatives.library import selectors as media_selectors
+from creatives.library import services as media_services
+from creatives.library.errors import MediaError
+from creatives.library.media_urls import browser_url
+from creatives.library.models import MediaAsset
+from creatives.studio import selectors as studio_selectors
 from publishing import selectors, services, ui_services
 from publishing.errors import PublishingError
 from publishing.forms import (

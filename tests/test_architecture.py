@@ -25,7 +25,7 @@ HTTP_CLIENT_MODULES = {
     "meta_integration/graph.py",
     "prosocial/safe_http.py",
     "prosocial/storage.py",
-    "creatives/ai/openai_provider.py",
+    "creatives/studio/ai/openai_provider.py",
 }
 
 

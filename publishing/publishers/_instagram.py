@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from meta_integration.error_catalogue import explain_instagram_subcode
 from meta_integration.graph import GraphError
 from publishing.errors import PublishFailure

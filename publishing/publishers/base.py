@@ -24,8 +24,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from creatives.media_urls import signed_media_url
-from creatives.models import MediaAsset
+from creatives.library.media_urls import signed_media_url
+from creatives.library.models import MediaAsset
 from meta_integration.graph import GraphClient, GraphError, Upload
 from publishing.errors import PublishFailure
 from publishing.models import Publication, PublicationEvent

@@ -6,7 +6,7 @@ Meta can't reach it, as a multipart ``source`` upload. Videos are polled until r
 
 from typing import Any
 
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from publishing.errors import PublishFailure
 from publishing.models import Publication, Target
 from publishing.publishers._facebook import find_recent, page_of, video_state

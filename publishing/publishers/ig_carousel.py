@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from publishing.models import Publication, Target
 from publishing.publishers._instagram import InstagramPublisher, _ig_user
 from publishing.publishers.base import CONTINUE, PublishContext, StepResult

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from publishing.models import Target
 from publishing.publishers._instagram import InstagramPublisher
 from publishing.publishers.base import PublishContext

@@ -11,7 +11,7 @@ import base64
 import json
 from typing import Any
 
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from meta_integration.models import MetaAdAccount
 from publishing.errors import PublishFailure
 from publishing.models import OPTIMIZATION_GOALS, Publication, Target

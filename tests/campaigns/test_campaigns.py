@@ -11,7 +11,7 @@ from PIL import Image
 from campaigns.models import AudienceCohort, Campaign
 from campaigns.product_page import parse_product_page
 from campaigns.targeting import TargetingError, build_targeting_spec
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from tests.conftest import client_for
 
 BRIEF = {

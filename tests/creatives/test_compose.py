@@ -7,11 +7,18 @@ import pytest
 from imageio_ffmpeg import get_ffmpeg_exe
 from PIL import Image, ImageFont
 
-from creatives.compose import Caption, ComposeError, CompositionSpec, EndCard, Scene, compose_video
-from creatives.compose import text as compose_text
-from creatives.compose.render import build_compose_args, prepare_inputs
-from creatives.media.inspect import inspect_file
-from creatives.media.specs import check_conformance
+from creatives.library.media.inspect import inspect_file
+from creatives.library.media.specs import check_conformance
+from creatives.studio.compose import (
+    Caption,
+    ComposeError,
+    CompositionSpec,
+    EndCard,
+    Scene,
+    compose_video,
+)
+from creatives.studio.compose import text as compose_text
+from creatives.studio.compose.render import build_compose_args, prepare_inputs
 
 HOSTILE = (
     "It's 50% off: {\\b1}now\\N, \\h; [out] a,b 'x'\nsecond line %{pts} : \\ ; drawtext=text=pwned"

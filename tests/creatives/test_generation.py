@@ -16,17 +16,18 @@ from django.utils import timezone
 from imageio_ffmpeg import get_ffmpeg_exe
 
 from campaigns.models import AudienceCohort, Campaign
-from creatives import generation, privacy
-from creatives import services as media_services
-from creatives.errors import GenerationError
-from creatives.media.inspect import inspect_file
-from creatives.media.specs import check_conformance
-from creatives.models import (
+from creatives.library import privacy as library_privacy
+from creatives.library import services as media_services
+from creatives.library.media.inspect import inspect_file
+from creatives.library.media.specs import check_conformance
+from creatives.library.models import MediaAsset
+from creatives.studio import generation, privacy
+from creatives.studio.errors import GenerationError
+from creatives.studio.models import (
     AICall,
     AISettings,
     Creative,
     GenerationJob,
-    MediaAsset,
     SceneImage,
     Script,
     ScriptVersion,
@@ -725,10 +726,11 @@ def test_workspace_export_has_every_ai_record(editor, outsider, generated):
     assert "Rival" not in str(records)
     # Registered with the export registry under the app's name (creatives/apps.py).
     collected = collect_workspace_export(editor.workspace_id).records
-    assert len(collected["creatives.script_versions"]) == 2
-    assert len(collected["creatives.generation_jobs"]) == 3
+    assert len(collected["studio.script_versions"]) == 2
+    assert len(collected["studio.generation_jobs"]) == 3
     # The scene picture is a media asset, exported with its file.
-    assert {f.storage_key for f in part.files} == set(
+    files = library_privacy.export_workspace(editor.workspace_id).files
+    assert {f.storage_key for f in files} == set(
         MediaAsset.objects.filter(workspace=editor.workspace).values_list("storage_key", flat=True)
     )
 
@@ -754,7 +756,7 @@ def test_user_erasure_unlinks_them_from_ai_work(editor, owner, generated):
     assert ScriptVersion.objects.filter(author__isnull=False).count() == 0
     assert GenerationJob.objects.filter(created_by__isnull=False).count() == 0
     assert ScriptVersion.objects.count() == 2  # the work stays with the workspace
-    assert erase_user_data(owner.user.pk)["creatives.creative_approvals_unlinked"] == 1
+    assert erase_user_data(owner.user.pk)["studio.creative_approvals_unlinked"] == 1
     assert Creative.objects.get().approved_by is None
 
 
@@ -765,7 +767,11 @@ def test_workspace_erasure_removes_ai_records_and_files(editor, outsider, genera
     their_cohort = AudienceCohort.objects.create(campaign=theirs, name="All", countries=["FR"])
     run(generation.start_scripts(actor=outsider, cohort=their_cohort, variants=1))
 
-    counts = privacy.erase_workspace(editor.workspace_id)
+    # The registry runs the studio's eraser before the library's (its rows point at media).
+    counts = {
+        **privacy.erase_workspace(editor.workspace_id),
+        **library_privacy.erase_workspace(editor.workspace_id),
+    }
 
     assert counts == {
         "generation_jobs": 3,

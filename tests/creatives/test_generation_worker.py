@@ -3,8 +3,8 @@
 import time
 
 from campaigns.models import AudienceCohort, Campaign
-from creatives import generation
-from creatives.models import AICall, GenerationJob, Script
+from creatives.studio import generation
+from creatives.studio.models import AICall, GenerationJob, Script
 
 
 def test_worker_runs_a_scripts_job_enqueued_on_commit(editor, start_worker, settings):

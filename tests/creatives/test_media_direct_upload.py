@@ -4,9 +4,9 @@ import pytest
 import requests
 from django.urls import reverse
 
-from creatives import services
-from creatives.errors import MediaError
-from creatives.models import MediaAsset
+from creatives.library import services
+from creatives.library.errors import MediaError
+from creatives.library.models import MediaAsset
 from prosocial import storage
 from tests.conftest import client_for
 from tests.media_samples import make_video

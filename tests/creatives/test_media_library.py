@@ -4,11 +4,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from creatives import services
-from creatives.errors import MediaError
-from creatives.media.specs import fits
-from creatives.models import MediaAsset
-from creatives.selectors import facts_for_asset
+from creatives.library import services
+from creatives.library.errors import MediaError
+from creatives.library.media.specs import fits
+from creatives.library.models import MediaAsset
+from creatives.library.selectors import facts_for_asset
 from prosocial import storage
 from tests.conftest import client_for
 from tests.media_samples import make_image, make_video

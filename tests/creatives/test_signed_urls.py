@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 
-from creatives.media_urls import (
+from creatives.library.media_urls import (
     FetchabilityVerdict,
     InvalidMediaToken,
     can_meta_fetch,

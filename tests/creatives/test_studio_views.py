@@ -16,20 +16,20 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from campaigns.models import AudienceCohort, Campaign
-from creatives import generation
-from creatives.models import (
+from creatives.library.models import MediaAsset
+from creatives.studio import generation
+from creatives.studio.forms import ScriptEditForm
+from creatives.studio.models import (
     AICall,
     AISettings,
     Creative,
     GenerationJob,
-    MediaAsset,
     SceneImage,
     Script,
     ScriptVersion,
     Storyboard,
     StoryboardScene,
 )
-from creatives.studio_forms import ScriptEditForm
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.usefixtures("media_root", "no_server_key")

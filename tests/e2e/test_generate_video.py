@@ -5,7 +5,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from campaigns.models import Campaign
-from creatives.models import Creative, MediaAsset, ScriptVersion
+from creatives.library.models import MediaAsset
+from creatives.studio.models import Creative, ScriptVersion
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]

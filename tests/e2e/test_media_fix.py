@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from tests.factories import PASSWORD
 from tests.media_samples import make_video
 

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from meta_integration.models import MetaAdAccount
 from meta_sandbox import seed
 from publishing import services

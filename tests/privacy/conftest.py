@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from creatives import services as media_services
+from creatives.library import services as media_services
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from accounts.models import AuditEvent, Membership
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from meta_integration.models import MetaConnection
 from privacy import services
 from privacy.errors import PrivacyError

@@ -7,7 +7,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from privacy import retention
 from privacy.models import DataDeletionRequest, RetentionSettings
 from tests.conftest import client_for

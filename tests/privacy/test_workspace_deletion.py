@@ -5,7 +5,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 
 from accounts.models import AuditEvent, Membership, Workspace
-from creatives.models import MediaAsset
+from creatives.library.models import MediaAsset
 from meta_integration.models import MetaConnection, MetaPage
 from privacy import exports, services
 from privacy.errors import PrivacyError

@@ -12,8 +12,8 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from creatives import services as media_services
-from creatives.errors import MediaError
+from creatives.library import services as media_services
+from creatives.library.errors import MediaError
 from meta_integration import graph
 from meta_integration.graph import appsecret_proof
 from meta_sandbox import seed

@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from creatives import services as media_services
-from creatives.models import MediaAsset
+from creatives.library import services as media_services
+from creatives.library.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
 from meta_sandbox import seed
 from publishing import services

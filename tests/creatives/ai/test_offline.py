@@ -6,9 +6,9 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from creatives.ai import get_provider, layout
-from creatives.ai.base import AIError, Brief, Cohort, Provider, Scene
-from creatives.ai.offline import OfflineProvider
+from creatives.studio.ai import get_provider, layout
+from creatives.studio.ai.base import AIError, Brief, Cohort, Provider, Scene
+from creatives.studio.ai.offline import OfflineProvider
 
 SIZES = [(1080, 1920), (1080, 1080), (1080, 1350)]
 LONG_HEADLINE = (

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from creatives.ai import get_provider
-from creatives.ai.base import (
+from creatives.studio.ai import get_provider
+from creatives.studio.ai.base import (
     AIAuthError,
     AIBadOutputError,
     AIError,
@@ -22,7 +22,7 @@ from creatives.ai.base import (
     Provider,
     Scene,
 )
-from creatives.ai.openai_provider import (
+from creatives.studio.ai.openai_provider import (
     SCRIPTS_SCHEMA,
     STORYBOARD_SCHEMA,
     OpenAIProvider,

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from creatives.media.facts import MediaFacts
-from creatives.media.formatting import describe_aspect, format_bytes, format_duration
-from creatives.media.specs import PLACEMENTS, check_conformance, fits, fitting_placements
+from creatives.library.media.facts import MediaFacts
+from creatives.library.media.formatting import describe_aspect, format_bytes, format_duration
+from creatives.library.media.specs import PLACEMENTS, check_conformance, fits, fitting_placements
 
 MIB = 1024 * 1024
 

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from creatives.media.errors import FfmpegError
-from creatives.media.ffmpeg import PROTOCOL_WHITELIST, build_command, ffmpeg_exe, run_ffmpeg
+from creatives.library.media.errors import FfmpegError
+from creatives.library.media.ffmpeg import PROTOCOL_WHITELIST, build_command, ffmpeg_exe, run_ffmpeg
 
 
 def test_the_bundled_binary_is_used():

@@ -2,10 +2,10 @@
 
 import pytest
 
-from creatives.media.errors import MediaRejected
-from creatives.media.facts import MediaFacts
-from creatives.media.formatting import format_bytes
-from creatives.media.inspect import DEFAULT_MAX_BYTES, default_max_bytes, inspect_file
+from creatives.library.media.errors import MediaRejected
+from creatives.library.media.facts import MediaFacts
+from creatives.library.media.formatting import format_bytes
+from creatives.library.media.inspect import DEFAULT_MAX_BYTES, default_max_bytes, inspect_file
 
 ROOMY = {"image": 10**9, "video": 10**9, "audio": 10**9}
 

@@ -3,8 +3,8 @@
 import pytest
 from PIL import Image
 
-from creatives.media.errors import FfmpegError, MediaRejected
-from creatives.media.inspect import make_poster, normalize_image
+from creatives.library.media.errors import FfmpegError, MediaRejected
+from creatives.library.media.inspect import make_poster, normalize_image
 
 RED = (255, 0, 0)
 

@@ -7,11 +7,11 @@ import av
 import pytest
 from PIL import Image, ImageStat
 
-from creatives.media.errors import FfmpegError, MediaRejected
-from creatives.media.facts import MediaFacts
-from creatives.media.inspect import inspect_file
-from creatives.media.specs import PLACEMENTS, check_conformance, fits
-from creatives.media.transcode import (
+from creatives.library.media.errors import FfmpegError, MediaRejected
+from creatives.library.media.facts import MediaFacts
+from creatives.library.media.inspect import inspect_file
+from creatives.library.media.specs import PLACEMENTS, check_conformance, fits
+from creatives.library.media.transcode import (
     X264_PRESET,
     build_transcode_args,
     plan_transcode,

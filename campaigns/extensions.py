@@ -1,0 +1,45 @@
+"""What the apps built on campaigns add to its pages, without campaigns importing them.
+
+Campaigns sit below the media library and the AI studio (the studio imports campaigns, never
+the other way round). The studio declares from its AppConfig.ready() what a campaign's page
+shows of it (``register_detail_context``) and how many script variants and videos each
+campaign in the list has (``register_creative_counts``).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from campaigns.models import Campaign
+
+DetailContext = Callable[[Campaign], dict[str, Any]]
+CreativeCounts = Callable[[list[int]], dict[int, tuple[int, int]]]
+
+_DETAIL_CONTEXTS: dict[str, DetailContext] = {}
+_CREATIVE_COUNTS: dict[str, CreativeCounts] = {}
+
+
+def register_detail_context(name: str, provider: DetailContext) -> None:
+    """Declare template context that ``name`` adds to a campaign's page."""
+    _DETAIL_CONTEXTS[name] = provider
+
+
+def register_creative_counts(name: str, provider: CreativeCounts) -> None:
+    """Declare how ``name`` counts ``(script variants, videos)`` per campaign id."""
+    _CREATIVE_COUNTS[name] = provider
+
+
+def detail_context(campaign: Campaign) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for provider in _DETAIL_CONTEXTS.values():
+        context.update(provider(campaign))
+    return context
+
+
+def creative_counts(campaign_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Return ``{campaign id: (script variants, videos)}`` summed over every provider."""
+    totals = dict.fromkeys(campaign_ids, (0, 0))
+    for provider in _CREATIVE_COUNTS.values():
+        for pk, (scripts, videos) in provider(campaign_ids).items():
+            before = totals.get(pk, (0, 0))
+            totals[pk] = (before[0] + scripts, before[1] + videos)
+    return totals

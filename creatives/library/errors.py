@@ -1,0 +1,5 @@
+from prosocial.errors import UserFacingError
+
+
+class MediaError(UserFacingError):
+    """A media file or operation that was refused, with the reason."""

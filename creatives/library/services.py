@@ -1,0 +1,562 @@
+"""Media library use-cases: upload, direct-to-bucket upload, transcode-to-spec, delete.
+
+Every change to MediaAsset goes through here. Files are inspected on a local copy before they
+are kept (magic bytes, Pillow or PyAV, never the name or the client's type); a rejected file
+leaves nothing behind, neither a row nor a stored object. Transcodes are jobs: the rendition
+row is created at once (status processing) and a worker fills it in, claiming it with a lease.
+"""
+
+import hashlib
+import logging
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from functools import partial
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.db import transaction
+from django.db.models import ProtectedError, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, User, Workspace
+from accounts.permissions import has_permission
+from creatives.library import tasks
+from creatives.library.errors import MediaError
+from creatives.library.media.facts import MediaFacts, MediaRejected
+from creatives.library.media.ffmpeg import FfmpegError
+from creatives.library.media.inspect import inspect_file, make_poster, normalize_image
+from creatives.library.media.specs import PLACEMENTS, check_conformance
+from creatives.library.media.transcode import transcode_to_spec
+from creatives.library.models import MediaAsset
+from creatives.library.selectors import facts_for_asset
+from prosocial import safe_http, storage
+from prosocial.jobs import claim_job_row
+
+logger = logging.getLogger(__name__)
+
+Status = MediaAsset.Status
+CHUNK = 1024 * 1024
+# Longer than the slowest transcode step we measured (a 30 s 1080x1920 clip: ~40 s on 2 cores).
+TRANSCODE_LEASE = timedelta(minutes=15)
+MAX_TRANSCODE_ATTEMPTS = 3
+# Progress is written at most this often, so a transcode doesn't hammer the database.
+PROGRESS_MIN_INTERVAL_SECONDS = 1.0
+
+EXTENSIONS = {
+    "jpeg": ".jpg",
+    "png": ".png",
+    "webp": ".webp",
+    "gif": ".gif",
+    "mp4": ".mp4",
+    "mov": ".mov",
+    "webm": ".webm",
+    "mp3": ".mp3",
+    "m4a": ".m4a",
+    "wav": ".wav",
+    "aac": ".aac",
+    "ogg": ".ogg",
+}
+
+
+def _require_editor(actor: Membership) -> None:
+    if not has_permission(actor.role, "content.edit"):
+        raise MediaError(_("Your role can't change the media library."))
+
+
+def _max_bytes_by_kind() -> dict[str, int]:
+    return {
+        "image": settings.MEDIA_MAX_IMAGE_BYTES,
+        "video": settings.MEDIA_MAX_VIDEO_BYTES,
+        "audio": settings.MEDIA_MAX_AUDIO_BYTES,
+    }
+
+
+def workspace_storage_used(workspace_id: int) -> int:
+    """Return the bytes every asset of the workspace takes in storage."""
+    used = MediaAsset.objects.filter(workspace_id=workspace_id).aggregate(total=Sum("size_bytes"))
+    return int(used["total"] or 0)
+
+
+def _check_quota(workspace_id: int, incoming: int) -> None:
+    used = workspace_storage_used(workspace_id)
+    if used + incoming > settings.MEDIA_WORKSPACE_QUOTA_BYTES:
+        raise MediaError(
+            _(
+                "This file would take the workspace past its storage quota of %(quota)s GB "
+                "(%(used).1f GB used). Delete files you no longer need first."
+            )
+            % {"quota": settings.MEDIA_WORKSPACE_QUOTA_BYTES // 1024**3, "used": used / 1024**3}
+        )
+
+
+def _new_key(workspace_id: int, suffix: str) -> str:
+    return f"workspaces/{workspace_id}/media/{uuid.uuid4().hex}{suffix}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextmanager
+def workdir() -> Iterator[Path]:
+    """Yield a private temporary folder, removed with everything in it afterwards."""
+    with tempfile.TemporaryDirectory(prefix="prosocial-media-") as name:
+        yield Path(name)
+
+
+def _spool(uploaded: UploadedFile, dst: Path) -> None:
+    """Copy an upload to ``dst`` in chunks (constant memory, whatever its size)."""
+    with dst.open("wb") as out:
+        for chunk in uploaded.chunks(CHUNK):
+            out.write(chunk)
+
+
+@contextmanager
+def local_copy(key: str) -> Iterator[Path]:
+    """Yield a local file with the stored object's bytes (streamed; works for S3 and disk)."""
+    with workdir() as work:
+        path = work / "source"
+        with default_storage.open(key, "rb") as stored, path.open("wb") as out:
+            shutil.copyfileobj(stored, out, CHUNK)
+        yield path
+
+
+def _store(path: Path, key: str) -> str:
+    with path.open("rb") as handle:
+        return default_storage.save(key, File(handle))
+
+
+def _fact_fields(facts: MediaFacts) -> dict[str, object]:
+    return {
+        "kind": facts.kind,
+        "content_type": facts.content_type,
+        "container": facts.container,
+        "size_bytes": facts.size_bytes,
+        "width": facts.width,
+        "height": facts.height,
+        "duration_seconds": facts.duration_seconds,
+        "fps": facts.fps,
+        "video_codec": facts.video_codec,
+        "audio_codec": facts.audio_codec,
+        "pixel_format": facts.pixel_format,
+        "bitrate": facts.bitrate,
+        "rotation": facts.rotation,
+        "has_audio": facts.has_audio,
+        "audio_channels": facts.audio_channels,
+        "sample_rate": facts.sample_rate,
+        "faststart": facts.faststart,
+    }
+
+
+def _prepare(path: Path, work: Path) -> tuple[Path, MediaFacts, Path | None]:
+    """Inspect ``path``; re-encode images; make a poster. Raise MediaError if it's refused."""
+    try:
+        facts = inspect_file(path, max_bytes_by_kind=_max_bytes_by_kind())
+        if facts.kind == MediaAsset.Kind.IMAGE:
+            # Re-encoded: metadata (EXIF, GPS) stripped, orientation applied.
+            normalized = work / "normalized"
+            facts = normalize_image(path, normalized)
+            path = normalized
+        poster = None
+        if facts.kind in (MediaAsset.Kind.IMAGE, MediaAsset.Kind.VIDEO):
+            poster = work / "poster.jpg"
+            make_poster(path, poster)
+    except MediaRejected as exc:
+        raise MediaError(exc.message) from exc
+    except FfmpegError as exc:
+        raise MediaError(_("The file couldn't be processed: %(why)s") % {"why": exc}) from exc
+    return path, facts, poster
+
+
+def _keep_files(
+    workspace_id: int, path: Path, facts: MediaFacts, poster: Path | None
+) -> tuple[str, str]:
+    key = _store(path, _new_key(workspace_id, EXTENSIONS.get(facts.container, "")))
+    poster_key = ""
+    if poster is not None:
+        try:
+            poster_key = _store(poster, key + ".poster.jpg")
+        except Exception:
+            default_storage.delete(key)
+            raise
+    return key, poster_key
+
+
+def delete_stored_files(*keys: str) -> None:
+    """Delete stored objects; a failure is logged and does not stop the others."""
+    for key in keys:
+        if key:
+            try:
+                default_storage.delete(key)
+            except Exception:
+                logger.exception("media: could not delete stored object %s", key)
+
+
+def upload_media(*, actor: Membership, uploaded: UploadedFile) -> MediaAsset:
+    """Inspect an uploaded file and keep it in the workspace's library.
+
+    Raises MediaError (with the reason) for anything refused; then nothing is stored.
+    """
+    _require_editor(actor)
+    if not uploaded.size:
+        raise MediaError(_("“%(name)s” is empty (0 bytes).") % {"name": uploaded.name})
+    _check_quota(actor.workspace_id, uploaded.size)
+    with workdir() as work:
+        if isinstance(uploaded, TemporaryUploadedFile):
+            original = Path(uploaded.temporary_file_path())  # already on disk: no second copy
+        else:
+            original = work / "upload"
+            _spool(uploaded, original)
+        path, facts, poster = _prepare(original, work)
+        sha = _sha256(path)
+        key, poster_key = _keep_files(actor.workspace_id, path, facts, poster)
+    try:
+        return MediaAsset.objects.create(
+            workspace=actor.workspace,
+            source=MediaAsset.Source.UPLOADED,
+            status=Status.READY,
+            original_filename=_clean_name(uploaded.name or "upload"),
+            storage_key=key,
+            poster_key=poster_key,
+            sha256=sha,
+            created_by=actor.user,
+            progress=100,
+            **_fact_fields(facts),  # type: ignore[arg-type]
+        )
+    except Exception:
+        delete_stored_files(key, poster_key)
+        raise
+
+
+def keep_generated_file(
+    *,
+    workspace: Workspace,
+    path: Path,
+    filename: str,
+    created_by: User | None = None,
+    source: str = MediaAsset.Source.GENERATED,
+) -> MediaAsset:
+    """Inspect a file the app made (an AI image, a voice-over, a composed video) and keep it.
+
+    The same checks as an upload, and the same storage quota; raises MediaError when refused.
+    """
+    _check_quota(workspace.pk, path.stat().st_size)
+    with workdir() as work:
+        kept, facts, poster = _prepare(path, work)
+        sha = _sha256(kept)
+        key, poster_key = _keep_files(workspace.pk, kept, facts, poster)
+    try:
+        return MediaAsset.objects.create(
+            workspace=workspace,
+            source=source,
+            status=Status.READY,
+            original_filename=_clean_name(filename),
+            storage_key=key,
+            poster_key=poster_key,
+            sha256=sha,
+            created_by=created_by,
+            progress=100,
+            **_fact_fields(facts),  # type: ignore[arg-type]
+        )
+    except Exception:
+        delete_stored_files(key, poster_key)
+        raise
+
+
+def import_image_from_url(*, actor: Membership, url: str) -> MediaAsset:
+    """Fetch an image from a public web address (a product page's og:image) into the library.
+
+    Through the SSRF-safe fetcher only, capped at the image size limit; the bytes get the same
+    inspection as an upload. Raises MediaError (or SafeFetchError) with the reason.
+    """
+    _require_editor(actor)
+    result = safe_http.fetch(
+        url, max_bytes=settings.MEDIA_MAX_IMAGE_BYTES, headers={"Accept": "image/*"}
+    )
+    if not 200 <= result.status < 300:
+        raise MediaError(
+            _("The image's address answered HTTP %(status)d.") % {"status": result.status}
+        )
+    if not result.body:
+        raise MediaError(_("The image's address sent an empty file."))
+    name = PurePosixPath(urlsplit(result.url).path).name or "product-image"
+    with workdir() as work:
+        path = work / "download"
+        path.write_bytes(result.body)
+        asset = keep_generated_file(
+            workspace=actor.workspace,
+            path=path,
+            filename=name,
+            created_by=actor.user,
+            source=MediaAsset.Source.UPLOADED,
+        )
+    if asset.kind != MediaAsset.Kind.IMAGE:
+        delete_media(actor=actor, asset=asset)
+        raise MediaError(_("The page's image address doesn't lead to an image."))
+    return asset
+
+
+def _clean_name(name: str) -> str:
+    name = Path(name).name.replace("\x00", "").strip() or "upload"
+    return name[:255]
+
+
+# --- Direct upload to the bucket (S3 only) ----------------------------------------------------
+
+
+def start_direct_upload(
+    *, actor: Membership, filename: str, size: int
+) -> tuple[MediaAsset, storage.PresignedPost]:
+    """Reserve a row and a bucket key, and return a presigned POST the browser uploads to.
+
+    The POST policy caps the size at the largest any kind may be; ``complete_direct_upload``
+    then inspects the object like any upload.
+    """
+    _require_editor(actor)
+    if not settings.MEDIA_USES_S3:
+        raise MediaError(_("Direct uploads need S3 storage; upload through ProSocial instead."))
+    largest = max(_max_bytes_by_kind().values())
+    if size <= 0 or size > largest:
+        raise MediaError(_("Files may be at most %(mb)s MB.") % {"mb": largest // (1024 * 1024)})
+    _check_quota(actor.workspace_id, size)
+    key = _new_key(actor.workspace_id, "")
+    presigned = storage.presign_upload(
+        key=key, content_type="application/octet-stream", max_bytes=largest
+    )
+    asset = MediaAsset.objects.create(
+        workspace=actor.workspace,
+        kind=MediaAsset.Kind.VIDEO,  # provisional until the object is inspected
+        source=MediaAsset.Source.UPLOADED,
+        status=Status.PROCESSING,
+        original_filename=_clean_name(filename),
+        storage_key=key,
+        created_by=actor.user,
+    )
+    return asset, presigned
+
+
+def complete_direct_upload(*, actor: Membership, asset: MediaAsset) -> MediaAsset:
+    """Inspect the object the browser put in the bucket; keep it, or delete it and say why."""
+    _require_editor(actor)
+    if asset.status != Status.PROCESSING or asset.source != MediaAsset.Source.UPLOADED:
+        raise MediaError(_("This upload was already completed."))
+    stored = storage.head_object(asset.storage_key)
+    if stored is None:
+        MediaAsset.objects.filter(pk=asset.pk).delete()
+        raise MediaError(_("The file never arrived in storage; upload it again."))
+    try:
+        with workdir() as work:
+            original = work / "upload"
+            storage.download_to(asset.storage_key, original, max_bytes=stored.size)
+            path, facts, poster = _prepare(original, work)
+            sha = _sha256(path)
+            key, poster_key = _keep_files(asset.workspace_id, path, facts, poster)
+    except MediaError:
+        delete_stored_files(asset.storage_key)
+        MediaAsset.objects.filter(pk=asset.pk).delete()
+        raise
+    delete_stored_files(asset.storage_key)  # the raw upload; the inspected copy is kept under `key`
+    for name, value in _fact_fields(facts).items():
+        setattr(asset, name, value)
+    asset.storage_key, asset.poster_key, asset.sha256 = key, poster_key, sha
+    asset.status, asset.progress = Status.READY, 100
+    asset.save(
+        update_fields=[
+            *_fact_fields(facts),
+            "storage_key",
+            "poster_key",
+            "sha256",
+            "status",
+            "progress",
+            "updated_at",
+        ]
+    )
+    return asset
+
+
+# --- Transcode to a placement's spec ----------------------------------------------------------
+
+
+@transaction.atomic
+def request_transcode(
+    *, actor: Membership, asset: MediaAsset, placement_key: str, fill: str = "blur"
+) -> MediaAsset:
+    """Create a rendition of ``asset`` conforming to ``placement_key`` and queue the work.
+
+    Asking again for the same placement and fill while one is processing or ready returns
+    that rendition instead of making another.
+    """
+    _require_editor(actor)
+    if placement_key not in PLACEMENTS:
+        raise MediaError(_("Unknown placement."))
+    if fill not in ("blur", "crop"):
+        raise MediaError(_("Choose blur or crop."))
+    if asset.status != Status.READY:
+        raise MediaError(_("This file isn't ready yet."))
+    if asset.kind not in PLACEMENTS[placement_key].kinds:
+        raise MediaError(
+            _("%(placement)s takes %(kinds)s, not %(kind)s.")
+            % {
+                "placement": PLACEMENTS[placement_key].label,
+                "kinds": " or ".join(PLACEMENTS[placement_key].kinds),
+                "kind": asset.kind,
+            }
+        )
+    unfixable = [
+        r.message
+        for r in check_conformance(facts_for_asset(asset), placement_key)
+        if not r.ok and not r.fixable
+    ]
+    if unfixable:
+        raise MediaError(
+            _("Converting can't make this file fit: %(why)s") % {"why": " ".join(unfixable)}
+        )
+    existing = (
+        MediaAsset.objects.filter(parent=asset, placement_key=placement_key, fill=fill)
+        .exclude(status=Status.FAILED)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    stem = Path(asset.original_filename).stem
+    suffix = ".mp4" if asset.kind == MediaAsset.Kind.VIDEO else ".jpg"
+    rendition = MediaAsset.objects.create(
+        workspace=asset.workspace,
+        kind=asset.kind,
+        source=MediaAsset.Source.TRANSCODED,
+        status=Status.PROCESSING,
+        original_filename=f"{stem}-{placement_key}{suffix}"[:255],
+        parent=asset,
+        placement_key=placement_key,
+        fill=fill,
+        created_by=actor.user,
+    )
+    transaction.on_commit(lambda: tasks.transcode_media_task.delay(rendition.pk))
+    return rendition
+
+
+def transcode_media(*, asset_id: int) -> None:
+    """Run one rendition's transcode, unless another worker holds it or it's done.
+
+    Idempotent: a ready rendition is left alone; a crash mid-way leaves the row processing
+    with an expiring lease, and the sweeper queues it again.
+    """
+    if not claim_job_row(
+        MediaAsset, asset_id, runnable={"status": Status.PROCESSING}, lease=TRANSCODE_LEASE
+    ):
+        logger.info("transcode %s: not runnable or held by another worker", asset_id)
+        return
+    rendition = MediaAsset.objects.select_related("parent").get(pk=asset_id)
+    source = rendition.parent
+    if source is None or not source.storage_key:
+        _fail(rendition, _("The original file is gone."))
+        return
+    last_write = [0.0]
+
+    def on_progress(percent: float) -> None:
+        now = timezone.now().timestamp()
+        if now - last_write[0] >= PROGRESS_MIN_INTERVAL_SECONDS:
+            last_write[0] = now
+            MediaAsset.objects.filter(pk=asset_id).update(progress=min(99, int(percent)))
+
+    try:
+        with local_copy(source.storage_key) as original, workdir() as work:
+            out = work / ("output.mp4" if rendition.kind == MediaAsset.Kind.VIDEO else "output.jpg")
+            facts = transcode_to_spec(
+                original,
+                out,
+                facts=inspect_file(original, max_bytes_by_kind=_max_bytes_by_kind()),
+                placement_key=rendition.placement_key,
+                fill=rendition.fill or "blur",
+                on_progress=on_progress,
+                timeout=settings.MEDIA_FFMPEG_TIMEOUT_SECONDS,
+            )
+            poster = work / "poster.jpg"
+            make_poster(out, poster)
+            sha = _sha256(out)
+            key, poster_key = _keep_files(rendition.workspace_id, out, facts, poster)
+    except (MediaRejected, FfmpegError, MediaError) as exc:
+        _fail(rendition, getattr(exc, "message", None) or str(exc))
+        return
+    except Exception:
+        logger.exception("transcode %s crashed; the sweeper will retry", asset_id)
+        raise
+    MediaAsset.objects.filter(pk=asset_id).update(
+        status=Status.READY,
+        progress=100,
+        storage_key=key,
+        poster_key=poster_key,
+        sha256=sha,
+        error="",
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+        **_fact_fields(facts),
+    )
+
+
+def _fail(rendition: MediaAsset, message: str) -> None:
+    MediaAsset.objects.filter(pk=rendition.pk).update(
+        status=Status.FAILED,
+        error=message[:500],
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+    )
+
+
+def requeue_stalled_transcodes() -> int:
+    """Queue again every processing rendition whose lease ran out (worker killed mid-job).
+
+    Renditions that already used up their attempts fail with an explanation instead.
+    """
+    now = timezone.now()
+    stalled = MediaAsset.objects.filter(
+        status=Status.PROCESSING,
+        source=MediaAsset.Source.TRANSCODED,
+        lease_expires_at__lt=now,
+    )
+    exhausted = stalled.filter(attempts__gte=MAX_TRANSCODE_ATTEMPTS)
+    exhausted.update(
+        status=Status.FAILED,
+        error=_("The conversion was interrupted %(n)s times; try again later.")
+        % {"n": MAX_TRANSCODE_ATTEMPTS},
+        lease_expires_at=None,
+    )
+    ids = list(stalled.filter(attempts__lt=MAX_TRANSCODE_ATTEMPTS).values_list("pk", flat=True))
+    for pk in ids:
+        transaction.on_commit(partial(tasks.transcode_media_task.delay, pk))
+    return len(ids)
+
+
+# --- Delete -----------------------------------------------------------------------------------
+
+
+def delete_media(*, actor: Membership, asset: MediaAsset) -> None:
+    """Delete an asset, its renditions and their stored files."""
+    _require_editor(actor)
+    family = [asset, *MediaAsset.objects.filter(parent=asset)]
+    keys = [k for item in family for k in (item.storage_key, item.poster_key) if k]
+    try:
+        with transaction.atomic():
+            MediaAsset.objects.filter(pk__in=[item.pk for item in family]).delete()
+    except ProtectedError as exc:
+        users = sorted(
+            {str(obj.publication) for obj in exc.protected_objects if hasattr(obj, "publication")}
+        )
+        raise MediaError(
+            _("“%(name)s” is used by %(users)s; remove it there first.")
+            % {"name": asset.original_filename, "users": ", ".join(users) or _("a publication")}
+        ) from None
+    delete_stored_files(*keys)

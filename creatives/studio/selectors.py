@@ -1,0 +1,175 @@
+"""Reads for AI generation pages: scoped lookups (404 across workspaces) and page data."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from accounts.models import Membership
+from campaigns.models import Campaign
+from creatives.library.models import MediaAsset
+from creatives.studio import generation
+from creatives.studio.models import (
+    AICall,
+    Creative,
+    GenerationJob,
+    SceneImage,
+    Script,
+    ScriptVersion,
+    Storyboard,
+    StoryboardScene,
+)
+
+RECENT_JOBS = 8
+
+
+def _found(obj: Any, what: str) -> Any:
+    if obj is None:
+        raise Http404(f"No such {what}")
+    return obj
+
+
+def get_script_for_member(membership: Membership, pk: int) -> Script:
+    return _found(
+        Script.objects.filter(campaign__workspace=membership.workspace, pk=pk)
+        .select_related("campaign", "cohort", "current__author")
+        .first(),
+        "script",
+    )
+
+
+def get_version_for_member(membership: Membership, pk: int) -> ScriptVersion:
+    return _found(
+        ScriptVersion.objects.filter(script__campaign__workspace=membership.workspace, pk=pk)
+        .select_related("script")
+        .first(),
+        "version",
+    )
+
+
+def get_scene_for_member(membership: Membership, pk: int) -> StoryboardScene:
+    return _found(
+        StoryboardScene.objects.filter(
+            storyboard__script__campaign__workspace=membership.workspace, pk=pk
+        )
+        .select_related("storyboard__script__campaign", "storyboard__script__cohort")
+        .first(),
+        "scene",
+    )
+
+
+def get_creative_for_member(membership: Membership, pk: int) -> Creative:
+    return _found(
+        Creative.objects.filter(script__campaign__workspace=membership.workspace, pk=pk)
+        .select_related("script__current", "script__campaign", "asset")
+        .first(),
+        "creative",
+    )
+
+
+def get_job_for_member(membership: Membership, pk: int) -> GenerationJob:
+    return _found(
+        GenerationJob.objects.for_workspace(membership.workspace)
+        .select_related("campaign", "script")
+        .filter(pk=pk)
+        .first(),
+        "job",
+    )
+
+
+def list_music_for_member(membership: Membership) -> QuerySet[MediaAsset]:
+    return MediaAsset.objects.for_workspace(membership.workspace).filter(
+        kind=MediaAsset.Kind.AUDIO,
+        status=MediaAsset.Status.READY,
+        source=MediaAsset.Source.UPLOADED,
+    )
+
+
+@dataclass
+class CohortScripts:
+    cohort: Any
+    scripts: list[Script]
+
+
+def campaign_studio(campaign: Campaign) -> dict[str, Any]:
+    """Scripts per cohort (with their current text and counts), recent jobs, cost so far."""
+    scripts = (
+        Script.objects.filter(campaign=campaign)
+        .select_related("current")
+        .annotate(version_count=Count("versions", distinct=True))
+        .annotate(video_count=Count("creatives", distinct=True))
+        .order_by("cohort_id", "number")
+    )
+    by_cohort: dict[int, list[Script]] = {}
+    for script in scripts:
+        by_cohort.setdefault(script.cohort_id, []).append(script)
+    jobs = list(
+        GenerationJob.objects.filter(campaign=campaign).select_related("script", "cohort")[
+            :RECENT_JOBS
+        ]
+    )
+    return {
+        "cohort_scripts": [
+            CohortScripts(cohort, by_cohort.get(cohort.pk, [])) for cohort in campaign.cohorts.all()
+        ],
+        "jobs": jobs,
+        "jobs_open": any(job.is_open for job in jobs),
+        "cost_so_far": generation.usd(generation.campaign_cost_micro_usd(campaign)),
+        "variant_choices": range(1, generation.MAX_VARIANTS_PER_RUN + 1),
+    }
+
+
+def script_studio(script: Script) -> dict[str, Any]:
+    """Return a script's versions, its storyboard (scenes with their pictures), videos and jobs."""
+    storyboard: Storyboard | None = (
+        script.storyboards.select_related("voiceover")
+        .prefetch_related(
+            Prefetch(
+                "scenes",
+                queryset=StoryboardScene.objects.prefetch_related(
+                    Prefetch("images", queryset=SceneImage.objects.select_related("asset"))
+                ),
+            )
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    scenes = list(storyboard.scenes.all()) if storyboard else []
+    for scene in scenes:
+        scene.by_aspect = {image.aspect: image.asset for image in scene.images.all()}  # type: ignore[attr-defined]
+    jobs = list(script.jobs.select_related("scene")[:RECENT_JOBS])
+    return {
+        "versions": list(script.versions.select_related("author")),
+        "storyboard": storyboard,
+        "scenes": scenes,
+        "storyboard_seconds": sum(scene.duration_s for scene in scenes),
+        "creatives": list(
+            script.creatives.select_related("asset", "music", "approved_by").order_by(
+                "-created_at", "-id"
+            )
+        ),
+        "jobs": jobs,
+        "jobs_open": any(job.is_open for job in jobs),
+    }
+
+
+def list_ai_calls(membership: Membership) -> QuerySet[AICall]:
+    return AICall.objects.for_workspace(membership.workspace).select_related("campaign")
+
+
+def creative_counts(campaign_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Return ``{campaign id: (script variants, videos)}`` in two grouped queries."""
+    scripts = dict(
+        Script.objects.filter(campaign_id__in=campaign_ids)
+        .values_list("campaign_id")
+        .annotate(n=Count("pk"))
+        .values_list("campaign_id", "n")
+    )
+    videos = dict(
+        Creative.objects.filter(script__campaign_id__in=campaign_ids)
+        .values_list("script__campaign_id")
+        .annotate(n=Count("pk"))
+        .values_list("script__campaign_id", "n")
+    )
+    return {pk: (scripts.get(pk, 0), videos.get(pk, 0)) for pk in campaign_ids}
