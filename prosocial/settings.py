@@ -248,6 +248,8 @@ else:
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # The exchange tables; kombu's default is ./control, in whatever directory we run in.
+        "control_folder": str(_broker_dir / "control"),
     }
 
 CELERY_TASK_DEFAULT_QUEUE = "default"
