@@ -1,7 +1,9 @@
 """Roles and the one permission matrix (Sentry ``scope_map``, healthchecks ``is_rw``).
 
 Views declare the action they need (``@member_required("members.invite")``); services check
-the same actions. Adding a capability means adding one line here.
+the same actions, and templates ask for them with ``{% if membership|can:"members.invite" %}``
+(``accounts/templatetags/permissions.py``), never by comparing role names. Adding a capability
+means adding one line here.
 """
 
 from django.db import models
