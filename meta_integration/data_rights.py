@@ -1,7 +1,7 @@
 """What meta_integration holds for a person and a workspace: erasure and export.
 
-Registered from MetaIntegrationConfig.ready() with ``prosocial.erasure`` and
-``prosocial.exporting``. A Meta connection is one person's Facebook authorization, so deleting
+Registered from MetaIntegrationConfig.ready() with ``prosocial.erasure``,
+``prosocial.exporting`` and ``prosocial.inventory``. A Meta connection is one person's Facebook authorization, so deleting
 the account that made it, or the workspace that holds it, revokes it at Meta first (best
 effort: the local wipe happens whatever Meta answers) and then deletes it with its assets.
 """
@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from meta_integration import graph
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
 from prosocial.exporting import ExportPart, serialize_rows
+from prosocial.inventory import StoredItem
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +65,23 @@ def export_workspace(workspace_id: int) -> ExportPart:
             "ad_accounts": serialize_rows(MetaAdAccount.objects.filter(workspace_id=workspace_id)),
         }
     )
+
+
+def describe_user(user_id: int) -> list[StoredItem]:
+    return [
+        StoredItem(
+            "Meta connections you made",
+            MetaConnection.objects.filter(connected_by_id=user_id).count(),
+            "Meta user id, name, permissions; tokens encrypted",
+        )
+    ]
+
+
+def describe_workspace(workspace_id: int) -> list[StoredItem]:
+    return [
+        StoredItem(
+            "Meta connections",
+            MetaConnection.objects.filter(workspace_id=workspace_id).count(),
+            "with their Pages, Instagram and ad accounts",
+        )
+    ]

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from meta_integration import views, webhooks
+from meta_integration import views
 
 app_name = "meta_integration"
 
 urlpatterns = [
     path("meta/oauth/callback/", views.oauth_callback, name="oauth_callback"),
-    path("meta/webhooks/", webhooks.receive_webhook, name="webhooks"),
+    path("meta/webhooks/", views.receive_webhook, name="webhooks"),
     path("w/<slug:slug>/meta/", views.connections, name="connections"),
     path("w/<slug:slug>/meta/connect/", views.connect, name="connect"),
     path("w/<slug:slug>/meta/<int:pk>/", views.connection_detail, name="connection"),

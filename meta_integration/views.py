@@ -5,16 +5,17 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import member_required
 from accounts.models import Membership
 from accounts.selectors import get_membership_for_user
-from meta_integration import health, selectors, services
+from meta_integration import health, selectors, services, webhooks
 from meta_integration.errors import MetaConnectionError
 from meta_integration.forms import AssetSelectionForm
 from meta_integration.models import MetaConnection
@@ -176,3 +177,40 @@ def connection_disconnect(request: HttpRequest, membership: Membership, pk: int)
             ),
         )
     return redirect("meta_integration:connections", slug=membership.workspace.slug)
+
+
+# --- Meta's webhook endpoint ---------------------------------------------------------------------------
+
+
+def _verification(request: HttpRequest) -> HttpResponse:
+    """Answer Meta's handshake (GRAPH_NOTES §7.1): the challenge as plain text, else 403."""
+    mode = request.GET.get("hub.mode", "")
+    token = request.GET.get("hub.verify_token", "")
+    challenge = request.GET.get("hub.challenge", "")
+    if mode != "subscribe" or not webhooks.is_valid_verify_token(token):
+        webhooks.logger.warning("meta webhook: verification refused (mode=%r)", mode[:20])
+        return HttpResponse("Forbidden", status=403, content_type="text/plain")
+    if not webhooks.is_valid_challenge(challenge):
+        return HttpResponse("Bad challenge", status=400, content_type="text/plain")
+    return HttpResponse(challenge, content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt  # Meta's POSTs carry no CSRF token; the HMAC signature authenticates them.
+@require_http_methods(["GET", "POST"])
+def receive_webhook(request: HttpRequest) -> HttpResponse:
+    """``/meta/webhooks/`` (ARCHITECTURE §6): GET handshake, POST signed notifications."""
+    if request.method == "GET":
+        return _verification(request)
+    # Refuse by the announced length before reading, so a huge body is never buffered.
+    announced = request.META.get("CONTENT_LENGTH") or "0"
+    if announced.isdigit() and int(announced) > webhooks.MAX_BODY_BYTES:
+        return JsonResponse({"error": "body too large"}, status=413)
+    try:
+        stored = webhooks.record_webhook_events(
+            body=request.body, signature=request.headers.get("X-Hub-Signature-256", "")
+        )
+    except webhooks.WebhookRejected as exc:
+        webhooks.logger.warning("meta webhook: rejected (%s)", exc.reason)
+        return JsonResponse({"error": exc.reason}, status=exc.status)
+    # Meta only needs a 200; anything else makes it retry (GRAPH_NOTES §7.2).
+    return JsonResponse({"stored": stored})

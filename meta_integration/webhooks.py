@@ -1,6 +1,6 @@
 """Meta's webhooks: the verification handshake and event notifications (GRAPH_NOTES §7).
 
-``/meta/webhooks/`` (ARCHITECTURE §6) answers Meta's GET handshake with the challenge when
+``/meta/webhooks/`` (``views.receive_webhook``) answers Meta's GET handshake with the challenge when
 ``hub.verify_token`` is META_WEBHOOK_VERIFY_TOKEN, and stores each POSTed notification whose
 ``X-Hub-Signature-256`` is the HMAC-SHA256 of the raw body under META_APP_SECRET.
 
@@ -29,10 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from meta_integration.models import InstagramAccount, MetaConnection, MetaPage, WebhookEvent
 
@@ -258,38 +255,6 @@ def _store_items(items: list[WebhookItem]) -> int:
     return len(new)
 
 
-# --- The endpoint ---------------------------------------------------------------------------
-
-
-def _verification(request: HttpRequest) -> HttpResponse:
-    """Answer Meta's handshake (GRAPH_NOTES §7.1): the challenge as plain text, else 403."""
-    mode = request.GET.get("hub.mode", "")
-    token = request.GET.get("hub.verify_token", "")
-    challenge = request.GET.get("hub.challenge", "")
-    if mode != "subscribe" or not is_valid_verify_token(token):
-        logger.warning("meta webhook: verification refused (mode=%r)", mode[:20])
-        return HttpResponse("Forbidden", status=403, content_type="text/plain")
-    if not _CHALLENGE.fullmatch(challenge):
-        return HttpResponse("Bad challenge", status=400, content_type="text/plain")
-    return HttpResponse(challenge, content_type="text/plain; charset=utf-8")
-
-
-@csrf_exempt  # Meta's POSTs carry no CSRF token; the HMAC signature authenticates them.
-@require_http_methods(["GET", "POST"])
-def receive_webhook(request: HttpRequest) -> HttpResponse:
-    """``/meta/webhooks/`` (ARCHITECTURE §6): GET handshake, POST signed notifications."""
-    if request.method == "GET":
-        return _verification(request)
-    # Refuse by the announced length before reading, so a huge body is never buffered.
-    announced = request.META.get("CONTENT_LENGTH") or "0"
-    if announced.isdigit() and int(announced) > MAX_BODY_BYTES:
-        return JsonResponse({"error": "body too large"}, status=413)
-    try:
-        stored = record_webhook_events(
-            body=request.body, signature=request.headers.get("X-Hub-Signature-256", "")
-        )
-    except WebhookRejected as exc:
-        logger.warning("meta webhook: rejected (%s)", exc.reason)
-        return JsonResponse({"error": exc.reason}, status=exc.status)
-    # Meta only needs a 200; anything else makes it retry (GRAPH_NOTES §7.2).
-    return JsonResponse({"stored": stored})
+def is_valid_challenge(challenge: str) -> bool:
+    """Meta's ``hub.challenge`` is short printable ASCII; anything else is not echoed back."""
+    return bool(_CHALLENGE.fullmatch(challenge))

@@ -26,12 +26,12 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_audit_event
 from accounts.models import Membership, User, Workspace
 from accounts.permissions import Role, has_permission
-from creatives.library.services import delete_stored_files
 from privacy import tasks
 from privacy.errors import PrivacyError
 from privacy.models import DataDeletionRequest, DataExport
 from prosocial import exporting
 from prosocial.jobs import claim_job_row
+from prosocial.stored_files import delete_stored_files
 
 logger = logging.getLogger(__name__)
 

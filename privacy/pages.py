@@ -19,7 +19,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
-from meta_integration.scopes import FEATURES as META_FEATURES
+from prosocial.policy_facts import policy_facts
 
 
 def _effective_date() -> str:
@@ -83,7 +83,6 @@ def _context() -> dict[str, Any]:
         "message_cookie_name": CookieStorage.cookie_name if _uses_message_cookie() else "",
         "uses_openai": bool(getattr(settings, "OPENAI_API_KEY", "")),
         "uses_meta_sandbox": settings.META_USES_SANDBOX,
-        "meta_features": META_FEATURES,
         "media_uses_s3": settings.MEDIA_USES_S3,
         "privacy_centre_url": reverse("privacy:centre"),
         "status_url_prefix": status_url_prefix,
@@ -92,6 +91,7 @@ def _context() -> dict[str, Any]:
         "workspace_privacy_url_suffix": workspace_url_suffix,
         "data_deletion_callback_url": base + reverse("privacy:meta_data_deletion"),
         "deauthorize_callback_url": base + reverse("privacy:meta_deauthorize"),
+        **policy_facts(),  # e.g. meta_features: the Meta permissions we ask for, and why
     }
 
 

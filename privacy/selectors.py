@@ -1,20 +1,10 @@
 """Reads for the privacy centre: what ProSocial holds about a person and a workspace."""
 
-from dataclasses import dataclass
-
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from accounts.models import AuditEvent, Membership, User, Workspace
-from creatives.library.models import MediaAsset
-from meta_integration.models import MetaConnection
 from privacy.models import ContactMessage, DataExport
-
-
-@dataclass(frozen=True)
-class StoredItem:
-    label: str
-    count: int
-    detail: str = ""
+from prosocial.inventory import StoredItem, describe_user, describe_workspace
 
 
 def describe_user_data(user: User) -> list[StoredItem]:
@@ -22,12 +12,7 @@ def describe_user_data(user: User) -> list[StoredItem]:
     return [
         StoredItem("Account", 1, f"{user.email}, name, password hash, two-factor methods"),
         StoredItem("Workspace memberships", Membership.objects.filter(user=user).count()),
-        StoredItem("Media you uploaded", MediaAsset.objects.filter(created_by=user).count()),
-        StoredItem(
-            "Meta connections you made",
-            MetaConnection.objects.filter(connected_by=user).count(),
-            "Meta user id, name, permissions; tokens encrypted",
-        ),
+        *describe_user(user.pk),  # what the other apps hold (media, Meta connections …)
         StoredItem(
             "Audit events about your actions",
             AuditEvent.objects.filter(actor=user).count(),
@@ -38,16 +23,9 @@ def describe_user_data(user: User) -> list[StoredItem]:
 
 
 def describe_workspace_data(workspace: Workspace) -> list[StoredItem]:
-    media = MediaAsset.objects.filter(workspace=workspace)
-    media_bytes = media.aggregate(total=Sum("size_bytes"))["total"] or 0
     return [
         StoredItem("Members", Membership.objects.filter(workspace=workspace).count()),
-        StoredItem("Media files", media.count(), f"{media_bytes / 1024 / 1024:.1f} MB"),
-        StoredItem(
-            "Meta connections",
-            MetaConnection.objects.filter(workspace=workspace).count(),
-            "with their Pages, Instagram and ad accounts",
-        ),
+        *describe_workspace(workspace.pk),
         StoredItem("Audit events", AuditEvent.objects.filter(workspace=workspace).count()),
     ]
 

@@ -26,7 +26,6 @@ from accounts import services as account_services
 from accounts.audit import record_audit_event
 from accounts.models import Membership, User, Workspace
 from accounts.permissions import Role, has_permission
-from meta_integration import services as meta_services
 from privacy import exports, tasks
 from privacy.errors import PrivacyError
 from privacy.models import ContactMessage, DataDeletionRequest, RetentionSettings
@@ -291,7 +290,7 @@ def retry_failed_deletion_requests(*, ids: list[int]) -> int:
 
 def deauthorize_meta_user(*, meta_user_id: str) -> int:
     """Meta's deauthorize callback: revoke that person's connections and wipe their tokens."""
-    return meta_services.revoke_meta_connections_for_user(meta_user_id=meta_user_id)
+    return erasure.deauthorize_meta_user(meta_user_id)
 
 
 # --- Contact form -----------------------------------------------------------------------------

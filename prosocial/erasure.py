@@ -9,7 +9,11 @@ AppConfig.ready(). There are three kinds of subject:
   itself once every other app has let go of it);
 - a workspace: an owner deleting it (the workspace row goes last, cascading what is left).
 
-``privacy`` calls the ``erase_*`` functions here and never imports another app's models.
+Meta's deauthorize callback is not an erasure: the person removed the app, so their tokens
+are wiped and their connections stop, but the work stays. Apps declare what that means for
+them with ``register_meta_user_deauthorizer``.
+
+``privacy`` calls the functions here and never imports another app's models.
 """
 
 from collections.abc import Callable
@@ -20,6 +24,7 @@ IdEraser = Callable[[int], dict[str, int]]
 _META_USER_ERASERS: dict[str, Eraser] = {}
 _USER_ERASERS: dict[str, IdEraser] = {}
 _WORKSPACE_ERASERS: dict[str, IdEraser] = {}
+_META_USER_DEAUTHORIZERS: dict[str, Callable[[str], int]] = {}
 
 
 def register_meta_user_eraser(name: str, eraser: Eraser) -> None:
@@ -35,6 +40,16 @@ def register_user_eraser(name: str, eraser: IdEraser) -> None:
 def register_workspace_eraser(name: str, eraser: IdEraser) -> None:
     """Declare how an app erases what it holds for one workspace (files, remote copies...)."""
     _WORKSPACE_ERASERS[name] = eraser
+
+
+def register_meta_user_deauthorizer(name: str, deauthorizer: Callable[[str], int]) -> None:
+    """Declare what an app does when a Meta user removes the app; it returns how many rows."""
+    _META_USER_DEAUTHORIZERS[name] = deauthorizer
+
+
+def deauthorize_meta_user(meta_user_id: str) -> int:
+    """Run every registered deauthorizer for the Meta user id; return the rows they changed."""
+    return sum(deauthorize(meta_user_id) for deauthorize in _META_USER_DEAUTHORIZERS.values())
 
 
 def _run[T](erasers: dict[str, Callable[[T], dict[str, int]]], subject: T) -> dict[str, int]:

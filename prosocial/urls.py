@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from creatives.library import media_urls
 from prosocial import views
 
 admin.site.site_header = "ProSocial administration"
@@ -12,7 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     # Signed, expiring media URLs for Meta's fetchers and browsers (no session needed).
-    path("media/s/<str:token>", media_urls.serve_signed_media, name="signed_media"),
+    path("", include("creatives.library.public_urls")),
     path("", include("privacy.urls")),
     path("", include("campaigns.urls")),
     path("", include("creatives.urls")),

@@ -10,14 +10,15 @@ media assets.
 from datetime import datetime
 from pathlib import PurePath
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from creatives.library.models import MediaAsset
-from creatives.library.services import delete_stored_files
 from prosocial.exporting import ExportFile, ExportPart, serialize_rows
+from prosocial.inventory import StoredItem
 from prosocial.retention import RetentionRule
+from prosocial.stored_files import delete_stored_files
 
 
 def _remove_assets(assets: QuerySet[MediaAsset]) -> int:
@@ -41,6 +42,18 @@ def erase_user(user_id: int) -> dict[str, int]:
 
 def erase_workspace(workspace_id: int) -> dict[str, int]:
     return {"media_assets": _remove_assets(MediaAsset.objects.filter(workspace_id=workspace_id))}
+
+
+def describe_user(user_id: int) -> list[StoredItem]:
+    return [
+        StoredItem("Media you uploaded", MediaAsset.objects.filter(created_by_id=user_id).count())
+    ]
+
+
+def describe_workspace(workspace_id: int) -> list[StoredItem]:
+    media = MediaAsset.objects.filter(workspace_id=workspace_id)
+    media_bytes = media.aggregate(total=Sum("size_bytes"))["total"] or 0
+    return [StoredItem("Media files", media.count(), f"{media_bytes / 1024 / 1024:.1f} MB")]
 
 
 def _media_export(assets: QuerySet[MediaAsset]) -> ExportPart:
