@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import CURRENCIES
-from campaigns.models import CallToAction, Campaign, Objective, Tone
+from campaigns.models import AudienceCohort, CallToAction, Campaign, Objective, Tone
 from campaigns.targeting import MAX_AGE, MIN_AGE
 from creatives.library.models import MediaAsset
 
@@ -164,6 +164,18 @@ class CohortForm(forms.Form):
 
     def clean_interests(self) -> list[str]:
         return _split(self.cleaned_data["interests"])[:25]
+
+    @staticmethod
+    def initial_from(cohort: AudienceCohort) -> dict[str, Any]:
+        return {
+            "name": cohort.name,
+            "description": cohort.description,
+            "age_min": cohort.age_min,
+            "age_max": cohort.age_max,
+            "genders": cohort.genders,
+            "countries": ", ".join(cohort.countries),
+            "interests": ", ".join(cohort.interests),
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -90,7 +90,7 @@ def update_campaign(*, actor: Membership, campaign: Campaign, fields: dict[str, 
     for name in CAMPAIGN_FIELDS:
         if name in fields:
             setattr(campaign, name, fields[name])
-    campaign.save()
+    campaign.save(update_fields=[*(n for n in CAMPAIGN_FIELDS if n in fields), "updated_at"])
     return campaign
 
 
@@ -149,7 +149,7 @@ def update_cohort(
             setattr(cohort, name, fields[name])
     try:
         with transaction.atomic():
-            cohort.save()
+            cohort.save(update_fields=[*(n for n in COHORT_FIELDS if n in fields), "updated_at"])
     except IntegrityError as exc:
         raise CampaignError(_("This campaign already has a cohort with that name.")) from exc
     return cohort

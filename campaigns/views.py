@@ -192,6 +192,31 @@ def cohort_add(request: HttpRequest, membership: Membership, pk: int) -> HttpRes
     return _render_detail(request, membership, campaign, cohort_form=form, status=UNPROCESSABLE)
 
 
+@member_required("content.edit")  # a viewer isn't offered a form they couldn't save
+def cohort_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    cohort = selectors.get_cohort_for_member(membership, pk)
+    form = CohortForm(request.POST or None, initial=CohortForm.initial_from(cohort))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_cohort(actor=membership, cohort=cohort, fields=form.cleaned_data)
+        except CampaignError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Audience saved."))
+            return redirect(
+                "campaigns:detail", slug=membership.workspace.slug, pk=cohort.campaign_id
+            )
+    context = {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "campaign": cohort.campaign,
+        "cohort": cohort,
+        "form": form,
+    }
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    return render(request, "campaigns/cohort_form.html", context, status=status)
+
+
 @member_required("content.edit")
 @require_POST
 def cohort_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:

@@ -63,7 +63,7 @@ def update_retention_settings(
         return row
     for name, (_old, new) in changes.items():
         setattr(row, name, new)
-    row.save()
+    row.save(update_fields=[*changes, "updated_at"])
     record_audit_event(
         actor=actor.user,
         action="retention.updated",

@@ -245,3 +245,66 @@ def test_targeting_spec_refuses_what_meta_refuses():
         interests=[{"id": "6003139266461", "name": "Movies"}, "coffee"],
     )
     assert spec["flexible_spec"] == [{"interests": [{"id": "6003139266461", "name": "Movies"}]}]
+
+
+@pytest.fixture
+def cohort(campaign):
+    return AudienceCohort.objects.create(
+        campaign=campaign, name="Commuters", age_min=25, age_max=45, countries=["US"]
+    )
+
+
+def test_editor_edits_an_audience(editor, cohort):
+    client = client_for(editor)
+    url = f"/w/acme/cohorts/{cohort.pk}/edit/"
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'value="Commuters"' in page.content.decode()
+    saved = client.post(
+        url,
+        {"name": "Early commuters", "age_min": 21, "age_max": 40, "countries": "us, de"},
+    )
+
+    assert saved.status_code == 302
+    assert saved["Location"] == f"/w/acme/campaigns/{cohort.campaign_id}/"
+    cohort.refresh_from_db()
+    assert (cohort.name, cohort.age_min, cohort.age_max) == ("Early commuters", 21, 40)
+    assert cohort.countries == ["US", "DE"]
+
+
+def test_a_refused_audience_edit_changes_nothing_and_says_why(editor, cohort):
+    AudienceCohort.objects.create(campaign=cohort.campaign, name="Students", countries=["US"])
+    client = client_for(editor)
+    url = f"/w/acme/cohorts/{cohort.pk}/edit/"
+
+    too_old = client.post(
+        url, {"name": "Commuters", "age_min": 50, "age_max": 30, "countries": "US"}
+    )
+    taken = client.post(url, {"name": "Students", "age_min": 25, "age_max": 45, "countries": "US"})
+
+    assert too_old.status_code == 422
+    assert "must not be below the youngest" in too_old.content.decode()
+    assert taken.status_code == 422
+    assert "already has a cohort with that name" in taken.content.decode()
+    cohort.refresh_from_db()
+    assert (cohort.name, cohort.age_min, cohort.age_max) == ("Commuters", 25, 45)
+
+
+def test_viewers_see_audiences_but_cannot_edit_them(viewer, cohort):
+    client = client_for(viewer)
+    url = f"/w/acme/cohorts/{cohort.pk}/edit/"
+
+    detail = client.get(f"/w/acme/campaigns/{cohort.campaign_id}/").content.decode()
+    refused = client.post(
+        url, {"name": "Mine now", "age_min": 25, "age_max": 45, "countries": "US"}
+    )
+
+    assert f'data-testid="edit-cohort-{cohort.pk}"' not in detail
+    assert refused.status_code == 403
+    cohort.refresh_from_db()
+    assert cohort.name == "Commuters"
+
+
+def test_another_workspaces_audience_is_not_found(outsider, cohort):
+    assert client_for(outsider).get(f"/w/rival/cohorts/{cohort.pk}/edit/").status_code == 404
