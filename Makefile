@@ -11,7 +11,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-# Tests always run on PostgreSQL and Redis (the local servers unless you say otherwise).
+# Tests always run on PostgreSQL and Redis: these servers when they answer, otherwise private,
+# throwaway ones that scripts/test-services starts under var/ and stops afterwards.
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/prosocial)
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/1)
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL)
@@ -45,8 +46,7 @@ run: install
 
 test: install
 	@bash scripts/ensure-chromium
-	@$(TEST_ENV) $(PY) manage.py check_services
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	@$(TEST_ENV) PY=$(PY) bash scripts/test-services $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
@@ -61,7 +61,8 @@ fmt: install
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
-# Production-like settings with throwaway secrets: must report no issues.
+# Production-like settings with throwaway secrets: must report no issues. Nothing connects to
+# the database or Redis: their URLs only select the production backends.
 check-deploy: install
 	ENVIRONMENT=production \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
