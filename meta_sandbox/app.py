@@ -6,13 +6,16 @@ connection, error, extra headers), answers through the route table, and records 
 request in the log. A fault with `after_write` lets the request run first (so a
 create really happens) and then applies its latency, drop or error to the answer:
 the "unknown outcome" a client must reconcile by reading state. `/_sandbox/...` requests (test API, console, placeholder media)
-bypass versions, faults and the log.
+bypass versions, faults and the log. After every request the state file, if there is
+one, is brought up to date.
 """
 
 import contextlib
 import json
+import logging
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 from werkzeug.datastructures import Headers, MultiDict
@@ -26,6 +29,8 @@ from meta_sandbox.errors import GraphError
 from meta_sandbox.faults import Fault
 from meta_sandbox.routing import GraphRequest, candidates, split_version
 from meta_sandbox.state import SandboxSettings, SandboxState
+
+logger = logging.getLogger(__name__)
 
 SANDBOX_PREFIX = "/_sandbox"
 
@@ -69,8 +74,18 @@ class SandboxApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        response = self.handle(request)
+        try:
+            response = self.handle(request)
+        finally:  # a dropped connection (fault) may follow a write too
+            self._save()
         return response(environ, start_response)
+
+    def _save(self) -> None:
+        try:
+            self.state.save()
+        except OSError:
+            # The request itself worked; failing it now would tell the app it did not.
+            logger.exception("meta_sandbox: the state file could not be written")
 
     def handle(self, request: Request) -> Response:
         path = "/" + request.path.strip("/")
@@ -143,13 +158,18 @@ def create_app(
     state: SandboxState | None = None,
     clock: Clock | None = None,
     settings: SandboxSettings | None = None,
+    state_file: Path | None = None,
 ) -> SandboxApp:
-    """Return a sandbox WSGI app with a fresh seeded state (or the one given)."""
+    """Return a sandbox WSGI app with a fresh seeded state (or the one given).
+
+    With `state_file` the state is loaded from that file when it exists and kept in it.
+    """
     if state is None:
         state = SandboxState(
             app_id=app_id,
             app_secret=app_secret,
             clock=clock or SandboxClock(),
             initial_settings=settings or SandboxSettings(),
+            state_file=state_file,
         )
     return SandboxApp(state)

@@ -9,10 +9,10 @@ forgets them and the state lock guards them). Every object records its `owner_id
 caption, message or name the request carried, so tests can count "exactly one post
 with this text was created" through `GET /_sandbox/objects`. Background media jobs
 live beside the objects in `store.jobs` (keyed by object id), not in them, so the
-objects stay plain data for `asdict()`.
+objects stay plain data for `asdict()` (and for the state file, `persistence.py`).
 """
 
-import itertools
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -193,6 +193,34 @@ DEFAULT_DISAPPROVAL = {
 }
 
 
+# Every kind, by class name: how the state file names an object's class.
+OBJECT_TYPES: dict[str, type[Created]] = {
+    cls.__name__: cls
+    for cls in (
+        IgContainer,
+        IgMedia,
+        PagePost,
+        PagePhoto,
+        Video,
+        AdImage,
+        AdCreative,
+        Campaign,
+        AdSet,
+        Ad,
+    )
+}
+
+
+def first_id_number() -> int:
+    """Return where a new store starts numbering: the wall clock in milliseconds.
+
+    An id the app stored must never name a different object later, even when the sandbox
+    restarts without its state file or is reset: the app would take the new object for its
+    own (two publications, one permalink). Thirteen digits fit every id family's width.
+    """
+    return int(time.time() * 1000)
+
+
 def newest_first[T: Created](items: Iterable[T]) -> list[T]:
     """Return `items` (in creation order) newest first; same-instant ones latest-created first."""
     indexed = list(enumerate(items))
@@ -207,14 +235,15 @@ class ObjectStore:
         self.by_id: dict[str, Created] = {}
         self.jobs: dict[str, MediaJob] = {}
         self.uploads: dict[str, bytes] = {}  # chunked/rupload bytes by object id
-        self._counter = itertools.count(1)
+        self.next_number = first_id_number()  # shared by every id family; persisted
         self.disapprove_next = 0
         self.disapproval_feedback: dict[str, Any] = DEFAULT_DISAPPROVAL
 
     def new_id(self, family: str) -> str:
         prefix = ID_PREFIXES[family]
         width = ID_WIDTH.get(family, 16 if len(prefix) == 1 else 18)
-        return prefix + str(next(self._counter)).rjust(width - len(prefix), "0")
+        number, self.next_number = self.next_number, self.next_number + 1
+        return prefix + str(number).rjust(width - len(prefix), "0")
 
     def add[T: Created](self, obj: T) -> T:
         self.by_id[obj.id] = obj

@@ -15,20 +15,30 @@ nest). The public methods below are also the in-process test API:
                                        # removes the app for that person first
     state.snapshot()                   # the JSON served at GET /_sandbox/state
     state.describe_objects(kind="ig_media", owner_id=..., marker=...)  # created objects
+    state.save()                       # write the state file now (see below)
+
+With `state_file` (the runner's `--state-file`), the state is loaded from that file at
+creation and `save()` writes it back; the app saves after every request, so a restarted
+sandbox still knows its tokens and objects (`persistence.py` says what is kept). Without
+it, as in tests, everything stays in memory and `save()` does nothing.
 """
 
+import logging
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-from meta_sandbox import config, lifecycle, seed
+from meta_sandbox import config, lifecycle, persistence, seed
 from meta_sandbox.callbacks import CallbackResult, check_callback, send_callback
 from meta_sandbox.clock import Clock, SandboxClock
 from meta_sandbox.faults import Fault, FaultBook
 from meta_sandbox.models import Authorization, Token, World
 from meta_sandbox.objects import ObjectStore
 from meta_sandbox.tokens import AuthStore
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,6 +72,7 @@ class SandboxState:
     app_secret: str
     clock: Clock = field(default_factory=SandboxClock)
     initial_settings: SandboxSettings = field(default_factory=SandboxSettings)
+    state_file: Path | None = None
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
@@ -72,6 +83,9 @@ class SandboxState:
         self.faults = FaultBook()
         self.requests: deque[LoggedRequest] = deque(maxlen=config.REQUEST_LOG_SIZE)
         self.callbacks: deque[CallbackResult] = deque(maxlen=config.CALLBACK_LOG_SIZE)
+        self._saved_text: str | None = None
+        if self.state_file is not None:
+            self._load(self.state_file)
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -83,12 +97,42 @@ class SandboxState:
         with self.lock:
             self.settings = replace(self.initial_settings)
             self.world = seed.build_world()
+            numbered = self.objects.next_number
             self.objects = ObjectStore()
+            # Forgotten objects' ids stay used: the app may still hold them.
+            self.objects.next_number = max(self.objects.next_number, numbered)
             self.auth.clear()
             self.faults.clear()
             self.requests.clear()
             self.callbacks.clear()
             self.clock.reset()
+
+    def save(self) -> None:
+        """Write the state file if anything it keeps changed since the last write."""
+        if self.state_file is None:
+            return
+        with self.lock:
+            text = persistence.encode(persistence.dump(self))
+            if text != self._saved_text:
+                persistence.write_atomically(self.state_file, text)
+                self._saved_text = text
+
+    def _load(self, path: Path) -> None:
+        try:
+            data = persistence.read(path)
+            if data is not None:
+                persistence.restore(self, data)
+        except (persistence.StateFileError, KeyError, TypeError, ValueError) as exc:
+            aside = persistence.set_aside(path)
+            logger.warning("meta_sandbox: starting afresh; %s is unusable (%s)", aside, exc)
+            return
+        if data is not None:
+            logger.info(
+                "meta_sandbox: restored %d tokens and %d objects from %s",
+                len(self.auth.tokens),
+                len(self.objects.by_id),
+                path,
+            )
 
     def advance_clock(self, seconds: float) -> float:
         """Move the sandbox clock forward; return the new sandbox time."""

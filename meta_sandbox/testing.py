@@ -10,6 +10,7 @@ default version. `stop()` shuts the server down and joins its thread.
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 from werkzeug.serving import BaseWSGIServer
@@ -66,9 +67,13 @@ def start_server(
     app_secret: str = config.DEFAULT_APP_SECRET,
     settings: SandboxSettings | None = None,
     quiet: bool = True,
+    state_file: Path | None = None,
 ) -> RunningSandbox:
-    """Start a sandbox on 127.0.0.1 (`port` 0 picks a free port) in a daemon thread."""
-    app = create_app(app_id=app_id, app_secret=app_secret, settings=settings)
+    """Start a sandbox on 127.0.0.1 (`port` 0 picks a free port) in a daemon thread.
+
+    With `state_file` it keeps its state there (and starts from it), as `--state-file` does.
+    """
+    app = create_app(app_id=app_id, app_secret=app_secret, settings=settings, state_file=state_file)
     server = make_sandbox_server(app, host="127.0.0.1", port=port, quiet=quiet)
     thread = threading.Thread(target=server.serve_forever, name="meta-sandbox", daemon=True)
     thread.start()

@@ -369,8 +369,9 @@ if _smtp_host:
         }
     }
 else:
-    # No SMTP server configured: emails (verification, invitations) print to the console.
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    # No SMTP server configured: emails (verification, invitations) print to the console,
+    # decoded, so links stay whole (prosocial/mail.py).
+    MAILERS = {"default": {"BACKEND": "prosocial.mail.ConsoleEmailBackend"}}
 # Where contact-form messages and privacy questions go.
 SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@prosocial.localhost")
 CONTACT_RATE_LIMIT_PER_HOUR = env_int("CONTACT_RATE_LIMIT_PER_HOUR", 5)
@@ -539,7 +540,10 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "prosocial.redaction.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "prosocial.redaction.RedactSecretsFilter"},
+        "expected_refusals": {"()": "prosocial.log_filters.ExpectedRefusalFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
@@ -550,6 +554,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's DEFAULT_LOGGING gives "django" console and mail_admins handlers of its own
+        # (django/utils/log.py); its records also reach the root's, so each printed twice.
+        # Only the root prints. (mail_admins needs ADMINS, which we never set.)
+        "django": {"handlers": [], "level": "INFO"},
+        # A 403 or 404 a view raised on purpose is one warning line, not a traceback.
+        "django.request": {"filters": ["expected_refusals"]},
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": LOG_LEVEL},
     },

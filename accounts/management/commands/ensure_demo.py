@@ -1,4 +1,5 @@
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -31,6 +32,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  Demo login:  {DEMO_EMAIL}  /  {DEMO_PASSWORD}\n"
-                "  Open http://127.0.0.1:8000/ in your browser.\n"
+                f"  Open {settings.PUBLIC_BASE_URL}/ in your browser.\n"
             )
         )
