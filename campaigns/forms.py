@@ -1,16 +1,25 @@
 import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import CURRENCIES
-from campaigns.models import AudienceCohort, CallToAction, Campaign, Objective, Tone
-from campaigns.targeting import MAX_AGE, MIN_AGE
+from campaigns.meta_vocabulary import CallToAction, Objective
+from campaigns.models import AudienceCohort, Campaign, Tone
+from campaigns.targeting import MAX_AGE, MIN_AGE, unknown_country_problem
 from creatives.library.models import MediaAsset
+from prosocial.money import currency_decimals, to_major_units, to_minor_units
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("de", _("German")), ("fr", _("French"))]
+
+
+def _decimals(amount: Decimal) -> int:
+    """How many decimals ``amount`` was written with (12.50 → 2, 12 → 0)."""
+    exponent = amount.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _split(value: str) -> list[str]:
@@ -80,14 +89,22 @@ class CampaignForm(forms.Form):
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("The campaign ends before it starts."))
-        if data.get("budget") is not None and not data.get("currency"):
+        budget, currency = data.get("budget"), str(data.get("currency") or "")
+        if budget is not None and not currency:
             self.add_error("currency", _("Say which currency the budget is in."))
+        elif budget is not None and _decimals(budget) > currency_decimals(currency):
+            self.add_error(
+                "budget",
+                _("%(currency)s amounts have no cents; use a whole number.")
+                % {"currency": currency},
+            )
         return data
 
     def to_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         budget = data.pop("budget", None)
-        data["budget_minor"] = int(budget * 100) if budget is not None else None
+        currency = data.get("currency") or ""
+        data["budget_minor"] = to_minor_units(budget, currency) if budget is not None else None
         return data
 
     @staticmethod
@@ -113,7 +130,9 @@ class CampaignForm(forms.Form):
                 )
             },
             "brand_colors": ", ".join(campaign.brand_colors),
-            "budget": campaign.budget_minor / 100 if campaign.budget_minor is not None else None,
+            "budget": to_major_units(campaign.budget_minor, campaign.currency)
+            if campaign.budget_minor is not None
+            else None,
         }
 
 
@@ -153,13 +172,10 @@ class CohortForm(forms.Form):
 
     def clean_countries(self) -> list[str]:
         codes = [c.upper() for c in _split(self.cleaned_data["countries"])]
-        bad = [c for c in codes if not re.fullmatch(r"[A-Z]{2}", c)]
         if not codes:
             raise forms.ValidationError(_("Choose at least one country."))
-        if bad:
-            raise forms.ValidationError(
-                _("Not a two-letter country code: %(bad)s") % {"bad": ", ".join(bad)}
-            )
+        if problem := unknown_country_problem(codes):
+            raise forms.ValidationError(problem)
         return list(dict.fromkeys(codes))
 
     def clean_interests(self) -> list[str]:

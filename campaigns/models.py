@@ -10,17 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace, WorkspaceScopedQuerySet
+from campaigns.meta_vocabulary import CallToAction, Objective
 from campaigns.targeting import build_targeting_spec
-
-
-class Objective(models.TextChoices):
-    """Meta's ODAX objectives (GRAPH_NOTES §4.4)."""
-
-    AWARENESS = "OUTCOME_AWARENESS", _("Awareness")
-    TRAFFIC = "OUTCOME_TRAFFIC", _("Traffic")
-    ENGAGEMENT = "OUTCOME_ENGAGEMENT", _("Engagement")
-    LEADS = "OUTCOME_LEADS", _("Leads")
-    SALES = "OUTCOME_SALES", _("Sales")
+from prosocial.money import format_amount
 
 
 class Tone(models.TextChoices):
@@ -29,22 +21,6 @@ class Tone(models.TextChoices):
     PREMIUM = "premium", _("Premium")
     URGENT = "urgent", _("Urgent")
     PROFESSIONAL = "professional", _("Professional")
-
-
-class CallToAction(models.TextChoices):
-    """A subset of Meta's CTA types (GRAPH_NOTES §4.3)."""
-
-    LEARN_MORE = "LEARN_MORE", _("Learn more")
-    SHOP_NOW = "SHOP_NOW", _("Shop now")
-    SIGN_UP = "SIGN_UP", _("Sign up")
-    ORDER_NOW = "ORDER_NOW", _("Order now")
-    GET_OFFER = "GET_OFFER", _("Get offer")
-    BOOK_TRAVEL = "BOOK_TRAVEL", _("Book now")
-    CONTACT_US = "CONTACT_US", _("Contact us")
-    DOWNLOAD = "DOWNLOAD", _("Download")
-    SUBSCRIBE = "SUBSCRIBE", _("Subscribe")
-    WATCH_MORE = "WATCH_MORE", _("Watch more")
-    APPLY_NOW = "APPLY_NOW", _("Apply now")
 
 
 class Campaign(models.Model):
@@ -109,6 +85,13 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def budget_display(self) -> str:
+        """The budget as people read it ("500.00 GBP"), or "" when none is set."""
+        if self.budget_minor is None:
+            return ""
+        return format_amount(self.budget_minor, self.currency)
 
 
 class AudienceCohort(models.Model):

@@ -6,13 +6,39 @@ once they carry Meta's interest ids; free-text interests are kept for the copywr
 sent, since Meta rejects interests it can't resolve.
 """
 
-import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
+
+import pycountry
 
 MIN_AGE = 13
 MAX_AGE = 65
-COUNTRY = re.compile(r"^[A-Z]{2}$")
+# Codes people type that are not ISO 3166-1 alpha-2, with the code they mean.
+COMMON_MISTAKES = {"UK": "GB", "EN": "GB", "EL": "GR"}
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """Meta's country codes (ISO 3166-1 alpha-2, plus Kosovo's XK) with their English names."""
+    names = {country.alpha_2: country.name for country in pycountry.countries}
+    names["XK"] = "Kosovo"
+    return names
+
+
+def unknown_country_problem(codes: Iterable[str]) -> str | None:
+    """Say which of ``codes`` are not country codes (and what was probably meant), or None."""
+    known = country_names()
+    wrong = [code for code in codes if code not in known]
+    if not wrong:
+        return None
+    hints = [
+        f"{code}; for {known[COMMON_MISTAKES[code]]} use {COMMON_MISTAKES[code]}"
+        if code in COMMON_MISTAKES
+        else code
+        for code in wrong
+    ]
+    return f"Use two-letter ISO codes for countries, such as US or DE (not {', '.join(hints)})."
 
 
 class TargetingError(ValueError):
@@ -30,8 +56,10 @@ def targeting_problems(
     codes = list(countries)
     if not codes:
         problems.append("Choose at least one country to reach.")
-    elif not all(isinstance(code, str) and COUNTRY.match(code) for code in codes):
+    elif not all(isinstance(code, str) for code in codes):
         problems.append("Countries are two-letter ISO codes such as US or DE.")
+    elif problem := unknown_country_problem(codes):
+        problems.append(problem)
     if not MIN_AGE <= age_min <= age_max <= MAX_AGE:
         problems.append(f"Ages must be between {MIN_AGE} and {MAX_AGE}, youngest first.")
     if any(gender not in (1, 2) for gender in genders):

@@ -65,9 +65,13 @@ def _render_form(
     return render(request, "campaigns/campaign_form.html", context, status=status)
 
 
-@member_required("workspace.view", post="content.edit")
+@member_required("content.edit")  # a viewer isn't offered a brief they couldn't save
 def campaign_new(request: HttpRequest, membership: Membership) -> HttpResponse:
-    form = CampaignForm(request.POST or None, logos=_logos(membership))
+    form = CampaignForm(
+        request.POST or None,
+        initial={"currency": membership.workspace.currency},
+        logos=_logos(membership),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.create_campaign(actor=membership, fields=form.to_fields())
@@ -104,6 +108,7 @@ def campaign_prefill(request: HttpRequest, membership: Membership) -> HttpRespon
         "product_url": page.url,
         "key_message": page.description[:1000],
         "languages": ["en"],
+        "currency": membership.workspace.currency,
     }
     if page.image_url:
         try:
@@ -119,7 +124,7 @@ def campaign_prefill(request: HttpRequest, membership: Membership) -> HttpRespon
     return _render_form(request, membership, form, prefill=prefill)
 
 
-@member_required("workspace.view", post="content.edit")
+@member_required("content.edit")
 def campaign_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     campaign = selectors.get_campaign_for_member(membership, pk)
     form = CampaignForm(

@@ -518,6 +518,7 @@ NOT_JSON_CLIENT = _e(
 _FALLBACK_FIX = {
     ErrorKind.TRANSIENT: _RETRY_LATER,
     ErrorKind.THROTTLED: "Wait a few minutes; ProSocial retries after the limit resets.",
+    ErrorKind.QUOTA: "Wait until the quota's window frees up; ProSocial tries again then.",
     ErrorKind.AUTH: _RECONNECT,
     ErrorKind.PERMISSION: "Reconnect Meta granting every requested permission, and check the "
     "person's role on the asset.",

@@ -10,7 +10,7 @@ What it owns (ARCHITECTURE §5 "Graph client", STYLE §3.7):
   limits a wait read from Meta's usage headers (GRAPH_NOTES §5.3, §5.4);
 - cursor pagination with a page cap, and batch requests split into chunks of 50;
 - `GraphError`, the one error type, and `classify()`, the one place that decides what a
-  Graph error code means (transient, throttled, auth, permission, invalid);
+  Graph error code means (transient, throttled, quota, auth, permission, invalid);
 - the typed helpers the OAuth connect flow uses (code exchange, debug_token, pages, IG
   and ad accounts), which return frozen dataclasses instead of raw dicts.
 
@@ -109,7 +109,8 @@ _TRAILING_WORD = re.compile(r"[A-Za-z0-9_.~+/=-]+$")
 
 class ErrorKind(StrEnum):
     TRANSIENT = "transient"  # Meta or the network hiccuped: retry with backoff
-    THROTTLED = "throttled"  # a rate limit or quota: wait (see retry_after), then retry
+    THROTTLED = "throttled"  # a rate limit: wait (see retry_after), then retry
+    QUOTA = "quota"  # a daily quota (IG's 24-hour publishing limit): wait for the window
     AUTH = "auth"  # the token is invalid/expired/revoked: the user must reconnect
     PERMISSION = "permission"  # a permission is missing or was removed: re-ask or fix roles
     INVALID = "invalid"  # the request can't succeed as sent: fix it; never retried
@@ -158,9 +159,11 @@ def classify(
         if subcode in IG_TRANSIENT_SUBCODES:
             return ErrorKind.TRANSIENT
         if subcode in IG_QUOTA_SUBCODES:
-            return ErrorKind.THROTTLED
+            return ErrorKind.QUOTA
         return ErrorKind.INVALID
-    if code in THROTTLE_CODES or code in BUC_THROTTLE_CODES or code in QUOTA_CODES:
+    if code in QUOTA_CODES:
+        return ErrorKind.QUOTA
+    if code in THROTTLE_CODES or code in BUC_THROTTLE_CODES:
         return ErrorKind.THROTTLED
     if code in TRANSIENT_CODES:
         # "Error validating client secret." is code 1 with is_transient false and HTTP 400:
@@ -253,7 +256,13 @@ class GraphError(Exception):
 
     @property
     def is_throttled(self) -> bool:
+        """True for a rate limit (4, 17, 32, 341, 613, 80000-80014): wait `retry_after`."""
         return self.kind is ErrorKind.THROTTLED
+
+    @property
+    def is_quota(self) -> bool:
+        """True for a daily quota (9, or IG subcode 2207042): only the window's end helps."""
+        return self.kind is ErrorKind.QUOTA
 
     @property
     def is_auth(self) -> bool:
@@ -267,7 +276,7 @@ class GraphError(Exception):
     @property
     def is_retryable(self) -> bool:
         """True when the same request may succeed later without anyone changing anything."""
-        return self.kind in (ErrorKind.TRANSIENT, ErrorKind.THROTTLED)
+        return self.kind in (ErrorKind.TRANSIENT, ErrorKind.THROTTLED, ErrorKind.QUOTA)
 
 
 def _rebuild_graph_error(message: str, state: dict[str, Any]) -> GraphError:
@@ -825,7 +834,7 @@ class GraphClient:
             return None
         if error.outcome_unknown and not idempotent:
             return None
-        if error.code in QUOTA_CODES or error.subcode in IG_QUOTA_SUBCODES:
+        if error.is_quota:
             return None  # a daily quota: retrying within seconds cannot help
         if error.retry_after is not None:
             return (
@@ -965,9 +974,7 @@ _NO_BODY: Any = object()
 
 def _attach_wait(error: GraphError, headers: Mapping[str, str]) -> None:
     """Set `retry_after` from the response headers: usage headers for throttling, else Retry-After."""
-    if error.is_throttled:
-        if error.code in QUOTA_CODES or error.subcode in IG_QUOTA_SUBCODES:
-            return  # the IG quota is read from content_publishing_limit, not headers
+    if error.is_throttled:  # not a quota: that is read from content_publishing_limit
         wait = throttle_wait(headers)
     elif error.is_transient:
         wait = _retry_after_header(headers)

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,20 +29,42 @@ from accounts.permissions import Role, has_permission
 from privacy import tasks
 from privacy.errors import PrivacyError
 from privacy.models import DataDeletionRequest, DataExport
-from prosocial import exporting
-from prosocial.jobs import claim_job_row
+from prosocial import exporting, jobs
 from prosocial.stored_files import delete_stored_files
 
 logger = logging.getLogger(__name__)
 
 Status = DataExport.Status
-EXPORT_LEASE = timedelta(minutes=30)
 MAX_EXPORT_ATTEMPTS = 3
+# After a failed build: wait this long before the next try (the last failure is final).
+EXPORT_RETRY_SECONDS = 60
 CHUNK = 1024 * 1024
 
 
+def _enqueue(export_id: int, *, countdown: float = 0) -> None:
+    transaction.on_commit(
+        partial(tasks.build_data_export_task.apply_async, (export_id,), countdown=countdown)
+    )
+
+
 def _queue(export: DataExport) -> None:
-    transaction.on_commit(partial(tasks.build_data_export_task.delay, export.pk))
+    _enqueue(export.pk)
+
+
+EXPORTS = jobs.register(
+    jobs.JobKind(
+        name="data export",
+        model=DataExport,
+        runnable=Q(status__in=[Status.QUEUED, Status.RUNNING]),
+        enqueue=_enqueue,
+        running_status=Status.RUNNING,
+        queued_status=Status.QUEUED,
+        done_status=Status.READY,
+        failed_status=Status.FAILED,
+        max_attempts=MAX_EXPORT_ATTEMPTS,
+        exhausted=lambda n: _("The export could not be built; please try again."),
+    )
+)
 
 
 def _deletion_running(workspace: Workspace) -> bool:
@@ -62,7 +84,7 @@ def request_user_export(*, user: User, ip_address: str | None = None) -> DataExp
     ).first()
     if running is not None:
         return running
-    export = DataExport.objects.create(requested_by=user)
+    export = DataExport.objects.create(requested_by=user, next_attempt_at=timezone.now())
     record_audit_event(
         actor=user, action="privacy.export_requested", target=user, ip_address=ip_address
     )
@@ -83,7 +105,9 @@ def request_workspace_export(*, actor: Membership, ip_address: str | None = None
     ).first()
     if running is not None:
         return running
-    export = DataExport.objects.create(requested_by=actor.user, workspace=workspace)
+    export = DataExport.objects.create(
+        requested_by=actor.user, workspace=workspace, next_attempt_at=timezone.now()
+    )
     record_audit_event(
         actor=actor.user,
         action="privacy.export_requested",
@@ -152,49 +176,50 @@ def _write_archive(
 
 
 def build_data_export(*, export_id: int) -> None:
-    """Build the archive and store it; resumable (a retry starts the archive over)."""
-    if not claim_job_row(
-        DataExport,
-        export_id,
-        runnable={"status__in": [Status.QUEUED, Status.RUNNING]},
-        lease=EXPORT_LEASE,
-    ):
+    """Build the archive and store it; resumable (a retry starts the archive over).
+
+    A failure goes back to the queue for another try (the last one is final). The archive is
+    kept only if the job still owns the row when it records it.
+    """
+    lease = jobs.claim(EXPORTS, export_id)
+    if lease is None:
         return
-    DataExport.objects.filter(pk=export_id).update(status=Status.RUNNING)
-    export = DataExport.objects.select_related("workspace", "requested_by").get(pk=export_id)
-    try:
-        part = (
-            exporting.collect_workspace_export(export.workspace_id)
-            if export.workspace_id
-            else exporting.collect_user_export(export.requested_by_id)
-        )
-        with tempfile.TemporaryFile() as handle:
-            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                manifest = _write_archive(export, part, archive)
-            size = handle.tell()
-            handle.seek(0)
-            key = default_storage.save(f"exports/{secrets.token_urlsafe(24)}.zip", File(handle))
-    except Exception as exc:
-        failed = export.attempts >= MAX_EXPORT_ATTEMPTS
-        # A transient failure goes back to the queue; the sweeper retries it within minutes.
-        DataExport.objects.filter(pk=export_id).update(
-            status=Status.FAILED if failed else Status.QUEUED,
-            lease_expires_at=None,
-            error=_("The export could not be built; please try again.") if failed else "",
-        )
-        logger.exception("data export %s failed (%s)", export_id, type(exc).__name__)
-        raise
-    now = timezone.now()
-    DataExport.objects.filter(pk=export_id).update(
-        status=Status.READY,
-        storage_key=key,
-        size_bytes=size,
-        counts={**manifest["records"], "files": len(manifest["files"])},
-        completed_at=now,
-        expires_at=now + timedelta(hours=settings.EXPORT_LINK_TTL_HOURS),
-        lease_expires_at=None,
-        error="",
-    )
+    with lease:
+        export = DataExport.objects.select_related("workspace", "requested_by").get(pk=export_id)
+        try:
+            part = (
+                exporting.collect_workspace_export(export.workspace_id)
+                if export.workspace_id
+                else exporting.collect_user_export(export.requested_by_id)
+            )
+            with tempfile.TemporaryFile() as handle:
+                with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                    manifest = _write_archive(export, part, archive)
+                size = handle.tell()
+                handle.seek(0)
+                key = default_storage.save(f"exports/{secrets.token_urlsafe(24)}.zip", File(handle))
+        except jobs.LeaseLost:
+            raise
+        except Exception as exc:
+            lease.fail(
+                _("The export could not be built; please try again."),
+                retry_in=EXPORT_RETRY_SECONDS,
+                retryable=True,
+            )
+            logger.exception("data export %s failed (%s)", export_id, type(exc).__name__)
+            raise
+        now = timezone.now()
+        try:
+            lease.finish(
+                storage_key=key,
+                size_bytes=size,
+                counts={**manifest["records"], "files": len(manifest["files"])},
+                completed_at=now,
+                expires_at=now + timedelta(hours=settings.EXPORT_LINK_TTL_HOURS),
+            )
+        except jobs.LeaseLost:
+            delete_stored_files(key)  # the new owner stores its own archive
+            raise
 
 
 def get_export_for_download(*, user: User, export_id: int) -> DataExport:
@@ -247,18 +272,5 @@ def expire_data_exports() -> int:
 
 
 def requeue_stalled_exports() -> int:
-    now = timezone.now()
-    ids = list(
-        DataExport.objects.filter(status__in=[Status.QUEUED, Status.RUNNING])
-        .filter(lease_expires_at__lt=now)
-        .values_list("pk", flat=True)
-    ) + list(
-        DataExport.objects.filter(
-            status=Status.QUEUED,
-            lease_expires_at__isnull=True,
-            created_at__lt=now - timedelta(minutes=1),
-        ).values_list("pk", flat=True)
-    )
-    for pk in ids:
-        transaction.on_commit(partial(tasks.build_data_export_task.delay, pk))
-    return len(ids)
+    """Queue again exports whose worker died or whose message was lost; return how many."""
+    return jobs.sweep(EXPORTS)

@@ -11,10 +11,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from prosocial.jobs import Job
 from prosocial.vault import EncryptedTextField
 
 
-class DataDeletionRequest(models.Model):
+class DataDeletionRequest(Job):
     class Source(models.TextChoices):
         META_CALLBACK = "meta_callback", _("Meta data-deletion callback")
         ACCOUNT = "account", _("Account deletion")
@@ -35,9 +36,6 @@ class DataDeletionRequest(models.Model):
     subject_pk = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     counts = models.JSONField(default=dict, blank=True)
     kept_reason = models.TextField(blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     # Years to keep the receipt when the workspace chose its own period (workspace deletions).
@@ -107,7 +105,7 @@ class ContactMessage(models.Model):
         return f"{self.subject} ({self.email})"
 
 
-class DataExport(models.Model):
+class DataExport(Job):
     """A zip of someone's (or a workspace's) records and media, built by a job.
 
     The archive is downloadable by the person who asked, through a link that expires after
@@ -136,9 +134,6 @@ class DataExport(models.Model):
     storage_key = models.CharField(max_length=255, blank=True, editable=False)
     size_bytes = models.BigIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)

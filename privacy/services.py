@@ -29,14 +29,14 @@ from accounts.permissions import Role, has_permission
 from privacy import exports, tasks
 from privacy.errors import PrivacyError
 from privacy.models import ContactMessage, DataDeletionRequest, RetentionSettings
-from prosocial import erasure
-from prosocial.jobs import claim_job_row
+from prosocial import erasure, jobs
 
 logger = logging.getLogger(__name__)
 
 Status = DataDeletionRequest.Status
-ERASURE_LEASE = timedelta(minutes=10)
 MAX_ERASURE_ATTEMPTS = 5
+# After a failed erasure: wait this long before the next try (the last failure is final).
+ERASURE_RETRY_SECONDS = 60
 CODE_ALPHABET = string.ascii_uppercase + string.digits
 CODE_LENGTH = 20  # ~103 bits: unguessable, yet readable on a status page
 
@@ -66,6 +66,7 @@ def record_meta_deletion_request(*, meta_user_id: str) -> DataDeletionRequest:
         source=DataDeletionRequest.Source.META_CALLBACK,
         subject_hash=subject,
         meta_user_id=meta_user_id,
+        next_attempt_at=timezone.now(),
     )
     _queue_erasure(request)
     return request
@@ -94,48 +95,33 @@ def _receipt_kept_until(request: DataDeletionRequest) -> datetime:
 
 
 def erase_deletion_request(*, request_id: int) -> None:
-    """Erase everything the request is about; idempotent and resumable."""
-    if not claim_job_row(
-        DataDeletionRequest,
-        request_id,
-        runnable={"status__in": [Status.RECEIVED, Status.PROCESSING]},
-        lease=ERASURE_LEASE,
-    ):
+    """Erase everything the request is about; idempotent and resumable.
+
+    A failure is retried a minute later (the last one is final, for an administrator to
+    retry); the receipt is written only while the job still owns the request.
+    """
+    lease = jobs.claim(ERASURES, request_id)
+    if lease is None:
         return
-    DataDeletionRequest.objects.filter(pk=request_id).update(status=Status.PROCESSING)
-    request = DataDeletionRequest.objects.get(pk=request_id)
-    try:
-        counts = _erase_subject(request)
-    except Exception as exc:
-        failed = request.attempts >= MAX_ERASURE_ATTEMPTS
-        DataDeletionRequest.objects.filter(pk=request_id).update(
-            status=Status.FAILED if failed else Status.PROCESSING,
-            error=type(exc).__name__,
-            lease_expires_at=None if failed else request.lease_expires_at,
+    with lease:
+        request = lease.row
+        try:
+            counts = _erase_subject(request)
+        except jobs.LeaseLost:
+            raise
+        except Exception as exc:
+            lease.fail(type(exc).__name__, retry_in=ERASURE_RETRY_SECONDS, retryable=True)
+            logger.exception(
+                "deletion request %s failed (attempt %s)", request_id, request.attempts
+            )
+            raise
+        lease.finish(
+            counts={kind: count for kind, count in counts.items() if count},
+            meta_user_id="",
+            subject_pk=None,
+            completed_at=timezone.now(),
+            keep_until=_receipt_kept_until(request),
         )
-        logger.exception("deletion request %s failed (attempt %s)", request_id, request.attempts)
-        raise
-    request.counts = {kind: count for kind, count in counts.items() if count}
-    request.meta_user_id = ""
-    request.subject_pk = None
-    request.status = Status.COMPLETED
-    request.completed_at = timezone.now()
-    request.keep_until = _receipt_kept_until(request)
-    request.lease_expires_at = None
-    request.error = ""
-    request.save(
-        update_fields=[
-            "counts",
-            "meta_user_id",
-            "subject_pk",
-            "status",
-            "completed_at",
-            "keep_until",
-            "lease_expires_at",
-            "error",
-            "updated_at",
-        ]
-    )
 
 
 def _open_request_for(subject: str) -> DataDeletionRequest | None:
@@ -146,8 +132,32 @@ def _open_request_for(subject: str) -> DataDeletionRequest | None:
     )
 
 
+def _enqueue_erasure(request_id: int, *, countdown: float = 0) -> None:
+    transaction.on_commit(
+        partial(tasks.erase_deletion_request_task.apply_async, (request_id,), countdown=countdown)
+    )
+
+
 def _queue_erasure(request: DataDeletionRequest) -> None:
-    transaction.on_commit(partial(tasks.erase_deletion_request_task.delay, request.pk))
+    _enqueue_erasure(request.pk)
+
+
+ERASURES = jobs.register(
+    jobs.JobKind(
+        name="deletion request",
+        model=DataDeletionRequest,
+        runnable=Q(status__in=[Status.RECEIVED, Status.PROCESSING]),
+        enqueue=_enqueue_erasure,
+        running_status=Status.PROCESSING,
+        done_status=Status.COMPLETED,
+        failed_status=Status.FAILED,
+        max_attempts=MAX_ERASURE_ATTEMPTS,
+        exhausted=lambda n: (
+            _("The erasure stopped %(n)d times before finishing; an administrator can retry it.")
+            % {"n": n}
+        ),
+    )
+)
 
 
 def solely_owned_workspaces(user: User) -> list[Workspace]:
@@ -204,6 +214,7 @@ def request_account_deletion(
         source=DataDeletionRequest.Source.ACCOUNT,
         subject_hash=subject,
         subject_pk=user.pk,
+        next_attempt_at=timezone.now(),
     )
     _queue_erasure(request)
     return request
@@ -236,6 +247,7 @@ def request_workspace_deletion(
         subject_hash=subject,
         subject_pk=workspace.pk,
         receipt_years=retention.deletion_receipt_years if retention else None,
+        next_attempt_at=timezone.now(),
     )
     record_audit_event(
         actor=actor.user,
@@ -254,20 +266,7 @@ def request_workspace_deletion(
 
 def requeue_stalled_deletion_requests() -> int:
     """Queue again open requests whose worker died (lease expired) or never started."""
-    now = timezone.now()
-    stale_cutoff = now - timedelta(minutes=1)
-    ids = list(
-        DataDeletionRequest.objects.filter(status__in=[Status.RECEIVED, Status.PROCESSING])
-        .filter(lease_expires_at__lt=now)
-        .values_list("pk", flat=True)
-    ) + list(
-        DataDeletionRequest.objects.filter(
-            status=Status.RECEIVED, lease_expires_at__isnull=True, requested_at__lt=stale_cutoff
-        ).values_list("pk", flat=True)
-    )
-    for pk in ids:
-        transaction.on_commit(partial(tasks.erase_deletion_request_task.delay, pk))
-    return len(ids)
+    return jobs.sweep(ERASURES)
 
 
 def sweep_privacy_jobs() -> None:
@@ -282,9 +281,17 @@ def retry_failed_deletion_requests(*, ids: list[int]) -> int:
     """Put failed deletion requests back in the queue (admin action); return how many."""
     failed = DataDeletionRequest.objects.filter(pk__in=ids, status=Status.FAILED)
     retry_ids = list(failed.values_list("pk", flat=True))
-    failed.update(status=Status.PROCESSING, attempts=0, lease_expires_at=None, error="")
+    # attempts restart at 0: a failed request has no worker left whose writes need fencing.
+    failed.update(
+        status=Status.PROCESSING,
+        attempts=0,
+        lease_expires_at=None,
+        next_attempt_at=timezone.now(),
+        error="",
+        retryable=False,
+    )
     for pk in retry_ids:
-        transaction.on_commit(partial(tasks.erase_deletion_request_task.delay, pk))
+        _enqueue_erasure(pk)
     return len(retry_ids)
 
 

@@ -23,22 +23,24 @@ app.conf.beat_schedule = {
         "task": "meta_integration.check_all_meta_connections",
         "schedule": 6 * 60.0 * 60,
     },
-    # Every minute: transcodes whose worker died (lease expired) are queued again.
+    # The job sweepers (prosocial.jobs.sweep, docs/jobs.md) run every 15 s: with leases of
+    # JOB_LEASE_SECONDS (45 s) a dead worker's job is back in the queue within a minute.
+    # Transcodes whose worker died (lease expired) are queued again, and work folders that
+    # dead workers left are removed.
     "requeue-stalled-transcodes": {
         "task": "creatives.requeue_stalled_transcodes",
-        "schedule": 60.0,
+        "schedule": 15.0,
     },
-    # Every 30 s: AI generation jobs whose worker died (lease expired) or that no worker
-    # picked up are queued again.
+    # AI generation jobs whose worker died (lease expired) or that no worker picked up.
     "sweep-generation-jobs": {
         "task": "creatives.sweep_generation_jobs",
-        "schedule": 30.0,
+        "schedule": 15.0,
     },
-    # Every minute: deletion requests and exports whose worker died are picked up again (Meta
-    # expects erasure to start right away); export archives past their link's expiry go.
+    # Deletion requests and exports whose worker died are picked up again (Meta expects
+    # erasure to start right away); export archives past their link's expiry go.
     "sweep-privacy-jobs": {
         "task": "privacy.sweep_privacy_jobs",
-        "schedule": 60.0,
+        "schedule": 15.0,
     },
     # Every 15 s: scheduled publications whose time came, and publish jobs whose worker died
     # (lease expired) or whose wait for Meta's processing ended, are queued.

@@ -1,21 +1,98 @@
-"""The house decorator for Celery tasks and the lease-based claim of job rows (STYLE §3.6).
+"""The job runner: every background job is a row that one worker at a time leases and fences.
 
-A task is a wake-up call for one database row: it receives ids only, makes one service call
-and holds no business logic. ``job_task`` gives every task the same delivery guarantees:
-late acknowledgement (a task whose worker dies is redelivered), rejection on worker loss,
-prefetch of one (settings), soft and hard time limits, no result storage.
+ARCHITECTURE §5 "Jobs". Publications, transcodes, AI generation, data exports and erasures all
+run through this module; ``docs/jobs.md`` explains it for operators.
+
+**Tasks.** ``job_task`` gives every Celery task the same delivery guarantees: late
+acknowledgement (a task whose worker dies is redelivered), rejection on worker loss, prefetch
+of one (settings), soft and hard time limits, no result storage. A task takes ids only.
+
+**Rows.** A job model inherits ``Job``: ``status`` (each model overrides it with its own
+choices), ``progress`` 0-100, a human ``message``, ``attempts``, ``lease_expires_at``,
+``next_attempt_at``, ``error`` (or the model's own field, ``job_error_field``) and
+``retryable``. PostgreSQL is the truth; a Celery task only carries the row's id and is a
+wake-up call.
+
+**Claiming.** ``claim(kind, pk)`` is one conditional UPDATE (``claim_job_row``): the row must be
+runnable, due (``next_attempt_at`` reached) and not leased by a live worker; it takes a lease
+of ``JOB_LEASE_SECONDS`` and increments ``attempts``. Exactly one row changed means the job is
+ours, and the ``attempts`` value we wrote is our fencing token. A row that used up its
+attempts fails there with the kind's explanation instead of running again.
+
+**Fencing.** Every write the job makes goes through its ``Lease`` and matches the row only while
+``attempts`` is still ours and a lease is set. Another worker's claim, the sweeper taking an
+expired row back, or a cancel (``attempts + 1``) make all our later writes match nothing:
+they raise ``LeaseLost`` and the job stops without changing anything.
+
+**Heartbeat.** ``with lease:`` starts a daemon thread that renews the lease every third of its
+length (its own database connection: Django's are per thread). A worker that dies, even by
+SIGKILL, stops renewing, so its jobs are taken over within one lease plus one sweep. The
+heartbeat stops when the block ends; a ``LeaseLost`` raised inside the block ends the job
+quietly; any other exception releases the row for a retry after a back-off (bounded by the
+kind's ``max_attempts``) and propagates.
+
+**Sweeping.** ``sweep(kind)`` (each app's beat task, every 15 s) hands back rows whose lease
+expired and rows whose time came but that no worker took within a grace period (a lost
+message), then enqueues them; exhausted rows fail with the explanation. It never runs a job.
+
+**Work folders.** Jobs write temporary files only in ``work_dir()`` folders, named after the
+process that owns them, so ``remove_orphan_work_dirs`` can delete what dead workers left.
+
+Adding a job kind
+-----------------
+
+1. The model inherits ``prosocial.jobs.Job`` and overrides ``status`` with its choices; run
+   ``makemigrations``.
+2. Next to the job's service, declare ``THINGS = jobs.register(JobKind(name=..., model=...,
+   runnable=Q(...), enqueue=..., done_status=..., failed_status=...))``; ``enqueue(pk, *,
+   countdown=0)`` sends the task inside ``transaction.on_commit``. The other fields say which
+   status a claim, a retry and a failure write, how many attempts a job gets and what it says
+   when they are used up (``tests/test_jobs.py`` checks every leased model has a kind).
+3. The service::
+
+       def run_thing(*, thing_id: int) -> None:
+           lease = jobs.claim(THINGS, thing_id)
+           if lease is None:
+               return  # done, not due, or another worker holds it
+           with lease:
+               thing = Thing.objects.get(pk=thing_id)
+               lease.progress(10, _("Fetching…"))
+               result = do_the_slow_part(thing, on_progress=lease.progress)
+               with lease.owned():  # results only inside a transaction that is still ours
+                   Result.objects.create(thing=thing, data=result)
+                   lease.finish(message=_("Done"))
+
+   Failures: ``lease.fail(message)`` (final) or ``lease.fail(message, retry_in=seconds)``
+   (again later, final once the attempts are used up).
+4. A ``@job_task`` that calls the service, and in the app's sweeper task ``jobs.sweep(THINGS)``
+   (beat schedule in ``prosocial/celery.py``).
+5. Files made along the way go in ``jobs.work_dir()``; anything stored before ``finish`` must be
+   deleted again when ``finish`` raises ``LeaseLost``.
 """
 
 import functools
 import logging
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Any, ParamSpec, TypeVar
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ClassVar, ParamSpec, Protocol, Self, TypeVar
 
 from celery import shared_task
-from django.db import models
-from django.db.models import F, Q
+from django.conf import settings
+from django.db import Error as DatabaseError
+from django.db import connection, connections, models, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +100,14 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 QUEUES = ("default", "media", "publish")
+# Progress without a new message is written at most this often (the lease renews with it).
+PROGRESS_MIN_INTERVAL_SECONDS = 1.0
+# A due row no worker took within this long lost its message; the sweeper sends another.
+SWEEP_GRACE = timedelta(seconds=60)
+SWEEP_BATCH = 500
+# Work folders of dead processes are removed once untouched for this long.
+ORPHAN_WORK_DIR_MIN_AGE = timedelta(minutes=5)
+WORK_DIR_PREFIX = "prosocial-work-"
 
 
 def job_task(
@@ -60,23 +145,503 @@ def job_task(
     return decorator
 
 
+# --- Rows ----------------------------------------------------------------------------------------
+
+
+class Job(models.Model):
+    """What every job row has: state for the user, and the lease and fence for the runner."""
+
+    # Overridden by every job model with its own choices (and length).
+    status = models.CharField(max_length=16)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    # Claims so far; the value a worker wrote when it claimed is its fencing token.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Set while a worker owns the row; renewed by its heartbeat.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the row is due (again): retries and waits set it; None or past means now.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=1000, blank=True)
+    retryable = models.BooleanField(default=False)
+
+    # The field that holds the human explanation of a failure (a model may have its own).
+    job_error_field: ClassVar[str] = "error"
+
+    class Meta:
+        abstract = True
+
+
+class LeaseLost(Exception):
+    """Another worker owns the job now (or it was taken back): stop without writing."""
+
+
+class Enqueue(Protocol):
+    def __call__(self, pk: int, /, *, countdown: float = ...) -> None: ...
+
+
+def _failed() -> str:
+    return _("Failed")
+
+
+def _attempts(row: Any) -> int:
+    return int(row.attempts)
+
+
+@dataclass(frozen=True)
+class JobKind[M: Job]:
+    """How the runner treats one kind of job row."""
+
+    name: str
+    model: type[M]
+    # The rows a worker may run (statuses, not paused, …); due-ness and leases are added.
+    runnable: Q
+    # Sends the row's task after COMMIT (``transaction.on_commit``), ``countdown`` s later.
+    enqueue: Enqueue
+    done_status: str
+    failed_status: str
+    # Written by the claim (None: the job sets its own statuses).
+    running_status: str | None = None
+    # Written when the row is handed back for a retry (None: unchanged).
+    queued_status: str | None = None
+    # The message a failed row shows; the error field says why.
+    failed_message: Callable[[], str] = _failed
+    # Where ``finish``/``fail`` stamp the time (None: nowhere).
+    finished_field: str | None = None
+    # Claims a job may use before it fails with ``exhausted(max_attempts)`` (None: no limit).
+    max_attempts: int | None = None
+    attempts_used: Callable[[Any], int] = _attempts
+    exhausted: Callable[[int], str] = field(
+        default=lambda n: _("The job stopped %(n)d times before finishing; try again.") % {"n": n}
+    )
+    # The setting holding the lease length in seconds.
+    lease_setting: str = "JOB_LEASE_SECONDS"
+    # A due row no worker took within this long lost its message; the sweeper sends another.
+    sweep_grace: timedelta = SWEEP_GRACE
+
+    def lease_length(self) -> timedelta:
+        return timedelta(seconds=float(getattr(settings, self.lease_setting)))
+
+    def is_exhausted(self, row: M) -> bool:
+        """Whether ``row`` used every attempt it may (the next claim would be one too many)."""
+        return self.max_attempts is not None and self.attempts_used(row) >= self.max_attempts
+
+    def due(self, now: datetime) -> Q:
+        """Rows a worker may claim now: runnable, their time came, no live lease."""
+        return (
+            self.runnable
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            & (Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        )
+
+    @functools.cached_property
+    def _field_names(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.model._meta.concrete_fields)
+
+    def fit(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Cut strings to their column's length (a job's explanation must never fail a write)."""
+        fitted = dict(values)
+        for name, value in values.items():
+            limit = getattr(self.model._meta.get_field(name), "max_length", None)
+            if isinstance(value, str) and limit:
+                fitted[name] = value[:limit]
+        if "updated_at" in self._field_names:
+            fitted.setdefault("updated_at", timezone.now())
+        return fitted
+
+
+# --- Claiming and the lease ----------------------------------------------------------------------
+
+
 def claim_job_row(
     model: type[models.Model],
     pk: int,
     *,
-    runnable: dict[str, Any],
+    runnable: dict[str, Any] | Q,
     lease: timedelta,
+    values: dict[str, Any] | None = None,
 ) -> bool:
     """Take the lease on one job row; return whether this worker got it.
 
     One conditional UPDATE (exactly one row changed = ours), so it behaves the same on
     PostgreSQL and SQLite and holds no lock afterwards. ``runnable`` filters the states a job
-    may be picked up in; a row whose lease is still running belongs to another worker.
+    may be picked up in; a row whose lease is still running belongs to another worker. Jobs call
+    ``claim``, which adds due-ness and returns the lease.
     """
     now = timezone.now()
-    changed = (
-        model._default_manager.filter(pk=pk, **runnable)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
-        .update(lease_expires_at=now + lease, attempts=F("attempts") + 1)
+    rows = model._default_manager.filter(pk=pk)
+    rows = rows.filter(runnable) if isinstance(runnable, Q) else rows.filter(**runnable)
+    changed = rows.filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)).update(
+        **(values or {}), lease_expires_at=now + lease, attempts=F("attempts") + 1
     )
     return changed == 1
+
+
+def claim[M: Job](kind: JobKind[M], pk: int) -> "Lease[M] | None":
+    """Claim row ``pk`` of ``kind`` for this worker; None when it isn't ours to run.
+
+    None: finished, not due yet, leased by a live worker, gone, or out of attempts (then it
+    is failed here with the kind's explanation). Never call it inside a transaction: other
+    workers must see the lease at once.
+    """
+    values = {"status": kind.running_status} if kind.running_status else {}
+    with transaction.atomic():
+        if not claim_job_row(
+            kind.model,
+            pk,
+            runnable=kind.due(timezone.now()),
+            lease=kind.lease_length(),
+            values=kind.fit(values),
+        ):
+            logger.info("%s %s: not runnable, not due, or held by another worker", kind.name, pk)
+            return None
+        # Our UPDATE holds the row lock until COMMIT, so this reads our own attempts value.
+        row = kind.model._default_manager.get(pk=pk)
+    lease = Lease(kind, row)
+    if kind.max_attempts is not None and kind.attempts_used(row) > kind.max_attempts:
+        logger.warning("%s %s: out of attempts (%s)", kind.name, pk, row.attempts)
+        lease.fail(kind.exhausted(kind.max_attempts), retryable=True)
+        return None
+    return lease
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before retrying after an unexpected error: 10, 20, 40 … up to 10 minutes."""
+    return float(min(600, 10 * 2 ** max(0, min(attempts - 1, 10))))
+
+
+class Lease[M: Job]:
+    """A worker's hold on one job row: every write through it is fenced by ``attempts``.
+
+    Writes raise ``LeaseLost`` (and change nothing) once another worker claimed the row, the
+    sweeper took it back, or the job already finished. Use it as a context manager to keep
+    the lease alive with a heartbeat while the job runs.
+    """
+
+    def __init__(self, kind: JobKind[M], row: M, *, attempt: int | None = None) -> None:
+        self.kind = kind
+        self.row = row
+        self.pk: int = row.pk
+        self.attempt: int = row.attempts if attempt is None else attempt
+        self.lost = threading.Event()
+        self.closed = False  # finished, failed or released: nothing more to write
+        self._last_progress = 0.0
+        self._heartbeat: _Heartbeat | None = None
+
+    @classmethod
+    def for_row(cls, row: M) -> "Lease[M]":
+        """Return the lease as of ``row``'s current attempt (for code handed a row, not a lease)."""
+        return cls(kind_for(type(row)), row)
+
+    def __repr__(self) -> str:
+        return f"<Lease {self.kind.name} {self.pk} attempt {self.attempt}>"
+
+    # --- fenced writes -------------------------------------------------------------------------
+
+    def mine(self) -> QuerySet[M]:
+        """Return the row, matching only while this lease still holds it."""
+        return self.kind.model._default_manager.filter(
+            pk=self.pk, attempts=self.attempt, lease_expires_at__isnull=False
+        )
+
+    def _write(self, values: dict[str, Any], *, renew: bool) -> None:
+        if renew:
+            values = {"lease_expires_at": timezone.now() + self.kind.lease_length(), **values}
+        values = self.kind.fit(values)
+        if self.mine().update(**values) != 1:
+            self.lost.set()
+            raise LeaseLost(f"{self!r} no longer holds the row")
+        for name, value in values.items():
+            setattr(self.row, name, value)
+
+    def check(self) -> None:
+        """Raise ``LeaseLost`` if the heartbeat found the row taken over."""
+        if self.lost.is_set():
+            raise LeaseLost(f"{self!r} was taken over")
+
+    def update(self, **fields: Any) -> None:
+        """Write ``fields`` now and renew the lease."""
+        self._write(fields, renew=True)
+
+    def progress(self, percent: float, message: str | None = None, *, force: bool = False) -> None:
+        """Record progress (0-99; ``finish`` writes 100) and renew the lease.
+
+        Without a new ``message`` it writes at most once a second (ffmpeg reports 4 times a
+        second); it still raises ``LeaseLost`` at once when the heartbeat found the row gone,
+        which is how a running ffmpeg is stopped.
+        """
+        self.check()
+        now = time.monotonic()
+        if (
+            not force
+            and message is None
+            and now - self._last_progress < PROGRESS_MIN_INTERVAL_SECONDS
+        ):
+            return
+        self._last_progress = now
+        fields: dict[str, Any] = {"progress": max(0, min(99, int(percent)))}
+        if message is not None:
+            fields["message"] = message
+        self._write(fields, renew=True)
+
+    def renew(self) -> bool:
+        """Extend the lease (the heartbeat); False when the row is no longer ours."""
+        if self.closed:
+            return False
+        expires = timezone.now() + self.kind.lease_length()
+        return self.mine().update(lease_expires_at=expires) == 1
+
+    @contextmanager
+    def owned(self) -> Iterator[None]:
+        """Open a transaction in which the row is still ours (locked): write results inside."""
+        with transaction.atomic():
+            if not list(self.mine().select_for_update().values_list("pk", flat=True)):
+                self.lost.set()
+                raise LeaseLost(f"{self!r} no longer holds the row")
+            yield
+
+    def _close(self, values: dict[str, Any]) -> None:
+        self._write({"lease_expires_at": None, **values}, renew=False)
+        self.closed = True
+
+    def finish(self, **fields: Any) -> None:
+        """Mark the job done (``done_status``, progress 100, error cleared) with ``fields``."""
+        values: dict[str, Any] = {
+            "status": self.kind.done_status,
+            "progress": 100,
+            "next_attempt_at": None,
+            self.kind.model.job_error_field: "",
+            "retryable": False,
+        }
+        if self.kind.finished_field:
+            values[self.kind.finished_field] = timezone.now()
+        self._close({**values, **fields})
+
+    def fail(
+        self,
+        error: str,
+        *,
+        retry_in: float | timedelta | None = None,
+        retryable: bool = False,
+        **fields: Any,
+    ) -> None:
+        """Record a failure: run again in ``retry_in`` while attempts remain, else fail for good.
+
+        A final failure writes ``failed_status`` with ``error`` as the explanation; a retry keeps
+        the row runnable (``queued_status``), notes ``error`` and queues the task for later.
+        """
+        error_field = self.kind.model.job_error_field
+        if retry_in is not None and not self.kind.is_exhausted(self.row):
+            delay = retry_in.total_seconds() if isinstance(retry_in, timedelta) else retry_in
+            values: dict[str, Any] = {
+                "next_attempt_at": timezone.now() + timedelta(seconds=delay),
+                error_field: error,
+            }
+            if self.kind.queued_status:
+                values["status"] = self.kind.queued_status
+            self._close({**values, **fields})
+            self.kind.enqueue(self.pk, countdown=delay)
+            return
+        values = {
+            "status": self.kind.failed_status,
+            "message": self.kind.failed_message(),
+            "next_attempt_at": None,
+            error_field: error,
+            "retryable": retryable,
+        }
+        if self.kind.finished_field:
+            values[self.kind.finished_field] = timezone.now()
+        self._close({**values, **fields})
+
+    def release(self, *, delay: float = 0, enqueue: bool = True, **fields: Any) -> None:
+        """Hand the row back to run its next step ``delay`` seconds from now."""
+        when = timezone.now() + timedelta(seconds=delay)
+        self._close({"next_attempt_at": when, **fields})
+        if enqueue:
+            self.kind.enqueue(self.pk, countdown=delay)
+
+    # --- the heartbeat -------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        if connection.in_atomic_block:
+            # Inside a transaction (tests on the ``db`` fixture) no other connection sees the
+            # row, the heartbeat's included; the job's own writes renew the lease instead.
+            logger.debug("%r: no heartbeat inside a transaction", self)
+        else:
+            self._heartbeat = _Heartbeat(self)
+            self._heartbeat.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
+        if isinstance(exc, LeaseLost):
+            logger.warning("%r: lost the lease; the new owner carries on", self)
+            return True
+        if isinstance(exc, Exception) and not self.closed:
+            # A bug or an outage: back off and retry rather than wait for the lease to lapse.
+            try:
+                self.fail(
+                    _("Stopped by an internal error (%(kind)s).") % {"kind": type(exc).__name__},
+                    retry_in=retry_delay(self.attempt),
+                    retryable=True,
+                )
+            except (LeaseLost, DatabaseError):
+                logger.warning("%r: could not record the error", self, exc_info=True)
+        return False
+
+
+class _Heartbeat(threading.Thread):
+    """Renews a lease every third of its length until stopped, on its own DB connection."""
+
+    def __init__(self, lease: Lease[Any]) -> None:
+        super().__init__(name=f"lease-{lease.kind.name}-{lease.pk}", daemon=True)
+        self.lease = lease
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        interval = self.lease.kind.lease_length().total_seconds() / 3
+        try:
+            while not self.stopping.wait(interval):
+                try:
+                    alive = self.lease.renew()
+                except DatabaseError:
+                    # The database is away: try again next beat (the lease may lapse meanwhile,
+                    # and then the job's next write finds out).
+                    logger.warning("%r: heartbeat failed", self.lease, exc_info=True)
+                    connections.close_all()
+                    continue
+                if not alive:
+                    if not self.lease.closed and not self.stopping.is_set():
+                        logger.warning("%r: the row was taken over", self.lease)
+                        self.lease.lost.set()
+                    return
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=10)
+
+
+# --- Kinds and the sweeper -----------------------------------------------------------------------
+
+_KINDS: dict[type[Job], JobKind[Any]] = {}
+
+
+def register[M: Job](kind: JobKind[M]) -> JobKind[M]:
+    """Record ``kind`` as the job kind of its model (``kind_for``); return it."""
+    _KINDS[kind.model] = kind
+    return kind
+
+
+def kind_for[M: Job](model: type[M]) -> JobKind[M]:
+    """Return the registered job kind of ``model``."""
+    return _KINDS[model]
+
+
+def sweep[M: Job](kind: JobKind[M]) -> int:
+    """Queue rows whose lease expired or whose time came unnoticed; return how many.
+
+    A row whose worker died (lease expired) or whose message was lost (due for longer than
+    ``kind.sweep_grace`` without a claim) is handed back (lease cleared, which fences off a worker
+    that is only late) and its task sent again. A row that used all its attempts is claimed
+    here instead, which fails it with the kind's explanation.
+    """
+    now = timezone.now()
+    stale = kind.runnable & (
+        Q(lease_expires_at__lt=now)
+        | Q(lease_expires_at__isnull=True)
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now - kind.sweep_grace))
+    )
+    rows = list(kind.model._default_manager.filter(stale).order_by("pk")[:SWEEP_BATCH])
+    queued = 0
+    for row in rows:
+        if kind.is_exhausted(row):
+            claim(kind, row.pk)
+            continue
+        handed_back = kind.model._default_manager.filter(
+            stale, pk=row.pk, attempts=row.attempts
+        ).update(lease_expires_at=None, next_attempt_at=now)
+        if handed_back:
+            kind.enqueue(row.pk, countdown=0)
+            queued += 1
+    if rows:
+        logger.info(
+            "%s: %d queued again, %d out of attempts", kind.name, queued, len(rows) - queued
+        )
+    return queued
+
+
+# --- Work folders --------------------------------------------------------------------------------
+
+
+def work_root() -> Path:
+    """Return the folder of every job's work folders (``JOB_WORK_DIR`` or the system's)."""
+    return Path(settings.JOB_WORK_DIR or tempfile.gettempdir())
+
+
+def make_work_dir(label: str = "job") -> Path:
+    """Create a private work folder named after this process; the caller removes it."""
+    root = work_root()
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{WORK_DIR_PREFIX}{os.getpid()}-{label}-", dir=root))
+
+
+@contextmanager
+def work_dir(label: str = "job") -> Iterator[Path]:
+    """Yield a private work folder, removed with everything in it afterwards.
+
+    If the process dies first, the sweeper's ``remove_orphan_work_dirs`` removes it.
+    """
+    path = make_work_dir(label)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+_OWNER = re.compile(rf"^{re.escape(WORK_DIR_PREFIX)}(\d+)-")
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_orphan_work_dirs(*, min_age: timedelta | None = None) -> int:
+    """Delete work folders whose process is gone and that nobody touched for ``min_age``.
+
+    Only this host's folders are visible, so each host's workers clean their own. Return how
+    many folders were removed.
+    """
+    age = (min_age if min_age is not None else ORPHAN_WORK_DIR_MIN_AGE).total_seconds()
+    removed = 0
+    try:
+        entries = list(work_root().iterdir())
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        owner = _OWNER.match(entry.name)
+        if owner is None or _process_exists(int(owner[1])):
+            continue
+        try:
+            idle = time.time() - entry.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if idle < age or not entry.is_dir():
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        logger.info("removed %s, left by process %s", entry, owner[1])
+        removed += 1
+    return removed

@@ -1,4 +1,8 @@
-"""Money for ads: Meta takes budgets in minor units of the ad account's currency (§4)."""
+"""Money in minor units: budgets are stored, and sent to Meta, in the currency's minor unit.
+
+Meta takes ad budgets in minor units of the ad account's currency (cents for USD, whole yen
+for JPY); briefs store their budget the same way. People type and read major units.
+"""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -23,3 +27,8 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
 def to_major_units(minor: int, currency: str) -> Decimal:
     decimals = currency_decimals(currency)
     return (Decimal(minor) / (Decimal(10) ** decimals)).quantize(Decimal(1).scaleb(-decimals))
+
+
+def format_amount(minor: int, currency: str) -> str:
+    """Return a minor-unit amount as people read it: ``50000, "GBP"`` → "500.00 GBP"."""
+    return f"{to_major_units(minor, currency):,} {currency.upper()}".strip()

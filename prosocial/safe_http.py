@@ -246,6 +246,17 @@ def is_public_address(address: IPAddress) -> bool:
     return _non_public_kind(address) is None
 
 
+def non_public_kind(address: IPAddress) -> str | None:
+    """Return what kind of non-public address this is ("a private address", …), or None.
+
+    The one address policy: the fetcher refuses these, and ``can_meta_fetch`` (signed media
+    URLs) reports them, so both agree on every address. IPv4-mapped and NAT64 forms are judged
+    by the IPv4 address they carry.
+    """
+    kind = _non_public_kind(address)
+    return None if kind is None else str(kind)
+
+
 def _fetch(
     url: str,
     *,

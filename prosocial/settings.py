@@ -396,10 +396,17 @@ RETENTION_DELETION_RECEIPT_YEARS = env_int("RETENTION_DELETION_RECEIPT_YEARS", 3
 # Audit events are kept this long (site-wide), then removed by the nightly retention run.
 RETENTION_AUDIT_EVENT_DAYS = env_int("RETENTION_AUDIT_EVENT_DAYS", 730)
 
+# --- Jobs (prosocial/jobs.py, docs/jobs.md) -----------------------------------------------------
+# How long a worker owns a job row unless it renews it. The worker's heartbeat renews it every
+# third of this while the job runs, so a dead worker's job is taken over within this time plus
+# one sweep (every 15 s).
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 45)
+# Where jobs make their temporary work folders (empty: the system's temporary directory).
+JOB_WORK_DIR = env_str("JOB_WORK_DIR", "")
+
 # --- Publishing ---------------------------------------------------------------------------------
-# How long a publish worker owns a publication before another may take over (a killed worker
-# delays its publication by at most this).
-PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 600)
+# The publish job's lease (see JOB_LEASE_SECONDS); separate so fault tests can shorten it alone.
+PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", JOB_LEASE_SECONDS)
 
 # --- Outbound fetches of user-supplied URLs (prosocial/safe_http.py) ----------------------------
 # Hosts that may resolve to loopback/private addresses anyway: the local sandbox in dev/test.

@@ -7,7 +7,14 @@ a publication. No token lives on these models; Graph trace rows are stored redac
 from django.contrib import admin
 from django.http import HttpRequest
 
-from publishing.models import Publication, PublicationAsset, PublicationEvent
+from publishing.models import (
+    ACCOUNT_FIELDS,
+    AD_FIELDS,
+    CONTENT_FIELDS,
+    Publication,
+    PublicationAsset,
+    PublicationEvent,
+)
 
 
 class PublicationAssetInline(admin.TabularInline):
@@ -64,28 +71,10 @@ class PublicationAdmin(admin.ModelAdmin):
     inlines = [PublicationAssetInline, PublicationEventInline]
     fieldsets = [
         (None, {"fields": ["workspace", "created_by", "title", "target", "status"]}),
-        (
-            "Content",
-            {"fields": ["caption", "link_url", "cta_type", "cover_asset", "thumb_offset_ms"]},
-        ),
-        ("Where", {"fields": ["page", "instagram_account", "ad_account"]}),
-        (
-            "Ad",
-            {
-                "classes": ["collapse"],
-                "fields": [
-                    "objective",
-                    "budget_type",
-                    "budget_minor",
-                    "special_ad_categories",
-                    "targeting",
-                    "placements",
-                    "ad_starts_at",
-                    "ad_ends_at",
-                    "ad_active",
-                ],
-            },
-        ),
+        # The editable inputs, in the groups publishing.models defines them in.
+        ("Content", {"fields": list(CONTENT_FIELDS)}),
+        ("Where", {"fields": list(ACCOUNT_FIELDS)}),
+        ("Ad", {"classes": ["collapse"], "fields": list(AD_FIELDS)}),
         ("When", {"fields": ["scheduled_at", "published_at"]}),
         ("Approval", {"fields": ["approval_status", "approval_comment", "reviewed_by"]}),
         (

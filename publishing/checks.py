@@ -1,7 +1,9 @@
 """The preflight checks (registered in ``publishing.preflight``), one small function each.
 
-Facts: GRAPH_NOTES §2.1 (caption limits, carousel 2 to 10), §2.7 (publishing quota), §3 (Page
-tokens and tasks), §4 (ad accounts, budgets in minor units, targeting), §1.11 (scopes).
+What each target needs (accounts, files, caption limits, link and button, placement specs) comes
+from ``publishing.targets``, the table the editor reads too. Facts: GRAPH_NOTES §2.7 (publishing
+quota), §3 (Page tokens and tasks), §4 (ad accounts, budgets in minor units, targeting), §1.11
+(scopes).
 """
 
 import re
@@ -20,21 +22,20 @@ from meta_integration.error_catalogue import explain
 from meta_integration.health import asset_ids, scope_covers
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
 from prosocial import safe_http
-from publishing.models import (
-    FACEBOOK_TARGETS,
-    INSTAGRAM_TARGETS,
-    Publication,
-    PublicationAsset,
-    Target,
-)
-from publishing.money import to_major_units
+from prosocial.money import to_major_units
+from publishing.models import Publication, PublicationAsset, Target
 from publishing.preflight import FAIL, OK, WARN, Check, CheckResult, register
 from publishing.targeting import targeting_problems
+from publishing.targets import (
+    ACCOUNT_NAMES,
+    FACEBOOK_TARGETS,
+    INSTAGRAM_TARGETS,
+    item_problems,
+    link_problems,
+    placement_key,
+    target_spec,
+)
 
-IG_CAPTION_MAX = 2200
-IG_HASHTAGS_MAX = 30
-IG_MENTIONS_MAX = 20
-FB_MESSAGE_MAX = 5000
 HASHTAG = re.compile(r"(?<!\w)#\w+")
 MENTION = re.compile(r"(?<![\w@])@[\w.]+")
 # Meta schedules up to 75 days ahead (GRAPH_NOTES §3.1); ProSocial keeps to the same window.
@@ -45,13 +46,6 @@ RECENT_DUPLICATE = timedelta(days=30)
 MIN_DAILY_BUDGET_MINOR = {"JPY": 200, "KRW": 2000, "INR": 10000, "IDR": 1500000}
 DEFAULT_MIN_DAILY_BUDGET_MINOR = 100
 ACTIVE_CONNECTION = (MetaConnection.Status.ACTIVE, MetaConnection.Status.EXPIRING)
-SINGLE_MEDIA: dict[str, set[str]] = {
-    Target.IG_FEED: {"image", "video"},
-    Target.IG_REEL: {"video"},
-    Target.IG_STORY: {"image", "video"},
-    Target.FB_REEL: {"video"},
-    Target.META_AD: {"image", "video"},
-}
 PAGE_TASKS = {"CREATE_CONTENT", "MANAGE"}
 
 
@@ -61,24 +55,7 @@ def _items(publication: Publication) -> list[MediaAsset]:
 
 def placement_for(publication: Publication, asset: MediaAsset) -> str:
     """Return the media placement spec key an asset must meet for this target."""
-    image = asset.kind == MediaAsset.Kind.IMAGE
-    story_only = bool(publication.placements) and all(
-        p.endswith(":story") for p in publication.placements
-    )
-    placements: dict[str, str] = {
-        Target.IG_FEED: "ig_feed_image" if image else "ig_reel",
-        Target.IG_REEL: "ig_reel",
-        Target.IG_STORY: "ig_story_image" if image else "ig_story_video",
-        Target.IG_CAROUSEL: "ig_carousel_image" if image else "ig_carousel_video",
-        Target.FB_POST: "fb_feed_photo" if image else "fb_feed_video",
-        Target.FB_REEL: "fb_reel",
-        Target.META_AD: (
-            ("ad_story_image" if image else "ad_story_video")
-            if story_only
-            else ("ad_feed_image" if image else "ad_feed_video")
-        ),
-    }
-    return placements[publication.target]
+    return placement_key(publication.target, asset.kind, ad_placements=publication.placements)
 
 
 def _publish_time(publication: Publication) -> datetime:
@@ -90,13 +67,10 @@ def _publish_time(publication: Publication) -> datetime:
 
 def check_accounts(publication: Publication) -> list[CheckResult]:
     """Check the Page / Instagram account / ad account the target needs is chosen and selected."""
-    needed: list[tuple[str, MetaPage | InstagramAccount | MetaAdAccount | None]] = []
-    if publication.target in FACEBOOK_TARGETS or publication.target == Target.META_AD:
-        needed.append(("Facebook Page", publication.page))
-    if publication.target in INSTAGRAM_TARGETS:
-        needed.append(("Instagram account", publication.instagram_account))
-    if publication.target == Target.META_AD:
-        needed.append(("ad account", publication.ad_account))
+    needed: list[tuple[str, MetaPage | InstagramAccount | MetaAdAccount | None]] = [
+        (ACCOUNT_NAMES[name], getattr(publication, name))
+        for name in target_spec(publication.target).accounts
+    ]
     missing = [name for name, asset in needed if asset is None or not asset.is_selected]
     if missing:
         return [
@@ -209,32 +183,14 @@ def check_page_task(publication: Publication) -> list[CheckResult]:
 
 def check_media_count(publication: Publication) -> list[CheckResult]:
     """Check the number and kinds of files suit the target."""
-    items = _items(publication)
-    kinds = [asset.kind for asset in items]
-    target = publication.target
-    problem = ""
-    if target == Target.IG_CAROUSEL:
-        if not 2 <= len(items) <= 10:
-            problem = f"A carousel needs 2 to 10 images or videos; it has {len(items)}."
-        elif any(kind == MediaAsset.Kind.AUDIO for kind in kinds):
-            problem = "A carousel takes images and videos only."
-    elif target == Target.FB_POST:
-        if len(items) > 1:
-            problem = "A Facebook post takes one photo or one video (or none, for text and links)."
-        elif not items and not (publication.caption or publication.link_url):
-            problem = "Write a message or add a link, photo or video."
-        elif kinds and kinds[0] == MediaAsset.Kind.AUDIO:
-            problem = "Facebook posts take images or videos, not audio."
-    else:
-        allowed = SINGLE_MEDIA[target]
-        if len(items) != 1:
-            problem = f"{Target(target).label} needs exactly one file; it has {len(items)}."
-        elif kinds[0] not in allowed:
-            problem = (
-                f"{Target(target).label} needs {' or '.join(sorted(allowed))}, not {kinds[0]}."
-            )
-    if problem:
-        return [CheckResult("media_count", FAIL, problem, "Change the files on this publication.")]
+    problems = item_problems(
+        target_spec(publication.target),
+        [asset.kind for asset in _items(publication)],
+        has_text=bool(publication.caption or publication.link_url),
+    )
+    if problems:
+        message = problems[0].preflight_message
+        return [CheckResult("media_count", FAIL, message, "Change the files on this publication.")]
     return [CheckResult("media_count", OK, "The files suit this kind of publication.")]
 
 
@@ -299,19 +255,33 @@ def check_cover(publication: Publication) -> list[CheckResult]:
 
 
 def check_caption(publication: Publication) -> list[CheckResult]:
-    """Check Instagram's caption limits: 2,200 characters, 30 hashtags, 20 @-mentions."""
+    """Check the target's caption limits (Instagram: 2,200 characters, 30 hashtags, 20 @)."""
     caption = publication.caption
-    if publication.target not in INSTAGRAM_TARGETS:
-        if len(caption) > FB_MESSAGE_MAX:
+    spec = target_spec(publication.target)
+    if not spec.takes_caption:
+        if not caption:
+            return []
+        return [
+            CheckResult(
+                "caption",
+                WARN,
+                f"{spec.label} shows no caption; this text isn't published.",
+                "Clear it, or publish as a feed post or reel to show it.",
+            )
+        ]
+    if spec.hashtags_max is None:
+        if len(caption) > spec.caption_max:
             return [CheckResult("caption", FAIL, "The message is too long.", "Shorten it.")]
         return [CheckResult("caption", OK, "The message length is fine.")]
     problems = []
-    if len(caption) > IG_CAPTION_MAX:
-        problems.append(f"{len(caption):,} characters (at most {IG_CAPTION_MAX:,})")
-    if (tags := len(HASHTAG.findall(caption))) > IG_HASHTAGS_MAX:
-        problems.append(f"{tags} hashtags (at most {IG_HASHTAGS_MAX})")
-    if (mentions := len(MENTION.findall(caption))) > IG_MENTIONS_MAX:
-        problems.append(f"{mentions} @-mentions (at most {IG_MENTIONS_MAX})")
+    if len(caption) > spec.caption_max:
+        problems.append(f"{len(caption):,} characters (at most {spec.caption_max:,})")
+    if (tags := len(HASHTAG.findall(caption))) > spec.hashtags_max:
+        problems.append(f"{tags} hashtags (at most {spec.hashtags_max})")
+    if spec.mentions_max is not None and (
+        (mentions := len(MENTION.findall(caption))) > spec.mentions_max
+    ):
+        problems.append(f"{mentions} @-mentions (at most {spec.mentions_max})")
     if problems:
         return [
             CheckResult(
@@ -319,6 +289,23 @@ def check_caption(publication: Publication) -> list[CheckResult]:
             )
         ]
     return [CheckResult("caption", OK, "The caption is within Instagram's limits.")]
+
+
+def check_link_use(publication: Publication) -> list[CheckResult]:
+    """Check the target can send the link and the button it was given (or needs a link)."""
+    spec = target_spec(publication.target)
+    problems = link_problems(
+        spec,
+        link=publication.link_url,
+        cta=publication.cta_type,
+        kinds=[asset.kind for asset in _items(publication)],
+    )
+    if problems:
+        fix = "Change the link or the button on this publication."
+        return [CheckResult("link_use", FAIL, p.preflight_message, fix) for p in problems]
+    if publication.link_url or publication.cta_type:
+        return [CheckResult("link_use", OK, "The link and the button go with this publication.")]
+    return []
 
 
 def check_schedule(publication: Publication) -> list[CheckResult]:
@@ -382,7 +369,10 @@ def min_daily_budget(currency: str) -> int:
 
 
 def check_ad_setup(publication: Publication) -> list[CheckResult]:
-    """Check objective, budget minimum, targeting, special ad categories, link and dates."""
+    """Check objective, budget minimum, targeting, special ad categories and dates.
+
+    The link an ad needs is ``check_link_use``'s (the table says which targets need one).
+    """
     results = []
     if not publication.objective:
         results.append(CheckResult("ad_objective", FAIL, "Choose the ad's objective.", "Pick one."))
@@ -427,12 +417,6 @@ def check_ad_setup(publication: Publication) -> list[CheckResult]:
                 "Declare whether the ad is about credit, employment, housing, politics or the "
                 "other special categories (Meta requires it).",
                 "Choose “None” or the categories that apply.",
-            )
-        )
-    if not publication.link_url:
-        results.append(
-            CheckResult(
-                "ad_link", FAIL, "An ad needs the product URL it sends people to.", "Add it."
             )
         )
     if results:
@@ -520,8 +504,8 @@ def check_media_fetchable(publication: Publication) -> list[CheckResult]:
 def check_link(publication: Publication) -> list[CheckResult]:
     """Check the product URL is https, answers, and doesn't redirect anywhere private."""
     url = publication.link_url
-    if not url:
-        return []
+    if not url or not target_spec(publication.target).takes_link:
+        return []  # no link, or one ``check_link_use`` refuses: nothing to fetch
     allowed = set(settings.SAFE_HTTP_ALLOWED_HOSTS)
     if urlsplit(url).scheme != "https" and urlsplit(url).hostname not in allowed:
         return [
@@ -584,6 +568,7 @@ for _check in (
     Check("media_spec", "Media specs", check_media_specs),
     Check("cover", "Reel cover", check_cover, targets=frozenset({Target.IG_REEL})),
     Check("caption", "Caption", check_caption),
+    Check("link_use", "Link and button", check_link_use),
     Check("schedule", "Schedule", check_schedule),
     Check("duplicate", "Recent duplicates", check_recent_duplicate),
     Check("ad_setup", "Ad setup", check_ad_setup, targets=frozenset({Target.META_AD})),

@@ -4,6 +4,7 @@ Times are typed in the workspace's time zone and come out as aware datetimes (st
 budgets are typed in major units and come out in the ad account currency's minor units.
 """
 
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, cast
@@ -16,23 +17,33 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
+from campaigns.meta_vocabulary import (
+    AD_OBJECTIVE_CHOICES,
+    NO_SPECIAL_AD_CATEGORY,
+    CallToAction,
+    SpecialAdCategory,
+)
+from campaigns.targeting import unknown_country_problem
 from creatives.library.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
+from prosocial.money import currency_decimals, to_major_units, to_minor_units
 from publishing import selectors
 from publishing.models import (
-    FACEBOOK_TARGETS,
-    INSTAGRAM_TARGETS,
-    CallToAction,
-    Objective,
+    EDITABLE_FIELDS,
     Publication,
-    SpecialAdCategory,
     Target,
 )
-from publishing.money import currency_decimals, to_major_units, to_minor_units
 from publishing.targeting import MAX_AGE, MIN_AGE
+from publishing.targets import (
+    ACCOUNT_PROMPTS,
+    MAX_ITEMS,
+    TARGETS,
+    TargetSpec,
+    item_problems,
+    link_problems,
+    target_spec,
+)
 
-MAX_ITEMS = 10  # a carousel takes 2 to 10 files (GRAPH_NOTES §2.1)
-NONE_CATEGORY = "NONE"  # "no special category applies", declared explicitly (GRAPH_NOTES §4.3)
 PLACEMENT_CHOICES = [
     ("facebook:feed", _("Facebook feed")),
     ("facebook:story", _("Facebook stories")),
@@ -42,29 +53,27 @@ PLACEMENT_CHOICES = [
     ("instagram:reels", _("Instagram reels")),
 ]
 GENDER_CHOICES = [("", _("Everyone")), ("1", _("Men")), ("2", _("Women"))]
-SINGLE_FILE_TARGETS = {Target.IG_FEED, Target.IG_REEL, Target.IG_STORY, Target.FB_REEL}
-VIDEO_TARGETS = {Target.IG_REEL, Target.FB_REEL}
-LINK_TARGETS = {Target.FB_POST, Target.META_AD}  # the targets that carry a link and a button
 # Inputs no target requires (the rest are required by the targets that use them).
 OPTIONAL_INPUTS = frozenset(
     {"caption", "cta_type", "cover_asset", "thumb_offset_ms", "genders", "placements"}
     | {"ad_starts_at", "ad_ends_at", "scheduled_at"}
 )
-AD_FIELDS = (
-    "ad_account",
-    "objective",
-    "budget_type",
-    "budget",
-    "special_ad_categories",
-    "countries",
-    "age_min",
-    "age_max",
-    "genders",
-    "placements",
-    "ad_starts_at",
-    "ad_ends_at",
-    "ad_active",
-)
+
+
+def _targets_where(test: Callable[[TargetSpec], bool]) -> str:
+    """Space-separated targets whose spec passes ``test`` (the template's ``data-targets``)."""
+    return " ".join(key for key, spec in TARGETS.items() if test(spec))
+
+
+# Which targets each group of inputs is shown for (publishing.js hides the others).
+SHOWN_FOR = {
+    "page": _targets_where(lambda s: "page" in s.accounts),
+    "instagram_account": _targets_where(lambda s: "instagram_account" in s.accounts),
+    "ad_account": _targets_where(lambda s: "ad_account" in s.accounts),
+    "more_items": _targets_where(lambda s: s.max_items > 1),
+    "cover": _targets_where(lambda s: s.takes_cover),
+    "link": _targets_where(lambda s: s.takes_link or s.takes_cta),
+}
 
 
 class ZonedDateTimeField(forms.DateTimeField):
@@ -129,7 +138,7 @@ class PublicationForm(forms.Form):
     )
     # Ads.
     objective = forms.ChoiceField(
-        label=_("Objective"), choices=[("", "—"), *Objective.choices], required=False
+        label=_("Objective"), choices=[("", "—"), *AD_OBJECTIVE_CHOICES], required=False
     )
     budget_type = forms.ChoiceField(
         label=_("Budget"),
@@ -147,7 +156,7 @@ class PublicationForm(forms.Form):
     )
     special_ad_categories = forms.MultipleChoiceField(
         label=_("Special ad categories"),
-        choices=[(NONE_CATEGORY, _("None of these")), *SpecialAdCategory.choices],
+        choices=[(NO_SPECIAL_AD_CATEGORY, _("None of these")), *SpecialAdCategory.choices],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("Meta requires a declaration: tick “None of these” or every one that applies."),
@@ -198,6 +207,8 @@ class PublicationForm(forms.Form):
             kwargs["initial"] = self.initial_from(publication, items or [])
         super().__init__(*args, **kwargs)
         self.zone = selectors.workspace_zone(membership)
+        self.shown_for = SHOWN_FOR
+        self.target_help = [(key, spec.help) for key, spec in TARGETS.items()]
         media = selectors.list_media_for_publishing(membership)
         for position in range(1, MAX_ITEMS + 1):
             self.fields[f"item_{position}"] = AssetChoiceField(
@@ -243,28 +254,11 @@ class PublicationForm(forms.Form):
     def initial_from(publication: Publication, items: list[MediaAsset]) -> dict[str, Any]:
         targeting = publication.targeting or {}
         currency = publication.ad_account.currency if publication.ad_account else "USD"
+        # Every editable field as it is, except the two this form shows in other units.
         initial: dict[str, Any] = {
             name: getattr(publication, name)
-            for name in (
-                "title",
-                "target",
-                "caption",
-                "link_url",
-                "cta_type",
-                "cover_asset",
-                "thumb_offset_ms",
-                "page",
-                "instagram_account",
-                "ad_account",
-                "objective",
-                "budget_type",
-                "special_ad_categories",
-                "placements",
-                "ad_starts_at",
-                "ad_ends_at",
-                "ad_active",
-                "scheduled_at",
-            )
+            for name in EDITABLE_FIELDS
+            if name not in ("budget_minor", "targeting")
         }
         initial.update(
             budget=(
@@ -288,17 +282,13 @@ class PublicationForm(forms.Form):
     def clean_countries(self) -> list[str]:
         raw = self.cleaned_data.get("countries") or ""
         codes = [code.strip().upper() for code in raw.replace(";", ",").split(",") if code.strip()]
-        wrong = [code for code in codes if not (len(code) == 2 and code.isalpha())]
-        if wrong:
-            raise forms.ValidationError(
-                _("Use two-letter country codes such as US or DE (not %(codes)s).")
-                % {"codes": ", ".join(wrong)}
-            )
+        if problem := unknown_country_problem(codes):
+            raise forms.ValidationError(problem)
         return list(dict.fromkeys(codes))
 
     def clean_special_ad_categories(self) -> list[str]:
         chosen: list[str] = self.cleaned_data.get("special_ad_categories") or []
-        if NONE_CATEGORY in chosen and len(chosen) > 1:
+        if NO_SPECIAL_AD_CATEGORY in chosen and len(chosen) > 1:
             raise forms.ValidationError(
                 _("Tick “None of these” or the categories that apply, not both.")
             )
@@ -315,46 +305,29 @@ class PublicationForm(forms.Form):
         target = data.get("target")
         if not target:
             return data
+        spec = target_spec(target)
         items = self.items()
-        self._check_accounts(target, data)
-        self._check_items(target, items, data)
-        if target == Target.META_AD:
-            self._check_ad(data)
-        link = data.get("link_url") or ""
-        local = urlsplit(link).hostname in settings.SAFE_HTTP_ALLOWED_HOSTS  # dev/test pages
-        if link and not link.startswith("https://") and not local:
-            self.add_error("link_url", _("Use the https:// address of the page."))
-        return data
-
-    def _check_accounts(self, target: str, data: dict[str, Any]) -> None:
-        if (target in FACEBOOK_TARGETS or target == Target.META_AD) and not data.get("page"):
-            self.add_error("page", _("Choose the Facebook Page."))
-        if target in INSTAGRAM_TARGETS and not data.get("instagram_account"):
-            self.add_error("instagram_account", _("Choose the Instagram account."))
-        if target == Target.META_AD and not data.get("ad_account"):
-            self.add_error("ad_account", _("Choose the ad account that pays for the ad."))
-
-    def _check_items(self, target: str, items: list[MediaAsset], data: dict[str, Any]) -> None:
-        label = Target(target).label
+        kinds = [asset.kind for asset in items]
+        for name in spec.accounts:
+            if not data.get(name):
+                self.add_error(name, ACCOUNT_PROMPTS[name])
         if len({asset.pk for asset in items}) != len(items):
             self.add_error("item_1", _("Each file can be used once."))
-        if target == Target.IG_CAROUSEL:
-            if not 2 <= len(items) <= MAX_ITEMS:
-                self.add_error("item_1", _("A carousel needs 2 to 10 files, in order."))
-            return
-        if target in SINGLE_FILE_TARGETS or target == Target.META_AD:
-            if len(items) != 1:
-                self.add_error(
-                    "item_1", _("%(target)s takes exactly one file.") % {"target": label}
-                )
-            elif target in VIDEO_TARGETS and items[0].kind != MediaAsset.Kind.VIDEO:
-                self.add_error("item_1", _("%(target)s needs a video.") % {"target": label})
-            return
-        # Facebook post: text, a link, or one photo or video.
-        if len(items) > 1:
-            self.add_error("item_1", _("A Facebook post takes one photo or one video."))
-        elif not items and not (data.get("caption") or data.get("link_url")):
-            self.add_error("caption", _("Write a message, or add a link, photo or video."))
+        link = data.get("link_url") or ""
+        problems = item_problems(spec, kinds, has_text=bool(data.get("caption") or link))
+        problems += link_problems(spec, link=link, cta=data.get("cta_type") or "", kinds=kinds)
+        for problem in problems:
+            if problem.draft_ok:
+                continue  # preflight blocks publishing it; the files may still change
+            if problem.field == "link_url" and "link_url" in self.errors:
+                continue  # not a URL: that is what it says
+            self.add_error(problem.field, problem.message)
+        if "ad_account" in spec.accounts:
+            self._check_ad(data)
+        local = urlsplit(link).hostname in settings.SAFE_HTTP_ALLOWED_HOSTS  # dev/test pages
+        if spec.takes_link and link and not link.startswith("https://") and not local:
+            self.add_error("link_url", _("Use the https:// address of the page."))
+        return data
 
     def _check_ad(self, data: dict[str, Any]) -> None:
         if not data.get("objective"):
@@ -370,8 +343,6 @@ class PublicationForm(forms.Form):
             )
         if not data.get("countries") and "countries" not in self.errors:
             self.add_error("countries", _("Enter at least one country."))
-        if not data.get("link_url") and "link_url" not in self.errors:
-            self.add_error("link_url", _("An ad needs the page it sends people to."))
         age_min, age_max = data.get("age_min"), data.get("age_max")
         if age_min is not None and age_max is not None and age_min > age_max:
             self.add_error("age_max", _("The oldest age must be at least the youngest."))
@@ -394,9 +365,9 @@ class PublicationForm(forms.Form):
                 )
 
     @staticmethod
-    def _page_for(target: str, data: dict[str, Any]) -> MetaPage | None:
+    def _page_for(spec: TargetSpec, data: dict[str, Any]) -> MetaPage | None:
         """Return the Page: chosen for Facebook and ads, the account's own for Instagram."""
-        if target in FACEBOOK_TARGETS or target == Target.META_AD:
+        if "page" in spec.accounts:
             return cast(MetaPage | None, data.get("page"))
         account = cast(InstagramAccount | None, data.get("instagram_account"))
         # The Page linked to the Instagram account: its grants are what Meta checks.
@@ -408,23 +379,24 @@ class PublicationForm(forms.Form):
         """Return the cleaned data as ``Publication`` field values for the services."""
         data = self.cleaned_data
         target = data["target"]
+        spec = target_spec(target)
+        # What the target doesn't take is cleared (a link or a button it can't send is refused
+        # by ``clean`` instead).
         fields: dict[str, Any] = {
             "title": data["title"],
             "target": target,
             "caption": data.get("caption") or "",
-            "link_url": (data.get("link_url") or "") if target in LINK_TARGETS else "",
-            "cta_type": (data.get("cta_type") or "") if target in LINK_TARGETS else "",
+            "link_url": (data.get("link_url") or "") if spec.takes_link else "",
+            "cta_type": (data.get("cta_type") or "") if spec.takes_cta else "",
             "scheduled_at": data.get("scheduled_at"),
-            "page": self._page_for(target, data),
+            "page": self._page_for(spec, data),
             "instagram_account": data.get("instagram_account")
-            if target in INSTAGRAM_TARGETS
+            if "instagram_account" in spec.accounts
             else None,
-            "cover_asset": data.get("cover_asset") if target == Target.IG_REEL else None,
-            "thumb_offset_ms": (data.get("thumb_offset_ms") or 0)
-            if target == Target.IG_REEL
-            else 0,
+            "cover_asset": data.get("cover_asset") if spec.takes_cover else None,
+            "thumb_offset_ms": (data.get("thumb_offset_ms") or 0) if spec.takes_cover else 0,
         }
-        if target == Target.META_AD:
+        if "ad_account" in spec.accounts:
             account = data["ad_account"]
             targeting: dict[str, Any] = {
                 "countries": data["countries"],

@@ -14,9 +14,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace, WorkspaceScopedQuerySet
-from campaigns.models import CallToAction
+from campaigns.meta_vocabulary import AD_OBJECTIVE_CHOICES, CallToAction
 from creatives.library.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
+from prosocial.jobs import Job
 
 
 class Target(models.TextChoices):
@@ -29,36 +30,13 @@ class Target(models.TextChoices):
     META_AD = "meta_ad", _("Meta ad")
 
 
-INSTAGRAM_TARGETS = frozenset({Target.IG_FEED, Target.IG_CAROUSEL, Target.IG_REEL, Target.IG_STORY})
-FACEBOOK_TARGETS = frozenset({Target.FB_POST, Target.FB_REEL})
+# What each target needs, and the Instagram / Facebook target groups: publishing.targets.
 
 
-class Objective(models.TextChoices):
-    """The ODAX objectives (GRAPH_NOTES §4.4) ProSocial can run without a pixel or lead form."""
-
-    AWARENESS = "OUTCOME_AWARENESS", _("Awareness (reach people likely to remember it)")
-    TRAFFIC = "OUTCOME_TRAFFIC", _("Traffic (clicks to the product URL)")
-    ENGAGEMENT = "OUTCOME_ENGAGEMENT", _("Engagement (reactions, comments, shares)")
+# Objectives, calls to action and special ad categories: campaigns.meta_vocabulary.
 
 
-# The ad set's optimisation goal for each objective (GRAPH_NOTES §4.4, ODAX mapping).
-OPTIMIZATION_GOALS: dict[str, str] = {
-    Objective.AWARENESS: "REACH",
-    Objective.TRAFFIC: "LINK_CLICKS",
-    Objective.ENGAGEMENT: "POST_ENGAGEMENT",
-}
-
-
-class SpecialAdCategory(models.TextChoices):
-    EMPLOYMENT = "EMPLOYMENT", _("Employment")
-    HOUSING = "HOUSING", _("Housing")
-    CREDIT = "CREDIT", _("Credit")
-    FINANCIAL = "FINANCIAL_PRODUCTS_SERVICES", _("Financial products and services")
-    POLITICS = "ISSUES_ELECTIONS_POLITICS", _("Social issues, elections or politics")
-    GAMBLING = "ONLINE_GAMBLING_AND_GAMING", _("Online gambling and gaming")
-
-
-class Publication(models.Model):
+class Publication(Job):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         READY = "ready", _("Ready")
@@ -118,7 +96,7 @@ class Publication(models.Model):
     )
 
     # Ads only.
-    objective = models.CharField(max_length=24, choices=Objective.choices, blank=True)
+    objective = models.CharField(max_length=24, choices=AD_OBJECTIVE_CHOICES, blank=True)
     budget_type = models.CharField(max_length=8, choices=BudgetType.choices, blank=True)
     budget_minor = models.PositiveBigIntegerField(_("budget (minor units)"), null=True, blank=True)
     special_ad_categories = models.JSONField(default=list, blank=True)
@@ -153,16 +131,12 @@ class Publication(models.Model):
     # "url": Meta downloads signed URLs; "upload": we send the bytes (set by preflight).
     delivery = models.CharField(max_length=8, default="url")
 
-    # Execution (the job).
+    # Execution (the job; progress, message, attempts (one claim per step), the lease and
+    # next_attempt_at come from Job).
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
     remote = models.JSONField(default=dict, blank=True)
     step = models.CharField(max_length=40, blank=True)
-    progress = models.PositiveSmallIntegerField(default=0)
-    message = models.CharField(max_length=300, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)  # claims (one per step)
     failures = models.PositiveSmallIntegerField(default=0)  # transient failures in a row
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
     paused_reason = models.CharField(max_length=300, blank=True)
     error_code = models.IntegerField(null=True, blank=True)
     error_subcode = models.IntegerField(null=True, blank=True)
@@ -170,6 +144,9 @@ class Publication(models.Model):
     error_detail = models.TextField(blank=True)
     error_fix = models.TextField(blank=True)
     failed_item = models.CharField(max_length=200, blank=True)
+    # A failure's explanation is error_detail (with title, fix and item), not Job.error.
+    error = None  # type: ignore[assignment]
+    job_error_field = "error_detail"
 
     # Outcome.
     remote_id = models.CharField(max_length=100, blank=True)
@@ -208,6 +185,23 @@ class Publication(models.Model):
     def preflight_failed(self) -> bool:
         return any(check.get("status") == "fail" for check in self.preflight)
 
+
+# The inputs of a publication people edit, defined once: services save them, the editor shows
+# them, admin groups them. The groups follow the editor's sections.
+CONTENT_FIELDS = ("caption", "link_url", "cta_type", "cover_asset", "thumb_offset_ms")
+ACCOUNT_FIELDS = ("page", "instagram_account", "ad_account")
+AD_FIELDS = (
+    "objective",
+    "budget_type",
+    "budget_minor",
+    "special_ad_categories",
+    "targeting",
+    "placements",
+    "ad_starts_at",
+    "ad_ends_at",
+    "ad_active",
+)
+EDITABLE_FIELDS = ("title", "target", *CONTENT_FIELDS, *ACCOUNT_FIELDS, *AD_FIELDS, "scheduled_at")
 
 RUNNING_STATUSES = frozenset(
     {

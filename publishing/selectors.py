@@ -214,3 +214,19 @@ def converting_copy(asset: MediaAsset, placement_key: str) -> MediaAsset | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def next_step_hint(publication: Publication, *, blockers: list[str], time_set: bool) -> str:
+    """Say, for a draft or ready publication, what has to happen before it goes out."""
+    Approval = Publication.Approval
+    if blockers:
+        return "Not published yet: the checks below say what's missing."
+    if publication.approval_status == Approval.NEEDED:
+        return "Not published yet: submit it for approval first."
+    if publication.approval_status == Approval.PENDING:
+        return "Not published yet: waiting for an owner or admin to approve it."
+    if publication.approval_status == Approval.CHANGES_REQUESTED:
+        return "Sent back: make the changes asked for, then submit it again."
+    if time_set:
+        return "Ready: schedule it for the time you set, or change the time."
+    return "Ready: publish it now or set a time."

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -28,10 +27,12 @@ from creatives.library.models import MediaAsset
 from meta_integration import graph
 from meta_integration.error_catalogue import explain
 from meta_integration.models import MetaConnection
-from prosocial.jobs import claim_job_row
+from prosocial import jobs
+from prosocial.jobs import LeaseLost
 from publishing import checks, tasks
 from publishing.errors import PublishFailure, PublishingError
 from publishing.models import (
+    EDITABLE_FIELDS,
     RUNNING_STATUSES,
     Publication,
     PublicationAsset,
@@ -40,7 +41,7 @@ from publishing.models import (
 )
 from publishing.preflight import preflight_blockers, run_preflight
 from publishing.publishers import publisher_for
-from publishing.publishers.base import LeaseLost, PublishContext, owned
+from publishing.publishers.base import PublishContext
 
 logger = logging.getLogger(__name__)
 
@@ -48,29 +49,6 @@ Status = Publication.Status
 Approval = Publication.Approval
 MAX_FAILURES = 6
 QUOTA_WAIT = timedelta(hours=1)
-SWEEP_GRACE = timedelta(seconds=10)
-EDITABLE_FIELDS = (
-    "title",
-    "target",
-    "caption",
-    "link_url",
-    "cta_type",
-    "cover_asset",
-    "thumb_offset_ms",
-    "page",
-    "instagram_account",
-    "ad_account",
-    "objective",
-    "budget_type",
-    "budget_minor",
-    "special_ad_categories",
-    "targeting",
-    "placements",
-    "ad_starts_at",
-    "ad_ends_at",
-    "ad_active",
-    "scheduled_at",
-)
 
 
 def _require(actor: Membership, action: str) -> None:
@@ -86,6 +64,22 @@ def _queue(publication_id: int, *, countdown: float = 0) -> None:
     transaction.on_commit(
         partial(tasks.advance_publication_task.apply_async, (publication_id,), countdown=countdown)
     )
+
+
+# The publish job (ARCHITECTURE §5 "Jobs"): one claim per step; the publisher sets the statuses.
+PUBLICATIONS = jobs.register(
+    jobs.JobKind(
+        name="publication",
+        model=Publication,
+        runnable=Q(status__in=list(RUNNING_STATUSES), paused_reason=""),
+        enqueue=_queue,
+        done_status=Status.PUBLISHED,
+        failed_status=Status.FAILED,
+        lease_setting="PUBLISH_LEASE_SECONDS",
+        # Waits end with a countdown task; a row still untouched 10 s later lost it.
+        sweep_grace=timedelta(seconds=10),
+    )
+)
 
 
 def _queue_preflight(publication_id: int) -> None:
@@ -150,7 +144,15 @@ def update_publication(
         publication.remote = {}
     if publication.approval_status != Approval.NOT_REQUIRED:
         publication.approval_status = _initial_approval(actor)
-    publication.save()
+    publication.save(
+        update_fields=[
+            *(name for name in EDITABLE_FIELDS if name in fields),
+            "status",
+            "remote",
+            "approval_status",
+            "updated_at",
+        ]
+    )
     _set_items(publication, assets)
     _event(publication, f"Edited by {actor.user.display_name}")
     run_preflight(publication, network=False)
@@ -256,7 +258,17 @@ def publish_publication(
     publication.message = _("Scheduled") if scheduled else _("Waiting for a publishing worker")
     publication.failures = 0
     _clear_error(publication)
-    publication.save()
+    publication.save(
+        update_fields=[
+            "status",
+            "next_attempt_at",
+            "progress",
+            "message",
+            "failures",
+            *ERROR_FIELDS,
+            "updated_at",
+        ]
+    )
     when_text = f" for {publication.scheduled_at:%Y-%m-%d %H:%M} UTC" if scheduled else ""
     _event(
         publication,
@@ -271,6 +283,18 @@ def publish_publication(
     if not scheduled:
         _queue(publication.pk)
     return publication
+
+
+# What _clear_error resets.
+ERROR_FIELDS = (
+    "error_code",
+    "error_subcode",
+    "error_title",
+    "error_detail",
+    "error_fix",
+    "failed_item",
+    "paused_reason",
+)
 
 
 def _clear_error(publication: Publication) -> None:
@@ -340,7 +364,17 @@ def retry_publication(*, actor: Membership, publication: Publication) -> Publica
     publication.lease_expires_at = None
     _clear_error(publication)
     publication.message = _("Retrying")
-    publication.save()
+    publication.save(
+        update_fields=[
+            "status",
+            "failures",
+            "next_attempt_at",
+            "lease_expires_at",
+            "message",
+            *ERROR_FIELDS,
+            "updated_at",
+        ]
+    )
     _event(publication, f"Retry requested by {actor.user.display_name}")
     _queue(publication.pk)
     return publication
@@ -382,92 +416,86 @@ def _client_for(publication: Publication, *, page_token: bool) -> graph.GraphCli
 
 
 def advance_publication(*, publication_id: int) -> None:
-    """Run the next step of a publication (the publish job); idempotent and resumable."""
-    now = timezone.now()
-    if not claim_job_row(
-        Publication,
-        publication_id,
-        runnable={
-            "status__in": list(RUNNING_STATUSES),
-            "paused_reason": "",
-            "next_attempt_at__lte": now,
-        },
-        lease=timedelta(seconds=settings.PUBLISH_LEASE_SECONDS),
-    ):
+    """Run the next step of a publication (the publish job); idempotent and resumable.
+
+    Every write of the step is fenced by the claim (``prosocial.jobs``): once another worker
+    has taken the row over, ours raise ``LeaseLost`` and the step stops without a trace.
+    """
+    lease = jobs.claim(PUBLICATIONS, publication_id)
+    if lease is None:
         return
     publication = Publication.objects.select_related(
         "page__connection", "instagram_account__connection", "ad_account__connection", "cover_asset"
     ).get(pk=publication_id)
     publisher = publisher_for(publication.target)
-    try:
-        client = _client_for(publication, page_token=publisher.uses_page_token)
-        ctx = PublishContext(publication, client)
-        outcome = publisher.advance(ctx)
-    except LeaseLost:
-        logger.warning("publication %s: lease lost mid-step; the new owner goes on", publication_id)
-        return
-    except PublishFailure as failure:
-        _fail(publication, item=failure.item, cause=failure.cause, fix=failure.fix)
-        return
-    except graph.GraphError as error:
-        _graph_error(publication, error)
-        return
-    except Exception as exc:  # a bug or an outage of our own storage: back off, don't lose it
-        logger.exception("publication %s: step failed", publication_id)
-        _back_off(publication, reason=f"Internal error ({type(exc).__name__}); retrying")
-        return
-    _record_outcome(publication, outcome.kind, outcome.wait_seconds)
+    with lease:
+        try:
+            client = _client_for(publication, page_token=publisher.uses_page_token)
+            ctx = PublishContext(publication, client, lease=lease)
+            outcome = publisher.advance(ctx)
+        except LeaseLost:
+            raise
+        except PublishFailure as failure:
+            _fail(lease, publication, item=failure.item, cause=failure.cause, fix=failure.fix)
+            return
+        except graph.GraphError as error:
+            _graph_error(lease, publication, error)
+            return
+        except Exception as exc:  # a bug or an outage of our own storage: back off, don't lose it
+            logger.exception("publication %s: step failed", publication_id)
+            _back_off(lease, publication, reason=f"Internal error ({type(exc).__name__}); retrying")
+            return
+        _record_outcome(lease, publication, outcome.kind, outcome.wait_seconds)
 
 
-def _record_outcome(publication: Publication, kind: str, wait_seconds: float) -> None:
+def _record_outcome(
+    lease: jobs.Lease[Publication], publication: Publication, kind: str, wait_seconds: float
+) -> None:
     now = timezone.now()
     if kind == "done":
-        with transaction.atomic():
-            if not owned(publication).update(
-                status=Status.PUBLISHED,
-                progress=100,
+        with lease.owned():
+            lease.finish(
                 message=_("Published"),
                 remote_id=publication.remote_id,
                 permalink=publication.permalink,
                 published_at=now,
-                lease_expires_at=None,
-                next_attempt_at=None,
                 failures=0,
-            ):
-                return  # taken over by another worker, which records the outcome itself
+            )
             MediaAsset.objects.filter(publication_items__publication=publication).update(
                 last_used_at=now
             )
             _event(publication, f"Published: {publication.permalink or publication.remote_id}")
         return
-    delay = wait_seconds if kind == "wait" else 0
-    if owned(publication).update(
-        lease_expires_at=None, next_attempt_at=now + timedelta(seconds=delay), failures=0
-    ):
-        _queue(publication.pk, countdown=delay)
+    lease.release(delay=wait_seconds if kind == "wait" else 0, failures=0)
 
 
-def _fail(publication: Publication, *, item: str, cause: str, fix: str, error: Any = None) -> None:
-    if not owned(publication).update(
-        status=Status.FAILED,
-        message=_("Failed"),
-        failed_item=item[:200],
-        error_title=cause[:200],
-        error_detail=cause,
+def _fail(
+    lease: jobs.Lease[Publication],
+    publication: Publication,
+    *,
+    item: str,
+    cause: str,
+    fix: str,
+    error: Any = None,
+) -> None:
+    lease.fail(
+        cause,
+        failed_item=item,
+        error_title=cause,
         error_fix=fix,
         error_code=getattr(error, "code", None),
         error_subcode=getattr(error, "subcode", None),
-        lease_expires_at=None,
-        next_attempt_at=None,
-    ):
-        return
+    )
     _event(publication, f"Failed on {item}: {cause} {fix}", kind=PublicationEvent.Kind.ERROR)
 
 
-def _back_off(publication: Publication, *, reason: str, wait: float = 0) -> None:
+def _back_off(
+    lease: jobs.Lease[Publication], publication: Publication, *, reason: str, wait: float = 0
+) -> None:
     failures = publication.failures + 1
     if failures > MAX_FAILURES:
         _fail(
+            lease,
             publication,
             item=publication.title,
             cause=f"It kept failing after {MAX_FAILURES} tries: {reason}",
@@ -477,15 +505,8 @@ def _back_off(publication: Publication, *, reason: str, wait: float = 0) -> None
     # Meta's own wait (usage headers, the quota window) wins; else exponential with jitter.
     backoff = min(600.0, 5.0 * 2**failures) * random.uniform(0.8, 1.2)  # noqa: S311
     delay = wait or backoff
-    if not owned(publication).update(
-        failures=failures,
-        lease_expires_at=None,
-        next_attempt_at=timezone.now() + timedelta(seconds=delay),
-        message=reason[:300],
-    ):
-        return
+    lease.release(delay=delay, failures=failures, message=reason)
     _event(publication, f"{reason} (in {delay:.0f} s)", kind=PublicationEvent.Kind.ERROR)
-    _queue(publication.pk, countdown=delay)
 
 
 def _item(publication: Publication) -> str:
@@ -493,22 +514,26 @@ def _item(publication: Publication) -> str:
     return ", ".join(names) or publication.title
 
 
-def _graph_error(publication: Publication, error: graph.GraphError) -> None:
+def _graph_error(
+    lease: jobs.Lease[Publication], publication: Publication, error: graph.GraphError
+) -> None:
     explanation = explain(error)
     if error.is_auth:
         _pause_for_reauth(publication, explanation.cause)
         return
-    if error.code in graph.QUOTA_CODES or error.subcode in graph.IG_QUOTA_SUBCODES:
+    if error.is_quota:
         _back_off(
+            lease,
             publication,
             reason="Instagram's 24-hour publishing limit is reached; waiting for room",
             wait=QUOTA_WAIT.total_seconds(),
         )
         return
     if error.is_retryable or error.outcome_unknown:
-        _back_off(publication, reason=explanation.cause, wait=error.retry_after or 0)
+        _back_off(lease, publication, reason=explanation.cause, wait=error.retry_after or 0)
         return
     _fail(
+        lease,
         publication,
         item=_item(publication),
         cause=explanation.cause,
@@ -575,20 +600,11 @@ def sweep_publications() -> int:
             )
             for pk in due_ids
         )
+    for pk in due_ids:
+        _queue(pk)
     # Rows a worker died on (lease expired), and rows whose task should have run a while ago
     # but didn't (lost message). Rows queued moments ago are already in the broker.
-    stalled = list(
-        Publication.objects.filter(status__in=list(RUNNING_STATUSES), paused_reason="")
-        .filter(
-            Q(lease_expires_at__lt=now)
-            | Q(lease_expires_at__isnull=True, next_attempt_at__lte=now - SWEEP_GRACE)
-        )
-        .values_list("pk", flat=True)
-    )
-    ids = sorted(set(due_ids) | set(stalled))
-    for pk in ids:
-        transaction.on_commit(partial(tasks.advance_publication_task.delay, pk))
-    return len(ids)
+    return len(due_ids) + jobs.sweep(PUBLICATIONS)
 
 
 def refresh_ad_reviews() -> int:

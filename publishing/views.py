@@ -27,6 +27,7 @@ from creatives.library.errors import MediaError
 from creatives.library.media_urls import browser_url
 from creatives.library.models import MediaAsset
 from creatives.studio import selectors as studio_selectors
+from prosocial.money import to_major_units
 from publishing import selectors, services, ui_services
 from publishing.errors import PublishingError
 from publishing.forms import (
@@ -38,9 +39,9 @@ from publishing.forms import (
     ScheduleForm,
     UseCopyForm,
 )
-from publishing.models import INSTAGRAM_TARGETS, Publication
-from publishing.money import to_major_units
+from publishing.models import Publication
 from publishing.preflight import PENDING, preflight_blockers
+from publishing.targets import INSTAGRAM_TARGETS, target_for_aspect, target_spec
 
 UNPROCESSABLE = 422
 # Rows are plain text and one badge; 50 keeps the history page small and quick to render.
@@ -99,7 +100,8 @@ def _initial_from_creative(
 ) -> dict[str, Any]:
     """Return a draft's prefill from an approved AI video.
 
-    The file, its script's caption, the brief's product link and call to action, and a name.
+    The target the table names for the video's aspect ratio, the file, its script's caption,
+    the brief's product link and call to action (where the target takes them), and a name.
     """
     if not creative_id.isascii() or not creative_id.isdigit():
         return {}
@@ -108,15 +110,20 @@ def _initial_from_creative(
         messages.warning(request, _("That video isn't approved yet; approve it first."))
         return {}
     version = creative.script.current
-    return {
-        "title": f"{creative.script.campaign.name} · variant {creative.script.number} "
-        f"({creative.aspect})"[:200],
-        "target": "ig_reel" if creative.aspect == "9:16" else "ig_feed",
+    campaign = creative.script.campaign
+    target = target_for_aspect(creative.aspect) or ""
+    spec = target_spec(target) if target else None
+    initial: dict[str, Any] = {
+        "title": f"{campaign.name} · variant {creative.script.number} ({creative.aspect})"[:200],
+        "target": target,
         "item_1": creative.asset_id,
         "caption": version.caption if version else "",
-        "link_url": creative.script.campaign.product_url,
-        "cta_type": creative.script.campaign.call_to_action,
     }
+    if spec is not None and spec.takes_link:
+        initial["link_url"] = campaign.product_url
+    if spec is not None and spec.takes_cta:
+        initial["cta_type"] = campaign.call_to_action
+    return initial
 
 
 @member_required("content.edit")
@@ -424,19 +431,21 @@ def _detail_context(membership: Membership, publication: Publication) -> dict[st
     pending = any(row["status"] == PENDING for row in checks)
     converting = any(row.get("converting") for row in checks)
     currency = publication.ad_account.currency if publication.ad_account else ""
+    blockers = preflight_blockers(publication)
+    time_set = publication.scheduled_at is not None and publication.scheduled_at > timezone.now()
     return {
         **_base(membership),
         "publication": publication,
         "items": [(asset, _thumb(asset)) for asset in items],
         "checks": checks,
         "checks_pending": pending,
-        "blockers": preflight_blockers(publication),
+        "blockers": blockers,
+        "next_step": selectors.next_step_hint(publication, blockers=blockers, time_set=time_set),
         # Pending checks are only awaited where a check job was queued for them.
         "polling": publication.is_running
         or converting
         or (pending and publication.status in CHECKED_STATUSES),
-        "time_set": publication.scheduled_at is not None
-        and publication.scheduled_at > timezone.now(),
+        "time_set": time_set,
         "events": selectors.list_events(publication),
         "budget": to_major_units(publication.budget_minor, currency or "USD")
         if publication.budget_minor

@@ -152,6 +152,11 @@ class OpenAIFake:
 
     @staticmethod
     def _structured(name: str, request: dict[str, Any]) -> dict[str, Any]:
+        if name == "shorter":
+            # A model that keeps to the budget: the leading words of the line that fit.
+            words, budget = request["line"].split(), request["max_chars"]
+            kept = [w for i, w in enumerate(words) if len(" ".join(words[: i + 1])) <= budget]
+            return {"text": " ".join(kept) or request["line"][:budget]}
         product = request["brief"]["product_name"]
         if name == "scripts":
             return {

@@ -262,3 +262,14 @@ def test_only_settings_reads_the_environment():
         if re.search(r"os\.environ|os\.getenv|getenv\(", line)
     ]
     assert offenders == []
+
+
+def test_saves_name_the_fields_they_change():
+    """A bare .save() writes every column, undoing a concurrent worker's update to another."""
+    offenders = [
+        f"{rel(path)}:{n}: {line.strip()}"
+        for path in python_files()
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\.save\(\)", line)
+    ]
+    assert offenders == [], "pass update_fields=[...] (or create the row with .objects.create)"

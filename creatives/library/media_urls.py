@@ -8,7 +8,8 @@ Owns:
     - :func:`serve_signed_media`, the view behind that path, which streams the file from
       ``default_storage`` with HTTP Range support;
     - :func:`can_meta_fetch`, which says whether Meta's servers could download from the base
-      those URLs use, without ever connecting to it.
+      those URLs use, without ever connecting to it. Addresses are judged by the fetcher's own
+      policy (:func:`prosocial.safe_http.non_public_kind`), never by a second copy of it.
 
 Invariants:
     - The token is the only credential: the view reads no session or cookie, so Meta's
@@ -50,7 +51,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from prosocial import storage
+from prosocial import safe_http, storage
 
 if TYPE_CHECKING:
     from creatives.library.models import MediaAsset
@@ -286,14 +287,6 @@ _SPECIAL_SUFFIXES = (
     ".invalid",
     ".example",
 )
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
-_RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-_DOCUMENTATION = tuple(
-    ipaddress.ip_network(n)
-    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
-)
 
 
 @dataclass(frozen=True)
@@ -303,55 +296,15 @@ class FetchabilityVerdict:
     fix: str
 
 
-def _unwrap(
-    ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
-) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    """Return the IPv4 address hidden in an IPv4-mapped or NAT64 IPv6 address, else ``ip``."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return ip.ipv4_mapped
-        if ip in _NAT64:
-            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return ip
-
-
-def _why_unreachable(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Return why Meta can't reach ``ip`` ("a loopback address", …), or ``None`` if it can."""
-    ip = _unwrap(ip)
-    if ip.is_loopback:
-        return "a loopback address (only this machine can reach it)"
-    if ip.is_unspecified:
-        return "the unspecified address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if ip in _CGNAT:
-        return "a carrier-grade NAT address (RFC 6598)"
-    if ip in _UNIQUE_LOCAL:
-        return "a unique-local IPv6 address (RFC 4193)"
-    if any(ip in net for net in _RFC1918):
-        return "a private network address (RFC 1918)"
-    if any(ip in net for net in _DOCUMENTATION):
-        # TEST-NET ranges are never routed on the Internet (RFC 5737, RFC 3849).
-        return "reserved for documentation and never routed on the Internet"
-    if ip.is_multicast or not ip.is_global:
-        return "not a public Internet address"
-    return None
-
-
-def _describe(host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, why: str) -> str:
-    inner = _unwrap(ip)
-    shown = host if inner == ip else f"{host} (IPv4 {inner})"
-    return f"{shown} is {why}."
-
-
 def _host_problems(host: str, port: int) -> list[str]:
+    """Return why Meta couldn't reach ``host``; addresses are judged by safe_http's policy."""
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:
         literal = None
     if literal is not None:
-        why = _why_unreachable(literal)
-        return [] if why is None else [_describe(host, literal, why)]
+        kind = safe_http.non_public_kind(literal)
+        return [] if kind is None else [f"{host} is {kind}."]
     name = host.rstrip(".")
     if name == "localhost" or name.endswith(_SPECIAL_SUFFIXES):
         return [f"{host} is a local-only name that public DNS never resolves."]
@@ -362,12 +315,12 @@ def _host_problems(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         return [f"{host} does not resolve in DNS."]
-    problems = []
-    for address in sorted({str(info[4][0]).split("%", 1)[0] for info in infos}):
-        ip = ipaddress.ip_address(address)
-        if (why := _why_unreachable(ip)) is not None:
-            problems.append(f"{host} resolves to {_describe(address, ip, why)}")
-    return problems
+    addresses = sorted({str(info[4][0]).split("%", 1)[0] for info in infos})
+    return [
+        f"{host} resolves to {address}, {kind}."
+        for address in addresses
+        if (kind := safe_http.non_public_kind(ipaddress.ip_address(address))) is not None
+    ]
 
 
 def _media_base() -> str | None:

@@ -11,9 +11,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace, WorkspaceScopedQuerySet
+from prosocial.jobs import Job
 
 
-class MediaAsset(models.Model):
+class MediaAsset(Job):
+    """A stored file; a rendition is also its transcode job's row (status, progress, lease)."""
+
     class Kind(models.TextChoices):
         IMAGE = "image", _("Image")
         VIDEO = "video", _("Video")
@@ -62,10 +65,6 @@ class MediaAsset(models.Model):
     # For renditions: the placement it was made for and how the frame was filled.
     placement_key = models.CharField(max_length=32, blank=True)
     fill = models.CharField(max_length=8, blank=True)
-    progress = models.PositiveSmallIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

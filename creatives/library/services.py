@@ -9,11 +9,9 @@ row is created at once (status processing) and a worker fills it in, claiming it
 import hashlib
 import logging
 import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from functools import partial
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -23,7 +21,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.db import transaction
-from django.db.models import ProtectedError, Sum
+from django.db.models import ProtectedError, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,18 +36,14 @@ from creatives.library.media.specs import PLACEMENTS, check_conformance
 from creatives.library.media.transcode import transcode_to_spec
 from creatives.library.models import MediaAsset
 from creatives.library.selectors import facts_for_asset
-from prosocial import safe_http, storage
-from prosocial.jobs import claim_job_row
+from prosocial import jobs, safe_http, storage
+from prosocial.stored_files import delete_stored_files
 
 logger = logging.getLogger(__name__)
 
 Status = MediaAsset.Status
 CHUNK = 1024 * 1024
-# Longer than the slowest transcode step we measured (a 30 s 1080x1920 clip: ~40 s on 2 cores).
-TRANSCODE_LEASE = timedelta(minutes=15)
 MAX_TRANSCODE_ATTEMPTS = 3
-# Progress is written at most this often, so a transcode doesn't hammer the database.
-PROGRESS_MIN_INTERVAL_SECONDS = 1.0
 
 EXTENSIONS = {
     "jpeg": ".jpg",
@@ -112,9 +106,13 @@ def _sha256(path: Path) -> str:
 
 @contextmanager
 def workdir() -> Iterator[Path]:
-    """Yield a private temporary folder, removed with everything in it afterwards."""
-    with tempfile.TemporaryDirectory(prefix="prosocial-media-") as name:
-        yield Path(name)
+    """Yield a private temporary folder, removed with everything in it afterwards.
+
+    A job's work folder (``prosocial.jobs.work_dir``): if the process dies first, the
+    sweeper removes what it left.
+    """
+    with jobs.work_dir("media") as path:
+        yield path
 
 
 def _spool(uploaded: UploadedFile, dst: Path) -> None:
@@ -174,9 +172,7 @@ def _prepare(path: Path, work: Path) -> tuple[Path, MediaFacts, Path | None]:
         if facts.kind in (MediaAsset.Kind.IMAGE, MediaAsset.Kind.VIDEO):
             poster = work / "poster.jpg"
             make_poster(path, poster)
-    except MediaRejected as exc:
-        raise MediaError(exc.message) from exc
-    except FfmpegError as exc:
+    except FfmpegError as exc:  # a MediaRejected (a MediaError) goes up as it is, code and all
         raise MediaError(_("The file couldn't be processed: %(why)s") % {"why": exc}) from exc
     return path, facts, poster
 
@@ -193,16 +189,6 @@ def _keep_files(
             default_storage.delete(key)
             raise
     return key, poster_key
-
-
-def delete_stored_files(*keys: str) -> None:
-    """Delete stored objects; a failure is logged and does not stop the others."""
-    for key in keys:
-        if key:
-            try:
-                default_storage.delete(key)
-            except Exception:
-                logger.exception("media: could not delete stored object %s", key)
 
 
 def upload_media(*, actor: Membership, uploaded: UploadedFile) -> MediaAsset:
@@ -443,35 +429,55 @@ def request_transcode(
         placement_key=placement_key,
         fill=fill,
         created_by=actor.user,
+        next_attempt_at=timezone.now(),
     )
-    transaction.on_commit(lambda: tasks.transcode_media_task.delay(rendition.pk))
+    _enqueue_transcode(rendition.pk)
     return rendition
+
+
+def _enqueue_transcode(asset_id: int, *, countdown: float = 0) -> None:
+    transaction.on_commit(
+        partial(tasks.transcode_media_task.apply_async, (asset_id,), countdown=countdown)
+    )
+
+
+TRANSCODES = jobs.register(
+    jobs.JobKind(
+        name="transcode",
+        model=MediaAsset,
+        runnable=Q(status=Status.PROCESSING, source=MediaAsset.Source.TRANSCODED),
+        enqueue=_enqueue_transcode,
+        done_status=Status.READY,
+        failed_status=Status.FAILED,
+        max_attempts=MAX_TRANSCODE_ATTEMPTS,
+        exhausted=lambda n: (
+            _("The conversion was interrupted %(n)s times; try again later.") % {"n": n}
+        ),
+    )
+)
 
 
 def transcode_media(*, asset_id: int) -> None:
     """Run one rendition's transcode, unless another worker holds it or it's done.
 
-    Idempotent: a ready rendition is left alone; a crash mid-way leaves the row processing
-    with an expiring lease, and the sweeper queues it again.
+    Idempotent: a ready rendition is left alone. The lease is kept alive while ffmpeg runs, so
+    however long the encode takes, no second worker starts one; a crash mid-way leaves the row
+    processing with a lease that lapses within a minute, and the sweeper queues it again.
+    Nothing is stored unless the job still owns the row when it records the result.
     """
-    if not claim_job_row(
-        MediaAsset, asset_id, runnable={"status": Status.PROCESSING}, lease=TRANSCODE_LEASE
-    ):
-        logger.info("transcode %s: not runnable or held by another worker", asset_id)
+    lease = jobs.claim(TRANSCODES, asset_id)
+    if lease is None:
         return
-    rendition = MediaAsset.objects.select_related("parent").get(pk=asset_id)
+    with lease:
+        _transcode(lease)
+
+
+def _transcode(lease: jobs.Lease[MediaAsset]) -> None:
+    rendition = MediaAsset.objects.select_related("parent").get(pk=lease.pk)
     source = rendition.parent
     if source is None or not source.storage_key:
-        _fail(rendition, _("The original file is gone."))
+        lease.fail(_("The original file is gone."))
         return
-    last_write = [0.0]
-
-    def on_progress(percent: float) -> None:
-        now = timezone.now().timestamp()
-        if now - last_write[0] >= PROGRESS_MIN_INTERVAL_SECONDS:
-            last_write[0] = now
-            MediaAsset.objects.filter(pk=asset_id).update(progress=min(99, int(percent)))
-
     try:
         with local_copy(source.storage_key) as original, workdir() as work:
             out = work / ("output.mp4" if rendition.kind == MediaAsset.Kind.VIDEO else "output.jpg")
@@ -481,7 +487,8 @@ def transcode_media(*, asset_id: int) -> None:
                 facts=inspect_file(original, max_bytes_by_kind=_max_bytes_by_kind()),
                 placement_key=rendition.placement_key,
                 fill=rendition.fill or "blur",
-                on_progress=on_progress,
+                # Raises LeaseLost (stopping ffmpeg) once another worker owns the row.
+                on_progress=lease.progress,
                 timeout=settings.MEDIA_FFMPEG_TIMEOUT_SECONDS,
             )
             poster = work / "poster.jpg"
@@ -489,55 +496,30 @@ def transcode_media(*, asset_id: int) -> None:
             sha = _sha256(out)
             key, poster_key = _keep_files(rendition.workspace_id, out, facts, poster)
     except (MediaRejected, FfmpegError, MediaError) as exc:
-        _fail(rendition, getattr(exc, "message", None) or str(exc))
+        lease.fail(getattr(exc, "message", None) or str(exc))
         return
-    except Exception:
-        logger.exception("transcode %s crashed; the sweeper will retry", asset_id)
+    except jobs.LeaseLost:
         raise
-    MediaAsset.objects.filter(pk=asset_id).update(
-        status=Status.READY,
-        progress=100,
-        storage_key=key,
-        poster_key=poster_key,
-        sha256=sha,
-        error="",
-        lease_expires_at=None,
-        updated_at=timezone.now(),
-        **_fact_fields(facts),
-    )
-
-
-def _fail(rendition: MediaAsset, message: str) -> None:
-    MediaAsset.objects.filter(pk=rendition.pk).update(
-        status=Status.FAILED,
-        error=message[:500],
-        lease_expires_at=None,
-        updated_at=timezone.now(),
-    )
+    except Exception:
+        logger.exception("transcode %s crashed; it will be retried", lease.pk)
+        raise
+    try:
+        lease.finish(
+            storage_key=key, poster_key=poster_key, sha256=sha, message="", **_fact_fields(facts)
+        )
+    except jobs.LeaseLost:
+        delete_stored_files(key, poster_key)  # the new owner stores its own copy
+        raise
 
 
 def requeue_stalled_transcodes() -> int:
-    """Queue again every processing rendition whose lease ran out (worker killed mid-job).
+    """Queue again every processing rendition whose worker died; return how many.
 
-    Renditions that already used up their attempts fail with an explanation instead.
+    Renditions that already used up their attempts fail with an explanation instead, and work
+    folders that dead workers left behind are removed.
     """
-    now = timezone.now()
-    stalled = MediaAsset.objects.filter(
-        status=Status.PROCESSING,
-        source=MediaAsset.Source.TRANSCODED,
-        lease_expires_at__lt=now,
-    )
-    exhausted = stalled.filter(attempts__gte=MAX_TRANSCODE_ATTEMPTS)
-    exhausted.update(
-        status=Status.FAILED,
-        error=_("The conversion was interrupted %(n)s times; try again later.")
-        % {"n": MAX_TRANSCODE_ATTEMPTS},
-        lease_expires_at=None,
-    )
-    ids = list(stalled.filter(attempts__lt=MAX_TRANSCODE_ATTEMPTS).values_list("pk", flat=True))
-    for pk in ids:
-        transaction.on_commit(partial(tasks.transcode_media_task.delay, pk))
-    return len(ids)
+    jobs.remove_orphan_work_dirs()
+    return jobs.sweep(TRANSCODES)
 
 
 # --- Delete -----------------------------------------------------------------------------------

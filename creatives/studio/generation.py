@@ -12,18 +12,19 @@ as an ``AICall`` row, whether the call succeeded or not.
 """
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -54,26 +55,19 @@ from creatives.studio.models import (
     Storyboard,
     StoryboardScene,
 )
-from prosocial.jobs import claim_job_row
+from prosocial import jobs
+from prosocial.jobs import LeaseLost
 
 logger = logging.getLogger(__name__)
 
 Kind = GenerationJob.Kind
 JobStatus = GenerationJob.Status
 OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
-# Extended at every progress write; a worker killed mid-job delays it by at most this.
-LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 4
-# A queued row nobody picked up within this long is enqueued again by the sweeper.
-ENQUEUE_GRACE = timedelta(seconds=30)
 MAX_VARIANTS_PER_RUN = 5
 PLACEMENT_FOR_ASPECT = {"9:16": "ig_reel", "1:1": "ig_feed_video", "4:5": "ig_feed_video"}
 MOTIONS = ("zoom_in", "pan_right", "zoom_out", "pan_left")
 T = TypeVar("T")
-
-
-class LeaseLost(Exception):
-    """Another worker owns the job now (this one was too slow): stop without writing."""
 
 
 # --- Settings, spend and the cost cap --------------------------------------------------------
@@ -330,13 +324,16 @@ def _start(
         params=params or {},
         created_by=actor.user,
         message=_("Waiting for a worker…"),
+        next_attempt_at=timezone.now(),
     )
     _enqueue(job.pk)
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    transaction.on_commit(lambda: tasks.run_generation_job_task.delay(job_id))
+def _enqueue(job_id: int, *, countdown: float = 0) -> None:
+    transaction.on_commit(
+        partial(tasks.run_generation_job_task.apply_async, (job_id,), countdown=countdown)
+    )
 
 
 @transaction.atomic
@@ -425,9 +422,21 @@ def retry_job(*, actor: Membership, job: GenerationJob) -> GenerationJob:
     # Attempts only grow (they fence out a stale worker); the limit counts from here.
     job.params = {**job.params, "attempts_before_retry": job.attempts}
     job.lease_expires_at = None
+    job.next_attempt_at = timezone.now()
     job.finished_at = None
     job.message = _("Waiting for a worker…")
-    job.save()
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "retryable",
+            "params",
+            "lease_expires_at",
+            "finished_at",
+            "message",
+            "updated_at",
+        ]
+    )
     _enqueue(job.pk)
     return job
 
@@ -489,7 +498,7 @@ def edit_scene(*, actor: Membership, scene: StoryboardScene, fields: dict[str, A
         storyboard.voiceover = None
     for name in SCENE_FIELDS:
         setattr(scene, name, fields[name])
-    scene.save()
+    scene.save(update_fields=list(SCENE_FIELDS))
     storyboard.origin = ScriptVersion.Origin.HUMAN
     storyboard.save(update_fields=["origin", "voiceover", "updated_at"])
 
@@ -522,44 +531,52 @@ def _add_version(
 # --- Running jobs (the worker) ---------------------------------------------------------------
 
 
+GENERATION = jobs.register(
+    jobs.JobKind(
+        name="generation job",
+        model=GenerationJob,
+        runnable=Q(status__in=OPEN),
+        enqueue=_enqueue,
+        running_status=JobStatus.RUNNING,
+        done_status=JobStatus.SUCCEEDED,
+        failed_status=JobStatus.FAILED,
+        failed_message=lambda: _("Stopped: see why below."),
+        finished_field="finished_at",
+        max_attempts=MAX_ATTEMPTS,
+        # A retry by the user starts counting again (attempts themselves only grow: they fence).
+        attempts_used=lambda job: job.attempts - int(job.params.get("attempts_before_retry", 0)),
+        exhausted=lambda n: (
+            _("The job stopped %(n)d times before finishing; try again.") % {"n": n}
+        ),
+    )
+)
+
+
 @dataclass
 class _Run:
+    """One run of a job: its row, its lease (every write fenced) and its provider session."""
+
     job: GenerationJob
     attempt: int
     session: _Session | None = None
-    last_write: float = 0.0
+    lease: jobs.Lease[GenerationJob] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lease = jobs.Lease(GENERATION, self.job, attempt=self.attempt)
 
     def update(self, *, force: bool = True, **fields: Any) -> None:
-        """Write progress/message and extend the lease; LeaseLost if the job isn't ours."""
-        now = timezone.now()
-        if not force and (now.timestamp() - self.last_write) < 1.0:
+        """Write fields (progress at most once a second unless ``force``); LeaseLost if not ours."""
+        if not force and set(fields) == {"progress"}:
+            self.lease.progress(fields["progress"])
             return
-        self.last_write = now.timestamp()
-        fields = {"lease_expires_at": now + LEASE, **fields}
-        changed = GenerationJob.objects.filter(pk=self.job.pk, attempts=self.attempt).update(
-            updated_at=now, **fields
-        )
-        if changed != 1:
-            raise LeaseLost
-        for name, value in fields.items():
-            setattr(self.job, name, value)
+        self.lease.update(**fields)
 
     def progress(self, percent: float, message: str | None = None) -> None:
-        fields: dict[str, Any] = {"progress": max(0, min(99, int(percent)))}
-        if message is not None:
-            fields["message"] = message[:300]
-        self.update(**fields)
+        self.lease.progress(percent, message, force=True)
 
-    @contextmanager
-    def owned(self) -> Iterator[None]:
+    def owned(self) -> AbstractContextManager[None]:
         """Open a transaction in which the job is still ours (results are written only inside)."""
-        with transaction.atomic():
-            mine = GenerationJob.objects.select_for_update().filter(
-                pk=self.job.pk, attempts=self.attempt
-            )
-            if not mine.exists():
-                raise LeaseLost
-            yield
+        return self.lease.owned()
 
     @property
     def ai(self) -> _Session:
@@ -570,77 +587,60 @@ class _Run:
 
 def run_generation_job(*, job_id: int) -> None:
     """Claim the job and run its steps; a failure is written on the job with what to do."""
-    if not claim_job_row(GenerationJob, job_id, runnable={"status__in": OPEN}, lease=LEASE):
+    lease = jobs.claim(GENERATION, job_id)
+    if lease is None:
         return
     job = GenerationJob.objects.select_related(
         "workspace", "campaign", "cohort", "script__current", "scene__storyboard"
     ).get(pk=job_id)
-    run = _Run(job=job, attempt=job.attempts)
-    try:
-        if job.attempts - int(job.params.get("attempts_before_retry", 0)) > MAX_ATTEMPTS:
-            raise GenerationError(
-                _("The job stopped %(n)d times before finishing; try again.") % {"n": MAX_ATTEMPTS},
+    run = _Run(job=job, attempt=lease.attempt)
+    with run.lease:
+        try:
+            run.progress(0, _("Starting…"))
+            run.session = _Session(job, provider_for(job.workspace))
+            message = STEPS[job.kind](run)
+        except LeaseLost:
+            raise
+        except (ai_base.AIError, ComposeError, GenerationError, MediaError) as exc:
+            retryable = getattr(exc, "retryable", True)
+            _finish(run, JobStatus.FAILED, exc.message, retryable=retryable)
+        except SoftTimeLimitExceeded:
+            _finish(
+                run,
+                JobStatus.FAILED,
+                _(
+                    "The job ran past its time limit and was stopped. What was made is kept; "
+                    "try again."
+                ),
                 retryable=True,
             )
-        run.update(status=JobStatus.RUNNING, message=_("Starting…"))
-        run.session = _Session(job, provider_for(job.workspace))
-        message = STEPS[job.kind](run)
-    except LeaseLost:
-        logger.info("generation job %s: lease lost, another worker has it", job_id)
-        return
-    except (ai_base.AIError, ComposeError, GenerationError, MediaError) as exc:
-        retryable = getattr(exc, "retryable", True)
-        _finish(run, JobStatus.FAILED, exc.message, retryable=retryable)
-    except SoftTimeLimitExceeded:
-        _finish(
-            run,
-            JobStatus.FAILED,
-            _("The job ran past its time limit and was stopped. What was made is kept; try again."),
-            retryable=True,
-        )
-    except Exception as exc:
-        logger.exception("generation job %s failed unexpectedly", job_id)
-        _finish(
-            run,
-            JobStatus.FAILED,
-            _(
-                "Something went wrong on our side (%(kind)s). What was made so far is kept; try again."
+        except Exception as exc:
+            logger.exception("generation job %s failed unexpectedly", job_id)
+            _finish(
+                run,
+                JobStatus.FAILED,
+                _(
+                    "Something went wrong on our side (%(kind)s). What was made so far is kept; "
+                    "try again."
+                )
+                % {"kind": type(exc).__name__},
+                retryable=True,
             )
-            % {"kind": type(exc).__name__},
-            retryable=True,
-        )
-    else:
-        _finish(run, JobStatus.SUCCEEDED, message)
+        else:
+            _finish(run, JobStatus.SUCCEEDED, message)
 
 
 def _finish(run: _Run, status: str, message: str, *, retryable: bool = False) -> None:
-    failed = status == JobStatus.FAILED
-    try:
-        run.update(
-            status=status,
-            progress=run.job.progress if failed else 100,
-            message=(_("Stopped: see why below.") if failed else message)[:300],
-            error=message[:1000] if failed else "",
-            retryable=retryable,
-            lease_expires_at=None,
-            finished_at=timezone.now(),
-        )
-    except LeaseLost:
-        logger.info("generation job %s: finished by another worker", run.job.pk)
+    """Record the outcome (fenced: LeaseLost when another worker owns the job now)."""
+    if status == JobStatus.FAILED:
+        run.lease.fail(message, retryable=retryable)
+    else:
+        run.lease.finish(message=message)
 
 
 def sweep_generation_jobs() -> int:
     """Enqueue open jobs whose lease expired or that nobody picked up; return how many."""
-    now = timezone.now()
-    stale = GenerationJob.objects.filter(status__in=OPEN).filter(
-        lease_expires_at__lt=now
-    ) | GenerationJob.objects.filter(
-        status=JobStatus.QUEUED, lease_expires_at__isnull=True, updated_at__lt=now - ENQUEUE_GRACE
-    )
-    ids = list(stale.values_list("pk", flat=True)[:500])
-    for job_id in ids:
-        _enqueue(job_id)
-    return len(ids)
+    return jobs.sweep(GENERATION)
 
 
 # --- Steps -----------------------------------------------------------------------------------
@@ -891,6 +891,8 @@ def _compose(
                     image=local(images[scene.pk]),
                     duration_s=duration,
                     caption=Caption(scene.voiceover_line[:500]) if scene.voiceover_line else None,
+                    # The picture carries this headline: a caption repeating it is left out.
+                    picture_text=scene.on_screen_text[:500],
                     motion=MOTIONS[index % len(MOTIONS)],
                 )
                 for index, (scene, duration) in enumerate(zip(scenes, durations, strict=True))

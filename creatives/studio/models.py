@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace, WorkspaceScopedQuerySet
 from creatives.library.models import MediaAsset
+from prosocial.jobs import Job
 
 ASPECTS = ("9:16", "1:1", "4:5")
 ASPECT_CHOICES = [
@@ -53,7 +54,7 @@ class AISettings(models.Model):
         return f"AI settings of {self.workspace}"
 
 
-class GenerationJob(models.Model):
+class GenerationJob(Job):
     """One generation run (a row per job, STYLE §3.6): what to make, how far it got, why it stopped."""
 
     class Kind(models.TextChoices):
@@ -92,12 +93,6 @@ class GenerationJob(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     params = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    message = models.CharField(max_length=300, blank=True)
-    error = models.CharField(max_length=1000, blank=True)
-    retryable = models.BooleanField(default=False)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -27,6 +27,7 @@ from django.utils import timezone
 from creatives.library.media_urls import signed_media_url
 from creatives.library.models import MediaAsset
 from meta_integration.graph import GraphClient, GraphError, Upload
+from prosocial.jobs import Lease
 from publishing.errors import PublishFailure
 from publishing.models import Publication, PublicationEvent
 
@@ -73,25 +74,24 @@ def graph_time(value: Any) -> datetime | None:
         return None
 
 
-class LeaseLost(Exception):
-    """Another worker took the publication over (our lease ran out); stop without writing."""
-
-
-def owned(publication: Publication) -> Any:
-    """Return a queryset that matches the row only while this worker still holds the claim.
-
-    ``claim_job_row`` bumps ``attempts`` on every claim, so the value read after claiming is a
-    fencing token: once another worker claims the row, our updates match nothing.
-    """
-    return Publication.objects.filter(pk=publication.pk, attempts=publication.attempts)
-
-
 class PublishContext:
-    """What a publisher works with: the row, a Graph client and helpers that persist at once."""
+    """What a publisher works with: the row, a Graph client and helpers that persist at once.
 
-    def __init__(self, publication: Publication, client: GraphClient) -> None:
+    Every write goes through the job's lease (``prosocial.jobs.Lease``): it renews the lease
+    and raises ``LeaseLost`` once another worker has claimed the publication (the lease as of
+    the row's current attempt when none is given).
+    """
+
+    def __init__(
+        self,
+        publication: Publication,
+        client: GraphClient,
+        *,
+        lease: Lease[Publication] | None = None,
+    ) -> None:
         self.publication = publication
         self.client = client
+        self.lease = lease if lease is not None else Lease.for_row(publication)
         self.remote: dict[str, Any] = dict(publication.remote or {})
 
     # --- state that must survive a crash -----------------------------------------------------
@@ -111,14 +111,8 @@ class PublishContext:
         self.publication.remote = dict(self.remote)
 
     def _write(self, **values: Any) -> None:
-        """Update our row if we still own it, and extend the lease (a heartbeat)."""
-        now = timezone.now()
-        lease = timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
-        changed = owned(self.publication).update(
-            **values, lease_expires_at=now + lease, updated_at=now
-        )
-        if not changed:
-            raise LeaseLost(f"publication {self.publication.pk} was taken over")
+        """Update our row if we still own it (LeaseLost if not), renewing the lease."""
+        self.lease.update(**values)
 
     @contextmanager
     def sending(self, step: str) -> Iterator[None]:

@@ -2,6 +2,12 @@
 
 GRAPH_NOTES §3.1 to §3.4. Photos and videos go by URL (Meta downloads the signed link) or, when
 Meta can't reach it, as a multipart ``source`` upload. Videos are polled until ready.
+
+The link: ``/feed`` takes ``link`` (and ``call_to_action``); ``/photos`` and ``/videos`` have no
+link parameter, so the link goes at the end of the caption / description, where Facebook makes
+it clickable. The button: ``/videos`` takes ``call_to_action`` (Meta's Python Business SDK v25,
+``Page.create_video``), in the feed's shape; ``/photos`` takes none, so preflight refuses a
+button on a photo post (``publishing.targets``).
 """
 
 from typing import Any
@@ -21,6 +27,20 @@ from publishing.publishers.base import (
 
 Status = Publication.Status
 MAX_VIDEO_POLLS = 40
+
+
+def text_with_link(publication: Publication) -> str:
+    """Return the caption with the link at the end (photos and videos have no link field)."""
+    caption, link = publication.caption, publication.link_url
+    if not link or link in caption:
+        return caption
+    return f"{caption}\n\n{link}" if caption else link
+
+
+def call_to_action(publication: Publication) -> dict[str, Any] | None:
+    if not (publication.cta_type and publication.link_url):
+        return None
+    return {"type": publication.cta_type, "value": {"link": publication.link_url}}
 
 
 class FacebookPostPublisher(Publisher):
@@ -48,11 +68,8 @@ class FacebookPostPublisher(Publisher):
         params: dict[str, Any] = {"message": publication.caption}
         if publication.link_url:
             params["link"] = publication.link_url
-            if publication.cta_type:
-                params["call_to_action"] = {
-                    "type": publication.cta_type,
-                    "value": {"link": publication.link_url},
-                }
+        if cta := call_to_action(publication):
+            params["call_to_action"] = cta
         ctx.status(Status.PUBLISHING, progress=70, message="Posting to the Facebook Page")
         with ctx.sending("feed"):
             created = ctx.client.post(f"/{page.page_id}/feed", params)
@@ -61,7 +78,7 @@ class FacebookPostPublisher(Publisher):
 
     def _post_photo(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:
         page = page_of(ctx)
-        params = {"caption": ctx.publication.caption}
+        params = {"caption": text_with_link(ctx.publication)}
         ctx.status(Status.UPLOADING, progress=40, message="Sending the photo to Facebook")
         with ctx.sending("photo"):
             created = ctx.send_file(f"/{page.page_id}/photos", params, asset, url_param="url")
@@ -70,7 +87,12 @@ class FacebookPostPublisher(Publisher):
 
     def _post_video(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:
         page = page_of(ctx)
-        params = {"description": ctx.publication.caption, "title": ctx.publication.title}
+        params: dict[str, Any] = {
+            "description": text_with_link(ctx.publication),
+            "title": ctx.publication.title,
+        }
+        if cta := call_to_action(ctx.publication):
+            params["call_to_action"] = cta
         ctx.status(Status.UPLOADING, progress=30, message="Sending the video to Facebook")
         with ctx.sending("video"):
             created = ctx.send_file(f"/{page.page_id}/videos", params, asset, url_param="file_url")
@@ -102,7 +124,8 @@ class FacebookPostPublisher(Publisher):
     def _reconcile(self, ctx: PublishContext) -> StepResult:
         """Our last create's answer was lost: find what it made before sending it again."""
         step = ctx.remote["pending"]
-        caption = ctx.publication.caption
+        # The text as sent: a photo's or video's carries the link, a feed post's doesn't.
+        caption = ctx.publication.caption if step == "feed" else text_with_link(ctx.publication)
         if step == "video":
             found = find_recent(
                 ctx,

@@ -11,10 +11,17 @@ import base64
 import json
 from typing import Any
 
+from campaigns.meta_vocabulary import (
+    BID_STRATEGY,
+    BILLING_EVENT,
+    DEFAULT_OPTIMIZATION_GOAL,
+    OPTIMIZATION_GOALS,
+    CallToAction,
+)
 from creatives.library.models import MediaAsset
 from meta_integration.models import MetaAdAccount
 from publishing.errors import PublishFailure
-from publishing.models import OPTIMIZATION_GOALS, Publication, Target
+from publishing.models import Publication, Target
 from publishing.publishers.base import (
     CONTINUE,
     PublishContext,
@@ -153,7 +160,7 @@ class MetaAdPublisher(Publisher):
                 fix="Choose the Page on this publication.",
             )
         cta = {
-            "type": publication.cta_type or "LEARN_MORE",
+            "type": publication.cta_type or CallToAction.LEARN_MORE.value,
             "value": {"link": publication.link_url},
         }
         spec: dict[str, Any] = {"page_id": publication.page.page_id}
@@ -183,9 +190,11 @@ class MetaAdPublisher(Publisher):
         params: dict[str, Any] = {
             "name": name,
             "campaign_id": ctx.remote["campaign_id"],
-            "billing_event": "IMPRESSIONS",
-            "optimization_goal": OPTIMIZATION_GOALS.get(publication.objective, "LINK_CLICKS"),
-            "bid_strategy": "LOWEST_COST_WITHOUT_CAP",
+            "billing_event": BILLING_EVENT,
+            "optimization_goal": OPTIMIZATION_GOALS.get(
+                publication.objective, DEFAULT_OPTIMIZATION_GOAL
+            ),
+            "bid_strategy": BID_STRATEGY,
             "targeting": json.dumps(
                 build_targeting_spec(publication.targeting, list(publication.placements))
             ),

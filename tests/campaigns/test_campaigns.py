@@ -12,6 +12,7 @@ from campaigns.models import AudienceCohort, Campaign
 from campaigns.product_page import parse_product_page
 from campaigns.targeting import TargetingError, build_targeting_spec
 from creatives.library.models import MediaAsset
+from prosocial.money import to_major_units
 from tests.conftest import client_for
 
 BRIEF = {
@@ -308,3 +309,83 @@ def test_viewers_see_audiences_but_cannot_edit_them(viewer, cohort):
 
 def test_another_workspaces_audience_is_not_found(outsider, cohort):
     assert client_for(outsider).get(f"/w/rival/cohorts/{cohort.pk}/edit/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [("UK", "not UK; for United Kingdom use GB"), ("XX", "not XX"), ("us, zz", "not ZZ")],
+)
+def test_audiences_refuse_codes_that_are_no_country(editor, campaign, typed, reason):
+    url = f"/w/acme/campaigns/{campaign.pk}/cohorts/"
+
+    response = client_for(editor).post(
+        url, {"name": "Abroad", "age_min": 20, "age_max": 40, "countries": typed}
+    )
+
+    assert response.status_code == 422
+    assert reason in response.content.decode()
+    assert AudienceCohort.objects.count() == 0
+
+
+def test_targeting_spec_refuses_codes_that_are_no_country():
+    with pytest.raises(TargetingError) as caught:
+        build_targeting_spec(countries=["GB", "UK"], age_min=18, age_max=65, genders=[])
+    assert caught.value.problems == [
+        "Use two-letter ISO codes for countries, such as US or DE "
+        "(not UK; for United Kingdom use GB)."
+    ]
+    assert build_targeting_spec(countries=["GB", "XK"], age_min=18, age_max=65, genders=[])[
+        "geo_locations"
+    ] == {"countries": ["GB", "XK"]}
+
+
+def test_viewers_are_not_offered_a_brief_form_they_could_not_save(viewer, campaign):
+    client = client_for(viewer)
+
+    assert client.get("/w/acme/campaigns/new/").status_code == 403
+    assert client.get(f"/w/acme/campaigns/{campaign.pk}/edit/").status_code == 403
+    listing = client.get("/w/acme/campaigns/").content.decode()
+    assert "/w/acme/campaigns/new/" not in listing
+
+
+def test_a_new_brief_starts_in_the_workspace_currency(editor):
+    editor.workspace.currency = "GBP"
+    editor.workspace.save(update_fields=["currency"])
+
+    form = client_for(editor).get("/w/acme/campaigns/new/").context["form"]
+
+    assert form["currency"].value() == "GBP"
+
+
+@pytest.mark.parametrize(
+    ("budget", "currency", "minor", "shown"),
+    [
+        ("500", "GBP", 50000, "500.00 GBP"),
+        ("1500.5", "USD", 150050, "1,500.50 USD"),
+        ("5000", "JPY", 5000, "5,000 JPY"),
+    ],
+)
+def test_budgets_are_kept_in_minor_units_and_shown_in_major_units(
+    editor, budget, currency, minor, shown
+):
+    client = client_for(editor)
+    client.post("/w/acme/campaigns/new/", {**BRIEF, "budget": budget, "currency": currency})
+
+    campaign = Campaign.objects.get()
+    page = client.get(f"/w/acme/campaigns/{campaign.pk}/").content.decode()
+    edit = client.get(f"/w/acme/campaigns/{campaign.pk}/edit/").context["form"]
+
+    assert campaign.budget_minor == minor
+    assert shown in page
+    assert "minor units" not in page
+    assert str(edit["budget"].value()) == str(to_major_units(minor, currency))
+
+
+def test_a_budget_in_cents_of_a_currency_without_cents_is_refused(editor):
+    response = client_for(editor).post(
+        "/w/acme/campaigns/new/", {**BRIEF, "budget": "5000.50", "currency": "JPY"}
+    )
+
+    assert response.status_code == 422
+    assert "JPY amounts have no cents" in " ".join(response.context["form"].errors["budget"])
+    assert Campaign.objects.count() == 0

@@ -165,17 +165,25 @@ def test_hostile_text_is_escaped_into_the_script_not_the_graph(parts, tmp_path):
         assert "\n" not in body
 
 
-def test_text_wraps_inside_the_safe_margins():
+def test_text_wraps_inside_its_band_and_pages_instead_of_cutting():
     font_file = compose_text.default_font_file()
     long = "Unbelievably " * 12 + "Supercalifragilisticexpialidocious" * 3
     for style in compose_text.STYLES:
-        for width in (1080,):
-            lines, px = compose_text.fit_lines(long, style, width=width, font_file=font_file)
+        for size in ((1080, 1920), (1080, 1080), (1080, 1350)):
+            pages, px = compose_text.fit_pages(long, style, size=size, font_file=font_file)
             font = ImageFont.truetype(str(font_file), px)
-            limit = width * (1 - 2 * compose_text.SIDE_MARGIN)
-            assert 1 <= len(lines) <= style.max_lines
-            assert all(font.getlength(line) <= limit for line in lines)
-            assert lines[-1].endswith("…")
+            left, top, right, bottom = compose_text.band(style, size)
+            inset = compose_text._inset(style)
+            lines = [line for page in pages for line in page]
+            assert px >= round(style.size * style.min_scale)
+            assert all(font.getlength(line) <= right - left - 2 * inset for line in lines)
+            assert all(
+                len(page) * compose_text.line_height(px) <= bottom - top - 2 * inset
+                for page in pages
+            )
+            # Nothing is cut: every character is on some page, and no ellipsis was added.
+            assert "".join(lines).replace(" ", "") == long.replace(" ", "")
+            assert not any("…" in line for line in lines)
 
 
 @pytest.mark.parametrize(

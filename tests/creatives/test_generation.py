@@ -616,7 +616,10 @@ def test_last_months_spend_does_not_count(editor, cohort, fake):
 
 def claim(job):
     return claim_job_row(
-        GenerationJob, job.pk, runnable={"status__in": generation.OPEN}, lease=generation.LEASE
+        GenerationJob,
+        job.pk,
+        runnable={"status__in": generation.OPEN},
+        lease=generation.GENERATION.lease_length(),
     )
 
 

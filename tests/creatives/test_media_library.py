@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from creatives.library import services
 from creatives.library.errors import MediaError
+from creatives.library.media.errors import MediaRejected
 from creatives.library.media.specs import fits
 from creatives.library.models import MediaAsset
 from creatives.library.selectors import facts_for_asset
@@ -104,6 +105,16 @@ def test_bad_files_are_rejected_and_nothing_is_stored(editor, media_root, conten
     assert message in caught.value.message
     assert MediaAsset.objects.count() == 0
     assert stored_files(media_root) == []
+
+
+def test_a_refused_file_is_one_media_error_carrying_the_pipelines_code(editor, media_root):
+    page = SimpleUploadedFile("photo.jpg", b"<!doctype html><html><body>hi</body></html>")
+
+    with pytest.raises(MediaError) as caught:
+        services.upload_media(actor=editor, uploaded=page)
+
+    assert type(caught.value) is MediaRejected
+    assert caught.value.code == "unsupported_type"
 
 
 def test_quota_is_enforced(editor, media_root, samples, settings):

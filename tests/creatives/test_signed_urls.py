@@ -1,6 +1,8 @@
 """Signed media URLs: the token, the streaming view with Range, S3 presigning, can_meta_fetch."""
 
+import ipaddress
 import re
+import socket
 
 import pytest
 import requests
@@ -8,6 +10,8 @@ from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
 from creatives.library.media_urls import (
     FetchabilityVerdict,
@@ -17,6 +21,7 @@ from creatives.library.media_urls import (
     sign_media_token,
     signed_media_url,
 )
+from prosocial.safe_http import SafeFetchError, UnsafeURLError, fetch, is_public_address
 
 BASE = "https://app.example.com"
 DATA = bytes(range(256)) * 40  # 10240 bytes
@@ -307,7 +312,7 @@ HTTPS_ONLY = "{base} uses http; Meta only downloads media over https."
             "http://127.0.0.1:8000",
             [
                 HTTPS_ONLY.format(base="http://127.0.0.1:8000"),
-                "127.0.0.1 is a loopback address (only this machine can reach it).",
+                "127.0.0.1 is a loopback address (this server).",
             ],
             id="dev-default",
         ),
@@ -321,24 +326,22 @@ HTTPS_ONLY = "{base} uses http; Meta only downloads media over https."
         ),
         pytest.param(
             "https://10.0.0.5",
-            ["10.0.0.5 is a private network address (RFC 1918)."],
+            ["10.0.0.5 is a private address."],
             id="rfc1918",
         ),
         pytest.param(
             "https://192.168.1.2",
-            ["192.168.1.2 is a private network address (RFC 1918)."],
+            ["192.168.1.2 is a private address."],
             id="home-lan",
         ),
         pytest.param(
             "https://[::ffff:127.0.0.1]",
-            [
-                "::ffff:127.0.0.1 (IPv4 127.0.0.1) is a loopback address (only this machine can reach it)."
-            ],
+            ["::ffff:127.0.0.1 is a loopback address (this server)."],
             id="ipv4-mapped-loopback",
         ),
         pytest.param(
             "https://[64:ff9b::a00:5]",
-            ["64:ff9b::a00:5 (IPv4 10.0.0.5) is a private network address (RFC 1918)."],
+            ["64:ff9b::a00:5 is a private address."],
             id="nat64-private",
         ),
         pytest.param(
@@ -348,22 +351,22 @@ HTTPS_ONLY = "{base} uses http; Meta only downloads media over https."
         ),
         pytest.param(
             "https://100.64.1.1",
-            ["100.64.1.1 is a carrier-grade NAT address (RFC 6598)."],
+            ["100.64.1.1 is a private address."],
             id="cgnat",
         ),
         pytest.param(
             "https://[fd12:3456::1]",
-            ["fd12:3456::1 is a unique-local IPv6 address (RFC 4193)."],
+            ["fd12:3456::1 is a private address."],
             id="unique-local",
         ),
         pytest.param(
             "https://[::1]:8443",
-            ["::1 is a loopback address (only this machine can reach it)."],
+            ["::1 is a loopback address (this server)."],
             id="ipv6-loopback",
         ),
         pytest.param(
             "https://0.0.0.0",
-            ["0.0.0.0 is the unspecified address."],
+            ["0.0.0.0 is an unspecified address."],
             id="unspecified",
         ),
         pytest.param(
@@ -376,11 +379,10 @@ HTTPS_ONLY = "{base} uses http; Meta only downloads media over https."
             ["media.internal is a local-only name that public DNS never resolves."],
             id="internal-tld",
         ),
-        # TEST-NET-3: ipaddress calls it not global, and RFC 5737 says it is never routed,
-        # so Meta could not reach it either.
+        # TEST-NET-3 (RFC 5737) is never routed, so Meta could not reach it either.
         pytest.param(
             "https://203.0.113.10",
-            ["203.0.113.10 is reserved for documentation and never routed on the Internet."],
+            ["203.0.113.10 is a reserved address."],
             id="test-net",
         ),
         pytest.param(
@@ -448,3 +450,96 @@ def test_aws_own_endpoint_is_ok_without_a_lookup(s3, settings):
     settings.AWS_S3_ENDPOINT_URL = None
 
     assert can_meta_fetch() == FetchabilityVerdict(ok=True, problems=[], fix="")
+
+
+def test_resolved_addresses_are_judged_by_the_fetchers_policy(monkeypatch):
+    def getaddrinfo(host, port, *args, **kwargs):
+        assert host == "media.example.org"
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+            for ip in ("93.184.216.34", "10.0.0.5")
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+    verdict = can_meta_fetch("https://media.example.org")
+
+    assert verdict.problems == ["media.example.org resolves to 10.0.0.5, a private address."]
+
+
+# --- One address policy: the URL signer refuses exactly what the fetcher refuses -------------
+
+# Each special-purpose range, the four the signer's old copy of the policy let through
+# (192.0.0.9, IPv4-compatible ::a.b.c.d, site-local fec0::/10), and public neighbours.
+ADDRESS_CORPUS = [
+    ("0.0.0.0", True),  # noqa: S104 - an address to judge, not to bind
+    ("10.1.2.3", True),
+    ("100.64.0.1", True),
+    ("127.0.0.1", True),
+    ("169.254.169.254", True),
+    ("172.16.0.1", True),
+    ("192.0.0.9", True),
+    ("192.0.2.1", True),
+    ("192.168.1.1", True),
+    ("198.18.0.1", True),
+    ("198.51.100.1", True),
+    ("203.0.113.1", True),
+    ("224.0.0.1", True),
+    ("240.0.0.1", True),
+    ("255.255.255.255", True),
+    ("::", True),
+    ("::1", True),
+    ("::ffff:127.0.0.1", True),
+    ("::8.8.8.8", True),
+    ("::127.0.0.1", True),
+    ("64:ff9b::7f00:1", True),
+    ("64:ff9b:1::808:808", True),
+    ("100::1", True),
+    ("2001::1", True),
+    ("2001:db8::1", True),
+    ("2002:808:808::1", True),
+    ("fc00::1", True),
+    ("fd12:3456::1", True),
+    ("fe80::1", True),
+    ("fec0::1", True),
+    ("ff02::1", True),
+    ("8.8.8.8", False),
+    ("93.184.216.34", False),
+    ("192.31.196.1", False),
+    ("::ffff:8.8.8.8", False),
+    ("64:ff9b::808:808", False),
+    ("2001:4860:4860::8888", False),
+    ("2606:4700:4700::1111", False),
+]
+
+
+def _host(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    return f"[{address}]" if address.version == 6 else str(address)
+
+
+def _fetcher_refuses(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Ask the real fetcher with no time left: it judges the address, then times out before
+    connecting, so nothing leaves this machine."""
+    try:
+        fetch(f"https://{_host(address)}/", allowed_hosts=[], timeout=0)
+    except UnsafeURLError:
+        return True
+    except SafeFetchError:
+        return False
+    raise AssertionError("a fetch with no time left cannot succeed")
+
+
+def _signer_refuses(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return not can_meta_fetch(f"https://{_host(address)}").ok
+
+
+@pytest.mark.parametrize(("address", "refused"), ADDRESS_CORPUS, ids=[a for a, _ in ADDRESS_CORPUS])
+def test_signer_refuses_exactly_what_the_fetcher_refuses(address, refused):
+    ip = ipaddress.ip_address(address)
+
+    assert (_fetcher_refuses(ip), _signer_refuses(ip)) == (refused, refused)
+
+
+@given(st.ip_addresses())
+def test_signer_and_fetcher_agree_on_every_address(address):
+    assert _signer_refuses(address) is _fetcher_refuses(address) is not is_public_address(address)

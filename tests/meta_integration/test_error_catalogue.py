@@ -211,6 +211,22 @@ def test_fallback_prefers_metas_user_message_as_the_fix_and_keeps_retryability()
     assert explanation.retryable is True
 
 
+def test_fallback_for_a_quota_says_to_wait_for_its_window():
+    explanation = explain(error(9, message="(#9) Application request limit reached"))
+
+    assert explanation == Explanation(
+        "Meta refused the request (code 9): (#9) Application request limit reached",
+        "Wait until the quota's window frees up; ProSocial tries again then.",
+        True,
+        ERRORS,
+    )
+
+
+@pytest.mark.parametrize("kind", list(ErrorKind))
+def test_fallback_has_a_fix_for_every_kind(kind):
+    assert explain(error(12345, kind=kind)).fix.strip()
+
+
 def test_fallback_without_any_message_still_names_the_code():
     assert explain(error(77)).cause == "Meta refused the request (code 77): no message"
 

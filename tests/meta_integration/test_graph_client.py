@@ -545,7 +545,7 @@ def test_instagram_daily_quota_is_not_retried(sandbox, client, records, sleeps):
     with pytest.raises(GraphError) as caught:
         client.get("/me")
 
-    assert (caught.value.kind, caught.value.retry_after) == (ErrorKind.THROTTLED, None)
+    assert (caught.value.kind, caught.value.retry_after) == (ErrorKind.QUOTA, None)
     assert len(records) == 1
     assert sleeps == []
 
@@ -1008,7 +1008,9 @@ def test_graph_error_survives_pickling():
         (80000, None, 400, True, ErrorKind.THROTTLED),
         (80014, None, 400, True, ErrorKind.THROTTLED),
         (80015, None, 400, None, ErrorKind.INVALID),
-        (9, 2207042, 400, False, ErrorKind.THROTTLED),
+        (9, 2207042, 400, False, ErrorKind.QUOTA),
+        (9, None, 400, False, ErrorKind.QUOTA),
+        (4, 2207042, 400, False, ErrorKind.QUOTA),  # the IG subcode decides whatever the code
         (4, 2207051, 400, False, ErrorKind.INVALID),  # spam block: don't loop
         (190, None, 400, False, ErrorKind.AUTH),
         (190, 463, 400, False, ErrorKind.AUTH),
@@ -1045,6 +1047,27 @@ def test_classify(code, subcode, http_status, is_transient, kind):
         )
         is kind
     )
+
+
+# Meta's daily quota, as Graph sends it: 9 alone, 9/2207042, and 2207042 with another code.
+QUOTA_ERRORS = [(9, None), (9, 2207042), (4, 2207042), (-1, 2207042)]
+# Meta's rate limits: app, user, Page, application, ad account, business use case.
+RATE_LIMIT_CODES = [4, 17, 32, 341, 613, *range(80000, 80015)]
+
+
+@pytest.mark.parametrize(("code", "subcode"), QUOTA_ERRORS)
+def test_each_daily_quota_error_is_recognised_by_kind(code, subcode):
+    error = GraphError("Application request limit reached", code=code, subcode=subcode)
+
+    assert (error.kind, error.is_quota, error.is_throttled) == (ErrorKind.QUOTA, True, False)
+    assert error.is_retryable  # later, when the window frees up; never within seconds
+
+
+@pytest.mark.parametrize("code", RATE_LIMIT_CODES)
+def test_a_rate_limit_is_throttled_not_a_quota(code):
+    error = GraphError("Calls to this api have exceeded the rate limit.", code=code)
+
+    assert (error.kind, error.is_quota, error.is_throttled) == (ErrorKind.THROTTLED, False, True)
 
 
 @pytest.mark.parametrize(

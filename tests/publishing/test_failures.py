@@ -17,12 +17,12 @@ from creatives.library.errors import MediaError
 from meta_integration import graph
 from meta_integration.graph import appsecret_proof
 from meta_sandbox import seed
-from prosocial.jobs import claim_job_row
+from prosocial.jobs import LeaseLost, claim_job_row
 from publishing import services
 from publishing.errors import PublishingError
 from publishing.models import Publication
 from publishing.preflight import run_preflight
-from publishing.publishers.base import LeaseLost, PublishContext
+from publishing.publishers.base import PublishContext
 from tests.publishing.conftest import drive, make_publication
 
 pytestmark = pytest.mark.django_db

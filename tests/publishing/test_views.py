@@ -16,9 +16,9 @@ from creatives.library import services as media_services
 from creatives.library.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
 from meta_sandbox import seed
-from publishing import services
+from prosocial.money import to_major_units, to_minor_units
+from publishing import selectors, services
 from publishing.models import Publication, PublicationEvent
-from publishing.money import to_major_units, to_minor_units
 from publishing.preflight import run_preflight
 from tests.conftest import client_for
 from tests.meta_integration.helpers import connect
@@ -175,6 +175,7 @@ def test_creating_a_draft_for_each_target(
             "not both",
         ),
         ("meta_ad", {"countries": "USA, de"}, "countries", "not USA"),
+        ("meta_ad", {"countries": "UK, XX"}, "countries", "not UK; for United Kingdom use GB, XX"),
         ("meta_ad", {"age_max": "70"}, "age_max", "less than or equal to 65"),
         ("meta_ad", {"age_min": "40", "age_max": "30"}, "age_max", "at least the youngest"),
         ("meta_ad", {"budget": "10.555"}, "budget", "decimal places"),
@@ -643,3 +644,35 @@ def test_viewer_sees_pages_without_actions(owner, viewer, meta, files):
     assert client.get(url("list")).status_code == 200
     assert client.get(url("calendar")).status_code == 200
     assert client.get(url("new")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("approval", "blockers", "time_set", "hint"),
+    [
+        ("not_required", [], False, "Ready: publish it now or set a time."),
+        ("approved", [], True, "Ready: schedule it for the time you set"),
+        ("not_required", ["The caption is too long."], False, "the checks below say"),
+        ("needed", [], False, "submit it for approval first"),
+        ("pending", [], False, "waiting for an owner or admin to approve it"),
+        ("changes_requested", [], False, "Sent back: make the changes asked for"),
+    ],
+)
+def test_the_status_hint_says_what_has_to_happen_next(approval, blockers, time_set, hint):
+    publication = Publication(status="ready", approval_status=approval)
+
+    said = selectors.next_step_hint(publication, blockers=blockers, time_set=time_set)
+
+    assert hint in said
+    assert ("Ready:" in said) == (approval in ("not_required", "approved") and not blockers)
+
+
+def test_a_publication_waiting_for_approval_does_not_say_ready(owner, editor, meta, files):
+    owner.workspace.requires_publish_approval = True
+    owner.workspace.save(update_fields=["requires_publish_approval"])
+    publication = reel(editor, meta, files["reel"])
+    client_for(editor).post(url("submit", publication.pk))
+
+    page = client_for(editor).get(url("detail", publication.pk)).content.decode()
+
+    assert "Ready: publish it now" not in page
+    assert "waiting for an owner or admin to approve it" in page

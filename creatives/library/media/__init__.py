@@ -14,7 +14,8 @@ Every refusal is a ``MediaError`` (``MediaRejected`` or ``FfmpegError``) with a 
 and a ``message`` safe to show.
 """
 
-from creatives.library.media.errors import FfmpegError, MediaError, MediaRejected
+from creatives.library.errors import MediaError
+from creatives.library.media.errors import FfmpegError, MediaRejected
 from creatives.library.media.facts import MediaFacts
 from creatives.library.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from creatives.library.media.inspect import inspect_file, make_poster, normalize_image

@@ -1,22 +1,12 @@
-"""The media library's one error family.
+"""The pipeline's refusals, kinds of the media library's one ``MediaError``.
 
 ``MediaRejected`` says why a file is refused (its ``code`` is for code, its ``message`` for
-people); ``FfmpegError`` says why an ffmpeg run failed. Both are ``UserFacingError`` so a
-view or job can show ``.message`` as it is: messages never contain paths or ffmpeg output.
+people); ``FfmpegError`` says why an ffmpeg run failed. Both are ``MediaError`` (so
+``UserFacingError``), so a view or job can show ``.message`` as it is: messages never contain
+paths or ffmpeg output.
 """
 
-from prosocial.errors import UserFacingError
-
-
-class MediaError(UserFacingError):
-    """Base of every error the media library raises on purpose."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+from creatives.library.errors import MediaError
 
 
 class MediaRejected(MediaError):
@@ -26,6 +16,9 @@ class MediaRejected(MediaError):
     ``decompression_bomb``, ``truncated``, ``corrupt``, ``extra_streams``,
     ``unsupported_codec``, ``wrong_kind``.
     """
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message, code=code)
 
 
 class FfmpegError(MediaError):

@@ -11,13 +11,19 @@
   ending with 100 on success);
 - kills ffmpeg when ``timeout`` seconds pass (or when ``on_progress`` raises, which is how a
   job cancels), and raises ``FfmpegError`` on a timeout or a
-  non-zero exit, keeping stderr's last lines for logs.
+  non-zero exit, keeping stderr's last lines for logs;
+- starts ffmpeg in its own process group (a Ctrl-C or a signal meant for the worker's group
+  doesn't reach it; we stop it ourselves) and, on Linux, asks the kernel to SIGKILL it when the
+  worker dies (``PR_SET_PDEATHSIG``, through ``prosocial.processes``), so a SIGKILLed worker
+  leaves no encode running.
 
 There is no system ffmpeg on our machines, and none is wanted: one pinned binary means one
 set of behaviours to test.
 """
 
+import os
 import re
+import signal
 import subprocess
 import threading
 from collections import deque
@@ -28,6 +34,7 @@ from typing import IO
 import imageio_ffmpeg
 
 from creatives.library.media.errors import FfmpegError
+from prosocial.processes import dying_with_parent
 
 PROTOCOL_WHITELIST = "file,pipe"
 _URL = re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -79,16 +86,17 @@ def run_ffmpeg(
     """Run ffmpeg with ``args`` (everything after the program name; the output path last)."""
     command = build_command(args)
     process = subprocess.Popen(  # noqa: S603 - a fixed binary and an argument list, no shell
-        command,
+        dying_with_parent(command),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     timed_out = threading.Event()
 
     def kill() -> None:
         timed_out.set()
-        process.kill()
+        _kill(process)
 
     watchdog = threading.Timer(timeout, kill)
     watchdog.daemon = True
@@ -104,7 +112,7 @@ def run_ffmpeg(
     finally:
         watchdog.cancel()
         if process.poll() is None:
-            process.kill()
+            _kill(process)
             process.wait()
     tail = "\n".join(stderr_tail)
     if timed_out.is_set():
@@ -121,6 +129,14 @@ def run_ffmpeg(
         )
     if on_progress is not None:
         on_progress(100.0)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL ffmpeg's whole process group (it is the group's leader)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
 
 
 def _drain(stream: IO[bytes] | None, tail: deque[str]) -> None:

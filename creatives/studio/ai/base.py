@@ -8,14 +8,18 @@ Every call appends one ``Usage`` to ``provider.usage`` (provider, model, operati
 units, estimated cost); the job layer drains it with ``take_usage()`` and records it.
 
 Brief and page content are *data*: providers quote them, they never follow instructions
-found inside them.
+found inside them. A cohort's ``name`` is internal (a label for the team): providers describe
+the audience by its ages, countries, interests and description, and never print the name
+(``copyedit.scrub`` guards every line they return).
 """
 
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from campaigns.meta_vocabulary import CallToAction, Objective
 from prosocial.errors import JobError
 
 # --- Inputs ------------------------------------------------------------------------------------
@@ -23,7 +27,7 @@ from prosocial.errors import JobError
 
 @dataclass(frozen=True)
 class Cohort:
-    name: str
+    name: str  # internal: never sent to a model, never printed
     description: str = ""
     age_min: int = 18
     age_max: int = 65
@@ -35,11 +39,11 @@ class Cohort:
 class Brief:
     product_name: str
     key_message: str
-    objective: str = "OUTCOME_AWARENESS"  # Meta OUTCOME_* or its short form ("sales")
+    objective: str = Objective.AWARENESS.value  # Meta OUTCOME_* or its short form ("sales")
     product_url: str = ""
     offer: str = ""
     tone: str = "friendly"
-    cta: str = "LEARN_MORE"  # Meta call-to-action type
+    cta: str = CallToAction.LEARN_MORE.value  # Meta call-to-action type
     language: str = "en"  # ISO 639-1
     brand_colours: tuple[str, ...] = ()  # "#RRGGBB"
     cohort: Cohort = field(default_factory=lambda: Cohort(name="Everyone"))
@@ -98,7 +102,8 @@ class Usage:
 
     provider: str
     model: str
-    operation: str  # "write_scripts", "make_storyboard", "make_image", "speak", "summarize"
+    # "write_scripts", "make_storyboard", "make_image", "shorten", "speak", "summarize"
+    operation: str
     prompt: str
     unit: str  # "tokens", "images", "characters"
     input_units: int = 0
@@ -177,7 +182,17 @@ class Provider(Protocol):
         cta: str,
         logo: bytes | None = None,
         product_image: bytes | None = None,
-    ) -> GeneratedImage: ...
+    ) -> GeneratedImage:
+        """Return an image of exactly ``size`` with the headline fitted (shortened if need be).
+
+        With a ``scene`` it is a video frame (``layout``: the captions' band stays empty and
+        there is no CTA button; the end card carries it).
+        """
+        ...
+
+    def shorten(self, brief: Brief, text: str, max_chars: int) -> str:
+        """Return ``text`` said in at most ``max_chars`` characters, never ending in "…"."""
+        ...
 
     def speak(self, text: str, voice: str) -> Speech | None: ...
 
@@ -210,25 +225,12 @@ def check_variant_count(n: int) -> None:
         raise AIError(_("Ask for between 1 and %(max)d variants.") % {"max": MAX_VARIANTS})
 
 
-CTA_LABELS = {
-    "LEARN_MORE": "Learn more",
-    "SHOP_NOW": "Shop now",
-    "SIGN_UP": "Sign up",
-    "BOOK_NOW": "Book now",
-    "DOWNLOAD": "Download",
-    "GET_OFFER": "Get offer",
-    "CONTACT_US": "Contact us",
-    "SUBSCRIBE": "Subscribe",
-    "ORDER_NOW": "Order now",
-    "APPLY_NOW": "Apply now",
-    "INSTALL_MOBILE_APP": "Install now",
-    "WATCH_MORE": "Watch more",
-}
-
-
 def cta_label(cta: str) -> str:
     """Return the English button label for a Meta CTA type (or the text itself)."""
-    return CTA_LABELS.get(cta.upper(), cta.replace("_", " ").capitalize())
+    if cta.upper() in CallToAction.values:
+        with translation.override("en"):
+            return str(CallToAction(cta.upper()).label)
+    return cta.replace("_", " ").capitalize()
 
 
 def short_objective(objective: str) -> str:

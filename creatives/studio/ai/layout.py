@@ -6,11 +6,16 @@ headline and the button are always ours).
 
 Invariants:
 - the output is exactly the requested size;
-- nothing but the background is drawn outside the safe area, whose margins follow Meta's
-  advice for each aspect ratio (Stories/Reels keep ~14% at the top and ~20% at the bottom
-  free of text and logos: https://www.facebook.com/business/help/980593475366490);
+- nothing but the background is drawn outside the safe area (``creatives.studio.frames``,
+  Meta's margins per aspect ratio);
 - the headline wraps on words (long words break) and shrinks until its ink, measured with
-  ``FreeTypeFont.getbbox``, fits its box; at the smallest size, extra lines end in "…".
+  ``FreeTypeFont.getbbox``, fits its box; when it does not fit even at the smallest readable
+  size, the line is shortened (by the provider's ``shorten``, else ``copyedit``'s rules) and
+  fitted again. Nothing is ever cut with "…";
+- a video frame (``video=True``) keeps the bottom band of the safe area empty for the
+  captions the composer draws there, puts the headline at the top and the product between
+  them, all inside ``frames.content_area``, which the composer's zooms and pans cannot carry
+  out of the safe area or into the caption band. It has no CTA button: the end card has it.
 
 Font: DejaVu Sans Bold from the system when present (Debian's fonts-dejavu-core, wide
 Latin/Greek/Cyrillic coverage), else Pillow's bundled default (``ImageFont.load_default(size)``,
@@ -18,6 +23,7 @@ Pillow ≥ 10.1 with FreeType, Latin only).
 """
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +31,8 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
+from creatives.studio import frames
+from creatives.studio.ai import copyedit
 from creatives.studio.ai.base import AIBadOutputError, AIError
 
 FONT_CANDIDATES = (
@@ -33,11 +41,15 @@ FONT_CANDIDATES = (
 )
 DEFAULT_COLOURS = ("#1F3A93", "#4A69BD", "#F5A623")
 MIN_HEADLINE_PX = 28  # legible on a phone at 1080 px wide
+MAX_HEADLINE_LINES = 6  # more is a paragraph, not a headline: shorten it instead
 LINE_SPACING = 1.12
-ELLIPSIS = "…"
+SHORTEN_ATTEMPTS = 3  # asks to the provider for a shorter line before the rules take over
+PANEL_ALPHA = 150  # the translucent panel that keeps a headline readable on a photo
+PANEL_PAD = 0.025  # of the width, around the headline on that panel
 
-Box = tuple[int, int, int, int]  # left, top, right, bottom (right/bottom exclusive)
+Box = frames.Box  # left, top, right, bottom (right/bottom exclusive)
 RGB = tuple[int, int, int]
+Shorten = Callable[[str, int], str]  # (line, max characters) -> a shorter line
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,8 @@ class Placement:
     logo: Box | None
     product: Box | None
     headline_colour: RGB
+    headline_text: str = ""  # what was drawn: the headline, or the shorter line that fitted
+    bottom: Box | None = None  # the band kept for the CTA button (still) or captions (video)
 
 
 @lru_cache(maxsize=64)
@@ -98,22 +112,8 @@ def readable_on(background: RGB) -> RGB:
     return white if contrast(white, background) >= contrast(ink, background) else ink
 
 
-def aspect_kind(width: int, height: int) -> str:
-    ratio = height / width
-    if ratio >= 1.5:
-        return "tall"
-    if ratio >= 1.1:
-        return "portrait"
-    return "square"
-
-
-def safe_area(width: int, height: int) -> Box:
-    """Return the box text and logos must stay inside, per aspect ratio."""
-    if aspect_kind(width, height) == "tall":
-        side = round(width * 0.06)
-        return (side, round(height * 0.14), width - side, height - round(height * 0.20))
-    margin = round(min(width, height) * 0.06)
-    return (margin, margin, width - margin, height - margin)
+aspect_kind = frames.aspect_kind
+safe_area = frames.safe_area
 
 
 # --- Text fitting ------------------------------------------------------------------------------
@@ -165,49 +165,107 @@ def _line_height(face: ImageFont.FreeTypeFont | ImageFont.TransposedFont, size: 
     return max(round((ascent + descent) * LINE_SPACING), size)
 
 
-def fit_text(text: str, width: int, height: int, max_px: int) -> tuple[int, list[str]]:
-    """Return the largest font size (and its lines) at which ``text`` fits ``width``x``height``."""
+def fit_text(text: str, width: int, height: int, max_px: int) -> tuple[int, list[str]] | None:
+    """Return the largest font size (and its lines) at which ``text`` fits ``width``x``height``.
+
+    None when it does not fit even at ``MIN_HEADLINE_PX`` in ``MAX_HEADLINE_LINES``: the
+    caller shortens the line.
+    """
     size = max(max_px, MIN_HEADLINE_PX)
     while True:
         face = font(size)
         lines = wrap(text, face, width)
-        if len(lines) * _line_height(face, size) <= height or size <= MIN_HEADLINE_PX:
-            break
+        if len(lines) <= MAX_HEADLINE_LINES and len(lines) * _line_height(face, size) <= height:
+            return size, lines
+        if size <= MIN_HEADLINE_PX:
+            return None
         size = max(MIN_HEADLINE_PX, int(size * 0.92))
-    max_lines = max(1, height // _line_height(face, size))
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        last = lines[-1]
-        while last and _ink_width(last + ELLIPSIS, face) > width:
-            last = last[:-1].rstrip()
-        lines[-1] = last + ELLIPSIS
-    return size, lines
 
 
-def _draw_text_block(
-    draw: ImageDraw.ImageDraw, box: Box, text: str, max_px: int, colour: RGB, align: str
-) -> tuple[Box | None, tuple[str, ...], int]:
+def _room(text: str, width: int, height: int) -> int:
+    """Return about how many characters of ``text`` fit the box at the smallest size."""
+    face = font(MIN_HEADLINE_PX)
+    room = min(MAX_HEADLINE_LINES, height // _line_height(face, MIN_HEADLINE_PX))
+    lines = wrap(text, face, width)[: max(1, room)]
+    return max(1, int(sum(len(line) + 1 for line in lines) * 0.9))
+
+
+def fit_headline(
+    text: str, width: int, height: int, max_px: int, shorten: Shorten | None = None
+) -> tuple[str, int, list[str]]:
+    """Return the line to draw, its size and its lines: ``text`` itself when it fits.
+
+    Otherwise ``shorten`` is asked for a line under a character budget (each ask with a
+    smaller budget), and when nothing it offers fits, ``copyedit.shorten_by_rules`` shrinks
+    the budget until its line fits. The result never ends in an ellipsis it was not given.
+    """
+    text = " ".join(text.split())
+    fitted = fit_text(text, width, height, max_px)
+    if fitted is not None:
+        return text, *fitted
+    room = _room(text, width, height)
+    budget = room
+    for _attempt in range(SHORTEN_ATTEMPTS if shorten is not None else 0):
+        shorter = " ".join(shorten(text, budget).split()) if shorten is not None else ""
+        fitted = fit_text(shorter, width, height, max_px) if shorter else None
+        added_ellipsis = copyedit.has_ellipsis(shorter) and not copyedit.has_ellipsis(text)
+        if fitted is not None and not added_ellipsis:
+            return shorter, *fitted
+        budget = max(1, int(budget * 0.8))
+    budget = room
+    while True:
+        shorter = copyedit.shorten_by_rules(text, budget)
+        fitted = fit_text(shorter, width, height, max_px)
+        if fitted is not None or budget == 1:
+            break
+        budget = max(1, int(budget * 0.85))
+    if fitted is None:  # pragma: no cover - one character always fits a box this size
+        raise AIError(_("The headline box is too small for any text."))
+    return shorter, *fitted
+
+
+def _place_lines(box: Box, lines: list[str], size: int, align: str) -> list[tuple[int, int]]:
+    """Return the anchor of each line: the block centred vertically, aligned as asked."""
     left, top, right, bottom = box
-    size, lines = fit_text(text, right - left, bottom - top, max_px)
     face = font(size)
     line_h = _line_height(face, size)
     y = top + max(0, ((bottom - top) - line_h * len(lines)) // 2)
-    ink: list[Box] = []
+    anchors = []
     for line in lines:
-        x0, y0, x1, y1 = (int(v) for v in face.getbbox(line, anchor="la"))
+        x0, _y0, x1, _y1 = (int(v) for v in face.getbbox(line, anchor="la"))
         x = left - x0 if align == "left" else left + ((right - left) - (x1 - x0)) // 2 - x0
-        draw.text((x, y), line, font=face, fill=colour, anchor="la")
-        ink.append((x + x0, y + y0, x + x1, y + y1))
+        anchors.append((x, y))
         y += line_h
+    return anchors
+
+
+def _ink_box(lines: list[str], size: int, anchors: list[tuple[int, int]]) -> Box | None:
+    face = font(size)
+    ink = [
+        (x + int(b[0]), y + int(b[1]), x + int(b[2]), y + int(b[3]))
+        for line, (x, y) in zip(lines, anchors, strict=True)
+        for b in [face.getbbox(line, anchor="la")]
+    ]
     if not ink:
-        return None, (), size
-    union = (
+        return None
+    return (
         min(b[0] for b in ink),
         min(b[1] for b in ink),
         max(b[2] for b in ink),
         max(b[3] for b in ink),
     )
-    return union, tuple(lines), size
+
+
+def _draw_lines(
+    draw: ImageDraw.ImageDraw,
+    lines: list[str],
+    size: int,
+    anchors: list[tuple[int, int]],
+    colour: RGB,
+) -> None:
+    face = font(size)
+    for line, anchor in zip(lines, anchors, strict=True):
+        draw.text(anchor, line, font=face, fill=colour, anchor="la")
 
 
 # --- Images ------------------------------------------------------------------------------------
@@ -247,19 +305,23 @@ def _cover(data: bytes, size: tuple[int, int]) -> Image.Image:
     return ImageOps.fit(image, size, Image.Resampling.LANCZOS)
 
 
-def _scrim(canvas: Image.Image, top: int) -> None:
-    """Darken the canvas from ``top`` downwards so white text reads over any picture."""
-    height = canvas.height - top
-    if height <= 0:
-        return
-    alpha = Image.linear_gradient("L").resize((canvas.width, height)).point(lambda v: int(v * 0.75))
-    shade = Image.new("RGBA", (canvas.width, height), (0, 0, 0, 0))
-    shade.putalpha(alpha)
-    canvas.alpha_composite(shade, (0, top))
+def _panel(canvas: Image.Image, ink: Box, limit: Box, pad: int) -> None:
+    """Darken a rounded panel behind ``ink`` (kept inside ``limit``) so text reads on a photo."""
+    box = (
+        max(limit[0], ink[0] - pad),
+        max(limit[1], ink[1] - pad),
+        min(limit[2], ink[2] + pad),
+        min(limit[3], ink[3] + pad),
+    )
+    shade = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+    ImageDraw.Draw(shade).rounded_rectangle(
+        (box[0], box[1], box[2] - 1, box[3] - 1), radius=pad, fill=(0, 0, 0, PANEL_ALPHA)
+    )
+    canvas.alpha_composite(shade)
 
 
 def _regions(kind: str, safe: Box, has_product: bool) -> tuple[Box, Box | None, Box, Box, str]:
-    """Return logo, product, headline and CTA boxes plus the text alignment for a layout."""
+    """Return logo, product, headline and CTA boxes plus the text alignment for a still ad."""
     sx0, sy0, sx1, sy1 = safe
     sw, sh = sx1 - sx0, sy1 - sy0
 
@@ -283,6 +345,25 @@ def _regions(kind: str, safe: Box, has_product: bool) -> tuple[Box, Box | None, 
     else:
         product, headline = None, (sx0, y(0.16), sx1, y(0.82))
     return logo, product, headline, cta, "left"
+
+
+def _video_regions(content: Box, has_logo: bool, has_product: bool) -> tuple[Box, Box | None, Box]:
+    """Return logo, product and headline boxes for a video frame, stacked top to bottom.
+
+    The headline takes the top of the content area, the product the rest below it; the
+    captions' band (below the content area) stays empty.
+    """
+    cx0, cy0, cx1, cy1 = content
+    ch = cy1 - cy0
+
+    def y(fraction: float) -> int:
+        return cy0 + round(ch * fraction)
+
+    logo = (cx0, cy0, cx1, y(0.09))
+    top = y(0.12) if has_logo else cy0
+    if not has_product:
+        return logo, None, (cx0, top, cx1, cy1)
+    return logo, (cx0, y(0.52), cx1, cy1), (cx0, top, cx1, y(0.48))
 
 
 def _draw_button(draw: ImageDraw.ImageDraw, band: Box, label: str, fill: RGB, align: str) -> Box:
@@ -321,11 +402,15 @@ def render_creative(
     logo: bytes | None = None,
     product_image: bytes | None = None,
     picture: bytes | None = None,
+    video: bool = False,
+    shorten: Shorten | None = None,
 ) -> tuple[Image.Image, Placement]:
     """Draw one ad image of exactly ``size`` and return it with where each element landed.
 
-    ``picture`` (a generated scene) replaces the brand-colour background and gets a dark
-    scrim under the text; ``product_image`` is placed in its own box on top.
+    ``picture`` (a generated scene) replaces the brand-colour background and gets a
+    translucent panel behind the headline; ``product_image`` is placed in its own box on top.
+    ``video``: a frame for the composer (see the module docstring; ``cta`` is not drawn).
+    ``shorten`` is asked for a shorter line when the headline does not fit.
     """
     width, height = size
     if not (200 <= width <= 4096 and 200 <= height <= 4096):
@@ -333,19 +418,22 @@ def render_creative(
     palette = [parse_colour(c) for c in (colours or DEFAULT_COLOURS)]
     kind = aspect_kind(width, height)
     safe = safe_area(width, height)
-    logo_box, product_box, headline_box, cta_box, align = _regions(
-        kind, safe, product_image is not None
-    )
+    has_product = product_image is not None
+    if video:
+        logo_box, product_box, headline_box = _video_regions(
+            frames.content_area(width, height, video=True), logo is not None, has_product
+        )
+        cta_box, align, cta = None, "center", ""
+    else:
+        logo_box, product_box, headline_box, cta_box, align = _regions(kind, safe, has_product)
 
     if picture is not None:
         canvas = _cover(picture, size)
-        _scrim(canvas, headline_box[1] - round(height * 0.12))
         text_colour: RGB = (255, 255, 255)
     else:
         canvas = _background(size, palette[:2])
         average = tuple(sum(c[i] for c in palette[:2]) // len(palette[:2]) for i in range(3))
         text_colour = readable_on(average)  # type: ignore[arg-type]
-    draw = ImageDraw.Draw(canvas)
 
     placed_logo = _paste_contained(canvas, logo, logo_box, "logo", align) if logo else None
     placed_product = (
@@ -354,24 +442,46 @@ def render_creative(
         else None
     )
     max_px = round(width * (0.10 if kind == "tall" else 0.085))
-    placed_headline, lines, px = (
-        _draw_text_block(draw, headline_box, headline, max_px, text_colour, align)
-        if headline.strip()
-        else (None, (), 0)
-    )
+    placed_headline: Box | None = None
+    lines: list[str] = []
+    anchors: list[tuple[int, int]] = []
+    px, drawn_text = 0, ""
+    if headline.strip():
+        # On a photo the text sits on a panel, which needs room around it inside the box.
+        pad = max(8, round(width * PANEL_PAD)) if picture is not None else 0
+        hx0, hy0, hx1, hy1 = text_box = (
+            headline_box[0] + pad,
+            headline_box[1] + pad,
+            headline_box[2] - pad,
+            headline_box[3] - pad,
+        )
+        drawn_text, px, lines = fit_headline(headline, hx1 - hx0, hy1 - hy0, max_px, shorten)
+        anchors = _place_lines(text_box, lines, px, align)
+        placed_headline = _ink_box(lines, px, anchors)
+        if pad and placed_headline is not None:
+            _panel(canvas, placed_headline, headline_box, pad=pad)
+    draw = ImageDraw.Draw(canvas)
+    if lines:
+        _draw_lines(draw, lines, px, anchors, text_colour)
     button_colour = palette[2] if len(palette) > 2 else readable_on(palette[0])
-    placed_cta = _draw_button(draw, cta_box, cta, button_colour, align) if cta.strip() else None
+    placed_cta = (
+        _draw_button(draw, cta_box, cta, button_colour, align)
+        if cta.strip() and cta_box is not None
+        else None
+    )
 
     placement = Placement(
         kind=kind,
         safe=safe,
         headline=placed_headline,
-        headline_lines=lines,
+        headline_lines=tuple(lines),
         headline_px=px,
         cta=placed_cta,
         logo=placed_logo,
         product=placed_product,
         headline_colour=text_colour,
+        headline_text=drawn_text,
+        bottom=frames.bottom_band(width, height, video=video),
     )
     return canvas.convert("RGB"), placement
 

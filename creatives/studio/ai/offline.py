@@ -1,16 +1,20 @@
 """The offline provider: deterministic, network-free copy and designed images.
 
 Copy comes from hand-written templates chosen by tone (playful, premium, urgent, friendly,
-professional), Meta objective, cohort (its name and interests go into the lines, and its
-name picks where the rotation starts) and language. Templates exist for English and Spanish
+professional), Meta objective, cohort and language. The cohort's interests go into the lines
+and its ages into the scene descriptions; its name is internal (a label for the team) and
+only picks where the rotation starts: no template prints it, and ``copyedit.scrub`` removes
+it should the brief's data carry it into a line. Templates exist for English and Spanish
 only; any other language gets English, and every variant says so in ``note`` rather than
 pretending. Same brief in, same output out.
 
 The brief is quoted into templates as data; nothing in it is interpreted, so there is no
 prompt-injection surface here (the OpenAI provider handles that risk in its prompts).
 
-Images are drawn by ``creatives.studio.ai.layout``. There is no speech: ``speak`` returns None and
-videos carry captions and music instead. Usage is recorded for every call at zero cost.
+Lines too long for their place are shortened by ``copyedit.shorten_by_rules`` (never with
+"…"). Images are drawn by ``creatives.studio.ai.layout``. There is no speech: ``speak``
+returns None and videos carry captions and music instead. Usage is recorded for every call
+at zero cost.
 """
 
 import hashlib
@@ -19,7 +23,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from creatives.studio.ai import layout
+from campaigns.meta_vocabulary import CallToAction
+from creatives.studio.ai import copyedit, layout
 from creatives.studio.ai.base import (
     Brief,
     GeneratedImage,
@@ -38,6 +43,7 @@ TONES = ("playful", "premium", "urgent", "friendly", "professional")
 OBJECTIVES = ("awareness", "traffic", "engagement", "leads", "app_promotion", "sales")
 MAX_HASHTAGS = 5
 SUMMARY_CHARS = 280
+ON_SCREEN_CHARS = 60  # a storyboard's on-screen line; the image layout may shorten it further
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class Templates:
     tone_tags: dict[str, str]
     cta_labels: dict[str, str]
     visuals: dict[str, str]  # "hook", "body", "offer", "cta"
+    audience: tuple[str, str]  # "people aged …", and what follows it when there are interests
 
 
 ENGLISH = Templates(
@@ -58,34 +65,34 @@ ENGLISH = Templates(
             "Plot twist: {product} just made {interest} way more fun."
             "|Plot twist: {product} just made your day way more fun.",
             "Warning: {product} may cause spontaneous happy dances.",
-            "{cohort}, this one's for you. Yes, you.",
-            "Okay, {interest} lovers, hear us out.|Okay, {cohort}, hear us out.",
+            "Calling all {interest} fans: this one's for you.|This one's for you. Yes, you.",
+            "Okay, {interest} lovers, hear us out.|Okay, hear us out: {product} is here.",
             "Who knew {interest} could feel this good?|Who knew {product} could feel this good?",
         ),
         "premium": (
             "Crafted for those who notice the details: {product}.",
             "{product}. Quietly exceptional.",
-            "For {cohort} who expect more.",
+            "For {interest} lovers who expect more.|For those who expect more: {product}.",
             "Elevate every moment of {interest}.|Elevate every moment with {product}.",
             "Some things are simply made better.",
         ),
         "urgent": (
             "Don't scroll past this: {product} won't wait.",
-            "Last chance, {cohort}.",
+            "Last chance for {interest} fans.|Last chance to try {product}.",
             "Stop. {product} is here, and it's going fast.",
-            "Only days left for {interest} fans.|Only days left, {cohort}.",
+            "Only days left for {interest} fans.|Only days left to get {product}.",
             "Right now is the moment to try {product}.",
         ),
         "friendly": (
-            "Hey {cohort}! Meet {product}.",
+            "Hey there! Meet {product}.",
             "Say hello to your new favourite for {interest}.|Say hello to your new favourite: {product}.",
             "We made {product} with you in mind.",
-            "Good news for {interest} fans.|Good news, {cohort}: {product} is here.",
+            "Good news for {interest} fans.|Good news: {product} is here.",
             "Looking for something easy? Try {product}.",
         ),
         "professional": (
             "{product}: built for results.",
-            "{cohort}: a smarter approach to {interest}.|{cohort}: a smarter approach, with {product}.",
+            "A smarter approach to {interest}.|A smarter approach, with {product}.",
             "What leading teams choose for {interest}: {product}."
             "|What leading teams choose: {product}.",
             "Less effort, better outcomes. Meet {product}.",
@@ -128,13 +135,14 @@ ENGLISH = Templates(
         "friendly": "#MadeForYou",
         "professional": "#WorkSmarter",
     },
-    cta_labels={},  # base.CTA_LABELS is English
+    cta_labels={},  # base.cta_label gives the English label
     visuals={
-        "hook": "Close-up of {product} in brand colours, bold and eye-catching, for {cohort}.",
-        "body": "{product} in everyday use by {cohort}; warm light, natural setting.",
+        "hook": "Close-up of {product} in brand colours, bold and eye-catching, for {audience}.",
+        "body": "{product} in everyday use by {audience}; warm light, natural setting.",
         "offer": "{product} with a clean badge highlighting the offer.",
         "cta": "End card: logo, {product} and the button “{cta}” on brand colours.",
     },
+    audience=("people aged {age_min} to {age_max}", " into {interests}"),
 )
 
 SPANISH = Templates(
@@ -143,36 +151,38 @@ SPANISH = Templates(
             "Giro inesperado: {product} hace que {interest} sea mucho más divertido."
             "|Giro inesperado: {product} hace tu día mucho más divertido.",
             "Aviso: {product} puede provocar bailes de felicidad.",
-            "{cohort}, esto es para ti. Sí, para ti.",
-            "A ver, amantes de {interest}, escuchad esto.|A ver, {cohort}, escuchad esto.",
+            "Fans de {interest}, esto es para ti. Sí, para ti.|Esto es para ti. Sí, para ti.",
+            "A ver, amantes de {interest}, escuchad esto.|A ver, escuchad esto: llega {product}.",
             "¿Quién diría que {interest} podía sentirse así de bien?"
             "|¿Quién diría que {product} podía sentirse así de bien?",
         ),
         "premium": (
             "Creado para quienes cuidan cada detalle: {product}.",
             "{product}. Discretamente excepcional.",
-            "Para {cohort} que esperan más.",
+            "Para amantes de {interest} que esperan más.|Para quienes esperan más: {product}.",
             "Eleva cada momento de {interest}.|Eleva cada momento con {product}.",
             "Hay cosas que simplemente están mejor hechas.",
         ),
         "urgent": (
             "No sigas bajando: {product} no espera.",
-            "Última oportunidad, {cohort}.",
+            "Última oportunidad para los fans de {interest}."
+            "|Última oportunidad de probar {product}.",
             "Para. {product} ya está aquí y vuela.",
-            "Quedan pocos días para los fans de {interest}.|Quedan pocos días, {cohort}.",
+            "Quedan pocos días para los fans de {interest}."
+            "|Quedan pocos días para conseguir {product}.",
             "Ahora es el momento de probar {product}.",
         ),
         "friendly": (
-            "¡Hola, {cohort}! Te presentamos {product}.",
+            "¡Hola! Te presentamos {product}.",
             "Saluda a tu nuevo favorito para {interest}.|Saluda a tu nuevo favorito: {product}.",
             "Hicimos {product} pensando en ti.",
-            "Buenas noticias para los fans de {interest}.|Buenas noticias, {cohort}: llega {product}.",
+            "Buenas noticias para los fans de {interest}.|Buenas noticias: llega {product}.",
             "¿Buscas algo fácil? Prueba {product}.",
         ),
         "professional": (
             "{product}: pensado para dar resultados.",
-            "{cohort}: una forma más inteligente de abordar {interest}."
-            "|{cohort}: una forma más inteligente, con {product}.",
+            "Una forma más inteligente de abordar {interest}."
+            "|Una forma más inteligente, con {product}.",
             "Lo que eligen los mejores equipos para {interest}: {product}."
             "|Lo que eligen los mejores equipos: {product}.",
             "Menos esfuerzo, mejores resultados. Conoce {product}.",
@@ -216,25 +226,25 @@ SPANISH = Templates(
         "professional": "#TrabajaMejor",
     },
     cta_labels={
-        "LEARN_MORE": "Más información",
-        "SHOP_NOW": "Comprar",
-        "SIGN_UP": "Registrarte",
-        "BOOK_NOW": "Reservar",
-        "DOWNLOAD": "Descargar",
-        "GET_OFFER": "Obtener oferta",
-        "CONTACT_US": "Contactar",
-        "SUBSCRIBE": "Suscribirte",
-        "ORDER_NOW": "Pedir ahora",
-        "APPLY_NOW": "Solicitar",
-        "INSTALL_MOBILE_APP": "Instalar",
-        "WATCH_MORE": "Ver más",
+        CallToAction.LEARN_MORE: "Más información",
+        CallToAction.SHOP_NOW: "Comprar",
+        CallToAction.SIGN_UP: "Registrarte",
+        CallToAction.BOOK_TRAVEL: "Reservar",
+        CallToAction.DOWNLOAD: "Descargar",
+        CallToAction.GET_OFFER: "Obtener oferta",
+        CallToAction.CONTACT_US: "Contactar",
+        CallToAction.SUBSCRIBE: "Suscribirte",
+        CallToAction.ORDER_NOW: "Pedir ahora",
+        CallToAction.APPLY_NOW: "Solicitar",
+        CallToAction.WATCH_MORE: "Ver más",
     },
     visuals={
-        "hook": "Primer plano de {product} en los colores de la marca, llamativo, para {cohort}.",
-        "body": "{product} en el día a día de {cohort}; luz cálida, entorno natural.",
+        "hook": "Primer plano de {product} en los colores de la marca, llamativo, para {audience}.",
+        "body": "{product} en el día a día de {audience}; luz cálida, entorno natural.",
         "offer": "{product} con una insignia limpia que destaca la oferta.",
         "cta": "Cierre: logotipo, {product} y el botón «{cta}» sobre los colores de la marca.",
     },
+    audience=("personas de {age_min} a {age_max} años", " aficionadas a {interests}"),
 )
 
 TEMPLATES = {"en": ENGLISH, "es": SPANISH}
@@ -284,11 +294,14 @@ def hashtags(brief: Brief, templates: Templates, tone: str) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def _clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:") + "…"
+def _audience(brief: Brief, templates: Templates) -> str:
+    """Describe the cohort for scene descriptions: ages and interests, never its name."""
+    cohort = brief.cohort
+    ages, interests = templates.audience
+    text = ages.format(age_min=cohort.age_min, age_max=cohort.age_max)
+    if cohort.interests:
+        text += interests.format(interests=", ".join(cohort.interests[:3]))
+    return text
 
 
 def _stable_index(text: str, modulo: int) -> int:
@@ -341,7 +354,6 @@ class OfflineProvider(UsageLog):
         tags = hashtags(brief, templates, tone)
         values = {
             "product": brief.product_name.strip(),
-            "cohort": brief.cohort.name.strip(),
             "message": _sentence(brief.key_message),
             "offer": _sentence(brief.offer),
             "cta": label,
@@ -357,23 +369,26 @@ class OfflineProvider(UsageLog):
             offer = templates.offer.format(**values) if values["offer"] else ""
             closer = templates.closers[objective].format(**values)
             on_screen = tuple(
-                line
-                for line in (_clip(hook, 60), _clip(values["message"], 60), offer, label)
+                copyedit.shorten_by_rules(line, ON_SCREEN_CHARS)
+                for line in (hook, values["message"], offer, label)
                 if line
             )
             spoken = " ".join(part for part in (hook, body, offer, closer) if part)
             caption = " ".join(part for part in (hook, body, offer) if part)
             variants.append(
-                ScriptVariant(
-                    hook=hook,
-                    body=body,
-                    cta=closer,
-                    voiceover=spoken,
-                    on_screen_text=on_screen,
-                    caption=f"{caption}\n\n{' '.join(tags)}",
-                    hashtags=tags,
-                    language=language,
-                    note=note,
+                copyedit.scrub_variant(
+                    ScriptVariant(
+                        hook=hook,
+                        body=body,
+                        cta=closer,
+                        voiceover=spoken,
+                        on_screen_text=on_screen,
+                        caption=f"{caption}\n\n{' '.join(tags)}",
+                        hashtags=tags,
+                        language=language,
+                        note=note,
+                    ),
+                    copyedit.internal_names(brief),
                 )
             )
         self._usage(
@@ -386,17 +401,19 @@ class OfflineProvider(UsageLog):
         _language_code, templates, _note = _templates(brief)
         values = {
             "product": brief.product_name.strip(),
-            "cohort": brief.cohort.name.strip(),
+            "audience": _audience(brief, templates),
             "cta": self.button_label(brief),
         }
+
+        def short(line: str) -> str:
+            return copyedit.shorten_by_rules(line, ON_SCREEN_CHARS)
+
         scenes = [
-            Scene(
-                3.0, templates.visuals["hook"].format(**values), _clip(script.hook, 60), script.hook
-            )
+            Scene(3.0, templates.visuals["hook"].format(**values), short(script.hook), script.hook)
         ]
         body_visual = templates.visuals["body"].format(**values)
         scenes.extend(
-            Scene(4.0, body_visual, _clip(sentence, 60), sentence)
+            Scene(4.0, body_visual, short(sentence), sentence)
             for sentence in re.split(r"(?<=[.!?])\s+", script.body.strip())
             if sentence
         )
@@ -406,7 +423,9 @@ class OfflineProvider(UsageLog):
         scenes.append(
             Scene(3.0, templates.visuals["cta"].format(**values), values["cta"], script.cta)
         )
-        storyboard = Storyboard(scenes=tuple(scenes))
+        storyboard = copyedit.scrub_storyboard(
+            Storyboard(scenes=tuple(scenes)), copyedit.internal_names(brief)
+        )
         self._usage("make_storyboard", repr(script), "scenes", len(scenes))
         return storyboard
 
@@ -420,7 +439,11 @@ class OfflineProvider(UsageLog):
         logo: bytes | None = None,
         product_image: bytes | None = None,
     ) -> GeneratedImage:
-        """Return a PNG of exactly ``size`` in the brand colours (see ``layout``)."""
+        """Return a PNG of exactly ``size`` in the brand colours (see ``layout``).
+
+        With a ``scene`` the image is a video frame: its bottom band stays free for captions.
+        A headline too long for its box is shortened by ``shorten``'s rules.
+        """
         image, _placement = layout.render_creative(
             size=size,
             colours=brief.brand_colours,
@@ -428,10 +451,20 @@ class OfflineProvider(UsageLog):
             cta=cta,
             logo=logo,
             product_image=product_image,
+            video=scene is not None,
+            shorten=lambda line, max_chars: self.shorten(brief, line, max_chars),
         )
         data = layout.encode_png(image)
         self._usage("make_image", headline, "images", 1)
         return GeneratedImage(data=data, format="png", width=size[0], height=size[1])
+
+    def shorten(self, brief: Brief, text: str, max_chars: int) -> str:
+        """Return ``text`` in at most ``max_chars`` characters, by rules (no ellipsis)."""
+        shorter = copyedit.scrub(
+            copyedit.shorten_by_rules(text, max_chars), copyedit.internal_names(brief)
+        )
+        self._usage("shorten", text, "characters", len(shorter))
+        return shorter
 
     def speak(self, text: str, voice: str) -> Speech | None:
         """Return None: the offline provider has no voice (videos use captions and music)."""
@@ -446,6 +479,6 @@ class OfflineProvider(UsageLog):
             if summary and len(summary) + 1 + len(sentence) > SUMMARY_CHARS:
                 break
             summary = f"{summary} {sentence}".strip()
-        summary = _clip(summary, SUMMARY_CHARS)
+        summary = copyedit.shorten_by_rules(summary, SUMMARY_CHARS)
         self._usage("summarize", text, "characters", len(summary))
         return summary

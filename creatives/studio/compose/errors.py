@@ -7,7 +7,7 @@ not the media it should be), ``render_failed`` (ffmpeg failed or timed out),
 ``bad_output`` (the result did not pass inspection).
 """
 
-from creatives.library.media.errors import MediaError
+from creatives.library.errors import MediaError
 
 
 class ComposeError(MediaError):

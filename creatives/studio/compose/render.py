@@ -21,7 +21,8 @@ The graph:
 - the end card: ``color`` source, the logo (pre-scaled by Pillow) overlaid above centre;
 - joins: a chain of ``xfade`` (``fade``, or ``slideleft`` for "slide") at each scene's
   start time, or ``concat`` with no transition;
-- text: one ``ass`` filter (libass) over the joined video;
+- text: one ``ass`` filter (libass) over the joined video, each style in its own band of
+  the frame; a caption that repeats the scene's on-screen or picture text is left out;
 - audio: the voice-over resampled to 48 kHz stereo and padded; the music looped
   (``-stream_loop -1``), lowered to ``music_gain`` and faded out over the last 1.5 s, then
   ducked under the voice with ``sidechaincompress`` keyed by the voice and mixed with
@@ -56,6 +57,7 @@ from creatives.library.media.facts import MediaFacts
 from creatives.library.media.ffmpeg import run_ffmpeg
 from creatives.library.media.inspect import inspect_file
 from creatives.library.media.sniff import Sniffed
+from creatives.studio import frames
 from creatives.studio.compose import text
 from creatives.studio.compose.errors import ComposeError
 from creatives.studio.compose.spec import CompositionSpec, background_hex, validate_spec
@@ -67,7 +69,9 @@ from creatives.studio.compose.spec import CompositionSpec, background_hex, valid
 # the -maxrate cap keep the size bounded (~1.5-3 Mbps for these stills). See bench/README.md.
 X264_PRESET = "ultrafast"
 PLACEMENT_BITRATE_CAP = 25_000_000  # Instagram's limit, the lowest of our video placements
-ZOOM = 0.12  # zoom_in/zoom_out travel, and the zoom a pan holds to have room to move
+# zoom_in/zoom_out travel, and the zoom a pan holds to have room to move. The image layout
+# keeps a video frame's picture inside frames.content_area, which allows for exactly this.
+ZOOM = frames.MOTION_ZOOM
 MUSIC_FADE_S = 1.5
 _XFADE = {"fade": "fade", "slide": "slideleft"}
 _DEMUXERS = {
@@ -119,7 +123,9 @@ def compose_video(
         ) from error
     os.close(fd)
     partial = Path(partial_name)
-    workdir = Path(tempfile.mkdtemp(prefix="prosocial-compose-"))
+    # Beside the output, so it lives in the caller's job work folder (prosocial.jobs.work_dir),
+    # which the sweeper removes if this process dies mid-render.
+    workdir = Path(tempfile.mkdtemp(prefix=".compose-", dir=output.parent))
     try:
         prepared = prepare_inputs(spec, workdir)
         args = build_compose_args(spec, prepared, partial, preset=preset)
@@ -358,7 +364,12 @@ def _cues(spec: CompositionSpec, *, logo_height: int) -> list[text.Cue]:
         shown_to = starts[index] + scene.duration_s - (half if followed else 0.0)
         if scene.on_screen_text:
             cues.append(text.Cue(text.ON_SCREEN, shown_from, shown_to, scene.on_screen_text))
-        if scene.caption is not None and scene.caption.text:
+        shown = (scene.on_screen_text, scene.picture_text)
+        if (
+            scene.caption is not None
+            and scene.caption.text
+            and not any(text.repeats(scene.caption.text, line) for line in shown)
+        ):
             start = starts[index] + (scene.caption.start_s or 0.0)
             end = starts[index] + (
                 scene.caption.end_s if scene.caption.end_s is not None else scene.duration_s

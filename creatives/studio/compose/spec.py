@@ -6,6 +6,10 @@ timeline is the scenes in order, each transition overlapping the next scene by
 ``transition_s``, then the end card (joined by the same transition), so the output lasts
 ``sum(scene durations) + end card - transition_s x (number of scenes)`` (one join per
 scene: between scenes, and into the end card).
+
+A line is shown once: a scene's ``caption`` is not drawn when it only repeats its
+``on_screen_text`` or its ``picture_text`` (the headline already drawn into its image), see
+``text.repeats``. Captions show what the voice says that the screen doesn't.
 """
 
 import re
@@ -40,9 +44,10 @@ class Caption:
 class Scene:
     image: Path
     duration_s: float
-    on_screen_text: str = ""
-    caption: Caption | None = None
+    on_screen_text: str = ""  # drawn by the composer at the top of the safe area
+    caption: Caption | None = None  # drawn in the bottom band, unless it repeats the above
     motion: str = "none"
+    picture_text: str = ""  # text ``image`` already shows (its headline); never drawn again
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,11 @@ def validate_spec(spec: CompositionSpec) -> None:
             )
         if scene.duration_s < max(MIN_SCENE_S, 2 * spec.overlap_s + 0.1):
             raise invalid(f"Scene {number} is too short for its transitions.")
-        texts = [scene.on_screen_text, scene.caption.text if scene.caption else ""]
+        texts = [
+            scene.on_screen_text,
+            scene.picture_text,
+            scene.caption.text if scene.caption else "",
+        ]
         if any(len(text) > MAX_TEXT_CHARS for text in texts):
             raise invalid(f"Scene {number}: text is limited to {MAX_TEXT_CHARS} characters.")
         if scene.caption is not None:

@@ -6,21 +6,34 @@ escaping and can't inject options or filters; only our own temporary path is in 
 libass (the imageio-ffmpeg build has it, with fontconfig, FreeType, HarfBuzz and FriBiDi)
 shapes any script, draws outlines and caption boxes, and times every line in one pass.
 
+Where: each style owns a band of the frame (``creatives.studio.frames``): on-screen titles
+the top of the safe area, captions its bottom band (the band the image layout keeps empty in
+every scene picture), the end card's call to action the safe area. Bands don't overlap, so
+a caption never covers a title, a headline drawn into the picture, or the product.
+
 Wrapping is ours, not libass's: lines are measured with Pillow against the same font file
-and broken (long words too) to fit inside the safe margins, then written with ``\\N`` and
+and broken (long words too) to fit the band's width, then written with ``\\N`` and
 ``WrapStyle: 2`` (no further wrapping). Too many lines shrink the font down to
-``MIN_SCALE``; past that the text is cut with an ellipsis. Inside the script, user text is
-escaped for ASS: ``\\`` is followed by a WORD JOINER (U+2060, invisible) so ``\\N``,
-``\\n``, ``\\h`` stay literal, and ``{``/``}`` (which open override blocks) are written
-``\\{``/``\\}``, libass's literal-brace escapes (checked with the imageio-ffmpeg build).
+``min_scale`` of the style's size, then take as many lines as the band holds; text longer
+than that is shown in successive pages over the cue's time (captions are what the voice
+says, so they are never shortened, and nothing is cut with an ellipsis).
+
+Inside the script, user text is escaped for ASS: ``\\`` is followed by a WORD JOINER
+(U+2060, invisible) so ``\\N``, ``\\n``, ``\\h`` stay literal, and ``{``/``}`` (which open
+override blocks) are written ``\\{``/``\\}``, libass's literal-brace escapes (checked with
+the imageio-ffmpeg build).
 """
 
+import math
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from PIL import ImageFont
 
+from creatives.studio import frames
 from creatives.studio.compose.errors import ComposeError
 
 FONT_CANDIDATES = (
@@ -29,26 +42,47 @@ FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
 )
 MIN_SCALE = 0.6
-SIDE_MARGIN = 0.08  # of the width, each side: Meta's safe zone keeps text off the edges
 WORD_JOINER = "\u2060"
+TOP_BAND = 0.30  # of the width: the on-screen title's band, from the top of the safe area
+# libass sizes a font by its cell (ascent + descent), so a line is about its size tall.
+LINE_HEIGHT = 1.05
 
 
 @dataclass(frozen=True)
 class TextStyle:
     name: str
     size: int  # px at 1080 wide
-    max_lines: int
+    max_lines: int  # preferred; more (smaller) lines before a second page
     alignment: int  # ASS numpad alignment: 8 top centre, 2 bottom centre, 5 middle
-    margin_v: float  # of the height (top/bottom styles)
+    band: str  # "top", "bottom" (captions) or "middle": see ``band``
     box: bool  # an opaque box behind the text (captions) or an outline (titles)
+    min_scale: float = MIN_SCALE  # of ``size``: the smallest size still comfortable to read
 
 
-ON_SCREEN = TextStyle("OnScreen", 76, 3, 8, 0.10, box=False)
-CAPTION = TextStyle("Caption", 54, 3, 2, 0.20, box=True)  # above the reel UI at the bottom
-CTA = TextStyle("Cta", 88, 4, 5, 0.0, box=False)
+ON_SCREEN = TextStyle("OnScreen", 76, 3, 8, "top", box=False)
+# Above the reel UI at the bottom; 40 px (at 1080 wide) at the least, the size of
+# Instagram's own captions, with further pages rather than smaller text.
+CAPTION = TextStyle("Caption", 54, 3, 2, "bottom", box=True, min_scale=0.75)
+CTA = TextStyle("Cta", 88, 4, 5, "middle", box=False)
 STYLES = (ON_SCREEN, CAPTION, CTA)
 _OUTLINE = 4
 _BOX_PAD = 12
+
+
+def band(style: TextStyle, size: tuple[int, int]) -> frames.Box:
+    """Return the box a style's text stays inside on a ``size`` frame."""
+    width, height = size
+    left, top, right, bottom = frames.safe_area(width, height)
+    if style.band == "bottom":
+        return frames.bottom_band(width, height, video=True)
+    if style.band == "top":
+        return (left, top, right, top + round(width * TOP_BAND))
+    return (left, top, right, bottom)
+
+
+def _inset(style: TextStyle) -> int:
+    """Return how far the box (captions) or outline and shadow (titles) reach past the glyphs."""
+    return _BOX_PAD if style.box else _OUTLINE + 2
 
 
 @dataclass(frozen=True)
@@ -113,25 +147,84 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str]
     return lines
 
 
-def fit_lines(text: str, style: TextStyle, *, width: int, font_file: Path) -> tuple[list[str], int]:
-    """Return the wrapped lines and the font size (px) that fit ``style``'s line limit at ``width``."""
-    base = round(style.size * width / 1080)
-    max_width = width * (1 - 2 * SIDE_MARGIN) - 2 * (_BOX_PAD if style.box else _OUTLINE)
-    smallest = max(8, round(base * MIN_SCALE))
-    size = base
+def line_height(px: int) -> int:
+    return math.ceil(px * LINE_HEIGHT)
+
+
+def fit_pages(
+    text: str, style: TextStyle, *, size: tuple[int, int], font_file: Path, room: int | None = None
+) -> tuple[list[list[str]], int]:
+    """Return the pages of wrapped lines and the font size (px) that fit ``style``'s band.
+
+    ``room`` overrides the band's height (text placed at a position inside it). The font
+    shrinks down to ``min_scale`` of the style's size for the preferred number of lines, then
+    the smallest size takes as many lines as the band holds; what is still left over goes on
+    further pages. Every line fits the band's width; no text is dropped.
+    """
+    left, top, right, bottom = band(style, size)
+    inset = _inset(style)
+    max_width = right - left - 2 * inset
+    height = (room if room is not None else bottom - top) - 2 * inset
+    base = round(style.size * size[0] / 1080)
+    smallest = max(8, round(base * style.min_scale))
+    px = base
     while True:
-        font = _font(font_file, size)
+        font = _font(font_file, px)
         lines = wrap(text, font, max_width)
-        if len(lines) <= style.max_lines or size <= smallest:
+        fits = max(1, min(style.max_lines, height // line_height(px)))
+        if len(lines) <= fits:
+            return [lines], px
+        if px <= smallest:
             break
-        size = max(smallest, min(size - 1, round(size * 0.9)))
-    if len(lines) > style.max_lines:
-        lines = lines[: style.max_lines]
-        last = lines[-1]
-        while last and font.getlength(last + "…") > max_width:
-            last = last[:-1]
-        lines[-1] = last.rstrip() + "…"
-    return lines, size
+        px = max(smallest, min(px - 1, round(px * 0.9)))
+    per_page = max(1, height // line_height(px))
+    return [lines[i : i + per_page] for i in range(0, len(lines), per_page)], px
+
+
+def page_times(start_s: float, end_s: float, pages: list[list[str]]) -> list[tuple[float, float]]:
+    """Share ``start_s``-``end_s`` out between pages by their length (reading time)."""
+    weights = [max(1, sum(len(line) for line in page)) for page in pages]
+    total = sum(weights)
+    span = end_s - start_s
+    times, at = [], start_s
+    for weight in weights:
+        until = at + span * weight / total
+        times.append((at, until))
+        at = until
+    return times
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _in_order(short: list[str], long: list[str]) -> bool:
+    remaining = iter(long)
+    return all(word in remaining for word in short)
+
+
+def _contiguous(short: list[str], long: list[str]) -> bool:
+    return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
+
+
+def repeats(caption: str, shown: str) -> bool:
+    """Return whether ``caption`` says the line already ``shown`` on screen.
+
+    Same words (case and punctuation aside), or one is the other shortened: its opening
+    words (two or more), a run of at least three of its words, or its words in order making
+    up at least half of it. "Shop now" repeats "Shop now while it lasts"; "Folds in ten
+    seconds" repeats "Folds in ten seconds flat, so your commute ends at the door"; "Acme"
+    does not repeat "Meet Acme, shoes that grip on rock".
+    """
+    a, b = _words(caption), _words(shown)
+    if not a or not b:
+        return False
+    short, long = sorted((a, b), key=len)
+    if len(short) >= 2 and long[: len(short)] == short:
+        return True
+    if len(short) >= 3 and _contiguous(short, long):
+        return True
+    return _in_order(short, long) and len(short) * 2 >= len(long)
 
 
 def escape_ass(line: str) -> str:
@@ -150,7 +243,6 @@ def build_ass(cues: list[Cue], *, size: tuple[int, int], font_file: Path) -> str
     """Return the whole ASS script for ``cues`` on a ``size`` frame."""
     width, height = size
     family, bold = font_family(font_file)
-    margin_lr = round(width * SIDE_MARGIN)
     out = [
         "[Script Info]",
         "ScriptType: v4.00+",
@@ -168,10 +260,13 @@ def build_ass(cues: list[Cue], *, size: tuple[int, int], font_file: Path) -> str
         base = round(style.size * width / 1080)
         border = f"3,{_BOX_PAD},0" if style.box else f"1,{_OUTLINE},2"
         back = "&H60000000" if style.box else "&H80000000"
+        left, top, right, bottom = band(style, size)
+        inset = _inset(style)
+        margin_v = {2: height - bottom + inset, 8: top + inset}.get(style.alignment, 0)
         out.append(
             f"Style: {style.name},{family},{base},&H00FFFFFF,&H00FFFFFF,&H00000000,{back},"
             f"{-1 if bold else 0},0,0,0,100,100,0,0,{border},{style.alignment},"
-            f"{margin_lr},{margin_lr},{round(height * style.margin_v)},1"
+            f"{left + inset},{width - right + inset},{margin_v},1"
         )
     out += [
         "",
@@ -182,15 +277,21 @@ def build_ass(cues: list[Cue], *, size: tuple[int, int], font_file: Path) -> str
         text = clean(cue.text)
         if not text or cue.end_s <= cue.start_s:
             continue
-        lines, px = fit_lines(text, cue.style, width=width, font_file=font_file)
+        room = None
+        if cue.position is not None:
+            room = band(cue.style, size)[3] - cue.position[1]
+        pages, px = fit_pages(text, cue.style, size=size, font_file=font_file, room=room)
         base = round(cue.style.size * width / 1080)
         tags = f"\\fs{px}" if px != base else ""
         if cue.position is not None:
             tags += f"\\an8\\pos({cue.position[0]},{cue.position[1]})"
         prefix = "{" + tags + "}" if tags else ""
-        body = "\\N".join(escape_ass(line) for line in lines)
-        out.append(
-            f"Dialogue: 0,{ass_time(cue.start_s)},{ass_time(cue.end_s)},{cue.style.name},,"
-            f"0,0,0,,{prefix}{body}"
-        )
+        for (start, end), page in zip(
+            page_times(cue.start_s, cue.end_s, pages), pages, strict=True
+        ):
+            body = "\\N".join(escape_ass(line) for line in page)
+            out.append(
+                f"Dialogue: 0,{ass_time(start)},{ass_time(end)},{cue.style.name},,"
+                f"0,0,0,,{prefix}{body}"
+            )
     return "\n".join(out) + "\n"

@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
+from campaigns.meta_vocabulary import CallToAction
 from creatives.studio.ai import get_provider, layout
 from creatives.studio.ai.base import AIError, Brief, Cohort, Provider, Scene
 from creatives.studio.ai.offline import OfflineProvider
@@ -264,10 +265,14 @@ def test_every_wrapped_line_fits_the_box_width():
     assert len(lines) * layout._line_height(face, size) <= 300 or size == layout.MIN_HEADLINE_PX
 
 
-def test_headline_that_cannot_fit_is_cut_with_an_ellipsis():
-    size, lines = layout.fit_text("word " * 400, 300, 120, 60)
-    assert size == layout.MIN_HEADLINE_PX
-    assert lines[-1].endswith("…")
+def test_headline_that_cannot_fit_is_shortened_not_cut_with_an_ellipsis():
+    assert layout.fit_text("word " * 400, 300, 120, 60) is None
+
+    text, size, lines = layout.fit_headline("Grip that holds. " + "word " * 400, 300, 120, 60)
+
+    assert text == "Grip that holds."
+    assert size >= layout.MIN_HEADLINE_PX
+    assert lines == ["Grip that", "holds."]
 
 
 def test_short_headline_uses_a_large_font():
@@ -336,3 +341,19 @@ def test_cohorts_without_interests_get_hooks_that_read_right(provider, brief, la
     assert not any("|" in hook or "{" in hook for hook in hooks)
     # The product name never stands in for an interest ("your new favourite for Trail Shoes").
     assert not any(hook.count(bare.product_name) > 1 for hook in hooks)
+
+
+def test_every_campaign_call_to_action_has_a_label_in_each_language(provider, brief):
+    # The campaign form offers exactly campaigns.meta_vocabulary.CallToAction: each gets its
+    # own label, never its type name turned into words (BOOK_TRAVEL was "Book travel").
+    def labels(language):
+        return {
+            cta.value: provider.button_label(replace(brief, cta=cta.value, language=language))
+            for cta in CallToAction
+        }
+
+    english, spanish = labels("en"), labels("es")
+
+    assert english == {cta.value: str(cta.label) for cta in CallToAction}
+    assert (english["BOOK_TRAVEL"], spanish["BOOK_TRAVEL"]) == ("Book now", "Reservar")
+    assert [cta for cta in CallToAction if spanish[cta] == english[cta]] == []

@@ -1,0 +1,352 @@
+"""What each publishing target needs: one row per ``Target``, read by everything that asks.
+
+The editor (``publishing.forms``), preflight (``publishing.checks``) and the "publish this
+video" prefill (``publishing.views``) all read ``TARGETS``; the rules that refuse a draft
+(``item_problems``, ``link_problems``) are written here once, so the editor and preflight
+refuse the same drafts for the same reason.
+
+Facts: GRAPH_NOTES §2.1 (Instagram: captions 2,200 characters / 30 hashtags / 20 @-mentions, no
+caption on stories, carousels of 2 to 10, no link parameter anywhere), §3.1-§3.3 (Page posts:
+``/feed`` takes ``link`` and ``call_to_action``; ``/photos`` takes neither, only ``caption``;
+``/videos`` takes ``description``, and ``call_to_action`` per Meta's Python Business SDK v25
+``Page.create_video``), §4.3 (ads: a link and a button). Media specs per placement live in
+``creatives.library.media.specs``; this table names the placement each file must meet.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from publishing.models import Target
+
+IMAGE, VIDEO = "image", "video"
+TEXT = "text"  # "no file": a text or link post (as a ``cta_with`` entry)
+# ProSocial's own cap on a message (the model field's length), where Meta's is larger.
+MESSAGE_MAX = 5000
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What one target needs and accepts."""
+
+    target: str
+    label: str | Promise  # as the "Where" menu says it
+    noun: str  # as a sentence names it: "a carousel", "an Instagram reel"
+    help: str | Promise  # one line under the "Where" menu
+    accounts: tuple[str, ...]  # the Publication account fields to choose (ACCOUNT_FIELDS order)
+    media_kinds: frozenset[str]  # MediaAsset kinds its files may be
+    min_items: int
+    max_items: int
+    # Placement spec key (creatives.library.media.specs) a file of each kind must meet.
+    placements: dict[str, str]
+    # Recommended aspect ratios, best first.
+    aspects: tuple[str, ...]
+    # A finished studio video of these ratios starts as a draft for this target.
+    drafts_for: tuple[str, ...] = ()
+    takes_caption: bool = True
+    caption_max: int = MESSAGE_MAX
+    hashtags_max: int | None = None
+    mentions_max: int | None = None
+    takes_link: bool = False
+    link_required: bool = False
+    # What the call-to-action button can be sent with: TEXT (no file), IMAGE, VIDEO.
+    cta_with: frozenset[str] = frozenset()
+    takes_cover: bool = False  # a cover image / cover frame (reels)
+    # Ads placed only in stories: the placement spec per kind instead of ``placements``.
+    story_placements: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def count_rule(self) -> str:
+        """The number of files it takes, as one sentence."""
+        noun = _cap(self.noun)
+        if self.min_items == self.max_items == 1:
+            return _("%(noun)s takes exactly one file.") % {"noun": noun}
+        if self.min_items == 0:
+            return _("%(noun)s takes at most one %(kinds)s.") % {
+                "noun": noun,
+                "kinds": _KINDS_OR[self.media_kinds],
+            }
+        return _("%(noun)s needs %(min)d to %(max)d files, in order.") % {
+            "noun": noun,
+            "min": self.min_items,
+            "max": self.max_items,
+        }
+
+    @property
+    def takes_cta(self) -> bool:
+        return bool(self.cta_with)
+
+
+_KINDS_OR = {
+    frozenset({IMAGE}): "image",
+    frozenset({VIDEO}): "video",
+    frozenset({IMAGE, VIDEO}): "image or video",
+}
+_KINDS_NEEDED = {
+    frozenset({IMAGE}): "an image",
+    frozenset({VIDEO}): "a video",
+    frozenset({IMAGE, VIDEO}): "an image or a video",
+}
+_ARTICLES = {IMAGE: "an image", VIDEO: "a video", "audio": "an audio file"}
+# Instagram captions (GRAPH_NOTES §2.1).
+IG_CAPTION_MAX, IG_HASHTAGS_MAX, IG_MENTIONS_MAX = 2200, 30, 20
+
+TARGETS: dict[str, TargetSpec] = {
+    spec.target: spec
+    for spec in (
+        TargetSpec(
+            target=Target.FB_POST,
+            label=Target.FB_POST.label,
+            noun="a Facebook post",
+            help=gettext_lazy(
+                "Text, a link, or one photo or video on the Page. The link goes in the text of "
+                "a photo or video post; a button goes with a link post or a video, not a photo."
+            ),
+            accounts=("page",),
+            media_kinds=frozenset({IMAGE, VIDEO}),
+            min_items=0,
+            max_items=1,
+            placements={IMAGE: "fb_feed_photo", VIDEO: "fb_feed_video"},
+            aspects=("1:1", "4:5", "16:9"),
+            takes_link=True,
+            # §3.2: /photos has no call_to_action; /feed (§3.1) and /videos do.
+            cta_with=frozenset({TEXT, VIDEO}),
+        ),
+        TargetSpec(
+            target=Target.FB_REEL,
+            label=Target.FB_REEL.label,
+            noun="a Facebook reel",
+            help=gettext_lazy("One vertical 9:16 video of 3 to 90 seconds, as a reel on the Page."),
+            accounts=("page",),
+            media_kinds=frozenset({VIDEO}),
+            min_items=1,
+            max_items=1,
+            placements={VIDEO: "fb_reel"},
+            aspects=("9:16",),
+        ),
+        TargetSpec(
+            target=Target.IG_FEED,
+            label=Target.IG_FEED.label,
+            noun="an Instagram feed post",
+            help=gettext_lazy("One JPEG image (4:5 to 1.91:1) or one video, in the feed. No link."),
+            accounts=("instagram_account",),
+            media_kinds=frozenset({IMAGE, VIDEO}),
+            min_items=1,
+            max_items=1,
+            # A feed video is published as a reel shared to the feed (§2.1).
+            placements={IMAGE: "ig_feed_image", VIDEO: "ig_feed_video"},
+            aspects=("4:5", "1:1"),
+            drafts_for=("1:1", "4:5"),
+            caption_max=IG_CAPTION_MAX,
+            hashtags_max=IG_HASHTAGS_MAX,
+            mentions_max=IG_MENTIONS_MAX,
+        ),
+        TargetSpec(
+            target=Target.IG_CAROUSEL,
+            label=Target.IG_CAROUSEL.label,
+            noun="a carousel",
+            help=gettext_lazy(
+                "2 to 10 images or videos, swiped through in the order given. No link."
+            ),
+            accounts=("instagram_account",),
+            media_kinds=frozenset({IMAGE, VIDEO}),
+            min_items=2,
+            max_items=10,
+            placements={IMAGE: "ig_carousel_image", VIDEO: "ig_carousel_video"},
+            aspects=("4:5", "1:1"),
+            caption_max=IG_CAPTION_MAX,
+            hashtags_max=IG_HASHTAGS_MAX,
+            mentions_max=IG_MENTIONS_MAX,
+        ),
+        TargetSpec(
+            target=Target.IG_REEL,
+            label=Target.IG_REEL.label,
+            noun="an Instagram reel",
+            help=gettext_lazy(
+                "One video of 3 seconds to 15 minutes; 9:16 fills the screen. No link."
+            ),
+            accounts=("instagram_account",),
+            media_kinds=frozenset({VIDEO}),
+            min_items=1,
+            max_items=1,
+            placements={VIDEO: "ig_reel"},
+            aspects=("9:16",),
+            drafts_for=("9:16",),
+            takes_cover=True,
+            caption_max=IG_CAPTION_MAX,
+            hashtags_max=IG_HASHTAGS_MAX,
+            mentions_max=IG_MENTIONS_MAX,
+        ),
+        TargetSpec(
+            target=Target.IG_STORY,
+            label=Target.IG_STORY.label,
+            noun="an Instagram story",
+            help=gettext_lazy(
+                "One 9:16 image or video (up to 60 seconds), gone after 24 hours. Stories show "
+                "no caption and no link."
+            ),
+            accounts=("instagram_account",),
+            media_kinds=frozenset({IMAGE, VIDEO}),
+            min_items=1,
+            max_items=1,
+            placements={IMAGE: "ig_story_image", VIDEO: "ig_story_video"},
+            aspects=("9:16",),
+            takes_caption=False,  # §2.1: no caption on stories
+        ),
+        TargetSpec(
+            target=Target.META_AD,
+            label=Target.META_AD.label,
+            noun="an ad",
+            help=gettext_lazy(
+                "One image or video, paid for by an ad account, with the link people go to "
+                "and a button."
+            ),
+            accounts=("page", "ad_account"),
+            media_kinds=frozenset({IMAGE, VIDEO}),
+            min_items=1,
+            max_items=1,
+            placements={IMAGE: "ad_feed_image", VIDEO: "ad_feed_video"},
+            story_placements={IMAGE: "ad_story_image", VIDEO: "ad_story_video"},
+            aspects=("4:5", "1:1", "9:16"),
+            takes_link=True,
+            link_required=True,
+            cta_with=frozenset({IMAGE, VIDEO}),
+        ),
+    )
+}
+
+# The most files any target takes (the editor's number of file slots).
+MAX_ITEMS = max(spec.max_items for spec in TARGETS.values())
+INSTAGRAM_TARGETS = frozenset(t for t, s in TARGETS.items() if "instagram_account" in s.accounts)
+# Organic Page targets (ads name a Page too, but publish through the ad account).
+FACEBOOK_TARGETS = frozenset(t for t, s in TARGETS.items() if s.accounts == ("page",))
+
+# The account fields: how a sentence names each, and what the editor asks for when it is missing.
+ACCOUNT_NAMES = {
+    "page": "Facebook Page",
+    "instagram_account": "Instagram account",
+    "ad_account": "ad account",
+}
+ACCOUNT_PROMPTS = {
+    "page": gettext_lazy("Choose the Facebook Page."),
+    "instagram_account": gettext_lazy("Choose the Instagram account."),
+    "ad_account": gettext_lazy("Choose the ad account that pays for the ad."),
+}
+
+
+def target_spec(target: str) -> TargetSpec:
+    return TARGETS[target]
+
+
+def placement_key(target: str, kind: str, *, ad_placements: Sequence[str] = ()) -> str:
+    """Return the placement spec a file of ``kind`` must meet on ``target``.
+
+    A file of a kind the target doesn't take gets the target's own spec (which then reports
+    the wrong kind). Ads placed only in stories (``ad_placements`` all ``…:story``) use the
+    stories specs.
+    """
+    spec = TARGETS[target]
+    story_only = bool(ad_placements) and all(p.endswith(":story") for p in ad_placements)
+    placements = spec.story_placements if story_only and spec.story_placements else spec.placements
+    return placements.get(kind) or next(iter(placements.values()))
+
+
+def target_for_aspect(aspect: str) -> str | None:
+    """Return the target a finished video of ``aspect`` (e.g. "9:16") starts as a draft for."""
+    return next((t for t, spec in TARGETS.items() if aspect in spec.drafts_for), None)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a draft doesn't suit its target, in the editor's words and in preflight's."""
+
+    field: str  # the editor input it belongs to
+    message: str  # the rule ("An Instagram reel needs a video.")
+    detail: str = ""  # with what this draft has, for preflight; "" means the message
+    # The editor saves the draft anyway (preflight still blocks publishing): the problem is
+    # the combination with the files, which may still change (a photo post's button goes
+    # once the photo is swapped for a video).
+    draft_ok: bool = False
+
+    @property
+    def preflight_message(self) -> str:
+        return self.detail or self.message
+
+
+def item_problems(spec: TargetSpec, kinds: Sequence[str], *, has_text: bool) -> list[Problem]:
+    """Return what is wrong with the number and kinds of files (at most one problem).
+
+    ``kinds`` are the files' MediaAsset kinds in order; ``has_text`` says whether the draft
+    has a caption or a link (a post without files needs one).
+    """
+    count = len(kinds)
+    if not spec.min_items <= count <= spec.max_items:
+        found = _("It has %(n)d.") % {"n": count}
+        return [Problem("item_1", spec.count_rule, f"{spec.count_rule} {found}")]
+    if count == 0 and not has_text:
+        things = ["a link"] if spec.takes_link else []
+        things += ["photo" if kind == IMAGE else kind for kind in sorted(spec.media_kinds)]
+        listed = f"{', '.join(things[:-1])} or {things[-1]}" if len(things) > 1 else things[0]
+        return [Problem("caption", _("Write a message, or add %(things)s.") % {"things": listed})]
+    wrong = next((kind for kind in kinds if kind not in spec.media_kinds), None)
+    if wrong is not None:
+        needed = _("%(noun)s needs %(kinds)s.") % {
+            "noun": _cap(spec.noun),
+            "kinds": _KINDS_NEEDED[spec.media_kinds],
+        }
+        detail = _("%(label)s needs %(kinds)s, not %(kind)s.") % {
+            "label": spec.label,
+            "kinds": " or ".join(sorted(spec.media_kinds)),
+            "kind": wrong,
+        }
+        return [Problem("item_1", needed, detail)]
+    return []
+
+
+def link_problems(spec: TargetSpec, *, link: str, cta: str, kinds: Sequence[str]) -> list[Problem]:
+    """Return what is wrong with the link and the call-to-action button.
+
+    A target that can't send a link or a button refuses one rather than dropping it (issue
+    #13): a Facebook photo post carries its link in the text but can't carry a button (that
+    one blocks publishing, not saving: see ``Problem.draft_ok``).
+    """
+    noun = _cap(spec.noun)
+    problems: list[Problem] = []
+    if link and not spec.takes_link:
+        problems.append(
+            Problem("link_url", _("%(noun)s takes no link; clear it.") % {"noun": noun})
+        )
+    elif not link and spec.link_required:
+        problems.append(
+            Problem(
+                "link_url",
+                _("%(noun)s needs a link: the page it sends people to.") % {"noun": noun},
+            )
+        )
+    carrier = kinds[0] if kinds else TEXT
+    if cta and not spec.takes_cta:
+        problems.append(
+            Problem("cta_type", _("%(noun)s has no button; choose “No button”.") % {"noun": noun})
+        )
+    elif cta and not link and not spec.link_required:  # (a missing required link says it all)
+        # Meta's call_to_action is {type, value: {link}}: a button opens the link.
+        problems.append(
+            Problem("cta_type", _("A button opens the link: add the link, or choose “No button”."))
+        )
+    elif cta and carrier not in spec.cta_with:
+        problems.append(
+            Problem(
+                "cta_type",
+                _("%(noun)s with %(file)s can't carry a button; choose “No button”.")
+                % {"noun": noun, "file": _ARTICLES.get(carrier, carrier)},
+                draft_ok=True,
+            )
+        )
+    return problems
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
