@@ -4,6 +4,10 @@
 padding. The HMAC is computed over the payload segment exactly as received and compared in
 constant time. Anything else — no dot, bad base64, bad JSON, another algorithm, a wrong
 signature — raises ``SignedRequestError`` with a short reason that reveals nothing useful.
+
+A valid signature is not enough for a callback: ``check_fresh`` refuses a request issued too
+long ago or in the future (a captured callback can't be replayed later), and
+``meta_user_id`` accepts only an ASCII-digit app-scoped user id.
 """
 
 import base64
@@ -11,10 +15,16 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from typing import Any
 
 # Real signed requests are a few hundred bytes; anything far larger is refused unread.
 MAX_SIGNED_REQUEST_LENGTH = 8192
+# Meta's sample data-deletion payload expires an hour after it was issued (GRAPH_NOTES §8.2):
+# a callback older than that is a replay. A few minutes ahead allows for clocks that disagree.
+MAX_AGE_SECONDS = 3600
+CLOCK_SKEW_SECONDS = 300
+_USER_ID = re.compile(r"[0-9]{1,32}")
 
 
 class SignedRequestError(ValueError):
@@ -64,3 +74,28 @@ def parse_signed_request(signed_request: str, secret: str) -> dict[str, Any]:
     if not hmac.compare_digest(expected, signature):
         raise SignedRequestError("bad signature")
     return payload
+
+
+def check_fresh(payload: dict[str, Any], *, now: float) -> None:
+    """Refuse a payload issued more than MAX_AGE_SECONDS ago, in the future, or already expired."""
+    issued_at = payload.get("issued_at")
+    if not isinstance(issued_at, int) or isinstance(issued_at, bool):
+        raise SignedRequestError("no issued_at")
+    if issued_at > now + CLOCK_SKEW_SECONDS:
+        raise SignedRequestError("issued in the future")
+    if issued_at < now - MAX_AGE_SECONDS:
+        raise SignedRequestError("too old")
+    expires = payload.get("expires")
+    if isinstance(expires, int) and not isinstance(expires, bool) and expires < now:
+        raise SignedRequestError("expired")
+
+
+def meta_user_id(payload: dict[str, Any]) -> str:
+    """Return the payload's app-scoped user id: ASCII digits only ("²³" is not a number here)."""
+    user_id = payload.get("user_id")
+    if isinstance(user_id, bool) or not isinstance(user_id, str | int):
+        raise SignedRequestError("no user_id")
+    text = str(user_id)
+    if not _USER_ID.fullmatch(text):
+        raise SignedRequestError("no user_id")
+    return text

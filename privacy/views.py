@@ -5,6 +5,8 @@ The callbacks are called by Meta's servers: no session, no CSRF token, form fiel
 writes nothing.
 """
 
+import time
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -19,6 +21,8 @@ from privacy.models import DataDeletionRequest
 from privacy.signed_request import (
     MAX_SIGNED_REQUEST_LENGTH,
     SignedRequestError,
+    check_fresh,
+    meta_user_id,
     parse_signed_request,
 )
 
@@ -30,12 +34,11 @@ def _meta_user_id(request: HttpRequest) -> str | JsonResponse:
         payload = parse_signed_request(
             request.POST.get("signed_request", ""), settings.META_APP_SECRET
         )
+        user_id = meta_user_id(payload)
+        check_fresh(payload, now=time.time())
     except SignedRequestError as exc:
         return JsonResponse({"error": f"invalid signed_request: {exc}"}, status=400)
-    user_id = payload.get("user_id")
-    if not isinstance(user_id, str | int) or not str(user_id).isdigit():
-        return JsonResponse({"error": "invalid signed_request: no user_id"}, status=400)
-    return str(user_id)
+    return user_id
 
 
 @csrf_exempt

@@ -1,5 +1,7 @@
 """Meta's data-deletion and deauthorize callbacks, the erasure job and the status page."""
 
+import time
+
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -20,8 +22,8 @@ DEAUTHORIZE_URL = "/privacy/meta/deauthorize/"
 
 
 def signed(user_id=seed.ALEX_ID, **extra):
-    payload = {"algorithm": "HMAC-SHA256", "issued_at": 1_700_000_000, "user_id": user_id, **extra}
-    return sign(payload, settings.META_APP_SECRET)
+    payload = {"algorithm": "HMAC-SHA256", "issued_at": int(time.time()), "user_id": user_id}
+    return sign({**payload, **extra}, settings.META_APP_SECRET)
 
 
 @pytest.fixture
@@ -185,3 +187,49 @@ def test_admin_retries_failed_requests(db, django_capture_on_commit_callbacks):
     done.refresh_from_db()
     assert (failed.status, failed.attempts, len(queued)) == ("processing", 0, 1)
     assert done.status == "completed"
+
+
+NOW = int(time.time())
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        pytest.param({"issued_at": 0}, "too old", id="1970"),
+        pytest.param({"issued_at": NOW - 3 * 3600}, "too old", id="three-hours-ago"),
+        pytest.param({"issued_at": NOW + 10 * 365 * 86400}, "in the future", id="ten-years-ahead"),
+        pytest.param({"issued_at": NOW + 3600}, "in the future", id="an-hour-ahead"),
+        pytest.param({"issued_at": None}, "no issued_at", id="missing"),
+        pytest.param({"issued_at": str(NOW)}, "no issued_at", id="a-string"),
+        pytest.param({"issued_at": True}, "no issued_at", id="a-boolean"),
+        pytest.param({"expires": NOW - 60}, "expired", id="expired"),
+        pytest.param({"user_id": "²³"}, "no user_id", id="superscript-digits"),
+        pytest.param({"user_id": "١٢٣"}, "no user_id", id="arabic-indic-digits"),
+        pytest.param({"user_id": True}, "no user_id", id="boolean-user"),
+    ],
+)
+@pytest.mark.parametrize("url", [DELETION_URL, DEAUTHORIZE_URL])
+def test_stale_future_and_odd_callbacks_are_refused(db, url, changes, reason):
+    payload = {"algorithm": "HMAC-SHA256", "issued_at": NOW, "user_id": seed.ALEX_ID}
+    payload.update(changes)
+    payload = {key: value for key, value in payload.items() if value is not None}
+
+    response = Client().post(url, {"signed_request": sign(payload, settings.META_APP_SECRET)})
+
+    assert response.status_code == 400
+    assert reason in response.json()["error"]
+    assert DataDeletionRequest.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "issued_at", [NOW, NOW - 3000, NOW + 120], ids=["now", "fifty-minutes-ago", "clock-skew"]
+)
+def test_fresh_callbacks_within_the_tolerance_are_accepted(db, issued_at):
+    payload = {"algorithm": "HMAC-SHA256", "issued_at": issued_at, "user_id": "218471"}
+
+    response = Client().post(
+        DELETION_URL, {"signed_request": sign(payload, settings.META_APP_SECRET)}
+    )
+
+    assert response.status_code == 200
+    assert DataDeletionRequest.objects.count() == 1
