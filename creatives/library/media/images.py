@@ -174,6 +174,10 @@ def save_image(
     image: Image.Image, dst: Path, *, container: str, max_bytes: int | None = None
 ) -> None:
     """Write pixels only (no EXIF, ICC or text chunks); shrink JPEG quality to fit ``max_bytes``."""
+    if image.info:
+        # Pillow writes some of ``info`` back on save (a JPEG's comment, for one): drop it all.
+        image = image.copy()
+        image.info = {}
     if container == "png":
         image.save(dst, format="PNG", compress_level=6)
         return

@@ -1,7 +1,7 @@
 """normalize_image (metadata gone, orientation applied) and make_poster."""
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from creatives.library.media.errors import FfmpegError, MediaRejected
 from creatives.library.media.inspect import make_poster, normalize_image
@@ -135,3 +135,23 @@ def test_poster_timeout_is_an_ffmpeg_error(media, tmp_path):
         make_poster(media("clip.mp4"), tmp_path / "poster.jpg", timeout=0.001)
 
     assert caught.value.code == "timeout"
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("JPEG", "jpg"), ("PNG", "png")])
+def test_normalize_drops_comments_and_text(tmp_path, fmt, suffix):
+    source = tmp_path / f"commented.{suffix}"
+    image = Image.new("RGBA" if fmt == "PNG" else "RGB", (32, 24), (10, 120, 200, 128))
+    if fmt == "JPEG":
+        image.save(source, format="JPEG", comment=b"shot at 12 Elm Street by Jo")
+    else:
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", "shot at 12 Elm Street by Jo")
+        image.save(source, format="PNG", pnginfo=text)
+
+    facts = normalize_image(source, tmp_path / "out")
+
+    written = (tmp_path / "out").read_bytes()
+    assert b"Elm Street" not in written
+    with Image.open(tmp_path / "out") as result:
+        assert result.format.lower() == facts.container
+        assert not {"comment", "Comment"} & set(result.info)
