@@ -9,6 +9,7 @@ video) or markup a browser would run. ``image_header_size`` reads the declared d
 of an image before any decoder touches it.
 """
 
+import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,14 @@ _SCAN_CHUNK = 1024 * 1024
 _MARKUP_WINDOW = 64 * 1024  # how far from each end markup is looked for in audio/video
 _HLS_MARKER = b"#EXTM3U"
 _MARKUP_MARKERS = (b"<html", b"<script", b"<!doctype html", b"<?php")
-_LONGEST_MARKER = max(len(marker) for marker in (_HLS_MARKER, *_MARKUP_MARKERS))
+# Elements a browser runs or embeds, and any tag with an event handler (``<img onerror=``).
+# Each needs a delimiter after the name, so random bytes in compressed media rarely match.
+_ACTIVE_MARKUP = re.compile(
+    rb"<(?:svg|iframe|object|embed|frame|frameset|math)[\s/>]"
+    rb"|<[a-z][a-z0-9-]{0,15}[\s/][^<>]{0,200}?(?<=[\s/\"'])on[a-z]{3,25}\s*="
+)
+# Bytes kept from the previous chunk, so that no marker or match is split between two chunks.
+_CARRY_BYTES = 256
 
 IMAGE_CONTAINERS = frozenset({"jpeg", "png", "webp", "gif"})
 AV_CONTAINERS = frozenset({"mp4", "mov", "m4a", "webm", "ogg", "flac", "mp3", "aac", "wav"})
@@ -259,19 +267,20 @@ def scan_for_polyglot(path: Path, *, markup_everywhere: bool) -> None:
             near_an_end = offset < _MARKUP_WINDOW or offset + len(chunk) > size - _MARKUP_WINDOW
             if markup_everywhere or near_an_end:
                 _refuse_markup(window.lower())
-            carry = chunk[-_LONGEST_MARKER:]
+            carry = chunk[-_CARRY_BYTES:]
             offset += len(chunk)
 
 
 def _refuse_markup(lowered: bytes) -> None:
-    for marker in _MARKUP_MARKERS:
-        if marker in lowered:
-            what = "PHP code" if marker == b"<?php" else "an HTML page or script"
-            raise MediaRejected(
-                f"This file has {what} hidden inside it. Files that are two formats at once "
-                "are refused; export the media again and upload that.",
-                code="polyglot",
-            )
+    found = next((marker for marker in _MARKUP_MARKERS if marker in lowered), None)
+    if found is None and not _ACTIVE_MARKUP.search(lowered):
+        return
+    what = "PHP code" if found == b"<?php" else "an HTML page or script"
+    raise MediaRejected(
+        f"This file has {what} hidden inside it. Files that are two formats at once "
+        "are refused; export the media again and upload that.",
+        code="polyglot",
+    )
 
 
 def image_header_size(path: Path, container: str) -> tuple[int, int] | None:

@@ -345,3 +345,27 @@ def test_size_limits_come_from_settings(settings):
 
 def test_default_limits_match_the_documented_defaults():
     assert DEFAULT_MAX_BYTES == {"image": 30 * 2**20, "video": 4096 * 2**20, "audio": 200 * 2**20}
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        b"<svg onload=alert(1)>",
+        b'<SVG xmlns="http://www.w3.org/2000/svg"><circle/></SVG>',
+        b"<iframe src=//evil.example/>",
+        b"<img src=x onerror=alert(1)>",
+        b'<div class=a onmouseover = "steal()">',
+        b"<object data=x.swf>",
+    ],
+    ids=["svg-onload", "svg", "iframe", "img-onerror", "div-onmouseover", "object"],
+)
+@pytest.mark.parametrize("sample", ["clip.mp4", "tone.mp3", "photo_plain.jpg"])
+def test_markup_hidden_in_media_is_refused(media, tmp_path, sample, markup):
+    source = media(sample)
+    hidden = tmp_path / source.name
+    hidden.write_bytes(source.read_bytes() + markup)
+
+    with pytest.raises(MediaRejected) as refused:
+        inspect(hidden)
+
+    assert refused.value.code == "polyglot"
