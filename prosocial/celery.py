@@ -58,6 +58,11 @@ app.conf.beat_schedule = {
         "task": "privacy.apply_retention",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Hourly: expired sessions go, with the IP address and user agent recorded for them.
+    "purge-expired-sessions": {
+        "task": "accounts.purge_expired_sessions",
+        "schedule": 60.0 * 60,
+    },
     # Hourly: invitations past their expiry stop showing as pending.
     "expire-invitations": {
         "task": "accounts.expire_invitations",
