@@ -5,6 +5,8 @@ from prosocial import views
 
 admin.site.site_header = "ProSocial administration"
 admin.site.site_title = "ProSocial admin"
+# Staff sign in through the product's sign-in (two-factor step, rate limits), never admin's form.
+admin.site.login = views.admin_login  # type: ignore[method-assign]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
