@@ -21,14 +21,29 @@ def _clean_text(value: str, *, field: str) -> str:
     return value
 
 
+# The terms' minimum age for agreeing to them yourself (templates/privacy/terms.html).
+MINIMUM_AGE = 16
+
+
 class SignupExtraForm(forms.Form):
-    """Extra signup fields (allauth ACCOUNT_SIGNUP_FORM_CLASS)."""
+    """Extra signup fields (allauth ACCOUNT_SIGNUP_FORM_CLASS), with the terms' age gate."""
 
     contact_name = forms.CharField(
         label=_("Your name"),
         max_length=150,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name", "placeholder": _("Jane Doe")}),
+    )
+    old_enough = forms.BooleanField(
+        label=_("I am %(age)d or older") % {"age": MINIMUM_AGE},
+        error_messages={
+            "required": _(
+                "ProSocial is for people aged %(age)d and over (or older, where the law sets a "
+                "higher age for agreeing to online services yourself), so we can't create an "
+                "account for you."
+            )
+            % {"age": MINIMUM_AGE}
+        },
     )
 
     def clean_contact_name(self) -> str:

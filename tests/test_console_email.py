@@ -50,7 +50,12 @@ def test_an_html_only_email_prints_its_html():
 def test_the_verification_email_greets_from_prosocial_with_a_whole_link(db):
     Client().post(
         reverse("account_signup"),
-        {"email": "maya@example.com", "password1": "a-Long-pass-91", "password2": "a-Long-pass-91"},
+        {
+            "email": "maya@example.com",
+            "password1": "a-Long-pass-91",
+            "password2": "a-Long-pass-91",
+            "old_enough": "on",
+        },
     )
 
     sent = mail.outbox[-1]

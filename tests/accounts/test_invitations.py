@@ -155,6 +155,7 @@ def test_new_user_signs_up_from_the_invitation_without_a_second_email(
             "password1": "a-Long-unique-pass-91",
             "password2": "a-Long-unique-pass-91",
             "contact_name": "Nina Newhire",
+            "old_enough": "on",
         },
     )
     accepted = client.post(invitation_url)

@@ -20,7 +20,13 @@ PASSWORD = "a-Long-unique-pass-91"
 def signup(client, email="maya@example.com", **extra):
     return client.post(
         reverse("account_signup"),
-        {"email": email, "password1": PASSWORD, "password2": PASSWORD, **extra},
+        {
+            "email": email,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "old_enough": "on",
+            **extra,
+        },
     )
 
 
@@ -100,3 +106,20 @@ def test_totp_secret_is_encrypted_at_rest_and_rotates(db, settings):
 
     assert rotated != stored
     assert vault.decrypt(rotated) == secret
+
+
+def test_signup_asks_for_the_terms_minimum_age_and_says_why(db):
+    client = Client()
+
+    form = client.get(reverse("account_signup")).content.decode()
+    refused = client.post(
+        reverse("account_signup"),
+        {"email": "kid@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+    assert 'name="old_enough"' in form
+    assert "I am 16 or older" in form
+    assert refused.status_code == 200  # allauth re-renders its form with the reason
+    assert "ProSocial is for people aged 16 and over" in refused.content.decode()
+    assert User.objects.count() == 0
+    assert mail.outbox == []

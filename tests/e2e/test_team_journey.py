@@ -25,6 +25,7 @@ def test_team_journey(page: Page, live_server, browser, csp_violations, settings
     page.fill("input[name=contact_name]", "Olivia Owner")
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
+    page.check("input[name=old_enough]")
     page.click("main form [type=submit]")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Verify")
 
@@ -55,6 +56,7 @@ def test_team_journey(page: Page, live_server, browser, csp_violations, settings
     expect(vic.locator("input[name=email]")).to_have_value("vic@example.com")
     vic.fill("input[name=password1]", PASSWORD)
     vic.fill("input[name=password2]", PASSWORD)
+    vic.check("input[name=old_enough]")
     vic.click("main form [type=submit]")
     vic.get_by_test_id("accept-invitation").click()
     expect(vic).to_have_url(re.compile(r"/w/acme-marketing/$"))
