@@ -19,7 +19,10 @@ Invariants:
       catch a silent server, and a watchdog timer shuts the socket for one that trickles bytes.
     - A body over the cap is refused while streaming, never held whole (``probe`` truncates).
     - ``SAFE_HTTP_ALLOWED_HOSTS`` (or ``allowed_hosts=``) names the hosts exempt from the
-      address and port checks: the dev/test sandbox on 127.0.0.1. Production's list is empty.
+      address and port checks: the dev/test sandbox on 127.0.0.1. An entry ``host:port``
+      exempts that port only (development allows just the sandbox's and the app's own ports,
+      so a URL can't reach Redis or PostgreSQL on loopback); a bare ``host`` exempts every
+      port. Production's list is empty.
 
 How the pinning works:
     urllib3's ``HTTPConnection``/``HTTPSConnection`` is opened to the pinned IP, with the
@@ -269,9 +272,8 @@ def _fetch(
 ) -> FetchResult:
     if method not in {"GET", "HEAD"}:
         raise ValueError(f"safe_http fetches with GET or HEAD, not {method}")
-    allowed = frozenset(
-        host.lower()
-        for host in (settings.SAFE_HTTP_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts)
+    allowed = _allowlist(
+        settings.SAFE_HTTP_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts
     )
     started = time.monotonic()
     deadline = started + (settings.SAFE_HTTP_TIMEOUT_SECONDS if timeout is None else timeout)
@@ -317,7 +319,28 @@ def _fetch(
         )
 
 
-def _check_url(url: str, allowed: frozenset[str], *, redirected: bool) -> _Target:
+Allowlist = frozenset[tuple[str, int | None]]
+
+
+def _allowlist(entries: Iterable[str]) -> Allowlist:
+    """Parse ``host`` / ``host:port`` / ``[v6]:port`` entries into (host, port or None) pairs."""
+    parsed = set()
+    for entry in entries:
+        text = entry.strip().lower()
+        host, _colon, port = text.rpartition(":")
+        if host and port.isdigit() and (host.startswith("[") or ":" not in host):
+            parsed.add((host.strip("[]"), int(port)))
+        else:
+            parsed.add((text.strip("[]"), None))
+    return frozenset(parsed)
+
+
+def _exempt(host: str, port: int, allowed: Allowlist) -> bool:
+    """Whether the allowlist lets ``host:port`` skip the address and port checks."""
+    return (host, None) in allowed or (host, port) in allowed
+
+
+def _check_url(url: str, allowed: Allowlist, *, redirected: bool) -> _Target:
     """Parse ``url`` and refuse every form we do not fetch, before any resolution."""
     if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url):
         raise _refuse(_("The address contains spaces or control characters."), redirected)
@@ -334,7 +357,7 @@ def _check_url(url: str, allowed: frozenset[str], *, redirected: bool) -> _Targe
         port = ALLOWED_SCHEMES[scheme] if parts.port is None else parts.port
     except ValueError:
         raise _refuse(_("The address has an invalid port."), redirected) from None
-    if port not in ALLOWED_PORTS and host not in allowed:
+    if port not in ALLOWED_PORTS and not _exempt(host, port, allowed):
         raise _refuse(
             _("Port {port} is not allowed; ProSocial only fetches ports 80 and 443.").format(
                 port=port
@@ -367,14 +390,14 @@ def _normalise_host(host: str, redirected: bool) -> str:
     return ascii_host
 
 
-def _resolve(target: _Target, allowed: frozenset[str], *, redirected: bool) -> list[str]:
+def _resolve(target: _Target, allowed: Allowlist, *, redirected: bool) -> list[str]:
     """Resolve the host once and return its addresses, all checked public (or allowlisted).
 
     An IP literal is its own answer: it is judged as written, with no resolver involved.
     """
     literal = _as_ip(target.host)
     addresses = [target.host] if literal is not None else _getaddrinfo(target)
-    if target.host in allowed:
+    if _exempt(target.host, target.port, allowed):
         return addresses
     for address in addresses:
         kind = _non_public_kind(ipaddress.ip_address(address))

@@ -411,8 +411,18 @@ PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", JOB_LEASE_SECONDS)
 # --- Outbound fetches of user-supplied URLs (prosocial/safe_http.py) ----------------------------
 # Hosts that may resolve to loopback/private addresses anyway: the local sandbox in dev/test.
 # Everything else must resolve only to global addresses.
+# "host:port" exempts one port, a bare "host" every port. Development allows only the ports of
+# ProSocial's own local services (the Meta sandbox and the app itself), not Redis or PostgreSQL.
+_own_port = urlsplit(PUBLIC_BASE_URL).port or 80
 SAFE_HTTP_ALLOWED_HOSTS = env_list(
-    "SAFE_HTTP_ALLOWED_HOSTS", [] if IS_PRODUCTION else ["127.0.0.1", "localhost"]
+    "SAFE_HTTP_ALLOWED_HOSTS",
+    []
+    if IS_PRODUCTION
+    else [
+        f"{host}:{port}"
+        for host in ("127.0.0.1", "localhost")
+        for port in (META_SANDBOX_PORT, _own_port)
+    ],
 )
 SAFE_HTTP_MAX_BYTES = env_int("SAFE_HTTP_MAX_MB", 5) * 1024 * 1024
 SAFE_HTTP_TIMEOUT_SECONDS = env_int("SAFE_HTTP_TIMEOUT_SECONDS", 10)
@@ -524,6 +534,9 @@ if IS_PRODUCTION and not SECURE_HSTS_PRELOAD:
 # --- Internationalisation ---------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
+# Only languages the interface is written in: otherwise LocaleMiddleware activates any of
+# Django's from Accept-Language, and <html lang> (base.html) would call English text German.
+LANGUAGES = [("en", "English")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -20,6 +20,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _loopback_test_servers(settings):
+    """The tests' fake shops and CDNs listen on random loopback ports: allow every port there.
+
+    Development's default allows only the sandbox's and the app's ports
+    (tests/test_safe_http.py checks that default and the per-port allowlist).
+    """
+    settings.SAFE_HTTP_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit counters live in the shared Redis cache; start every test without them."""
     cache.clear()

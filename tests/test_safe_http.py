@@ -9,12 +9,14 @@ allowlist 127.0.0.1 and localhost.
 import ipaddress
 import socket
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+import prosocial.settings as project
 from prosocial.safe_http import (
     SafeFetchError,
     UnsafeURLError,
@@ -625,3 +627,25 @@ def test_https_certificate_from_an_unknown_authority_is_refused(tls_server, dns)
 
     with pytest.raises(SafeFetchError, match="could not be verified"):
         fetch(f"https://shop.test:{tls_server.port}/ok", allowed_hosts=["shop.test"])
+
+
+# --- the development allowlist is per port -----------------------------------------------------
+
+
+def test_a_host_port_entry_exempts_that_port_only(server):
+    allowed = [f"127.0.0.1:{server.port}"]
+
+    assert fetch(f"http://127.0.0.1:{server.port}/ok", allowed_hosts=allowed).status == 200
+    with pytest.raises(UnsafeURLError, match="Port 6379 is not allowed"):
+        fetch("http://127.0.0.1:6379/", allowed_hosts=allowed)
+    with pytest.raises(UnsafeURLError, match="Port 5432 is not allowed"):
+        fetch("http://127.0.0.1:5432/", allowed_hosts=allowed)
+
+
+def test_development_allows_only_prosocials_own_local_ports():
+    ports = {entry.rpartition(":")[2] for entry in project.SAFE_HTTP_ALLOWED_HOSTS}
+    hosts = {entry.rpartition(":")[0] for entry in project.SAFE_HTTP_ALLOWED_HOSTS}
+    own = str(urlsplit(project.PUBLIC_BASE_URL).port or 80)
+    assert hosts == {"127.0.0.1", "localhost"}
+    assert ports == {str(project.META_SANDBOX_PORT), own}
+    assert not ports & {"6379", "5432", "5672"}
