@@ -14,7 +14,7 @@ def build_data_export_task(export_id: int) -> None:
     exports.build_data_export(export_id=export_id)
 
 
-@job_task(name="privacy.sweep_privacy_jobs", queue="default")
+@job_task(name="privacy.sweep_privacy_jobs", queue="default", frequent=True)
 def sweep_privacy_jobs_task() -> None:
     services.sweep_privacy_jobs()
 

@@ -116,17 +116,23 @@ def job_task(
     queue: str = "default",
     soft_time_limit: int | None = None,
     time_limit: int | None = None,
+    frequent: bool = False,
 ) -> Callable[[Callable[P, R]], Any]:
-    """Register ``fn`` as a Celery task named ``name`` on ``queue`` with the house options."""
+    """Register ``fn`` as a Celery task named ``name`` on ``queue`` with the house options.
+
+    ``frequent`` tasks (beat's sweepers and heartbeat, every 15-30 s) log their runs at DEBUG,
+    so a worker's log shows the work, not the clock.
+    """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}; expected one of {QUEUES}")
+    level = logging.DEBUG if frequent else logging.INFO
 
     def decorator(fn: Callable[P, R]) -> Any:
         @functools.wraps(fn)
         def logged(*args: P.args, **kwargs: P.kwargs) -> R:
-            logger.info("task %s started with %s %s", name, args, kwargs)
+            logger.log(level, "task %s started with %s %s", name, args, kwargs)
             result = fn(*args, **kwargs)
-            logger.info("task %s finished", name)
+            logger.log(level, "task %s finished", name)
             return result
 
         options: dict[str, Any] = {

@@ -582,5 +582,11 @@ LOGGING = {
         "django.request": {"filters": ["expected_refusals"]},
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": LOG_LEVEL},
+        # Celery's own "received" and "succeeded" line per task: our job_task logs the runs
+        # that matter (not the 15-second sweeps); failures still show, at WARNING and above.
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+        # Beat's "Sending due task" for every sweep, every 15 s.
+        "celery.beat": {"level": "WARNING"},
     },
 }

@@ -4,6 +4,6 @@ from prosocial import health
 from prosocial.jobs import job_task
 
 
-@job_task(name="prosocial.record_worker_heartbeat", queue="default")
+@job_task(name="prosocial.record_worker_heartbeat", queue="default", frequent=True)
 def record_worker_heartbeat_task() -> None:
     health.record_worker_heartbeat()

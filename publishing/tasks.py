@@ -14,7 +14,7 @@ def run_preflight_task(publication_id: int) -> None:
     services.run_full_preflight(publication_id=publication_id)
 
 
-@job_task(name="publishing.sweep_publications", queue="publish")
+@job_task(name="publishing.sweep_publications", queue="publish", frequent=True)
 def sweep_publications_task() -> None:
     services.sweep_publications()
 

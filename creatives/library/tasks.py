@@ -9,6 +9,6 @@ def transcode_media_task(asset_id: int) -> None:
     services.transcode_media(asset_id=asset_id)
 
 
-@job_task(name="creatives.requeue_stalled_transcodes", queue="media")
+@job_task(name="creatives.requeue_stalled_transcodes", queue="media", frequent=True)
 def requeue_stalled_transcodes_task() -> None:
     services.requeue_stalled_transcodes()

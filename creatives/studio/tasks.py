@@ -10,7 +10,7 @@ def run_generation_job_task(job_id: int) -> None:
     generation.run_generation_job(job_id=job_id)
 
 
-@job_task(name="creatives.sweep_generation_jobs", queue="media")
+@job_task(name="creatives.sweep_generation_jobs", queue="media", frequent=True)
 def sweep_generation_jobs_task() -> None:
     from creatives.studio import generation
 
