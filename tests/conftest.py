@@ -143,6 +143,8 @@ def start_worker(transactional_db, tmp_path):
             "META_GRAPH_URL": django_settings.META_GRAPH_URL,
             "META_DIALOG_URL": django_settings.META_DIALOG_URL,
             "PUBLIC_BASE_URL": django_settings.PUBLIC_BASE_URL,
+            # The tests' loopback servers on random ports (see _loopback_test_servers).
+            "SAFE_HTTP_ALLOWED_HOSTS": ",".join(django_settings.SAFE_HTTP_ALLOWED_HOSTS),
             **{name: str(value) for name, value in extra_env.items()},
         }
         log = tmp_path / f"worker-{len(started)}.log"
