@@ -11,8 +11,13 @@ publishing subcodes). `explain(error)` looks up, in order:
 5. a fallback that still names the code, the subcode and Meta's own message.
 
 It never answers "Unknown error". Whether ProSocial retries is decided by
-`meta_integration.graph.classify`; `retryable` here says the same in words for the user
-(a test keeps the two in agreement). Texts may use `{code}`, `{subcode}` and `{message}`.
+`meta_integration.graph.classify` (which honours Meta's `is_transient` flag), and the
+explanation always follows it: `retryable` is the error's own, and an entry whose words
+promise the other outcome (code 1 "temporary, ProSocial retries" for an error Meta marked
+`is_transient: false`) gives way to the fallback. When Meta sent `error_user_title` /
+`error_user_msg` (localized, safe to show; GRAPH_NOTES §5.1), they are the `title` and the
+`cause`, and the entry contributes its fix. Texts may use `{code}`, `{subcode}` and
+`{message}`.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ class Explanation:
     fix: str
     retryable: bool
     doc_url: str
+    title: str = ""  # Meta's error_user_title, when it sent one: the failure's headline
 
 
 def _e(cause: str, fix: str, retryable: bool, doc_url: str) -> Explanation:
@@ -501,15 +507,16 @@ NETWORK_ERROR = _e(
     True,
     ERROR_HANDLING,
 )
+# No envelope at all (an envelope without a code is Meta's error: see _fallback).
 NOT_JSON_SERVER = _e(
-    "Meta (or a proxy in front of it) answered with an error page instead of data "
-    "(HTTP {http_status}).",
+    "Meta (or a proxy in front of it) failed with HTTP {http_status} and sent an error page "
+    "or nothing, not Graph data or a Graph error.",
     _RETRY_LATER,
     True,
     ERROR_HANDLING,
 )
 NOT_JSON_CLIENT = _e(
-    "Meta answered with something that is not data (HTTP {http_status}).",
+    "Meta answered HTTP {http_status} with something that is neither Graph data nor a Graph error.",
     "Check META_GRAPH_URL points at the Graph API; report it to ProSocial if it persists.",
     False,
     ERROR_HANDLING,
@@ -556,30 +563,54 @@ def explain_instagram_subcode(subcode: int) -> Explanation | None:
 
 
 def _fallback(error: GraphError) -> Explanation:
-    name = f"{error.code}" if error.subcode is None else f"{error.code}, subcode {error.subcode}"
     message = error.message or error.user_title or "no message"
-    cause = f"Meta refused the request (code {name}): {message}"
-    fix = error.user_message or _FALLBACK_FIX[error.kind]
+    if error.code is not None:
+        name = f"{error.code}"
+        if error.subcode is not None:
+            name += f", subcode {error.subcode}"
+        cause = f"Meta refused the request (code {name}): {message}"
+    elif error.http_status is not None:
+        cause = f"Meta answered HTTP {error.http_status} with an error but no error code: "
+        cause += message
+    else:
+        cause = f"The request to Meta failed: {message}"
+    fix = _FALLBACK_FIX[error.kind]
     return Explanation(cause=cause, fix=fix, retryable=error.is_retryable, doc_url=ERROR_HANDLING)
 
 
+def _template(error: GraphError) -> Explanation | None:
+    if error.code is not None:
+        return lookup(error.code, error.subcode)
+    if error.has_envelope:
+        return None  # Meta's error, just without a code: its message says the most
+    if error.http_status is None:
+        return NETWORK_ERROR
+    return NOT_JSON_SERVER if error.http_status >= 500 else NOT_JSON_CLIENT
+
+
 def explain(error: GraphError) -> Explanation:
-    """Return what `error` means for the user: cause, fix, retryability and Meta's doc."""
-    if error.code is None:
-        if error.http_status is None:
-            return NETWORK_ERROR
-        template = NOT_JSON_SERVER if error.http_status >= 500 else NOT_JSON_CLIENT
+    """Return what `error` means for the user: cause, fix, retryability and Meta's doc.
+
+    `retryable` is always `error.is_retryable`; Meta's own user-facing title and message,
+    when it sent them, are the `title` and the `cause`.
+    """
+    template = _template(error)
+    if template is None or template.retryable is not error.is_retryable:
+        # No entry, or one whose words promise what won't happen (Meta's is_transient
+        # flag overrode the code's usual meaning): explain from the error itself.
+        explanation = _fallback(error)
     else:
-        found = lookup(error.code, error.subcode)
-        if found is None:
-            return _fallback(error)
-        template = found
-    values = {
-        "code": error.code,
-        "subcode": error.subcode,
-        "message": error.message or error.user_message or "no details given",
-        "http_status": error.http_status,
-    }
-    return replace(
-        template, cause=template.cause.format_map(values), fix=template.fix.format_map(values)
-    )
+        values = {
+            "code": error.code,
+            "subcode": error.subcode,
+            "message": error.message or error.user_message or "no details given",
+            "http_status": error.http_status,
+        }
+        explanation = replace(
+            template, cause=template.cause.format_map(values), fix=template.fix.format_map(values)
+        )
+    if error.user_message:
+        return replace(explanation, title=error.user_title, cause=error.user_message)
+    if error.user_title:
+        return replace(explanation, title=error.user_title)
+    return explanation

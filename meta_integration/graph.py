@@ -142,8 +142,9 @@ def classify(
 ) -> ErrorKind:
     """Return what a Graph failure means; the one place that maps codes to kinds.
 
-    `code` None means no Graph error envelope: a network failure (`http_status` None) or a
-    body that is not JSON. `is_transient` is Meta's own flag from the envelope.
+    `code` None means no Graph error code: a network failure (`http_status` None), a body
+    that is not JSON, or an envelope without one. `is_transient` is Meta's own flag from the
+    envelope; for codes 1 and 2 it decides.
     """
     if code is None:
         return (
@@ -166,10 +167,11 @@ def classify(
     if code in THROTTLE_CODES or code in BUC_THROTTLE_CODES:
         return ErrorKind.THROTTLED
     if code in TRANSIENT_CODES:
-        # "Error validating client secret." is code 1 with is_transient false and HTTP 400:
-        # a configuration mistake, not an outage.
-        if is_transient is False and http_status is not None and http_status < 500:
-            return ErrorKind.INVALID
+        # Codes 1 and 2 are usually outages, but Meta's own flag decides when it is there:
+        # "Error validating client secret." is code 1 with is_transient false (a configuration
+        # mistake), whatever the HTTP status. GRAPH_NOTES §5.1: `true` means retrying may work.
+        if is_transient is not None:
+            return ErrorKind.TRANSIENT if is_transient else ErrorKind.INVALID
         return ErrorKind.TRANSIENT
     if is_transient or (http_status is not None and http_status >= 500):
         return ErrorKind.TRANSIENT
@@ -200,6 +202,7 @@ class GraphError(Exception):
         retry_after: float | None = None,
         outcome_unknown: bool = False,
         meta_is_transient: bool | None = None,
+        has_envelope: bool = False,
     ) -> None:
         self.message = redact(message)
         self.code = code
@@ -210,6 +213,8 @@ class GraphError(Exception):
         self.fbtrace_id = fbtrace_id
         self.http_status = http_status
         self.meta_is_transient = meta_is_transient
+        # True when Meta answered with an error envelope, even one without a code.
+        self.has_envelope = has_envelope
         self.kind = kind or classify(
             code=code, subcode=subcode, http_status=http_status, is_transient=meta_is_transient
         )
@@ -247,6 +252,7 @@ class GraphError(Exception):
             "retry_after": self.retry_after,
             "outcome_unknown": self.outcome_unknown,
             "meta_is_transient": self.meta_is_transient,
+            "has_envelope": self.has_envelope,
         }
         return (_rebuild_graph_error, (self.message, state))
 
@@ -317,6 +323,7 @@ def _error_from_envelope(
         fbtrace_id=str(data.get("fbtrace_id") or fallback_trace),
         http_status=http_status,
         meta_is_transient=transient if isinstance(transient, bool) else None,
+        has_envelope=True,
     )
 
 

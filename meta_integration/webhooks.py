@@ -48,7 +48,11 @@ _ROUTING_STATUSES = [
     MetaConnection.Status.NEEDS_REAUTH,
 ]
 # Lists of items an entry can carry, and how a messaging item names its field (GRAPH_NOTES §7.4).
+# "standby" (Messenger's handover protocol) carries what the thread's *other* app handles, in
+# the same item shape as "messaging": its items keep "standby" as their field, so they are never
+# taken for (nor de-duplicated against) messages addressed to us.
 _ITEM_LISTS = ("changes", "messaging", "standby")
+STANDBY = "standby"
 _MESSAGING_FIELDS = {
     "message": "messages",
     "reaction": "message_reactions",
@@ -156,6 +160,8 @@ def parse_notification(body: bytes) -> list[WebhookItem]:
                     field = item.get("field")
                     if not isinstance(field, str) or len(field) > 64:
                         raise WebhookRejected(400, "malformed change")
+                elif list_name == STANDBY:
+                    field = STANDBY
                 else:
                     field = _messaging_field(item)
                 items.append(WebhookItem(object_type, field, entry_id, entry.get("time"), item))
@@ -200,6 +206,8 @@ def _routes(object_type: str, entry_ids: set[str]) -> dict[str, list[Route]]:
 
 
 def _dedupe_key(item: WebhookItem, workspace_id: int | None) -> str:
+    # The field names the list too ("standby" vs "messages"), so the same message in both
+    # lists makes two keys.
     content = json.dumps(
         [workspace_id, item.object, item.entry_id, item.entry_time, item.field, item.payload],
         sort_keys=True,

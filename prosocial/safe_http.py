@@ -324,7 +324,7 @@ Allowlist = frozenset[tuple[str, int | None]]
 
 def _allowlist(entries: Iterable[str]) -> Allowlist:
     """Parse ``host`` / ``host:port`` / ``[v6]:port`` entries into (host, port or None) pairs."""
-    parsed = set()
+    parsed: set[tuple[str, int | None]] = set()
     for entry in entries:
         text = entry.strip().lower()
         host, _colon, port = text.rpartition(":")

@@ -162,10 +162,12 @@ def upload_phase(call: Call, *, kind: str, owner_id: str, phase: str) -> dict[st
 
 
 def _permalink(video: Video, _call: Call, _children: Any) -> str | None:
+    # Meta answers a video's permalink_url as a path on www.facebook.com, not a full URL
+    # (a post's is full: page_publishing.py), e.g. "/{page-id}/videos/{video-id}/".
     if video.kind == "page_reel":
-        return f"https://www.facebook.com/reel/{video.id}"
+        return f"/reel/{video.id}/"
     if video.kind == "page_video":
-        return f"https://www.facebook.com/{video.owner_id}/videos/{video.id}/"
+        return f"/{video.owner_id}/videos/{video.id}/"
     return None
 
 

@@ -5,11 +5,15 @@ reconciled by listing the Page's recent posts or videos and matching the text we
 time window) before anything is sent again.
 """
 
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urljoin
 
 from meta_integration.models import MetaPage
 from publishing.errors import PublishFailure
 from publishing.publishers.base import PublishContext
+
+FACEBOOK_WEB = "https://www.facebook.com/"
 
 
 def page_of(ctx: PublishContext) -> MetaPage:
@@ -41,3 +45,14 @@ def video_state(ctx: PublishContext, video_id: str) -> str:
     """Return the video's ``video_status`` (ready, processing, error, expired...)."""
     status = ctx.client.get(f"/{video_id}", {"fields": "status"}).get("status") or {}
     return str(status.get("video_status", ""))
+
+
+def permalink_of(node: Mapping[str, Any]) -> str:
+    """Return the node's ``permalink_url`` as an absolute facebook.com link ("" if none).
+
+    Graph gives a post's permalink as a full URL but a video's or reel's as a path on
+    facebook.com ("/{page-id}/videos/{video-id}/", "/reel/{video-id}/"); stored as is, a
+    path would open on ProSocial's own host.
+    """
+    url = str(node.get("permalink_url") or "")
+    return urljoin(FACEBOOK_WEB, url) if url else ""

@@ -15,7 +15,7 @@ from typing import Any
 from creatives.library.models import MediaAsset
 from publishing.errors import PublishFailure
 from publishing.models import Publication, Target
-from publishing.publishers._facebook import find_recent, page_of, video_state
+from publishing.publishers._facebook import find_recent, page_of, permalink_of, video_state
 from publishing.publishers.base import (
     CONTINUE,
     PublishContext,
@@ -157,7 +157,7 @@ class FacebookPostPublisher(Publisher):
         if ctx.remote.get("post_id"):
             post_id = ctx.remote["post_id"]
             post = ctx.client.get(f"/{post_id}", {"fields": "id,permalink_url"})
-            return ctx.finish(remote_id=post_id, permalink=str(post.get("permalink_url", "")))
+            return ctx.finish(remote_id=post_id, permalink=permalink_of(post))
         video_id = ctx.remote["video_id"]
         video = ctx.client.get(f"/{video_id}", {"fields": "id,permalink_url"})
-        return ctx.finish(remote_id=video_id, permalink=str(video.get("permalink_url", "")))
+        return ctx.finish(remote_id=video_id, permalink=permalink_of(video))

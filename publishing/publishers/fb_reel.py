@@ -6,7 +6,7 @@ answer to ``finish`` is reconciled by reading the video's publishing state.
 
 from publishing.errors import PublishFailure
 from publishing.models import Publication, Target
-from publishing.publishers._facebook import page_of, video_state
+from publishing.publishers._facebook import page_of, permalink_of, video_state
 from publishing.publishers.base import (
     CONTINUE,
     PublishContext,
@@ -103,4 +103,4 @@ class FacebookReelPublisher(Publisher):
     def _finish(self, ctx: PublishContext) -> StepResult:
         video_id = ctx.remote["video_id"]
         video = ctx.client.get(f"/{video_id}", {"fields": "id,permalink_url"})
-        return ctx.finish(remote_id=video_id, permalink=str(video.get("permalink_url", "")))
+        return ctx.finish(remote_id=video_id, permalink=permalink_of(video))

@@ -1,10 +1,13 @@
 """The error catalogue: exact explanations, precedence, fallback, agreement with classify()."""
 
+import json
+import re
+
 import pytest
 
 from meta_integration import error_catalogue
 from meta_integration.error_catalogue import CATALOGUE, Explanation, explain
-from meta_integration.graph import ErrorKind, GraphError
+from meta_integration.graph import ErrorKind, GraphClient, GraphError
 
 IG_ERRORS = "https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes"
 IG_MEDIA = "https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media"
@@ -196,7 +199,7 @@ def test_fallback_names_the_code_and_metas_message():
     )
 
 
-def test_fallback_prefers_metas_user_message_as_the_fix_and_keeps_retryability():
+def test_fallback_shows_metas_user_message_and_keeps_retryability():
     explanation = explain(
         error(
             54321,
@@ -206,9 +209,12 @@ def test_fallback_prefers_metas_user_message_as_the_fix_and_keeps_retryability()
         )
     )
 
-    assert explanation.cause == "Meta refused the request (code 54321): Try later"
-    assert explanation.fix == "Please wait a minute and retry."
-    assert explanation.retryable is True
+    assert explanation == Explanation(
+        "Please wait a minute and retry.",
+        "ProSocial retries automatically; if it keeps failing, try again in a few minutes.",
+        True,
+        ERRORS,
+    )
 
 
 def test_fallback_for_a_quota_says_to_wait_for_its_window():
@@ -238,14 +244,15 @@ def test_network_and_non_json_failures():
 
     assert explain(network) == error_catalogue.NETWORK_ERROR
     assert explain(proxy) == Explanation(
-        "Meta (or a proxy in front of it) answered with an error page instead of data (HTTP 502).",
+        "Meta (or a proxy in front of it) failed with HTTP 502 and sent an error page or "
+        "nothing, not Graph data or a Graph error.",
         "ProSocial retries automatically; if it keeps failing, try again in a few minutes.",
         True,
         ERRORS,
     )
     assert (explain(not_found).retryable, explain(not_found).cause) == (
         False,
-        "Meta answered with something that is not data (HTTP 404).",
+        "Meta answered HTTP 404 with something that is neither Graph data nor a Graph error.",
     )
 
 
@@ -280,3 +287,205 @@ def test_catalogue_covers_the_codes_of_graph_notes():
         2207023, 2207026, 2207027, 2207028, 2207032, 2207035, 2207036, 2207037, 2207040,
         2207042, 2207050, 2207051, 2207052, 2207053, 2207057,
     }  # fmt: skip
+
+
+# --- Meta's real answers, parsed by the client (issue #14 item 17) -----------------------------
+
+FIX_REQUEST = (
+    "Check the item's settings against Meta's requirements; if it persists, report it to "
+    "ProSocial with the trace id."
+)
+RETRY_LATER = "ProSocial retries automatically; if it keeps failing, try again in a few minutes."
+# Any promise that ProSocial will try again by itself.
+PROMISES_RETRY = re.compile(r"ProSocial (retries|waits|reschedules|slows down|tries again)")
+
+
+def answered(canned_server, status: int, body, content_type="application/json") -> GraphError:
+    """Return the GraphError the client raises when Meta answers ``body`` (one attempt)."""
+    raw = json.dumps(body).encode() if isinstance(body, dict) else body
+    canned_server.answer(status, content_type, raw)
+    with pytest.raises(GraphError) as caught:
+        GraphClient("EAAB-token", max_retries=0).get("/me")
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("status", "envelope", "cause"),
+    [
+        (
+            400,
+            {
+                "message": "Service temporarily unavailable",
+                "type": "OAuthException",
+                "is_transient": False,
+                "code": 2,
+                "error_subcode": 1504044,
+                "fbtrace_id": "AXk2hS8vW0a",
+            },
+            "Meta refused the request (code 2, subcode 1504044): Service temporarily unavailable",
+        ),
+        (
+            400,
+            {
+                "message": "Error validating client secret.",
+                "type": "OAuthException",
+                "code": 1,
+                "is_transient": False,
+                "fbtrace_id": "A9sN1p4QeZr",
+            },
+            "Meta refused the request (code 1): Error validating client secret.",
+        ),
+        (
+            500,
+            {
+                "message": "An unknown error occurred",
+                "type": "OAuthException",
+                "code": 1,
+                "error_subcode": 99,
+                "is_transient": False,
+                "fbtrace_id": "B3r7T0mKx1Q",
+            },
+            "Meta refused the request (code 1, subcode 99): An unknown error occurred",
+        ),
+    ],
+    ids=["2/1504044 HTTP 400", "1 client secret", "1/99 HTTP 500"],
+)
+def test_code_1_or_2_meta_marks_not_transient_is_not_retried_nor_said_to_be(
+    canned_server, status, envelope, cause
+):
+    graph_error = answered(canned_server, status, {"error": envelope})
+
+    assert graph_error.is_retryable is False
+    assert explain(graph_error) == Explanation(cause, FIX_REQUEST, False, ERRORS)
+
+
+def test_code_2_meta_marks_transient_is_retried_and_said_to_be(canned_server):
+    graph_error = answered(
+        canned_server,
+        500,
+        {
+            "error": {
+                "message": "(#2) Service temporarily unavailable",
+                "type": "OAuthException",
+                "is_transient": True,
+                "code": 2,
+                "fbtrace_id": "DwmNHd5eHYr",
+            }
+        },
+    )
+
+    assert graph_error.is_retryable is True
+    assert explain(graph_error) == CATALOGUE[(2, None)]
+
+
+def test_metas_user_title_and_message_are_shown_when_the_catalogue_knows_the_code(
+    canned_server,
+):
+    graph_error = answered(
+        canned_server,
+        400,
+        {
+            "error": {
+                "message": "Invalid parameter",
+                "type": "OAuthException",
+                "code": 100,
+                "error_subcode": 1885183,
+                "is_transient": False,
+                "error_user_title": "Ads creative post was created by an app that is in "
+                "development mode",
+                "error_user_msg": "Ads creative post was created by an app that is in "
+                "development mode. It must be in public to create this ad.",
+                "fbtrace_id": "AUqaoQnn0lXPacnJVRk3ATj",
+            }
+        },
+    )
+
+    assert explain(graph_error) == Explanation(
+        "Ads creative post was created by an app that is in development mode. It must be in "
+        "public to create this ad.",
+        CATALOGUE[(100, None)].fix,
+        False,
+        ERRORS,
+        title="Ads creative post was created by an app that is in development mode",
+    )
+
+
+def test_a_user_title_alone_heads_the_catalogues_cause():
+    explanation = explain(error(190, 463, user_title="Session expired"))
+
+    assert explanation == Explanation(
+        "The Meta access token has expired.",
+        "Reconnect Meta to get a fresh token.",
+        False,
+        TOKENS,
+        title="Session expired",
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "cause", "fix", "retryable"),
+    [
+        (
+            400,
+            "Meta answered HTTP 400 with an error but no error code: Error validating "
+            "verification code. Please make sure your redirect_uri is identical to the one you "
+            "used in the OAuth dialog request",
+            FIX_REQUEST,
+            False,
+        ),
+        (
+            500,
+            "Meta answered HTTP 500 with an error but no error code: Error validating "
+            "verification code. Please make sure your redirect_uri is identical to the one you "
+            "used in the OAuth dialog request",
+            RETRY_LATER,
+            True,
+        ),
+    ],
+    ids=["HTTP 400", "HTTP 500"],
+)
+def test_an_envelope_without_a_code_is_explained_as_metas_error(
+    canned_server, status, cause, fix, retryable
+):
+    graph_error = answered(
+        canned_server,
+        status,
+        {
+            "error": {
+                "message": "Error validating verification code. Please make sure your "
+                "redirect_uri is identical to the one you used in the OAuth dialog request",
+                "type": "OAuthException",
+            }
+        },
+    )
+
+    assert explain(graph_error) == Explanation(cause, fix, retryable, ERRORS)
+
+
+def test_a_proxys_error_page_says_what_happens_next(canned_server, sleeps):
+    graph_error = answered(
+        canned_server, 502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"
+    )
+
+    assert explain(graph_error) == Explanation(
+        "Meta (or a proxy in front of it) failed with HTTP 502 and sent an error page or "
+        "nothing, not Graph data or a Graph error.",
+        RETRY_LATER,
+        True,
+        ERRORS,
+    )
+    assert graph_error.is_retryable is True
+
+
+@pytest.mark.parametrize("is_transient", [True, False])
+@pytest.mark.parametrize("status", [400, 500])
+@pytest.mark.parametrize("key", KEYS, ids=[f"{code}/{subcode}" for code, subcode in KEYS])
+def test_explanation_follows_metas_is_transient_flag(key, status, is_transient):
+    code, subcode = key
+    graph_error = error(code, subcode, http_status=status, meta_is_transient=is_transient)
+
+    explanation = explain(graph_error)
+
+    assert explanation.retryable is graph_error.is_retryable
+    if not graph_error.is_retryable:
+        assert PROMISES_RETRY.search(explanation.fix) is None, explanation.fix

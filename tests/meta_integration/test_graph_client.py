@@ -1000,6 +1000,10 @@ def test_graph_error_survives_pickling():
         (1, None, 500, True, ErrorKind.TRANSIENT),
         (2, None, 503, True, ErrorKind.TRANSIENT),
         (1, None, 400, False, ErrorKind.INVALID),  # "Error validating client secret."
+        (1, 99, 500, False, ErrorKind.INVALID),  # Meta's is_transient decides for codes 1 and 2
+        (2, 1504044, 400, False, ErrorKind.INVALID),
+        (2, None, 400, True, ErrorKind.TRANSIENT),
+        (1, None, 500, None, ErrorKind.TRANSIENT),
         (4, None, 400, True, ErrorKind.THROTTLED),
         (17, 2446079, 400, True, ErrorKind.THROTTLED),
         (32, None, 400, True, ErrorKind.THROTTLED),

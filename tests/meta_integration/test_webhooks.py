@@ -302,6 +302,43 @@ def test_instagram_message_is_stored_under_its_messaging_field(client, workspace
     assert event.payload["message"]["text"] == "hello"
 
 
+def _messenger_message(list_name: str) -> dict:
+    """A Page entry carrying one Messenger message in ``list_name`` (GRAPH_NOTES §7.4)."""
+    return {
+        "id": PAGE_ID,
+        "time": 1458692752478,
+        list_name: [
+            {
+                "sender": {"id": "USER-PSID-1"},
+                "recipient": {"id": PAGE_ID},
+                "timestamp": 1458692752478,
+                "message": {"mid": "m_mid.1457764197618:41d102a3e1ae206a38", "text": "hello"},
+            }
+        ],
+    }
+
+
+def test_standby_items_stay_apart_from_messages(client, workspace):
+    """Issue #14 item 19: a standby item (Messenger handover: another app owns the thread)
+    was stored as an ordinary message and de-duplicated against the same messaging item."""
+    connect(workspace, ALEX)
+    document = {
+        "object": "page",
+        "entry": [_messenger_message("messaging"), _messenger_message("standby")],
+    }
+
+    response = post(client, encode(document))
+    again = post(client, encode({"object": "page", "entry": [_messenger_message("standby")]}))
+
+    assert response.json() == {"stored": 2}
+    assert again.json() == {"stored": 0}
+    events = WebhookEvent.objects.order_by("field")
+    assert [(e.field, e.workspace, e.payload["message"]["text"]) for e in events] == [
+        ("messages", workspace, "hello"),
+        ("standby", workspace, "hello"),
+    ]
+
+
 def test_permissions_event_goes_to_the_users_workspace(client, workspace):
     connect(workspace, ALEX)
 
