@@ -4,14 +4,15 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from accounts.decorators import LAST_WORKSPACE_SESSION_KEY
-from accounts.selectors import list_memberships_for_user
+from accounts.selectors import count_unread_notifications, list_memberships_for_user
 
 
 def workspace_nav(request: HttpRequest) -> dict[str, Any]:
     """Expose the current membership and, lazily, the user's workspaces for the switcher.
 
     Outside workspace pages (profile, security, allauth pages) the last workspace used stays
-    current, so the sidebar keeps its navigation.
+    current, so the sidebar keeps its navigation. ``unread_notifications`` (the bell's count)
+    is for the current workspace, also counted only when a template shows it.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -23,4 +24,10 @@ def workspace_nav(request: HttpRequest) -> dict[str, Any]:
         current = SimpleLazyObject(
             lambda: next((m for m in memberships if m.workspace.slug == slug), None)
         )
-    return {"current_membership": current, "nav_memberships": memberships}
+    membership: Any = current
+    unread = SimpleLazyObject(lambda: count_unread_notifications(membership) if membership else 0)
+    return {
+        "current_membership": current,
+        "nav_memberships": memberships,
+        "unread_notifications": unread,
+    }

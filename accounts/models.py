@@ -238,3 +238,42 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
+
+
+class Notification(models.Model):
+    """Something a member should know about, shown under the bell and emailed once.
+
+    ``recipient`` empty means every member of the workspace; ``notify_workspace`` writes one
+    row per recipient, so each person reads (and marks as read) their own copy.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    # ``<app>.<event>``, e.g. ``meta.disconnected``: lets code and tests find a kind.
+    kind = models.CharField(max_length=64, db_index=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, max_length=2000)
+    link = models.CharField(max_length=500, blank=True, help_text=_("A path inside ProSocial."))
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "recipient", "read_at"], name="notification_unread")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

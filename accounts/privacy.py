@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEvent, Invitation, Membership, User, Workspace
+from accounts.models import AuditEvent, Invitation, Membership, Notification, User, Workspace
 from prosocial.exporting import ExportPart, serialize_rows
 from prosocial.retention import SiteRetentionRule
 
@@ -31,6 +31,7 @@ def erase_user(user_id: int) -> dict[str, int]:
     return {
         "memberships": Membership.objects.filter(user=user).delete()[0],
         "invitations": Invitation.objects.filter(email__iexact=user.email).delete()[0],
+        "notifications": Notification.objects.filter(recipient=user).delete()[0],
         "audit_events_scrubbed": AuditEvent.objects.filter(actor=user).update(
             actor=None, actor_email=DELETED_ACTOR, ip_address=None
         )
@@ -48,6 +49,7 @@ def erase_workspace(workspace_id: int) -> dict[str, int]:
         "memberships": Membership.objects.filter(workspace_id=workspace_id).delete()[0],
         "invitations": Invitation.objects.filter(workspace_id=workspace_id).delete()[0],
         "audit_events": AuditEvent.objects.filter(workspace_id=workspace_id).delete()[0],
+        "notifications": Notification.objects.filter(workspace_id=workspace_id).delete()[0],
     }
 
 
@@ -62,6 +64,7 @@ def export_user(user_id: int) -> ExportPart:
                 Invitation.objects.filter(email__iexact=user.email), exclude={"token_hash"}
             ),
             "audit_events_by_me": serialize_rows(AuditEvent.objects.filter(actor=user)),
+            "notifications": serialize_rows(Notification.objects.filter(recipient=user)),
         }
     )
 
@@ -79,6 +82,7 @@ def export_workspace(workspace_id: int) -> ExportPart:
                 Invitation.objects.filter(workspace_id=workspace_id), exclude={"token_hash"}
             ),
             "audit_events": serialize_rows(AuditEvent.objects.filter(workspace_id=workspace_id)),
+            "notifications": serialize_rows(Notification.objects.filter(workspace_id=workspace_id)),
         }
     )
 

@@ -9,7 +9,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import AuditEvent, Invitation, Membership, User
+from accounts.models import AuditEvent, Invitation, Membership, Notification, User
 from accounts.services import hash_invitation_token
 
 RECENT_ACTIVITY_LIMIT = 8
@@ -111,3 +111,30 @@ def filter_audit_events(
 
 def count_members(membership: Membership) -> int:
     return Membership.objects.for_workspace(membership.workspace).count()
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+def list_notifications_for_member(membership: Membership) -> QuerySet[Notification]:
+    """Return the member's own notifications in their workspace, newest first."""
+    return Notification.objects.for_workspace(membership.workspace).filter(
+        recipient=membership.user
+    )
+
+
+def count_unread_notifications(membership: Membership) -> int:
+    return list_notifications_for_member(membership).filter(read_at__isnull=True).count()
+
+
+def get_notification_for_member(membership: Membership, pk: int) -> Notification:
+    """Return the member's notification ``pk``; 404 for a missing, foreign or someone else's."""
+    notification: Notification | None = (
+        Notification.objects.filter(workspace=membership.workspace)
+        .filter(recipient=membership.user)
+        .filter(pk=pk)
+        .first()
+    )
+    if notification is None:
+        raise Http404("No such notification")
+    return notification

@@ -10,15 +10,20 @@ Invariants kept here:
 - only owners grant the owner role or touch an owner's membership;
 - at most one pending invitation per workspace and email (also a database constraint);
 - invitation tokens are stored hashed; the raw token only travels in the email.
+
+Notifications (``notify_workspace``) are written here too, for every app: one row per
+recipient, emailed after commit. Callers pass plain text; no app writes Notification rows itself.
 """
 
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import send_mail, send_mass_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,8 +33,14 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_audit_event
 from accounts.errors import WorkspaceError
-from accounts.models import Invitation, Membership, User, Workspace
-from accounts.permissions import Role, assignable_roles, can_manage_member, has_permission
+from accounts.models import Invitation, Membership, Notification, User, Workspace
+from accounts.permissions import (
+    ALL_ROLES,
+    Role,
+    assignable_roles,
+    can_manage_member,
+    has_permission,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -463,3 +474,87 @@ def delete_user_row(*, user_id: int) -> int:
 def delete_workspace_row(*, workspace_id: int) -> int:
     """Remove the workspace row and every row still pointing at it; return 1 or 0."""
     return Workspace.objects.filter(pk=workspace_id).delete()[1].get(Workspace._meta.label, 0)
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notify_workspace(
+    workspace: Workspace,
+    *,
+    roles: Iterable[str] = ALL_ROLES,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+) -> list[Notification]:
+    """Tell the workspace's members holding one of ``roles``: one row each, then one email each.
+
+    ``link`` is a path inside ProSocial (``/w/acme/publish/``); the email makes it absolute.
+    Emails leave after commit, so a rolled-back change tells nobody; a mail failure is logged
+    and the in-app notification stays.
+    """
+    members = list(
+        Membership.objects.filter(workspace=workspace, role__in=list(roles))
+        .select_related("user")
+        .order_by("pk")
+    )
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            workspace=workspace,
+            recipient=member.user,
+            kind=kind,
+            title=str(title)[:200],
+            body=str(body)[:2000],
+            link=str(link)[:500],
+        )
+        for member in members
+    )
+    ids = [notification.pk for notification in notifications]
+    transaction.on_commit(partial(_email_notifications, ids))
+    return notifications
+
+
+def _email_notifications(notification_ids: list[int]) -> None:
+    rows = Notification.objects.filter(pk__in=notification_ids).select_related(
+        "workspace", "recipient"
+    )
+    messages = [
+        (
+            settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + row.title,
+            render_to_string(
+                "accounts/email/notification.txt",
+                {
+                    "notification": row,
+                    "url": settings.PUBLIC_BASE_URL + row.link if row.link else "",
+                    "all_url": settings.PUBLIC_BASE_URL
+                    + reverse("accounts:notifications", args=[row.workspace.slug]),
+                },
+            ),
+            None,
+            [row.recipient.email],
+        )
+        for row in rows
+        if row.recipient is not None
+    ]
+    try:
+        send_mass_mail(messages, fail_silently=False)
+    except OSError:
+        logger.exception("notifications %s: email could not be sent", notification_ids)
+
+
+def mark_notifications_read(
+    *, membership: Membership, notification_ids: Iterable[int] | None = None
+) -> int:
+    """Mark the member's unread notifications read (only ``notification_ids`` when given).
+
+    Returns how many changed. Other people's and other workspaces' notifications are never
+    touched, whatever ids are passed.
+    """
+    unread = Notification.objects.filter(
+        workspace=membership.workspace, recipient=membership.user, read_at__isnull=True
+    )
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())

@@ -29,4 +29,15 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("w/<slug:slug>/activity/", views.activity, name="activity"),
+    path("w/<slug:slug>/notifications/", views.notifications, name="notifications"),
+    path(
+        "w/<slug:slug>/notifications/read/",
+        views.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "w/<slug:slug>/notifications/<int:pk>/read/",
+        views.notification_read,
+        name="notification_read",
+    ),
 ]

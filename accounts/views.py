@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -401,3 +402,37 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 def security(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/security.html")
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+NOTIFICATIONS_PER_PAGE = 30
+
+
+@member_required("workspace.view")
+def notifications(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """List the member's notifications, newest first, unread ones highlighted."""
+    rows = selectors.list_notifications_for_member(membership)
+    page = Paginator(rows, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"membership": membership, "workspace": membership.workspace, "page": page}
+    return render(request, "accounts/notifications.html", context)
+
+
+@member_required("workspace.view")
+@require_POST
+def notification_read(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """Mark one notification read, then open its link (or go back to the list)."""
+    notification = selectors.get_notification_for_member(membership, pk)
+    services.mark_notifications_read(membership=membership, notification_ids=[notification.pk])
+    if request.POST.get("open") and url_has_allowed_host_and_scheme(
+        notification.link, allowed_hosts=None
+    ):
+        return redirect(notification.link)
+    return redirect("accounts:notifications", slug=membership.workspace.slug)
+
+
+@member_required("workspace.view")
+@require_POST
+def notifications_read_all(request: HttpRequest, membership: Membership) -> HttpResponse:
+    services.mark_notifications_read(membership=membership)
+    return redirect("accounts:notifications", slug=membership.workspace.slug)

@@ -35,6 +35,10 @@ AD_OBJECTIVE_CHOICES = [
     (Objective.AWARENESS.value, _("Awareness (reach people likely to remember it)")),
     (Objective.TRAFFIC.value, _("Traffic (clicks to the product URL)")),
     (Objective.ENGAGEMENT.value, _("Engagement (reactions, comments, shares)")),
+    # These need setup ProSocial doesn't make yet; they are offered anyway (a campaign's brief
+    # may ask for them) and preflight says what is missing (``OBJECTIVE_NEEDS``).
+    (Objective.SALES.value, _("Sales (purchases on your site; needs a Meta pixel)")),
+    (Objective.LEADS.value, _("Leads (sign-ups in an instant form; needs a lead form)")),
 ]
 
 # The ad set's optimisation goal for each ad objective (GRAPH_NOTES §4.4, ODAX mapping).
@@ -42,6 +46,21 @@ OPTIMIZATION_GOALS: dict[str, str] = {
     Objective.AWARENESS: "REACH",
     Objective.TRAFFIC: "LINK_CLICKS",
     Objective.ENGAGEMENT: "POST_ENGAGEMENT",
+    Objective.SALES: "OFFSITE_CONVERSIONS",
+    Objective.LEADS: "LEAD_GENERATION",
+}
+# What an objective's optimisation goal needs in the ad set's ``promoted_object`` (GRAPH_NOTES
+# §4.4 ODAX table, §4.5 ``promoted_object``), said as the missing setup.
+# Plain text, as preflight's messages are (``publishing.checks``).
+OBJECTIVE_NEEDS: dict[str, str] = {
+    Objective.SALES: (
+        "A Sales ad optimises for purchases that a Meta pixel on your site reports (Meta needs "
+        "the pixel and its purchase event); ProSocial can't attach a pixel yet."
+    ),
+    Objective.LEADS: (
+        "A Leads ad collects sign-ups in an instant form on the Facebook Page (Meta needs the "
+        "Page and a lead form); ProSocial can't make lead forms yet."
+    ),
 }
 DEFAULT_OPTIMIZATION_GOAL = OPTIMIZATION_GOALS[Objective.TRAFFIC]
 BILLING_EVENT = "IMPRESSIONS"  # ProSocial's ad sets pay per impression

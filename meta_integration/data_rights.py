@@ -10,8 +10,9 @@ import logging
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from meta_integration import graph
+from meta_integration import graph, services
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
 from prosocial.exporting import ExportPart, serialize_rows
 from prosocial.inventory import StoredItem
@@ -19,7 +20,12 @@ from prosocial.inventory import StoredItem
 logger = logging.getLogger(__name__)
 
 
-def _revoke_and_delete(connections: QuerySet[MetaConnection]) -> dict[str, int]:
+def _revoke_and_delete(connections: QuerySet[MetaConnection], *, announce: bool) -> dict[str, int]:
+    """Revoke and delete ``connections``; with ``announce``, each workspace is told.
+
+    A workspace being deleted needs no announcement; a person deleting their account leaves
+    workspaces behind whose publications must pause rather than lose their accounts.
+    """
     counts = {"connections": 0, "revoked_on_meta": 0}
     for connection in connections:
         if connection.access_token:
@@ -29,21 +35,35 @@ def _revoke_and_delete(connections: QuerySet[MetaConnection]) -> dict[str, int]:
             except graph.GraphError as exc:
                 logger.warning("meta connection %s: revoke failed: %s", connection.pk, exc)
         with transaction.atomic():
+            removed = services.collect_removed_assets([connection]) if announce else []
             counts["connections"] += (
                 MetaConnection.objects.filter(pk=connection.pk)
                 .delete()[1]
                 .get(MetaConnection._meta.label, 0)
             )
+            for assets in removed:
+                services.announce_removed_assets(
+                    assets,
+                    kind="meta.disconnected",
+                    title=_("Meta was disconnected: its member deleted their account"),
+                    cause=_("The member who connected Meta deleted their account"),
+                    intro=_(
+                        "The member who connected Meta deleted their ProSocial account, so "
+                        "their Meta connection was revoked and deleted."
+                    ),
+                )
     return counts
 
 
 def erase_user(user_id: int) -> dict[str, int]:
     """Revoke and delete the Meta connections the person made, in every workspace."""
-    return _revoke_and_delete(MetaConnection.objects.filter(connected_by_id=user_id))
+    return _revoke_and_delete(MetaConnection.objects.filter(connected_by_id=user_id), announce=True)
 
 
 def erase_workspace(workspace_id: int) -> dict[str, int]:
-    return _revoke_and_delete(MetaConnection.objects.filter(workspace_id=workspace_id))
+    return _revoke_and_delete(
+        MetaConnection.objects.filter(workspace_id=workspace_id), announce=False
+    )
 
 
 def export_user(user_id: int) -> ExportPart:

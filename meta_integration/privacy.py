@@ -9,9 +9,11 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent
+from meta_integration import services
 from meta_integration.models import (
     InstagramAccount,
     MetaAdAccount,
@@ -19,6 +21,7 @@ from meta_integration.models import (
     MetaPage,
     WebhookEvent,
 )
+from meta_integration.services import RemovedAssets
 from prosocial.retention import RetentionRule, SiteRetentionRule
 
 
@@ -27,10 +30,13 @@ def erase_meta_user(meta_user_id: str) -> dict[str, int]:
     """Delete every connection of ``meta_user_id`` with its tokens, assets and webhook events.
 
     Audit events about those connections stay (who did what, when) but lose the Meta
-    person's name and identifiers.
+    person's name and identifiers. Each workspace that lost a connection pauses what was about
+    to use its accounts and tells its owners and admins (``services.announce_removed_assets``).
     """
     connections = MetaConnection.objects.filter(meta_user_id=meta_user_id)
     ids = [str(pk) for pk in connections.values_list("pk", flat=True)]
+    removed = services.collect_removed_assets(connections)
+    workspaces = set(connections.values_list("workspace_id", flat=True))
     # Before the connections go: their Pages and IG accounts say which events are theirs.
     counts = {"webhook_events": _erase_webhook_events(meta_user_id, connections)}
     counts |= {
@@ -42,6 +48,20 @@ def erase_meta_user(meta_user_id: str) -> dict[str, int]:
         target_type=MetaConnection._meta.label, target_id__in=ids
     ).update(target_repr="[erased Meta connection]", metadata={})
     counts["connections"] = connections.delete()[1].get(MetaConnection._meta.label, 0)
+    # Every workspace that lost a connection is told, even one with no assets left.
+    found = {assets.workspace_id for assets in removed}
+    for assets in [*removed, *(RemovedAssets(pk) for pk in sorted(workspaces - found))]:
+        services.announce_removed_assets(
+            assets,
+            kind="meta.data_deleted",
+            title=gettext("Meta asked us to delete a connection's data"),
+            cause=gettext("Meta asked for the connected person's data to be deleted"),
+            intro=gettext(
+                "Meta sent a data-deletion request for a Facebook account connected to this "
+                "workspace, so its connection, tokens, Pages and accounts were deleted."
+            ),
+            name_assets=False,
+        )
     return counts
 
 

@@ -1,9 +1,13 @@
 """Reads for Meta connections: workspace-scoped lists and the access helper."""
 
+from dataclasses import dataclass
+from typing import cast
+
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import Membership
+from meta_integration import signals
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
 
 
@@ -50,3 +54,23 @@ def list_connections_needing_attention(membership: Membership) -> list[MetaConne
             ]
         )
     )
+
+
+@dataclass(frozen=True)
+class DisconnectPreview:
+    """What disconnecting a connection removes, and what other apps say depends on it."""
+
+    pages: list[MetaPage]
+    instagram_accounts: list[InstagramAccount]
+    ad_accounts: list[MetaAdAccount]
+    impacts: list[tuple[str, int]]  # (label, count), from ``signals.disconnect_impact``
+
+
+def describe_disconnect(connection: MetaConnection) -> DisconnectPreview:
+    """Return the assets a disconnect deletes and what depends on them (for the confirmation)."""
+    pages, instagram, ad_accounts = list_connection_assets(connection)
+    responses = signals.disconnect_impact.send(sender=MetaConnection, connection_id=connection.pk)
+    impacts: list[tuple[str, int]] = []
+    for _receiver, pairs in responses:
+        impacts += cast(list[tuple[str, int]], pairs or [])
+    return DisconnectPreview(pages, instagram, ad_accounts, impacts)

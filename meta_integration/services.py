@@ -1,5 +1,10 @@
 """Meta connection use-cases: connect, choose assets, refresh, check health, disconnect.
 
+Removing assets (disconnect, Meta's callbacks, erasures) never damages what other apps built
+on them: ``announce_removed_assets`` sends ``signals.assets_removed`` (publishing pauses what
+was about to use them; history keeps their names) and notifies owners and admins; saving a
+connection sends ``signals.assets_restored`` so the same Meta ids are picked up again.
+
 Every change to MetaConnection and its assets goes through here. Graph calls (through
 ``meta_integration.graph``) always happen before the transaction that records their result, so
 no row lock is held during network I/O and a failed flow writes nothing. Raises
@@ -8,9 +13,8 @@ no row lock is held during network I/O and a failed flow writes nothing. Raises
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -20,8 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_audit_event
-from accounts.models import Membership
+from accounts.models import Membership, Workspace
 from accounts.permissions import MANAGERS, has_permission
+from accounts.services import notify_workspace
 from meta_integration import graph, signals
 from meta_integration.error_catalogue import explain
 from meta_integration.errors import MetaConnectionError
@@ -192,6 +197,10 @@ def _save_connection(*, actor: Membership, access_token: str, world: MetaWorld) 
     pages = _sync_pages(connection, world.pages)
     _sync_instagram(connection, world, pages)
     _sync_ad_accounts(connection, world.ad_accounts)
+    # Same Meta ids as before a disconnect: what pointed at the old rows points at these.
+    signals.assets_restored.send(
+        sender=MetaConnection, workspace_id=connection.workspace_id, connection_id=connection.pk
+    )
     record_audit_event(
         actor=actor.user,
         action="meta.connected" if created else "meta.refreshed",
@@ -418,6 +427,97 @@ def _email_admins_about(connection_id: int) -> None:
         logger.exception("meta connection %s: admin email could not be sent", connection_id)
 
 
+# --- Assets that go away ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemovedAssets:
+    """The assets of one workspace about to be deleted: Meta id -> name, per kind."""
+
+    workspace_id: int
+    pages: dict[str, str] = field(default_factory=dict)
+    instagram: dict[str, str] = field(default_factory=dict)
+    ad_accounts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.pages.values(), *self.instagram.values(), *self.ad_accounts.values()]
+
+
+def collect_removed_assets(connections: Iterable[MetaConnection]) -> list[RemovedAssets]:
+    """Return, per workspace, the assets of ``connections`` (call it before deleting them)."""
+    found: dict[int, RemovedAssets] = {}
+    ids = [connection.pk for connection in connections]
+    for page in MetaPage.objects.filter(connection_id__in=ids).order_by("name", "pk"):
+        found.setdefault(page.workspace_id, RemovedAssets(page.workspace_id)).pages[
+            page.page_id
+        ] = page.name
+    for account in InstagramAccount.objects.filter(connection_id__in=ids).order_by("pk"):
+        found.setdefault(account.workspace_id, RemovedAssets(account.workspace_id)).instagram[
+            account.ig_user_id
+        ] = str(account)
+    for ad in MetaAdAccount.objects.filter(connection_id__in=ids).order_by("name", "pk"):
+        found.setdefault(ad.workspace_id, RemovedAssets(ad.workspace_id)).ad_accounts[
+            ad.ad_account_id
+        ] = ad.name
+    return list(found.values())
+
+
+def announce_removed_assets(
+    removed: RemovedAssets,
+    *,
+    kind: str,
+    title: str,
+    cause: str,
+    intro: str,
+    name_assets: bool = True,
+) -> list[str]:
+    """Tell the apps built on the removed assets, then owners and admins; return what paused.
+
+    Runs inside the transaction that deleted the rows (receivers pause in the same commit).
+    Texts never name the Facebook person; after an erasure (``name_assets=False``) they don't
+    name the Pages and accounts either (a creator's Page carries their name), only count them.
+    """
+    responses = signals.assets_removed.send(
+        sender=MetaConnection,
+        workspace_id=removed.workspace_id,
+        page_ids=list(removed.pages),
+        ig_user_ids=list(removed.instagram),
+        ad_account_ids=list(removed.ad_accounts),
+        cause=cause,
+    )
+    paused = [line for _receiver, lines in responses for line in lines or []]
+    lines = [intro]
+    if removed.names and name_assets:
+        lines.append(_("No longer connected: %(names)s.") % {"names": ", ".join(removed.names)})
+    elif removed.names:
+        lines.append(
+            _("No longer connected: %(count)s Pages, Instagram and ad accounts.")
+            % {"count": len(removed.names)}
+        )
+    if paused:
+        lines.append(
+            _("Paused until Meta is reconnected (%(count)s): %(items)s.")
+            % {"count": len(paused), "items": "; ".join(paused)}
+        )
+    lines.append(
+        _(
+            "Published posts keep their history. Reconnect the same Facebook account to pick "
+            "the accounts up again; paused publications then resume."
+        )
+    )
+    workspace = Workspace.objects.get(pk=removed.workspace_id)
+    notify_workspace(
+        workspace,
+        roles=MANAGERS,
+        kind=kind,
+        title=title,
+        body="\n".join(lines),
+        link=reverse("meta_integration:connections", args=[workspace.slug]),
+    )
+    return paused
+
+
 # --- Disconnect -------------------------------------------------------------------------------
 
 
@@ -445,6 +545,7 @@ def disconnect_meta_account(*, actor: Membership, connection: MetaConnection) ->
 @transaction.atomic
 def _wipe_connection(*, actor: Membership, connection_id: int, revoked_on_meta: bool) -> None:
     connection = MetaConnection.objects.select_for_update().get(pk=connection_id)
+    removed = collect_removed_assets([connection])
     counts = {
         "pages": MetaPage.objects.filter(connection=connection).delete()[0],
         "instagram_accounts": InstagramAccount.objects.filter(connection=connection).delete()[0],
@@ -476,12 +577,23 @@ def _wipe_connection(*, actor: Membership, connection_id: int, revoked_on_meta: 
         target=connection,
         metadata={**counts, "revoked_on_meta": revoked_on_meta},
     )
+    for assets in removed or [RemovedAssets(connection.workspace_id)]:
+        announce_removed_assets(
+            assets,
+            kind="meta.disconnected",
+            title=_("Meta was disconnected from %(workspace)s")
+            % {"workspace": actor.workspace.name},
+            cause=_("Meta was disconnected"),
+            intro=_("%(person)s disconnected Meta; its tokens were deleted.")
+            % {"person": actor.user.display_name},
+        )
 
 
 def revoke_meta_connections_for_user(*, meta_user_id: str) -> int:
     """Meta says the person removed ProSocial: mark their connections revoked, wipe tokens.
 
-    Called from the deauthorize callback. Workspace admins are emailed once per connection.
+    Called from the deauthorize callback. Workspace owners and admins are notified (in the app
+    and by email) once per connection.
     Returns how many connections were revoked.
     """
     ids = list(
@@ -512,5 +624,24 @@ def revoke_meta_connections_for_user(*, meta_user_id: str) -> int:
                 workspace=connection.workspace,
                 target=connection,
             )
-            transaction.on_commit(partial(_email_admins_about, connection_id))
+            # In-app and emailed; it names the workspace's Pages, never the Facebook person.
+            pages = ", ".join(
+                MetaPage.objects.filter(connection=connection).values_list("name", flat=True)
+            )
+            notify_workspace(
+                connection.workspace,
+                roles=MANAGERS,
+                kind="meta.deauthorized",
+                title=_("Meta access to %(workspace)s was removed on Facebook")
+                % {"workspace": connection.workspace.name},
+                body=_(
+                    "A Facebook account connected here removed ProSocial from its apps, so its "
+                    "tokens were deleted%(pages)s. Nothing can be published through it until "
+                    "someone reconnects Meta; history is kept."
+                )
+                % {"pages": _(" (Pages: %(names)s)") % {"names": pages} if pages else ""},
+                link=reverse(
+                    "meta_integration:connection", args=[connection.workspace.slug, connection.pk]
+                ),
+            )
     return len(ids)

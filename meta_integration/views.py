@@ -163,9 +163,18 @@ def connection_check(request: HttpRequest, membership: Membership, pk: int) -> H
 
 
 @member_required("meta.connect")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def connection_disconnect(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """GET: say what a disconnect does (assets, publications paused, history kept); POST: do it."""
     connection = selectors.get_meta_connection_for_member(membership, pk)
+    if request.method == "GET":
+        context = {
+            "membership": membership,
+            "workspace": membership.workspace,
+            "connection": connection,
+            "preview": selectors.describe_disconnect(connection),
+        }
+        return render(request, "meta_integration/connection_disconnect.html", context)
     if services.disconnect_meta_account(actor=membership, connection=connection):
         messages.success(request, _("Disconnected. ProSocial's access was removed on Meta too."))
     else:

@@ -23,10 +23,44 @@ class PublishingConfig(AppConfig):
         register_retention_rule(privacy.PUBLISH_TRACES)
 
         from meta_integration.models import MetaConnection
-        from meta_integration.signals import connection_ready
-        from publishing import services
+        from meta_integration.signals import (
+            assets_removed,
+            assets_restored,
+            connection_ready,
+            disconnect_impact,
+        )
+        from publishing import selectors, services
 
         def resume(sender: type, connection_id: int, **kwargs: object) -> None:
             services.resume_paused_publications(connection_id=connection_id)
 
+        def pause(
+            sender: type,
+            workspace_id: int,
+            page_ids: list[str],
+            ig_user_ids: list[str],
+            ad_account_ids: list[str],
+            cause: str,
+            **kwargs: object,
+        ) -> list[str]:
+            paused = services.pause_publications_without_account(
+                workspace_id=workspace_id,
+                page_ids=page_ids,
+                ig_user_ids=ig_user_ids,
+                ad_account_ids=ad_account_ids,
+                cause=cause,
+            )
+            return [f"{p.title} ({p.get_status_display().lower()})" for p in paused]
+
+        def reattach(sender: type, workspace_id: int, connection_id: int, **kwargs: object) -> int:
+            return services.reattach_publications(
+                workspace_id=workspace_id, connection_id=connection_id
+            )
+
+        def impact(sender: type, connection_id: int, **kwargs: object) -> list[tuple[str, int]]:
+            return selectors.disconnect_impact(connection_id=connection_id)
+
         connection_ready.connect(resume, sender=MetaConnection, weak=False)
+        assets_removed.connect(pause, sender=MetaConnection, weak=False)
+        assets_restored.connect(reattach, sender=MetaConnection, weak=False)
+        disconnect_impact.connect(impact, sender=MetaConnection, weak=False)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
+from campaigns.meta_vocabulary import OBJECTIVE_NEEDS
 from creatives.library.media.specs import check_conformance, get_placement
 from creatives.library.media_urls import can_meta_fetch, signed_media_url
 from creatives.library.models import MediaAsset
@@ -32,7 +33,7 @@ from publishing.targets import (
     INSTAGRAM_TARGETS,
     item_problems,
     link_problems,
-    placement_key,
+    placement_keys,
     target_spec,
 )
 
@@ -53,9 +54,9 @@ def _items(publication: Publication) -> list[MediaAsset]:
     return [item.asset for item in PublicationAsset.objects.filter(publication=publication)]
 
 
-def placement_for(publication: Publication, asset: MediaAsset) -> str:
-    """Return the media placement spec key an asset must meet for this target."""
-    return placement_key(publication.target, asset.kind, ad_placements=publication.placements)
+def placements_for(publication: Publication, asset: MediaAsset) -> tuple[str, ...]:
+    """Return the media placement spec keys an asset must meet where it is published."""
+    return placement_keys(publication.target, asset.kind, ad_placements=publication.placements)
 
 
 def _publish_time(publication: Publication) -> datetime:
@@ -90,9 +91,34 @@ def _connections(publication: Publication) -> list[MetaConnection]:
 
 
 def check_connection(publication: Publication) -> list[CheckResult]:
-    """Check the Meta connection is active and its token outlives the publish time."""
+    """Check the Meta connection is active and its token outlives the publish time.
+
+    No account, no connection to vouch for: an account lost to a disconnect fails with what
+    to do, and nothing chosen yet never reads as "active".
+    """
+    if publication.has_lost_account:
+        return [
+            CheckResult(
+                "connection",
+                FAIL,
+                "The Meta account this was made for is no longer connected.",
+                "Reconnect Meta with the same Facebook account; the account is picked up again.",
+                {"kind": "link", "url_name": "meta_integration:connections"},
+            )
+        ]
+    connections = _connections(publication)
+    if not connections:
+        return [
+            CheckResult(
+                "connection",
+                FAIL,
+                "There is no Meta connection to publish through yet.",
+                "Connect Meta, then choose the account on this publication.",
+                {"kind": "link", "url_name": "meta_integration:connections"},
+            )
+        ]
     results = []
-    for connection in _connections(publication):
+    for connection in connections:
         if connection.status not in ACTIVE_CONNECTION or not connection.access_token:
             results.append(
                 CheckResult(
@@ -210,32 +236,32 @@ def check_media_specs(publication: Publication) -> list[CheckResult]:
             continue
         if asset.kind == MediaAsset.Kind.AUDIO:
             continue
-        placement = placement_for(publication, asset)
-        failures = [
-            r
-            for r in check_conformance(facts_for_asset(asset), placement)
-            if not r.ok and not r.advisory
-        ]
-        spec = get_placement(placement)
-        if not failures:
-            results.append(
-                CheckResult(
-                    f"media_spec:{asset.pk}", OK, f"{asset.original_filename} fits {spec.label}."
-                )
-            )
-            continue
-        fixable = all(r.fixable for r in failures)
-        results.append(
-            CheckResult(
-                f"media_spec:{asset.pk}",
-                FAIL,
-                f"{asset.original_filename} doesn't fit {spec.label}: "
-                + "; ".join(r.message for r in failures),
-                "Convert it with one click." if fixable else "Choose or export another file.",
-                {"kind": "transcode", "asset": asset.pk, "placement": placement} if fixable else {},
-            )
-        )
+        placements = placements_for(publication, asset)
+        for placement in placements:
+            # One result per spec; an ad in feed and reels has two (issue #13, bug 12a).
+            key = f"media_spec:{asset.pk}" + (f":{placement}" if len(placements) > 1 else "")
+            results.append(_spec_result(key, asset, placement))
     return results
+
+
+def _spec_result(key: str, asset: MediaAsset, placement: str) -> CheckResult:
+    failures = [
+        r
+        for r in check_conformance(facts_for_asset(asset), placement)
+        if not r.ok and not r.advisory
+    ]
+    spec = get_placement(placement)
+    if not failures:
+        return CheckResult(key, OK, f"{asset.original_filename} fits {spec.label}.")
+    fixable = all(r.fixable for r in failures)
+    return CheckResult(
+        key,
+        FAIL,
+        f"{asset.original_filename} doesn't fit {spec.label}: "
+        + "; ".join(r.message for r in failures),
+        "Convert it with one click." if fixable else "Choose or export another file.",
+        {"kind": "transcode", "asset": asset.pk, "placement": placement} if fixable else {},
+    )
 
 
 def check_cover(publication: Publication) -> list[CheckResult]:
@@ -376,6 +402,16 @@ def check_ad_setup(publication: Publication) -> list[CheckResult]:
     results = []
     if not publication.objective:
         results.append(CheckResult("ad_objective", FAIL, "Choose the ad's objective.", "Pick one."))
+    elif needs := OBJECTIVE_NEEDS.get(publication.objective):
+        # Offered, not hidden (a brief may ask for Sales): say what is missing, and the way on.
+        results.append(
+            CheckResult(
+                "ad_objective",
+                FAIL,
+                needs,
+                "Choose Traffic to send people to the product page for now.",
+            )
+        )
     currency = publication.ad_account.currency if publication.ad_account else "USD"
     minimum = min_daily_budget(currency)
     days = 1
@@ -487,7 +523,7 @@ def check_media_fetchable(publication: Publication) -> list[CheckResult]:
                 "media_fetchable",
                 FAIL,
                 f"Instagram must download images by URL, and it can't reach ours: {detail}",
-                "Serve media from a public https address (PUBLIC_BASE_URL or S3).",
+                "Ask your site administrator to serve media from a public https address.",
             )
         ]
     return [

@@ -4,6 +4,7 @@ Times are typed in the workspace's time zone and come out as aware datetimes (st
 budgets are typed in major units and come out in the ad account currency's minor units.
 """
 
+import json
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from decimal import Decimal
@@ -39,6 +40,8 @@ from publishing.targets import (
     MAX_ITEMS,
     TARGETS,
     TargetSpec,
+    caption_limits,
+    caption_problems,
     item_problems,
     link_problems,
     target_spec,
@@ -52,6 +55,7 @@ PLACEMENT_CHOICES = [
     ("instagram:story", _("Instagram stories")),
     ("instagram:reels", _("Instagram reels")),
 ]
+CAPTION_COUNTER_ID = "caption-counter"  # the template's live count, read by screen readers
 GENDER_CHOICES = [("", _("Everyone")), ("1", _("Men")), ("2", _("Women"))]
 # Inputs no target requires (the rest are required by the targets that use them).
 OPTIONAL_INPUTS = frozenset(
@@ -112,11 +116,16 @@ class PublicationForm(forms.Form):
     ad_account = forms.ModelChoiceField(
         label=_("Ad account"), queryset=MetaAdAccount.objects.none(), required=False
     )
+    # No max_length: the browser would cut a pasted message at it without a word (issue #13,
+    # bug 13). ``clean`` refuses what is over the chosen target's limit, saying by how much.
     caption = forms.CharField(
         label=_("Caption / message"),
-        max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Facebook takes up to 5,000 characters; Instagram 2,200, with at most 30 hashtags "
+            "and 20 @-mentions."
+        ),
     )
     link_url = forms.URLField(
         label=_("Link / product URL"), max_length=2000, required=False, assume_scheme="https"
@@ -138,7 +147,9 @@ class PublicationForm(forms.Form):
     )
     # Ads.
     objective = forms.ChoiceField(
-        label=_("Objective"), choices=[("", "—"), *AD_OBJECTIVE_CHOICES], required=False
+        label=_("Objective"),
+        choices=[("", "—"), *AD_OBJECTIVE_CHOICES],
+        required=False,
     )
     budget_type = forms.ChoiceField(
         label=_("Budget"),
@@ -237,6 +248,14 @@ class PublicationForm(forms.Form):
                 choices = list(queryset[:2]) if queryset is not None else []
                 if len(choices) == 1:
                     self.initial.setdefault(name, choices[0].pk)
+        # The live counter (publishing.js) counts against the chosen target's limits.
+        self.fields["caption"].widget.attrs.update(
+            {
+                "data-limits": json.dumps(caption_limits()),
+                "aria-describedby": f"id_caption_helptext {CAPTION_COUNTER_ID}",
+            }
+        )
+        self._name_budget_currency()
         for name in ("ad_starts_at", "ad_ends_at", "scheduled_at"):
             field = cast(ZonedDateTimeField, self.fields[name])
             field.zone = self.zone
@@ -249,6 +268,26 @@ class PublicationForm(forms.Form):
         self.fields["scheduled_at"].help_text = _(
             "Optional, in %(zone)s. Empty: publish when you press Publish."
         ) % {"zone": self.zone}
+
+    def _name_budget_currency(self) -> None:
+        """Name the ad account's currency beside the budget (publishing.js follows a change)."""
+        queryset = cast(forms.ModelChoiceField, self.fields["ad_account"]).queryset  # type: ignore[type-arg]
+        currencies = {
+            str(pk): currency or "USD"
+            for pk, currency in (queryset.values_list("pk", "currency") if queryset else [])
+        }
+        value = self["ad_account"].value()  # a pk, or the account itself when editing
+        chosen = str(getattr(value, "pk", value) or "")
+        currency = currencies.get(chosen) or (
+            next(iter(currencies.values())) if len(currencies) == 1 else ""
+        )
+        budget = self.fields["budget"]
+        budget.widget.attrs["data-currencies"] = json.dumps(currencies)
+        budget.help_text = (
+            _("In %(currency)s, the ad account's currency.") % {"currency": currency}
+            if currency
+            else _("In the ad account's currency.")
+        )
 
     @staticmethod
     def initial_from(publication: Publication, items: list[MediaAsset]) -> dict[str, Any]:
@@ -266,18 +305,30 @@ class PublicationForm(forms.Form):
                 if publication.budget_minor
                 else None
             ),
-            countries=", ".join(targeting.get("countries") or []),
-            age_min=targeting.get("age_min", 18),
-            age_max=targeting.get("age_max", MAX_AGE),
-            genders=str((targeting.get("genders") or [""])[0])
-            if len(targeting.get("genders") or []) == 1
-            else "",
+            **PublicationForm.initial_from_targeting(targeting),
         )
         for position, asset in enumerate(items, start=1):
             initial[f"item_{position}"] = asset
         return initial
 
+    @staticmethod
+    def initial_from_targeting(targeting: dict[str, Any]) -> dict[str, Any]:
+        """Return the audience inputs for a stored ``targeting`` (``publishing.targeting``)."""
+        genders = targeting.get("genders") or []
+        return {
+            "countries": ", ".join(targeting.get("countries") or []),
+            "age_min": targeting.get("age_min", 18),
+            "age_max": targeting.get("age_max", MAX_AGE),
+            # One gender is a choice; both (or none) is everyone.
+            "genders": str(genders[0]) if len(genders) == 1 else "",
+        }
+
     # --- validation ----------------------------------------------------------------------------
+
+    def clean_caption(self) -> str:
+        # Browsers send a textarea's line breaks as CRLF; count and store each as one
+        # character, as the live counter (publishing.js) and Meta count them.
+        return str(self.cleaned_data.get("caption") or "").replace("\r\n", "\n")
 
     def clean_countries(self) -> list[str]:
         raw = self.cleaned_data.get("countries") or ""
@@ -314,7 +365,9 @@ class PublicationForm(forms.Form):
         if len({asset.pk for asset in items}) != len(items):
             self.add_error("item_1", _("Each file can be used once."))
         link = data.get("link_url") or ""
-        problems = item_problems(spec, kinds, has_text=bool(data.get("caption") or link))
+        caption = data.get("caption") or ""
+        problems = caption_problems(spec, caption)
+        problems += item_problems(spec, kinds, has_text=bool(caption or link))
         problems += link_problems(spec, link=link, cta=data.get("cta_type") or "", kinds=kinds)
         for problem in problems:
             if problem.draft_ok:

@@ -94,6 +94,17 @@ class Publication(Job):
     ad_account = models.ForeignKey(
         MetaAdAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the accounts above were when chosen: disconnecting Meta deletes the account rows
+    # (the FKs become NULL), but history keeps saying where a post went, and reconnecting
+    # the same Meta ids points the FKs at the new rows again (``snapshot_accounts``).
+    page_name = models.CharField(_("Page (as chosen)"), max_length=255, blank=True)
+    page_meta_id = models.CharField(_("Page id"), max_length=64, blank=True)
+    instagram_name = models.CharField(
+        _("Instagram account (as chosen)"), max_length=255, blank=True
+    )
+    instagram_meta_id = models.CharField(_("Instagram user id"), max_length=64, blank=True)
+    ad_account_name = models.CharField(_("ad account (as chosen)"), max_length=255, blank=True)
+    ad_account_meta_id = models.CharField(_("ad account id"), max_length=64, blank=True)
 
     # Ads only.
     objective = models.CharField(max_length=24, choices=AD_OBJECTIVE_CHOICES, blank=True)
@@ -185,11 +196,56 @@ class Publication(Job):
     def preflight_failed(self) -> bool:
         return any(check.get("status") == "fail" for check in self.preflight)
 
+    def snapshot_accounts(self) -> list[str]:
+        """Copy the chosen accounts' names and Meta ids onto the row; return the fields set.
+
+        An account that is gone (its FK NULL) keeps its snapshot only while the row was not
+        saved with a different choice: callers run this whenever the accounts are chosen.
+        """
+        page, instagram, ad = self.page, self.instagram_account, self.ad_account
+        self.page_name = page.name if page else ""
+        self.page_meta_id = page.page_id if page else ""
+        self.instagram_name = str(instagram) if instagram else ""
+        self.instagram_meta_id = instagram.ig_user_id if instagram else ""
+        self.ad_account_name = ad.name if ad else ""
+        self.ad_account_meta_id = ad.ad_account_id if ad else ""
+        return list(ACCOUNT_SNAPSHOT_FIELDS)
+
+    # What pages show: the live account, else the snapshot of the one it went to.
+    @property
+    def page_label(self) -> str:
+        return self.page.name if self.page else self.page_name
+
+    @property
+    def instagram_label(self) -> str:
+        return str(self.instagram_account) if self.instagram_account else self.instagram_name
+
+    @property
+    def ad_account_label(self) -> str:
+        return self.ad_account.name if self.ad_account else self.ad_account_name
+
+    @property
+    def has_lost_account(self) -> bool:
+        """Return whether an account it was made for no longer exists (Meta disconnected)."""
+        return (
+            (self.page_id is None and bool(self.page_meta_id))
+            or (self.instagram_account_id is None and bool(self.instagram_meta_id))
+            or (self.ad_account_id is None and bool(self.ad_account_meta_id))
+        )
+
 
 # The inputs of a publication people edit, defined once: services save them, the editor shows
 # them, admin groups them. The groups follow the editor's sections.
 CONTENT_FIELDS = ("caption", "link_url", "cta_type", "cover_asset", "thumb_offset_ms")
 ACCOUNT_FIELDS = ("page", "instagram_account", "ad_account")
+ACCOUNT_SNAPSHOT_FIELDS = (
+    "page_name",
+    "page_meta_id",
+    "instagram_name",
+    "instagram_meta_id",
+    "ad_account_name",
+    "ad_account_meta_id",
+)
 AD_FIELDS = (
     "objective",
     "budget_type",

@@ -20,14 +20,24 @@ TRACE = PublicationEvent.Kind.GRAPH
 
 @transaction.atomic
 def erase_meta_user(meta_user_id: str) -> dict[str, int]:
-    """Delete the publish traces of publications made through that person's connections."""
+    """Delete the publish traces of publications made through that person's connections.
+
+    The publications stay (they are the workspace's), but forget the names of the accounts
+    they went to: a creator's Page or Instagram account is named after the person. The Meta
+    ids stay so that meta_integration's ``assets_removed`` can still pause pending ones.
+    """
     publications = Publication.objects.filter(
         Q(page__connection__meta_user_id=meta_user_id)
         | Q(instagram_account__connection__meta_user_id=meta_user_id)
         | Q(ad_account__connection__meta_user_id=meta_user_id)
     )
     traces = PublicationEvent.objects.filter(publication__in=publications, kind=TRACE)
-    return {"publish_traces": traces.delete()[0]}
+    return {
+        "publish_traces": traces.delete()[0],
+        "account_names_erased": publications.update(
+            page_name="", instagram_name="", ad_account_name=""
+        ),
+    }
 
 
 def erase_user(user_id: int) -> dict[str, int]:

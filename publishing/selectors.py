@@ -230,3 +230,40 @@ def next_step_hint(publication: Publication, *, blockers: list[str], time_set: b
     if time_set:
         return "Ready: schedule it for the time you set, or change the time."
     return "Ready: publish it now or set a time."
+
+
+def disconnect_impact(*, connection_id: int) -> list[tuple[str, int]]:
+    """Return what disconnecting the connection would do to publications, as (label, count).
+
+    Pending ones pause (they keep their settings and resume on reconnect); published ones keep
+    their history. Zero counts are left out.
+    """
+    using = Publication.objects.filter(
+        Q(page__connection_id=connection_id)
+        | Q(instagram_account__connection_id=connection_id)
+        | Q(ad_account__connection_id=connection_id)
+    )
+    Status = Publication.Status
+    counts = [
+        (
+            "scheduled or sending publication(s) will be paused",
+            using.filter(
+                status__in=[
+                    Status.SCHEDULED,
+                    Status.QUEUED,
+                    Status.UPLOADING,
+                    Status.PROCESSING,
+                    Status.PUBLISHING,
+                ]
+            ).count(),
+        ),
+        (
+            "draft(s) will be paused until an account is chosen again",
+            using.filter(status__in=[Status.DRAFT, Status.READY]).count(),
+        ),
+        (
+            "published or finished publication(s) keep their history",
+            using.filter(status__in=[Status.PUBLISHED, Status.FAILED, Status.CANCELLED]).count(),
+        ),
+    ]
+    return [(label, count) for label, count in counts if count]

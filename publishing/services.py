@@ -26,12 +26,13 @@ from accounts.permissions import has_permission
 from creatives.library.models import MediaAsset
 from meta_integration import graph
 from meta_integration.error_catalogue import explain
-from meta_integration.models import MetaConnection
+from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
 from prosocial import jobs
 from prosocial.jobs import LeaseLost
 from publishing import checks, tasks
 from publishing.errors import PublishFailure, PublishingError
 from publishing.models import (
+    ACCOUNT_FIELDS,
     EDITABLE_FIELDS,
     RUNNING_STATUSES,
     Publication,
@@ -110,12 +111,14 @@ def create_publication(
 ) -> Publication:
     """Create a draft from validated form data and run the inline checks."""
     _require(actor, "content.edit")
-    publication = Publication.objects.create(
+    publication = Publication(
         workspace=actor.workspace,
         created_by=actor.user,
         approval_status=_initial_approval(actor),
         **{name: fields[name] for name in EDITABLE_FIELDS if name in fields},
     )
+    publication.snapshot_accounts()
+    publication.save(force_insert=True)
     _set_items(publication, assets)
     _event(publication, f"Draft created by {actor.user.display_name}")
     run_preflight(publication, network=False)
@@ -144,12 +147,19 @@ def update_publication(
         publication.remote = {}
     if publication.approval_status != Approval.NOT_REQUIRED:
         publication.approval_status = _initial_approval(actor)
+    snapshot: list[str] = []
+    if any(name in fields for name in ACCOUNT_FIELDS):
+        snapshot = publication.snapshot_accounts()
+        # Accounts chosen again (after a disconnect): the checks below say what is missing.
+        publication.paused_reason = ""
     publication.save(
         update_fields=[
             *(name for name in EDITABLE_FIELDS if name in fields),
+            *snapshot,
             "status",
             "remote",
             "approval_status",
+            "paused_reason",
             "updated_at",
         ]
     )
@@ -477,16 +487,19 @@ def _fail(
     cause: str,
     fix: str,
     error: Any = None,
+    title: str = "",
 ) -> None:
+    """Fail for good; ``title`` (Meta's own headline, when it sent one) heads the ``cause``."""
     lease.fail(
         cause,
         failed_item=item,
-        error_title=cause,
+        error_title=(title or cause)[:200],
         error_fix=fix,
         error_code=getattr(error, "code", None),
         error_subcode=getattr(error, "subcode", None),
     )
-    _event(publication, f"Failed on {item}: {cause} {fix}", kind=PublicationEvent.Kind.ERROR)
+    said = f"{title}: {cause}" if title else cause
+    _event(publication, f"Failed on {item}: {said} {fix}", kind=PublicationEvent.Kind.ERROR)
 
 
 def _back_off(
@@ -539,6 +552,7 @@ def _graph_error(
         cause=explanation.cause,
         fix=explanation.fix,
         error=error,
+        title=explanation.title,
     )
 
 
@@ -581,6 +595,104 @@ def resume_paused_publications(*, connection_id: int) -> int:
         for pk in ids:
             _queue(pk)
     return len(ids)
+
+
+# --- Meta accounts that went away and came back ------------------------------------------------
+
+# Publications that haven't gone out yet: losing their account must stop them, not fail them.
+PENDING_STATUSES = (Status.DRAFT, Status.READY, Status.SCHEDULED, *RUNNING_STATUSES)
+USABLE_CONNECTION = (MetaConnection.Status.ACTIVE, MetaConnection.Status.EXPIRING)
+
+
+def pause_publications_without_account(
+    *,
+    workspace_id: int,
+    page_ids: list[str],
+    ig_user_ids: list[str],
+    ad_account_ids: list[str],
+    cause: str,
+) -> list[Publication]:
+    """Pause the pending publications whose account (by Meta id) was just removed.
+
+    Called (through ``meta_integration.signals.assets_removed``) inside the transaction that
+    deleted the account rows, so their FKs are already NULL. A publication another connection
+    of the workspace can still serve is pointed at it instead. The paused ones get a reason
+    and a timeline line, and their checks run again (queued network checks too), so no stale
+    "connection is active" stays on screen. Returns the paused publications.
+    """
+    reattach_publications(workspace_id=workspace_id)
+    lost = Publication.objects.filter(
+        Q(page__isnull=True, page_meta_id__in=page_ids)
+        | Q(instagram_account__isnull=True, instagram_meta_id__in=ig_user_ids)
+        | Q(ad_account__isnull=True, ad_account_meta_id__in=ad_account_ids),
+        workspace_id=workspace_id,
+        status__in=PENDING_STATUSES,
+    )
+    paused = list(lost.select_for_update().order_by("pk"))
+    for publication in paused:
+        names = [
+            name
+            for name in (
+                publication.instagram_name if publication.instagram_account_id is None else "",
+                publication.page_name if publication.page_id is None else "",
+                publication.ad_account_name if publication.ad_account_id is None else "",
+            )
+            if name
+        ]
+        reason = _(
+            "%(cause)s: %(accounts)s is no longer connected. Reconnect Meta with the same "
+            "Facebook account to resume."
+        ) % {"cause": cause, "accounts": " and ".join(names) or _("its account")}
+        publication.paused_reason = reason[:300]
+        publication.lease_expires_at = None
+        publication.save(update_fields=["paused_reason", "lease_expires_at", "updated_at"])
+        _event(publication, reason, kind=PublicationEvent.Kind.ERROR)
+        run_preflight(publication, network=False)
+        _queue_preflight(publication.pk)
+    return paused
+
+
+def reattach_publications(*, workspace_id: int, connection_id: int | None = None) -> int:
+    """Point publications whose account row is gone at a row with the same Meta id again.
+
+    Only rows of the workspace's usable connections count (only ``connection_id``'s when
+    given). Called when a connection brings accounts back (``assets_restored``) and before
+    pausing. Re-runs the inline checks of what changed; returns how many publications changed.
+    """
+    changed: set[int] = set()
+    for model, fk, meta_field, snapshot_field in (
+        (MetaPage, "page", "page_id", "page_meta_id"),
+        (InstagramAccount, "instagram_account", "ig_user_id", "instagram_meta_id"),
+        (MetaAdAccount, "ad_account", "ad_account_id", "ad_account_meta_id"),
+    ):
+        rows = model.objects.filter(  # type: ignore[attr-defined]
+            workspace_id=workspace_id,
+            is_available=True,
+            connection__status__in=USABLE_CONNECTION,
+        )
+        if connection_id is not None:
+            rows = rows.filter(connection_id=connection_id)
+        for meta_id, pk in rows.order_by("pk").values_list(meta_field, "pk"):
+            orphans = Publication.objects.filter(
+                workspace_id=workspace_id,
+                **{f"{fk}__isnull": True, snapshot_field: meta_id},
+            )
+            ids = list(orphans.values_list("pk", flat=True))
+            if ids:
+                Publication.objects.filter(pk__in=ids).update(**{f"{fk}_id": pk})
+                changed.update(ids)
+    for publication in Publication.objects.filter(pk__in=changed, status__in=PENDING_STATUSES):
+        run_preflight(publication, network=False)
+        _queue_preflight(publication.pk)
+    PublicationEvent.objects.bulk_create(
+        PublicationEvent(
+            publication_id=pk,
+            kind=PublicationEvent.Kind.STATE,
+            message="Its Meta account is connected again",
+        )
+        for pk in sorted(changed)
+    )
+    return len(changed)
 
 
 def sweep_publications() -> int:

@@ -4,6 +4,7 @@ The rules themselves (GRAPH_NOTES §4.5) live in ``campaigns.targeting``, shared
 this module adapts the stored dict and adds the placement keys.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from campaigns import targeting as rules
@@ -44,3 +45,29 @@ def build_targeting_spec(targeting: dict[str, Any], placements: list[str]) -> di
         for platform, positions in platforms.items():
             spec[f"{platform}_positions"] = positions
     return spec
+
+
+def targeting_from_audience(
+    *, countries: Iterable[str], age_min: int, age_max: int, genders: Iterable[int]
+) -> dict[str, Any]:
+    """Return the stored targeting for a campaign audience (a cohort) an ad is made for.
+
+    Interests are left out: a cohort's are free text until they carry Meta's interest ids
+    (``campaigns.targeting``), so the editor shows them as a hint instead.
+    """
+    targeting: dict[str, Any] = {
+        "countries": list(countries),
+        "age_min": age_min,
+        "age_max": age_max,
+    }
+    if sexes := list(genders):
+        targeting["genders"] = sexes
+    return targeting
+
+
+def interest_names(interests: Iterable[Any]) -> list[str]:
+    """Return a cohort's interests as words: free text, or the names of resolved ones."""
+    names = [
+        str(item.get("name") or "") if isinstance(item, dict) else str(item) for item in interests
+    ]
+    return [name for name in names if name]

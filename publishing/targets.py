@@ -55,7 +55,8 @@ class TargetSpec:
     # What the call-to-action button can be sent with: TEXT (no file), IMAGE, VIDEO.
     cta_with: frozenset[str] = frozenset()
     takes_cover: bool = False  # a cover image / cover frame (reels)
-    # Ads placed only in stories: the placement spec per kind instead of ``placements``.
+    # Ads placed only in stories and reels: the placement spec per kind instead of
+    # ``placements`` (both, when placed in these and others: see ``placement_keys``).
     story_placements: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -91,6 +92,8 @@ _KINDS_NEEDED = {
     frozenset({IMAGE, VIDEO}): "an image or a video",
 }
 _ARTICLES = {IMAGE: "an image", VIDEO: "a video", "audio": "an audio file"}
+# Ad placements of the stories and reels spec (the form's ``PLACEMENT_CHOICES`` positions).
+AD_VERTICAL_POSITIONS = frozenset({"story", "facebook_reels", "reels"})
 # Instagram captions (GRAPH_NOTES §2.1).
 IG_CAPTION_MAX, IG_HASHTAGS_MAX, IG_MENTIONS_MAX = 2200, 30, 20
 
@@ -241,22 +244,42 @@ def target_spec(target: str) -> TargetSpec:
     return TARGETS[target]
 
 
-def placement_key(target: str, kind: str, *, ad_placements: Sequence[str] = ()) -> str:
-    """Return the placement spec a file of ``kind`` must meet on ``target``.
+def placement_keys(target: str, kind: str, *, ad_placements: Sequence[str] = ()) -> tuple[str, ...]:
+    """Return the placement specs a file of ``kind`` must meet on ``target`` (one or two).
 
     A file of a kind the target doesn't take gets the target's own spec (which then reports
-    the wrong kind). Ads placed only in stories (``ad_placements`` all ``…:story``) use the
-    stories specs.
+    the wrong kind). An ad is checked against the placements it runs in (issue #13, bug 12a):
+    only stories and reels (``AD_VERTICAL_POSITIONS``) → the stories and reels spec; those and
+    others → both specs; others only, or none chosen (automatic placements) → the feed spec.
     """
     spec = TARGETS[target]
-    story_only = bool(ad_placements) and all(p.endswith(":story") for p in ad_placements)
-    placements = spec.story_placements if story_only and spec.story_placements else spec.placements
-    return placements.get(kind) or next(iter(placements.values()))
+
+    def key(placements: dict[str, str]) -> str:
+        return placements.get(kind) or next(iter(placements.values()))
+
+    if not spec.story_placements or not ad_placements:
+        return (key(spec.placements),)
+    vertical = [p.partition(":")[2] in AD_VERTICAL_POSITIONS for p in ad_placements]
+    if all(vertical):
+        return (key(spec.story_placements),)
+    if any(vertical):
+        return (key(spec.placements), key(spec.story_placements))
+    return (key(spec.placements),)
 
 
-def target_for_aspect(aspect: str) -> str | None:
-    """Return the target a finished video of ``aspect`` (e.g. "9:16") starts as a draft for."""
-    return next((t for t, spec in TARGETS.items() if aspect in spec.drafts_for), None)
+def caption_limits() -> dict[str, dict[str, int | None]]:
+    """Return each target's caption limits, for the editor's live counter (``publishing.js``).
+
+    ``chars`` is 0 where the target shows no caption.
+    """
+    return {
+        key: {
+            "chars": spec.caption_max if spec.takes_caption else 0,
+            "hashtags": spec.hashtags_max,
+            "mentions": spec.mentions_max,
+        }
+        for key, spec in TARGETS.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -274,6 +297,31 @@ class Problem:
     @property
     def preflight_message(self) -> str:
         return self.detail or self.message
+
+
+def caption_problems(spec: TargetSpec, caption: str) -> list[Problem]:
+    """Return the caption's length problem (the editor's; preflight also counts hashtags).
+
+    Said once, with the numbers: a message pasted past the limit is kept as pasted (the
+    browser doesn't cut it) so the person chooses what to cut.
+    """
+    if not spec.takes_caption or len(caption) <= spec.caption_max:
+        return []
+    message = _(
+        "The message is %(length)s characters; %(noun)s takes at most %(max)s. "
+        "Shorten it by %(over)s."
+    ) % {
+        "length": f"{len(caption):,}",
+        "noun": spec.noun,
+        "max": f"{spec.caption_max:,}",
+        "over": f"{len(caption) - spec.caption_max:,}",
+    }
+    return [Problem("caption", message)]
+
+
+def target_for_aspect(aspect: str) -> str | None:
+    """Return the target a finished video of ``aspect`` (e.g. "9:16") starts as a draft for."""
+    return next((t for t, spec in TARGETS.items() if aspect in spec.drafts_for), None)
 
 
 def item_problems(spec: TargetSpec, kinds: Sequence[str], *, has_text: bool) -> list[Problem]:

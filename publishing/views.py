@@ -27,6 +27,7 @@ from creatives.library.errors import MediaError
 from creatives.library.media_urls import browser_url
 from creatives.library.models import MediaAsset
 from creatives.studio import selectors as studio_selectors
+from creatives.studio.models import Script
 from prosocial.money import to_major_units
 from publishing import selectors, services, ui_services
 from publishing.errors import PublishingError
@@ -41,7 +42,8 @@ from publishing.forms import (
 )
 from publishing.models import Publication
 from publishing.preflight import PENDING, preflight_blockers
-from publishing.targets import INSTAGRAM_TARGETS, target_for_aspect, target_spec
+from publishing.targeting import interest_names, targeting_from_audience
+from publishing.targets import INSTAGRAM_TARGETS, TARGETS, target_for_aspect, target_spec
 
 UNPROCESSABLE = 422
 # Rows are plain text and one badge; 50 keeps the history page small and quick to render.
@@ -96,12 +98,14 @@ def publication_calendar(request: HttpRequest, membership: Membership) -> HttpRe
 
 
 def _initial_from_creative(
-    request: HttpRequest, membership: Membership, creative_id: str
+    request: HttpRequest, membership: Membership, creative_id: str, *, target: str = ""
 ) -> dict[str, Any]:
     """Return a draft's prefill from an approved AI video.
 
-    The target the table names for the video's aspect ratio, the file, its script's caption,
-    the brief's product link and call to action (where the target takes them), and a name.
+    The ``target`` asked for (an ad), else the one the table names for the video's aspect
+    ratio; the file, its script's caption, the brief's product link and call to action (where
+    the target takes them), and a name. An ad also gets the brief: its objective and the
+    script's audience (countries, ages, genders; the interests as a hint).
     """
     if not creative_id.isascii() or not creative_id.isdigit():
         return {}
@@ -111,7 +115,7 @@ def _initial_from_creative(
         return {}
     version = creative.script.current
     campaign = creative.script.campaign
-    target = target_for_aspect(creative.aspect) or ""
+    target = target if target in TARGETS else target_for_aspect(creative.aspect) or ""
     spec = target_spec(target) if target else None
     initial: dict[str, Any] = {
         "title": f"{campaign.name} · variant {creative.script.number} ({creative.aspect})"[:200],
@@ -123,7 +127,33 @@ def _initial_from_creative(
         initial["link_url"] = campaign.product_url
     if spec is not None and spec.takes_cta:
         initial["cta_type"] = campaign.call_to_action
+    if spec is not None and "ad_account" in spec.accounts:
+        initial |= _initial_from_brief(request, creative.script)
     return initial
+
+
+def _initial_from_brief(request: HttpRequest, script: Script) -> dict[str, Any]:
+    """Return an ad's objective and audience from the campaign brief and the script's cohort."""
+    cohort = script.cohort
+    targeting = targeting_from_audience(
+        countries=cohort.countries,
+        age_min=cohort.age_min,
+        age_max=cohort.age_max,
+        genders=cohort.genders,
+    )
+    if interests := interest_names(cohort.interests):
+        messages.info(
+            request,
+            _(
+                "The audience “%(cohort)s” is filled in. Its interests (%(interests)s) aren't "
+                "sent: Meta targets interests by its own ids; add them in Ads Manager if needed."
+            )
+            % {"cohort": cohort.name, "interests": ", ".join(interests)},
+        )
+    return {
+        "objective": script.campaign.objective,
+        **PublicationForm.initial_from_targeting(targeting),
+    }
 
 
 @member_required("content.edit")
@@ -131,7 +161,9 @@ def publication_new(request: HttpRequest, membership: Membership) -> HttpRespons
     initial = None
     if request.method == "GET":
         initial = {"target": request.GET.get("target", "")}
-        initial |= _initial_from_creative(request, membership, request.GET.get("creative", ""))
+        initial |= _initial_from_creative(
+            request, membership, request.GET.get("creative", ""), target=initial["target"]
+        )
     form = PublicationForm(request.POST or None, membership=membership, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

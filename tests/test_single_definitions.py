@@ -180,6 +180,10 @@ def test_model_choices_come_from_the_vocabulary():
     assert choices(Publication, "objective") == [
         (value, str(label)) for value, label in meta_vocabulary.AD_OBJECTIVE_CHOICES
     ]
-    assert set(meta_vocabulary.OPTIMIZATION_GOALS) == {
-        value for value, _label in meta_vocabulary.AD_OBJECTIVE_CHOICES
+    # Every objective the ad form offers has its goal; Sales and Leads also say what they need.
+    offered = {value for value, _label in meta_vocabulary.AD_OBJECTIVE_CHOICES}
+    assert set(meta_vocabulary.OPTIMIZATION_GOALS) == offered
+    assert set(meta_vocabulary.OBJECTIVE_NEEDS) == {
+        meta_vocabulary.Objective.SALES,
+        meta_vocabulary.Objective.LEADS,
     }

@@ -369,6 +369,16 @@ def can_meta_fetch(url_base: str | None = None) -> FetchabilityVerdict:
     return FetchabilityVerdict(ok=False, problems=problems, fix=fix)
 
 
+def meta_downloads_media() -> bool:
+    """Return whether publishing can hand Meta media URLs, rather than upload the files.
+
+    The sandbox runs beside us and downloads from wherever media is served, so it always can
+    (preflight's ``media_fetchable`` probes the URL itself there); real Meta only when media is
+    served from a public https address (``can_meta_fetch``).
+    """
+    return settings.META_USES_SANDBOX or can_meta_fetch().ok
+
+
 def browser_url(asset: MediaAsset, key: str, content_type: str) -> str:
     """Return a signed URL for showing ``key`` of ``asset`` in the browser ("" without a key)."""
     if not key:

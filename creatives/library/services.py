@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.db import transaction
 from django.db.models import ProtectedError, Q, Sum
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User, Workspace
@@ -424,7 +425,8 @@ def request_transcode(
         kind=asset.kind,
         source=MediaAsset.Source.TRANSCODED,
         status=Status.PROCESSING,
-        original_filename=f"{stem}-{placement_key}{suffix}"[:255],
+        # "clip-instagram-reel.mp4": the placement's label, not its key, is what people read.
+        original_filename=f"{stem}-{slugify(PLACEMENTS[placement_key].label)}{suffix}"[:255],
         parent=asset,
         placement_key=placement_key,
         fill=fill,

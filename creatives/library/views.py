@@ -18,7 +18,7 @@ from creatives.library import selectors, services
 from creatives.library.errors import MediaError
 from creatives.library.forms import LibraryFilterForm, TranscodeForm
 from creatives.library.media.specs import PLACEMENTS, check_conformance, fitting_placements
-from creatives.library.media_urls import browser_url, can_meta_fetch
+from creatives.library.media_urls import browser_url, meta_downloads_media
 from creatives.library.models import MediaAsset
 
 UNPROCESSABLE = 422
@@ -63,7 +63,7 @@ def library(request: HttpRequest, membership: Membership) -> HttpResponse:
         "items": items,
         "used_bytes": services.workspace_storage_used(membership.workspace_id),
         "quota_bytes": settings.MEDIA_WORKSPACE_QUOTA_BYTES,
-        "fetchability": can_meta_fetch(),
+        "meta_downloads_media": meta_downloads_media(),
         "direct_upload": settings.MEDIA_USES_S3,
         "accept": "image/*,video/*,audio/*",
     }

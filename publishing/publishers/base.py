@@ -179,7 +179,14 @@ class PublishContext:
     # --- what the user sees ------------------------------------------------------------------
 
     def status(self, status: str, *, progress: int, message: str) -> None:
+        """Show ``status`` and ``message``; ``progress`` only ever moves the bar forward.
+
+        A step revisited after a retry or a wait, or a later step with a smaller number, keeps
+        the bar where it is (issue #13, bug 12b: an ad went from 40 % back to 20 %).
+        ``publish_publication`` starts each publish at 0.
+        """
         publication = self.publication
+        progress = max(progress, publication.progress)
         changed = publication.status != status
         publication.status = status
         publication.progress = progress

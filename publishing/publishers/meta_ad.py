@@ -2,19 +2,24 @@
 
 GRAPH_NOTES §4. Images go to ``adimages`` as bytes (the hash is the same for the same bytes, so
 a repeat is harmless); videos go to ``advideos`` by URL or upload and are polled until ready,
-with their poster uploaded as the thumbnail. Every object's name carries the publication's
-marker ``[ps:<key>]``; a create whose answer was lost is reconciled by listing the account's
-objects filtered by that marker, so a retry never makes a second campaign or ad.
+with their poster uploaded as the thumbnail.
+
+Every object is named after the publication and nothing else: Ads Manager shows these names
+(issue #13, bug 12c). A create whose answer was lost is reconciled by listing the account's
+objects of that name and recognising ours by what Meta echoes back of it (``_is_ours``), so a
+retry never makes a second campaign or ad.
 """
 
 import base64
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from campaigns.meta_vocabulary import (
     BID_STRATEGY,
     BILLING_EVENT,
     DEFAULT_OPTIMIZATION_GOAL,
+    OBJECTIVE_NEEDS,
     OPTIMIZATION_GOALS,
     CallToAction,
 )
@@ -24,9 +29,12 @@ from publishing.errors import PublishFailure
 from publishing.models import Publication, Target
 from publishing.publishers.base import (
     CONTINUE,
+    RECONCILE_MAX_PAGES,
+    RECONCILE_PAGE_SIZE,
     PublishContext,
     Publisher,
     StepResult,
+    graph_time,
     poll_delay,
     wait,
 )
@@ -34,6 +42,8 @@ from publishing.targeting import build_targeting_spec
 
 Status = Publication.Status
 MAX_VIDEO_POLLS = 40
+# Progress of the media steps, in the order they run (the bar only rises: issue #13, 12b).
+UPLOAD_PROGRESS, PROCESSING_PROGRESS, THUMBNAIL_PROGRESS = 20, 40, 45
 # Each create: (remote key, account edge, progress, what the user sees).
 STEPS = (
     ("creative_id", "adcreatives", 55, "Creating the ad creative"),
@@ -41,10 +51,17 @@ STEPS = (
     ("adset_id", "adsets", 75, "Creating the ad set"),
     ("ad_id", "ads", 90, "Creating the ad"),
 )
-
-
-def marker(publication: Publication) -> str:
-    return f"[ps:{publication.idempotency_key.hex[:12]}]"
+EDGES = {"video": "advideos", **{key: edge for key, edge, _p, _m in STEPS}}
+# What a lost create is recognised by, as Meta echoes it back (``_is_ours``).
+RECONCILE_FIELDS = {
+    "video": "id,title,created_time",
+    "creative_id": "id,name,object_story_spec",
+    "campaign_id": "id,name,objective,created_time",
+    "adset_id": "id,name,campaign_id",
+    "ad_id": "id,name,adset_id",
+}
+# Our clock and Meta's may disagree a little about when the lost call was made.
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 def _account(ctx: PublishContext) -> MetaAdAccount:
@@ -89,7 +106,18 @@ class MetaAdPublisher(Publisher):
         self, ctx: PublishContext, asset: MediaAsset, *, key: str, poster: bool = False
     ) -> StepResult:
         account = _account(ctx)
-        ctx.status(Status.UPLOADING, progress=20, message="Uploading the image to the ad account")
+        if poster:
+            ctx.status(
+                Status.UPLOADING,
+                progress=THUMBNAIL_PROGRESS,
+                message="Uploading the video's thumbnail to the ad account",
+            )
+        else:
+            ctx.status(
+                Status.UPLOADING,
+                progress=UPLOAD_PROGRESS,
+                message="Uploading the image to the ad account",
+            )
         with ctx.open_media(asset, poster=poster) as handle:
             encoded = base64.b64encode(handle.read()).decode()
         images = ctx.client.post(f"/{account.ad_account_id}/adimages", {"bytes": encoded})
@@ -99,8 +127,12 @@ class MetaAdPublisher(Publisher):
 
     def _upload_video(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:
         account = _account(ctx)
-        ctx.status(Status.UPLOADING, progress=20, message="Uploading the video to the ad account")
-        params = {"name": f"{ctx.publication.title} {marker(ctx.publication)}"}
+        ctx.status(
+            Status.UPLOADING,
+            progress=UPLOAD_PROGRESS,
+            message="Uploading the video to the ad account",
+        )
+        params = {"name": ctx.publication.title}
         with ctx.sending("video"):
             created = ctx.send_file(
                 f"/{account.ad_account_id}/advideos", params, asset, url_param="file_url"
@@ -109,7 +141,9 @@ class MetaAdPublisher(Publisher):
         return CONTINUE
 
     def _poll_video(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:
-        ctx.status(Status.PROCESSING, progress=40, message="Meta is processing the video")
+        ctx.status(
+            Status.PROCESSING, progress=PROCESSING_PROGRESS, message="Meta is processing the video"
+        )
         status = ctx.client.get(f"/{ctx.remote['video_id']}", {"fields": "status"}).get("status")
         state = (status or {}).get("video_status", "")
         if state == "ready":
@@ -129,7 +163,7 @@ class MetaAdPublisher(Publisher):
 
     def _params(self, ctx: PublishContext, key: str, asset: MediaAsset) -> dict[str, Any]:
         publication = ctx.publication
-        name = f"{publication.title} {marker(publication)}"
+        name = publication.title
         status = "ACTIVE" if publication.ad_active else "PAUSED"
         if key == "creative_id":
             return {"name": name, "object_story_spec": json.dumps(self._story(ctx, asset))}
@@ -187,6 +221,11 @@ class MetaAdPublisher(Publisher):
     @staticmethod
     def _adset(ctx: PublishContext, name: str, status: str) -> dict[str, Any]:
         publication = ctx.publication
+        if needs := OBJECTIVE_NEEDS.get(publication.objective):
+            # Preflight refuses these; a publication that got here anyway fails, saying why.
+            raise PublishFailure(
+                item="Objective", cause=needs, fix="Choose Traffic, then publish again."
+            )
         params: dict[str, Any] = {
             "name": name,
             "campaign_id": ctx.remote["campaign_id"],
@@ -223,26 +262,67 @@ class MetaAdPublisher(Publisher):
         return CONTINUE
 
     def _reconcile(self, ctx: PublishContext) -> StepResult:
-        """Look for our marker before creating again: a create's answer was lost."""
+        """Look for what the lost create made before creating again."""
         key = ctx.remote["pending"]
-        edge = {"video": "advideos", **{k: e for k, e, _p, _m in STEPS}}[key]
-        account = _account(ctx)
-        filtering = [{"field": "name", "operator": "CONTAIN", "value": marker(ctx.publication)}]
-        listed = ctx.client.get(
-            f"/{account.ad_account_id}/{edge}",
-            {"fields": "id,name", "filtering": json.dumps(filtering), "limit": 5},
-        ).get("data", [])
-        if not listed and (settle := ctx.pending_settle_seconds()):
+        edge = EDGES[key]
+        found = self._find_lost(ctx, key)
+        if found is None and (settle := ctx.pending_settle_seconds()):
             ctx.note(f"The last {edge[:-1]} call may still be landing at Meta; checking again soon")
             return wait(settle)
-        if listed:
-            found = listed[0]["id"]
+        if found is not None:
             ctx.sent(**({"video_id": found, "polls": 0} if key == "video" else {key: found}))
             ctx.note(f"Found the {edge[:-1]} {found} the lost call created; not re-sending")
         else:
             ctx.forget("pending", "pending_since")
             ctx.note(f"The last {edge[:-1]} call did not go through; sending it again")
         return CONTINUE
+
+    def _find_lost(self, ctx: PublishContext, key: str) -> str | None:
+        """Return the id of what the lost ``key`` create made, or None if it made nothing.
+
+        Lists the account's objects with the publication's name (the list edges filter on
+        ``name``; on ``advideos`` that is the title), newest first.
+        """
+        account = _account(ctx)
+        filtering = [{"field": "name", "operator": "EQUAL", "value": ctx.publication.title}]
+        listed = ctx.client.paginate(
+            f"/{account.ad_account_id}/{EDGES[key]}",
+            {
+                "fields": RECONCILE_FIELDS[key],
+                "filtering": json.dumps(filtering),
+                "limit": RECONCILE_PAGE_SIZE,
+            },
+            max_pages=RECONCILE_MAX_PAGES,
+        )
+        since = datetime.fromisoformat(ctx.remote["pending_since"]) - CLOCK_SKEW
+        return next(
+            (str(item["id"]) for item in listed if self._is_ours(ctx, key, item, since)), None
+        )
+
+    def _is_ours(
+        self, ctx: PublishContext, key: str, item: dict[str, Any], since: datetime
+    ) -> bool:
+        """Whether the listed ``item`` is what our lost ``key`` create made.
+
+        The ad set and the ad belong to our campaign and ad set, which nobody else uses. The
+        creative repeats our story spec (our video id or image hash, Page, text and link: an
+        identical creative would serve the ad identically). The campaign and the video were
+        made after the lost call, with our objective, and no other publication recorded them.
+        """
+        remote = ctx.remote
+        if key == "adset_id":
+            return str(item.get("campaign_id")) == remote["campaign_id"]
+        if key == "ad_id":
+            return str(item.get("adset_id")) == remote["adset_id"]
+        if key == "creative_id":
+            return _echoes(self._story(ctx, ctx.items()[0]), item.get("object_story_spec"))
+        created = graph_time(item.get("created_time"))
+        if created is None or created < since:
+            return False
+        if key == "campaign_id" and item.get("objective") != ctx.publication.objective:
+            return False
+        recorded_as = "video_id" if key == "video" else key
+        return not _recorded_elsewhere(ctx.publication, recorded_as, str(item["id"]))
 
     def _finish(self, ctx: PublishContext) -> StepResult:
         account = _account(ctx)
@@ -254,3 +334,23 @@ class MetaAdPublisher(Publisher):
             f"?act={account.account_id}&selected_ad_ids={ad_id}"
         )
         return ctx.finish(remote_id=ad_id, permalink=link)
+
+
+def _echoes(sent: Any, echoed: Any) -> bool:
+    """Whether ``echoed`` repeats everything in ``sent`` (Meta may add keys of its own)."""
+    if isinstance(sent, dict):
+        return isinstance(echoed, dict) and all(
+            _echoes(value, echoed.get(name)) for name, value in sent.items()
+        )
+    return bool(sent == echoed)
+
+
+def _recorded_elsewhere(publication: Publication, key: str, remote_id: str) -> bool:
+    """Whether another publication of the ad account already holds ``remote_id`` as ``key``."""
+    return (
+        Publication.objects.filter(
+            ad_account_id=publication.ad_account_id, **{f"remote__{key}": remote_id}
+        )
+        .exclude(pk=publication.pk)
+        .exists()
+    )

@@ -7,12 +7,12 @@ from accounts.permissions import Role
 from tests.conftest import client_for
 from tests.factories import MembershipFactory
 
-# Both: session, user, membership with workspace, the switcher's memberships, and (for
-# admins) Meta connections needing attention.
+# Both: session, user, membership with workspace, the switcher's memberships, the bell's
+# unread notification count, and (for admins) Meta connections needing attention.
 # Dashboard adds: member count, pending invitation count, member preview, recent activity.
-DASHBOARD_QUERIES = 9
+DASHBOARD_QUERIES = 10
 # Members adds: member count (pagination), one page of members with users, invitations.
-MEMBERS_QUERIES = 8
+MEMBERS_QUERIES = 9
 
 
 @pytest.mark.parametrize(

@@ -198,7 +198,11 @@ def campaign(workspace):
 # (page, what only permitted roles see, the permission that decides it)
 BUTTONS = [
     ("campaigns:list", 'data-testid="new-campaign"', "content.edit"),
-    ("campaigns:list", '<i class="bi bi-clock-history"></i> Activity</a>', "audit.view"),
+    (
+        "campaigns:list",
+        '<i class="bi bi-clock-history" aria-hidden="true"></i> Activity</a>',
+        "audit.view",
+    ),
     ("campaigns:detail", "Edit brief", "content.edit"),
     ("campaigns:detail", 'data-testid="add-cohort"', "content.edit"),
     ("creatives:library", 'data-testid="upload-button"', "content.edit"),

@@ -242,3 +242,54 @@ def test_transcode_is_refused_when_converting_cannot_fix_it(editor, media_root, 
         services.request_transcode(actor=editor, asset=asset, placement_key="ig_reel")
 
     assert MediaAsset.objects.count() == 1
+
+
+# --- What the library says about publishing (#13 item 11): true per environment, no operator
+# settings in front of marketers, placements by their labels --------------------------------
+
+
+def _library(membership):
+    return client_for(membership).get(reverse("creatives:library", args=["acme"])).content.decode()
+
+
+def test_library_says_nothing_about_delivery_when_the_sandbox_downloads(
+    editor, media_root, settings
+):
+    settings.META_USES_SANDBOX = True  # the sandbox downloads from 127.0.0.1 like preflight says
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+    assert 'data-testid="fetchability"' not in _library(editor)
+
+
+def test_library_tells_marketers_plainly_when_meta_cannot_download(editor, media_root, settings):
+    settings.META_USES_SANDBOX = False
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+    body = _library(editor)
+
+    assert "Your files are sent to Meta when you publish." in body
+    for operator_words in ("PUBLIC_BASE_URL", "AWS_S3_ENDPOINT_URL", "127.0.0.1", "docs/"):
+        assert operator_words not in body
+
+
+def test_library_shows_operators_a_short_note_with_the_docs(owner, media_root, settings):
+    settings.META_USES_SANDBOX = False
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    owner.user.is_staff = True
+    owner.user.save(update_fields=["is_staff"])
+
+    body = _library(owner)
+
+    assert "For the site operator:" in body
+    assert "<code>docs/configuration.md</code>" in body
+    assert "Your files are sent to Meta" not in body
+
+
+def test_conversion_is_named_and_shown_by_the_placement_label(editor, media_root, samples):
+    asset = services.upload_media(actor=editor, uploaded=upload(samples["landscape"]))
+    rendition = services.request_transcode(actor=editor, asset=asset, placement_key="ig_reel")
+
+    body = client_for(editor).get(reverse("creatives:detail", args=["acme", rendition.pk]))
+
+    assert rendition.original_filename == f"{samples['landscape'].stem}-instagram-reel.mp4"
+    assert "Converting for Instagram reel…" in body.content.decode()

@@ -56,8 +56,10 @@ def test_connect_health_reconnect_disconnect(
     expect(page.get_by_text("Nothing: the connection is healthy.")).to_be_visible()
     assert MetaConnection.objects.get().declined_scopes == []
 
-    # Disconnect.
+    # Disconnect, after a confirmation page that says what will happen.
     page.get_by_test_id("disconnect").click()
+    expect(page.get_by_test_id("disconnect-preview")).to_contain_text("History is kept")
+    page.get_by_test_id("confirm-disconnect").click()
     expect(page).to_have_url(re.compile(r"/w/acme/meta/$"))
     expect(page.get_by_test_id("connection-status")).to_have_text("Disconnected")
     connection = MetaConnection.objects.get()

@@ -119,6 +119,90 @@ def test_expired_container_is_rebuilt_and_published_once(connected, upload, sand
     assert len(_posts(sandbox, "ig_media")) == 1
 
 
+@pytest.mark.parametrize("http_status", [400, 500])
+def test_meta_error_marked_not_transient_fails_without_promising_a_retry(
+    connected, sandbox, http_status
+):
+    """Issue #14 item 17: code 2 with is_transient false was explained as "temporary,
+    ProSocial retries automatically" while the publication was failed (HTTP 400), or was
+    retried against Meta's word (HTTP 500)."""
+    publication = _publish(
+        connected, make_publication(connected, "fb_post", [], link_url="live:/privacy/")
+    )
+    sandbox.state.add_fault(
+        method="POST",
+        path=f"/{seed.PAGE_COFFEE_ID}/feed",
+        times=None,
+        http_status=http_status,
+        error={
+            "message": "Service temporarily unavailable",
+            "type": "OAuthException",
+            "is_transient": False,
+            "code": 2,
+            "error_subcode": 1504044,
+        },
+    )
+
+    publication = drive(publication, sandbox)
+
+    assert publication.status == Publication.Status.FAILED
+    assert (publication.error_code, publication.error_subcode) == (2, 1504044)
+    assert publication.error_title == (
+        "Meta refused the request (code 2, subcode 1504044): Service temporarily unavailable"
+    )
+    assert publication.error_detail == publication.error_title
+    assert publication.error_fix == (
+        "Check the item's settings against Meta's requirements; if it persists, report it to "
+        "ProSocial with the trace id."
+    )
+    assert publication.failures == 0
+    assert (
+        publication.events.filter(kind="graph", method="POST", path__endswith="/feed").count() == 1
+    )
+    assert _posts(sandbox, "page_post") == []
+
+
+def test_metas_own_title_and_message_head_the_failure(connected, upload, sandbox):
+    """Issue #14 item 17: Meta's error_user_title / error_user_msg were dropped whenever the
+    catalogue knew the code, generic code 100 included."""
+    publication = _publish(
+        connected, make_publication(connected, "meta_ad", [upload(connected, "square.jpg")])
+    )
+    sandbox.state.add_fault(
+        method="POST",
+        path=f"/{seed.ACT_COFFEE_US}/adcreatives",
+        http_status=400,
+        error={
+            "message": "Invalid parameter",
+            "type": "OAuthException",
+            "code": 100,
+            "error_subcode": 1885183,
+            "is_transient": False,
+            "error_user_title": "Ads creative post was created by an app that is in "
+            "development mode",
+            "error_user_msg": "Ads creative post was created by an app that is in development "
+            "mode. It must be in public to create this ad.",
+        },
+    )
+
+    publication = drive(publication, sandbox)
+
+    assert publication.status == Publication.Status.FAILED
+    assert publication.error_title == (
+        "Ads creative post was created by an app that is in development mode"
+    )
+    assert publication.error_detail == (
+        "Ads creative post was created by an app that is in development mode. It must be in "
+        "public to create this ad."
+    )
+    assert publication.error_fix == (
+        "Check the item's settings against the placement's requirements, then try again."
+    )
+    assert (publication.error_code, publication.error_subcode) == (100, 1885183)
+    assert _posts(sandbox, "ad_creative") == []
+    assert _posts(sandbox, "campaign") == []
+
+
 def test_quota_reached_waits_instead_of_failing(connected, upload, sandbox):
     publication = _publish(
         connected, make_publication(connected, "ig_feed", [upload(connected, "square.jpg")])
@@ -153,7 +237,11 @@ def test_ad_account_disabled_mid_flow_fails_without_duplicates(connected, upload
     publication = drive(publication, sandbox)
 
     assert publication.status == Publication.Status.FAILED
-    assert "not active" in publication.error_detail.lower()
+    # Meta's own user-facing title and message (the sandbox sends them as Meta does).
+    assert (publication.error_title, publication.error_detail) == (
+        "Ad account not active",
+        "This ad account can't create or edit ads until it is active again.",
+    )
     assert len(_posts(sandbox, "campaign")) == 1
     assert _posts(sandbox, "ad") == []
 

@@ -8,12 +8,15 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from creatives.library import services as media_services
 from meta_integration.models import MetaConnection
 from meta_sandbox import seed
 from publishing.models import Publication
 from publishing.preflight import preflight_blockers, run_preflight
+from tests.media_samples import make_image
 from tests.publishing.conftest import make_publication
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +215,55 @@ def test_disabled_ad_account_fails_the_network_check(connected, upload, sandbox)
     result = _result(publication, "ad_account")
     assert result.status == "fail"
     assert "isn't active on Meta (status 2)" in result.message
+
+
+# --- issue #13, bug 12a: an ad's media meet the specs of the placements it runs in ---------------
+
+
+@pytest.fixture
+def tall_image(connected, tmp_path):
+    path = make_image(tmp_path / "tall.jpg", width=1080, height=1920)
+    uploaded = SimpleUploadedFile("tall.jpg", path.read_bytes(), content_type="image/jpeg")
+    return media_services.upload_media(actor=connected, uploaded=uploaded)
+
+
+def _spec_results(publication):
+    results = run_preflight(publication, network=False)
+    return sorted((r.status, r.message) for r in results if r.key.startswith("media_spec:"))
+
+
+@pytest.mark.parametrize(
+    "placements",
+    [["instagram:reels"], ["facebook:facebook_reels", "instagram:story"], ["facebook:story"]],
+)
+def test_a_stories_or_reels_only_ad_is_checked_against_that_spec(connected, tall_image, placements):
+    publication = make_publication(connected, "meta_ad", [tall_image], placements=placements)
+
+    assert _spec_results(publication) == [
+        ("ok", "tall.jpg fits Ad image, stories and reels placements.")
+    ]
+
+
+def test_an_ad_in_feed_and_reels_is_checked_against_each_spec(connected, tall_image):
+    publication = make_publication(
+        connected, "meta_ad", [tall_image], placements=["facebook:feed", "instagram:reels"]
+    )
+
+    (feed, reels) = _spec_results(publication)
+    assert feed[0] == "fail"
+    assert feed[1].startswith("tall.jpg doesn't fit Ad image, feed placements: ")
+    assert reels == ("ok", "tall.jpg fits Ad image, stories and reels placements.")
+    spec_check = next(r for r in run_preflight(publication, network=False) if r.status == "fail")
+    assert spec_check.action == {
+        "kind": "transcode",
+        "asset": tall_image.pk,
+        "placement": "ad_feed_image",
+    }
+
+
+def test_an_ad_with_automatic_placements_is_checked_against_the_feed_spec(connected, tall_image):
+    publication = make_publication(connected, "meta_ad", [tall_image], placements=[])
+
+    ((status, message),) = _spec_results(publication)
+    assert status == "fail"
+    assert message.startswith("tall.jpg doesn't fit Ad image, feed placements: ")

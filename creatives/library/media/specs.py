@@ -590,20 +590,29 @@ def _check_bitrate(facts: MediaFacts, spec: PlacementSpec) -> RuleResult | None:
 def _check_faststart(facts: MediaFacts, spec: PlacementSpec) -> RuleResult | None:
     if not spec.requires_faststart:
         return None
-    expected = "index (moov atom) at the start"
+    # Marketers read these: "set up for streaming" means the MP4 index (moov atom) comes first.
+    expected = "set up for streaming"
     if facts.faststart:
         return RuleResult(
             "faststart",
             True,
-            "The index (moov atom) is at the start, as needed.",
+            "Set up for streaming, as needed.",
             expected,
-            "at the start",
+            "set up for streaming",
             True,
         )
-    actual = "at the end" if facts.faststart is False else "unknown"
-    message = (
-        f"The index (moov atom) must be at the start of the file (faststart); here it is {actual}."
-    )
+    if facts.faststart is False:
+        actual = "not set up for streaming"
+        message = (
+            "The file must be set up for streaming (so it can play while it downloads); "
+            "this one isn't."
+        )
+    else:
+        actual = "unknown"
+        message = (
+            "The file must be set up for streaming (so it can play while it downloads); "
+            "we couldn't tell whether this one is."
+        )
     return RuleResult("faststart", False, message, expected, actual, True)
 
 

@@ -2,6 +2,7 @@
 
 from django import template
 
+from creatives.library.media.specs import PLACEMENTS
 from creatives.library.media_urls import browser_url
 from creatives.library.models import MediaAsset
 
@@ -26,3 +27,10 @@ def poster_url(asset: MediaAsset | None) -> str:
 def dictget(mapping: dict[object, object] | None, key: object) -> object:
     """``{{ mapping|dictget:key }}``: a dict lookup with a variable key (None when absent)."""
     return (mapping or {}).get(key)
+
+
+@register.filter
+def placement_label(key: str) -> str:
+    """``{{ asset.placement_key|placement_label }}``: "Instagram reel", never the key "ig_reel"."""
+    spec = PLACEMENTS.get(key or "")
+    return spec.label if spec is not None else ""

@@ -317,7 +317,7 @@ def test_width(placement, width, height, ok, message):
             "ig_reel",
             video(faststart=False),
             "faststart",
-            "The index (moov atom) must be at the start of the file (faststart); here it is at the end.",
+            "The file must be set up for streaming (so it can play while it downloads); this one isn't.",
         ),
         ("ig_reel", video(audio_codec="opus"), "audio_codec", "AAC audio needed, this is Opus."),
         (
@@ -437,7 +437,7 @@ def test_ok_results_explain_too():
         "chroma": "4:2:0 colour (yuv420p), as needed.",
         "frame_rate": "30 fps, within 23-60 fps.",
         "bitrate": "8 Mbps, within the 25 Mbps limit.",
-        "faststart": "The index (moov atom) is at the start, as needed.",
+        "faststart": "Set up for streaming, as needed.",
         "audio_codec": "AAC audio, as needed.",
         "audio_sample_rate": "48 kHz, within the 48 kHz limit.",
         "audio_channels": "Stereo, as needed.",

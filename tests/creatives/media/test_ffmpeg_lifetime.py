@@ -30,10 +30,12 @@ def ffmpeg_children(parent: int) -> list[int]:
         try:
             stat = (entry / "stat").read_text()
             exe = os.readlink(entry / "exe")
+            cmdline = (entry / "cmdline").read_bytes()
         except (FileNotFoundError, PermissionError, ProcessLookupError):
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and exe == ffmpeg_exe():
+        # The encode itself: imageio-ffmpeg may run a short `ffmpeg -version` of its own first.
+        if ppid == parent and exe == ffmpeg_exe() and b"testsrc" in cmdline:
             found.append(int(entry.name))
     return found
 
