@@ -367,6 +367,13 @@ def retry_publication(*, actor: Membership, publication: Publication) -> Publica
     publication = Publication.objects.select_for_update().get(pk=publication.pk)
     if publication.status != Status.FAILED and not publication.paused_reason:
         raise PublishingError(_("Only a failed or paused publication can be retried."))
+    if publication.has_lost_account:
+        raise PublishingError(
+            _(
+                "The Meta account this was made for is no longer connected: reconnect Meta, or "
+                "edit the publication to choose another account, then retry."
+            )
+        )
     if publication.status == Status.FAILED:
         publication.status = Status.QUEUED  # the publisher resumes from ``remote``
     publication.failures = 0

@@ -345,6 +345,8 @@ def complete_direct_upload(*, actor: Membership, asset: MediaAsset) -> MediaAsse
         MediaAsset.objects.filter(pk=asset.pk).delete()
         raise MediaError(_("The file never arrived in storage; upload it again."))
     try:
+        # The browser declared a size when it started; the quota counts what really arrived.
+        _check_quota(asset.workspace_id, stored.size)
         with workdir() as work:
             original = work / "upload"
             storage.download_to(asset.storage_key, original, max_bytes=stored.size)

@@ -432,6 +432,7 @@ def retry_job(*, actor: Membership, job: GenerationJob) -> GenerationJob:
             "retryable",
             "params",
             "lease_expires_at",
+            "next_attempt_at",
             "finished_at",
             "message",
             "updated_at",

@@ -472,6 +472,20 @@ def test_malformed_output_fails_retryably_and_a_retry_succeeds(editor, cohort, f
     assert len(scripts_of(cohort)) == 2
 
 
+def test_a_retried_job_is_due_now_even_if_its_failure_set_a_later_time(editor, cohort, fake):
+    fake.fail_next("malformed")
+    job = run(generation.start_scripts(actor=editor, cohort=cohort, variants=1))
+    later = timezone.now() + timedelta(hours=1)
+    GenerationJob.objects.filter(pk=job.pk).update(next_attempt_at=later)
+    job.refresh_from_db()
+
+    generation.retry_job(actor=editor, job=job)
+
+    job.refresh_from_db()
+    assert job.next_attempt_at is not None
+    assert job.next_attempt_at <= timezone.now()
+
+
 def test_retry_is_only_for_failed_jobs(editor, cohort):
     job = run(generation.start_scripts(actor=editor, cohort=cohort, variants=1))
 

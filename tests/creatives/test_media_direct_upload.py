@@ -76,3 +76,15 @@ def test_direct_upload_needs_s3(editor, settings):
 
     with pytest.raises(MediaError, match="need S3"):
         services.start_direct_upload(actor=editor, filename="x.mp4", size=10)
+
+
+def test_a_direct_upload_larger_than_declared_still_meets_the_quota(editor, s3, clip, settings):
+    settings.MEDIA_WORKSPACE_QUOTA_BYTES = clip.stat().st_size // 2
+    asset, presigned = services.start_direct_upload(actor=editor, filename="clip.mp4", size=1)
+    post_to_bucket(presigned, clip.read_bytes())
+
+    with pytest.raises(MediaError, match="storage quota"):
+        services.complete_direct_upload(actor=editor, asset=asset)
+
+    assert MediaAsset.objects.count() == 0
+    assert storage.head_object(asset.storage_key) is None

@@ -19,6 +19,7 @@ from meta_sandbox import seed
 from privacy import services as privacy_services
 from privacy.models import DataDeletionRequest
 from publishing import services
+from publishing.errors import PublishingError
 from publishing.models import Publication
 from tests.conftest import client_for
 from tests.meta_integration.helpers import connect
@@ -212,3 +213,18 @@ def test_outsider_cannot_see_the_confirmation(outsider, connected):
     response = client_for(outsider).get(url)
 
     assert response.status_code == 404
+
+
+def test_retrying_a_publication_whose_account_is_gone_says_to_reconnect(
+    owner, connected, django_capture_on_commit_callbacks
+):
+    scheduled = _scheduled(owner)
+    _disconnect(owner, connected, django_capture_on_commit_callbacks)
+    scheduled.refresh_from_db()
+
+    with pytest.raises(PublishingError, match="no longer connected: reconnect Meta"):
+        services.retry_publication(actor=owner, publication=scheduled)
+
+    scheduled.refresh_from_db()
+    assert scheduled.paused_reason.startswith("Meta was disconnected")
+    assert scheduled.status == Publication.Status.SCHEDULED
