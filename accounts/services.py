@@ -540,7 +540,10 @@ def _email_notifications(notification_ids: list[int]) -> None:
     ]
     try:
         send_mass_mail(messages, fail_silently=False)
-    except OSError:
+    except Exception:
+        # This runs after the commit, inside the request that made the change: whatever goes
+        # wrong with the email (the server, a header, a template), the change and the in-app
+        # notification stand, so it is logged, never a 500.
         logger.exception("notifications %s: email could not be sent", notification_ids)
 
 

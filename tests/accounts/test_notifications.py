@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 
 from accounts import services
@@ -129,3 +130,21 @@ def test_notifications_are_exported_and_erased(
     ]
     assert counts["accounts.notifications"] == 1
     assert Notification.objects.count() == 0
+
+
+class ExplodingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise ValueError("Header values can't contain newlines")
+
+
+def test_an_email_that_fails_after_commit_is_logged_not_a_500(
+    workspace, owner, settings, django_capture_on_commit_callbacks, caplog
+):
+    settings.MAILERS = {
+        "default": {"BACKEND": "tests.accounts.test_notifications.ExplodingBackend"}
+    }
+
+    rows = _notify(workspace, django_capture_on_commit_callbacks)
+
+    assert Notification.objects.filter(pk__in=[row.pk for row in rows]).count() == len(rows)
+    assert "email could not be sent" in caplog.text
