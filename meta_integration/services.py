@@ -624,6 +624,10 @@ def revoke_meta_connections_for_user(*, meta_user_id: str) -> int:
                 workspace=connection.workspace,
                 target=connection,
             )
+            # Scheduled and queued work waits for a reconnect instead of failing without a token.
+            signals.connection_revoked.send(
+                sender=MetaConnection, connection_id=connection.pk, cause=connection.last_error
+            )
             # In-app and emailed; it names the workspace's Pages, never the Facebook person.
             pages = ", ".join(
                 MetaPage.objects.filter(connection=connection).values_list("name", flat=True)

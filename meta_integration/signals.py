@@ -12,6 +12,10 @@ descriptions of what they stopped (one per item), which the notification counts.
 ``assets_restored`` is sent inside the transaction that saved a connection's assets: anything
 that lost an account with the same Meta id in that workspace may point at the new row.
 
+``connection_revoked`` is sent inside the transaction that wiped a connection's tokens because
+Meta said the person removed ProSocial (the deauthorize callback): its assets still exist, but
+nothing can be published through it until someone reconnects. ``cause`` is safe to show.
+
 ``disconnect_impact`` is sent (no writes) to describe, before an admin confirms a disconnect,
 what depends on the connection. Receivers return a list of ``(label, count)`` pairs.
 """
@@ -23,3 +27,4 @@ connection_ready = Signal()  # sender=MetaConnection, connection_id=int
 assets_removed = Signal()
 assets_restored = Signal()  # sender=MetaConnection, workspace_id=int, connection_id=int
 disconnect_impact = Signal()  # sender=MetaConnection, connection_id=int
+connection_revoked = Signal()  # sender=MetaConnection, connection_id=int, cause=str

@@ -27,6 +27,7 @@ class PublishingConfig(AppConfig):
             assets_removed,
             assets_restored,
             connection_ready,
+            connection_revoked,
             disconnect_impact,
         )
         from publishing import selectors, services
@@ -57,6 +58,11 @@ class PublishingConfig(AppConfig):
                 workspace_id=workspace_id, connection_id=connection_id
             )
 
+        def wait_for_reconnect(
+            sender: type, connection_id: int, cause: str, **kwargs: object
+        ) -> int:
+            return services.pause_until_reconnected(connection_id=connection_id, cause=cause)
+
         def impact(sender: type, connection_id: int, **kwargs: object) -> list[tuple[str, int]]:
             return selectors.disconnect_impact(connection_id=connection_id)
 
@@ -64,3 +70,4 @@ class PublishingConfig(AppConfig):
         assets_removed.connect(pause, sender=MetaConnection, weak=False)
         assets_restored.connect(reattach, sender=MetaConnection, weak=False)
         disconnect_impact.connect(impact, sender=MetaConnection, weak=False)
+        connection_revoked.connect(wait_for_reconnect, sender=MetaConnection, weak=False)

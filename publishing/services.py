@@ -569,23 +569,34 @@ def _pause_for_reauth(publication: Publication, cause: str) -> None:
     if asset is None:
         return
     connection = asset.connection
-    reason = _("Waiting for Meta to be reconnected: %(cause)s") % {"cause": cause}
     with transaction.atomic():
         MetaConnection.objects.filter(pk=connection.pk).update(
             status=MetaConnection.Status.NEEDS_REAUTH, last_error=cause[:500]
         )
-        paused = Publication.objects.filter(
-            Q(page__connection=connection)
-            | Q(instagram_account__connection=connection)
-            | Q(ad_account__connection=connection),
-            status__in=[*RUNNING_STATUSES, Status.SCHEDULED],
-        )
-        ids = list(paused.values_list("pk", flat=True))
-        paused.update(paused_reason=reason[:300], lease_expires_at=None)
-        for pk in ids:
-            PublicationEvent.objects.create(
-                publication_id=pk, kind=PublicationEvent.Kind.ERROR, message=reason[:500]
-            )
+        pause_until_reconnected(connection_id=connection.pk, cause=cause)
+
+
+def pause_until_reconnected(*, connection_id: int, cause: str) -> int:
+    """Pause the connection's pending publications until Meta is reconnected; return how many.
+
+    Used when Meta refuses the token mid-job and when Meta's deauthorize callback revoked the
+    connection (``meta_integration.signals.connection_revoked``); ``resume_paused_publications``
+    clears the pause after a reconnect.
+    """
+    reason = _("Waiting for Meta to be reconnected: %(cause)s") % {"cause": cause}
+    paused = Publication.objects.filter(
+        Q(page__connection_id=connection_id)
+        | Q(instagram_account__connection_id=connection_id)
+        | Q(ad_account__connection_id=connection_id),
+        status__in=[*RUNNING_STATUSES, Status.SCHEDULED],
+    )
+    ids = list(paused.values_list("pk", flat=True))
+    paused.update(paused_reason=reason[:300], lease_expires_at=None)
+    PublicationEvent.objects.bulk_create(
+        PublicationEvent(publication_id=pk, kind=PublicationEvent.Kind.ERROR, message=reason[:500])
+        for pk in ids
+    )
+    return len(ids)
 
 
 def resume_paused_publications(*, connection_id: int) -> int:

@@ -23,7 +23,7 @@ from publishing.errors import PublishingError
 from publishing.models import Publication
 from tests.conftest import client_for
 from tests.meta_integration.helpers import connect
-from tests.privacy.test_meta_callbacks import DELETION_URL, signed
+from tests.privacy.test_meta_callbacks import DEAUTHORIZE_URL, DELETION_URL, signed
 
 pytestmark = pytest.mark.usefixtures("sandbox")
 
@@ -228,3 +228,24 @@ def test_retrying_a_publication_whose_account_is_gone_says_to_reconnect(
     scheduled.refresh_from_db()
     assert scheduled.paused_reason.startswith("Meta was disconnected")
     assert scheduled.status == Publication.Status.SCHEDULED
+
+
+def test_meta_deauthorize_pauses_scheduled_work_until_reconnected(
+    owner, connected, django_capture_on_commit_callbacks
+):
+    scheduled = _scheduled(owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(DEAUTHORIZE_URL, {"signed_request": signed()})
+    # Its time comes while the connection is revoked: it waits instead of failing.
+    Publication.objects.filter(pk=scheduled.pk).update(
+        scheduled_at=timezone.now() - timedelta(minutes=1),
+        next_attempt_at=timezone.now() - timedelta(minutes=1),
+    )
+    services.advance_publication(publication_id=scheduled.pk)
+
+    scheduled.refresh_from_db()
+    assert response.status_code == 200
+    assert scheduled.status == Publication.Status.SCHEDULED
+    assert scheduled.paused_reason.startswith("Waiting for Meta to be reconnected:")
+    assert scheduled.remote_id == ""
