@@ -7,6 +7,12 @@ RUN npm ci --no-audit --no-fund --loglevel=error
 FROM python:3.13-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ENVIRONMENT=production
 WORKDIR /app
+# Fonts the composer draws text with (creatives/studio/compose/text.py): DejaVu for Latin,
+# Greek and Cyrillic; Noto CJK for Chinese, Japanese and Korean; emoji as colour (Noto) and
+# as outlines (Symbola, the ones libass can draw into videos); fontconfig for libass.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fontconfig fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji fonts-symbola \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 prosocial
 COPY pyproject.toml README.md ./
 COPY prosocial ./prosocial

@@ -45,7 +45,7 @@ run: install
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py devstack --port $(PORT)
 
 test: install
-	@bash scripts/ensure-chromium
+	@bash scripts/ensure-test-packages
 	@$(TEST_ENV) PY=$(PY) bash scripts/test-services $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -3,6 +3,11 @@
 Secrets are never displayed: passwords show only as Django's masked hash summary, invitation
 tokens are stored hashed and hidden, and MFA authenticator data (encrypted TOTP secrets and
 recovery seeds) is excluded from its admin entirely.
+
+Deleting a user or a workspace here must go through the erasure process (receipt, tokens
+revoked, audit entries anonymised), which lives in ``privacy``; ``accounts`` cannot import it,
+so ``privacy/admin.py`` re-registers ``UserAdmin`` and ``WorkspaceAdmin`` with delete (and the
+bulk action) replaced by starting that erasure.
 """
 
 from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin

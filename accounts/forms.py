@@ -1,13 +1,16 @@
 """Forms for accounts and workspaces. Validation of shape lives here; rules live in services."""
 
+import re
 import unicodedata
 from typing import cast
 
 from django import forms
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import action_filter_choices
 from accounts.choices import CURRENCIES, timezone_choices
-from accounts.models import ACTION_LABELS, AuditEvent, Membership, User
+from accounts.models import WORKSPACE_CONTACT_FIELDS, AuditEvent, Membership, User
 from accounts.permissions import ROLE_DESCRIPTIONS, Role
 
 
@@ -88,6 +91,73 @@ class WorkspaceForm(forms.Form):
         return _clean_text(self.cleaned_data["store_name"], field=str(_("Store name")))
 
 
+# Digits with the usual separators and an optional leading "+"; 6 to 20 digits in all.
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()./-]*$")
+PHONE_DIGITS = (6, 20)
+CONTACT_FIELDS = WORKSPACE_CONTACT_FIELDS
+
+
+class WorkspaceSettingsForm(WorkspaceForm):
+    """Workspace settings: the creation form's fields plus the business's contact details."""
+
+    contact_email = forms.EmailField(
+        label=_("Contact email"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    contact_phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=_("With the country code for callers abroad, e.g. +44 20 7946 0958."),
+    )
+    website = forms.URLField(
+        label=_("Website"),
+        max_length=200,
+        required=False,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        error_messages={"invalid": _("Enter a web address starting with http:// or https://.")},
+        widget=forms.URLInput(attrs={"autocomplete": "url", "placeholder": "https://"}),
+    )
+    postal_address = forms.CharField(
+        label=_("Postal address"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+    )
+
+    def general_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in CONTACT_FIELDS]
+
+    def contact_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in CONTACT_FIELDS]
+
+    def clean_website(self) -> str:
+        value = self.cleaned_data["website"]
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError(self.fields["website"].error_messages["invalid"])
+        return value
+
+    def clean_contact_phone(self) -> str:
+        value = _clean_text(self.cleaned_data["contact_phone"], field=str(_("Phone")))
+        digits = sum(ch.isdigit() for ch in value)
+        if value and (
+            not PHONE_PATTERN.match(value) or not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]
+        ):
+            raise forms.ValidationError(
+                _("Enter a phone number: digits, spaces, ( ) - . / and an optional + first.")
+            )
+        return value
+
+    def clean_postal_address(self) -> str:
+        lines = self.cleaned_data["postal_address"].replace("\r\n", "\n").replace("\r", "\n")
+        cleaned = [_clean_text(line, field=str(_("Postal address"))) for line in lines.split("\n")]
+        return "\n".join(cleaned).strip()
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(
         label=_("Email address"),
@@ -157,10 +227,7 @@ class AuditFilterForm(forms.Form):
             ("", _("Anyone")),
             *((email, email) for email in emails),
         ]
-        cast(forms.ChoiceField, self.fields["action"]).choices = [
-            ("", _("Any action")),
-            *((code, f"{code} — {label}") for code, label in ACTION_LABELS.items()),
-        ]
+        cast(forms.ChoiceField, self.fields["action"]).choices = action_filter_choices()
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

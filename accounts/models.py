@@ -68,6 +68,10 @@ class WorkspaceScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
         return self.filter(workspace=workspace)
 
 
+# The workspace's public contact details (Workspace fields), set together in its settings.
+WORKSPACE_CONTACT_FIELDS = ("contact_email", "contact_phone", "website", "postal_address")
+
+
 class Workspace(models.Model):
     """A team's space: every domain row belongs to exactly one workspace."""
 
@@ -77,6 +81,11 @@ class Workspace(models.Model):
     store_name = models.CharField(_("store name"), max_length=150, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="USD")
+    # The business's public contact details (workspace settings; in the workspace export).
+    contact_email = models.EmailField(_("contact email"), max_length=254, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    website = models.URLField(_("website"), max_length=200, blank=True)
+    postal_address = models.TextField(_("postal address"), max_length=500, blank=True)
     requires_publish_approval = models.BooleanField(
         _("publications need approval"),
         default=False,
@@ -200,10 +209,26 @@ ACTION_LABELS = {
     "retention.updated": _("changed the retention periods"),
     "retention.removed": _("removed expired data (retention)"),
     "campaign.created": _("created the campaign"),
+    "campaign.deleted": _("deleted the campaign"),
+    "cohort.deleted": _("deleted the audience"),
+    "script.deleted": _("deleted the script"),
+    "script_version.deleted": _("deleted a script version of"),
+    "storyboard.deleted": _("deleted the storyboard"),
+    "creative.deleted": _("deleted the video"),
+    "media.deleted": _("deleted the file"),
+    "publication.deleted": _("deleted the publication"),
+    "publication.meta_delete_requested": _("asked Meta to delete the post of"),
+    "publication.deleted_on_meta": _("deleted on Meta the post of"),
     "publication.queued": _("started publishing"),
     "publication.scheduled": _("scheduled"),
     "publication.approved": _("approved the publication"),
     "publication.sent_back": _("sent back the publication"),
+    "meta.connected": _("connected a Meta account"),
+    "meta.refreshed": _("reconnected or refreshed a Meta account"),
+    "meta.assets_selected": _("chose the Pages and accounts Meta shares, for"),
+    "meta.disconnected": _("disconnected a Meta account"),
+    "meta.deauthorized": _("— Meta access was revoked: the Facebook account removed ProSocial"),
+    "meta.page_deauthorized": _("— a Facebook Page removed ProSocial:"),
 }
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.http import Http404
 
+from accounts.audit import action_condition
 from accounts.models import AuditEvent, Invitation, Membership, Notification, User
 from accounts.services import hash_invitation_token
 
@@ -97,11 +98,11 @@ def filter_audit_events(
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """Narrow an audit log by actor, action and an inclusive date range (UTC days)."""
+    """Narrow an audit log by actor, action (or family, ``meta``) and a date range (UTC days)."""
     if actor_email:
         events = events.filter(actor_email__iexact=actor_email)
     if action:
-        events = events.filter(action=action)
+        events = events.filter(action_condition(action))
     if since:
         events = events.filter(created_at__date__gte=since)
     if until:

@@ -33,7 +33,14 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_audit_event
 from accounts.errors import WorkspaceError
-from accounts.models import Invitation, Membership, Notification, User, Workspace
+from accounts.models import (
+    WORKSPACE_CONTACT_FIELDS,
+    Invitation,
+    Membership,
+    Notification,
+    User,
+    Workspace,
+)
 from accounts.permissions import (
     ALL_ROLES,
     Role,
@@ -111,8 +118,13 @@ def update_workspace(
     timezone_name: str,
     currency: str,
     requires_publish_approval: bool | None = None,
+    contact: dict[str, str] | None = None,
 ) -> Workspace:
-    """Change a workspace's settings. The slug (and so every URL) stays as it is."""
+    """Change a workspace's settings. The slug (and so every URL) stays as it is.
+
+    ``contact`` holds the contact details to set (``contact_email``, ``contact_phone``,
+    ``website``, ``postal_address``); ``None`` leaves them as they are.
+    """
     _require(actor, "workspace.update")
     workspace = Workspace.objects.select_for_update().get(pk=actor.workspace_id)
     changes: dict[str, object] = {
@@ -124,6 +136,9 @@ def update_workspace(
     }
     if requires_publish_approval is not None:
         changes["requires_publish_approval"] = requires_publish_approval
+    for field in WORKSPACE_CONTACT_FIELDS:
+        if contact is not None and field in contact:
+            changes[field] = contact[field].strip()
     changed = [field for field, value in changes.items() if getattr(workspace, field) != value]
     if not changed:
         return workspace
@@ -488,18 +503,22 @@ def notify_workspace(
     title: str,
     body: str = "",
     link: str = "",
+    user_ids: Iterable[int] | None = None,
+    email_after_commit: bool = True,
 ) -> list[Notification]:
     """Tell the workspace's members holding one of ``roles``: one row each, then one email each.
 
     ``link`` is a path inside ProSocial (``/w/acme/publish/``); the email makes it absolute.
-    Emails leave after commit, so a rolled-back change tells nobody; a mail failure is logged
-    and the in-app notification stays.
+    ``user_ids`` narrows the recipients to those people (people no longer members are left
+    out). Emails leave after commit, so a rolled-back change tells nobody; a mail failure is
+    logged and the in-app notification stays. ``email_after_commit=False`` leaves the email to
+    the caller, which queues ``email_notifications`` as a Celery task (publishing does, so no
+    request waits for the mail server).
     """
-    members = list(
-        Membership.objects.filter(workspace=workspace, role__in=list(roles))
-        .select_related("user")
-        .order_by("pk")
-    )
+    chosen = Membership.objects.filter(workspace=workspace, role__in=list(roles))
+    if user_ids is not None:
+        chosen = chosen.filter(user_id__in=list(user_ids))
+    members = list(chosen.select_related("user").order_by("pk"))
     notifications = Notification.objects.bulk_create(
         Notification(
             workspace=workspace,
@@ -512,11 +531,13 @@ def notify_workspace(
         for member in members
     )
     ids = [notification.pk for notification in notifications]
-    transaction.on_commit(partial(_email_notifications, ids))
+    if email_after_commit and ids:
+        transaction.on_commit(partial(email_notifications, notification_ids=ids))
     return notifications
 
 
-def _email_notifications(notification_ids: list[int]) -> None:
+def email_notifications(*, notification_ids: list[int]) -> None:
+    """Email each of the notifications to its recipient; failures are logged, never raised."""
     rows = Notification.objects.filter(pk__in=notification_ids).select_related(
         "workspace", "recipient"
     )

@@ -20,16 +20,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import extensions, selectors, services
 from accounts.decorators import LAST_WORKSPACE_SESSION_KEY, member_required
 from accounts.errors import WorkspaceError
 from accounts.forms import (
+    CONTACT_FIELDS,
     AuditFilterForm,
     InviteForm,
     ProfileForm,
     RoleForm,
     TransferOwnershipForm,
     WorkspaceForm,
+    WorkspaceSettingsForm,
 )
 from accounts.models import AuditEvent, Invitation, Membership, User
 from accounts.permissions import ROLE_DESCRIPTIONS, Role, assignable_roles, can_manage_member
@@ -88,6 +90,8 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
             if membership.can("audit.view")
             else None
         ),
+        # What the apps above accounts show here (publishing's next steps, queue and results).
+        "panels": extensions.dashboard_panels(membership),
     }
     return render(request, "accounts/dashboard.html", context)
 
@@ -102,8 +106,9 @@ def workspace_settings(request: HttpRequest, membership: Membership) -> HttpResp
         "timezone": workspace.timezone,
         "currency": workspace.currency,
         "requires_publish_approval": workspace.requires_publish_approval,
+        **{field: getattr(workspace, field) for field in CONTACT_FIELDS},
     }
-    form = WorkspaceForm(request.POST or None, initial=initial)
+    form = WorkspaceSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.update_workspace(
             actor=membership,
@@ -113,6 +118,7 @@ def workspace_settings(request: HttpRequest, membership: Membership) -> HttpResp
             timezone_name=form.cleaned_data["timezone"],
             currency=form.cleaned_data["currency"],
             requires_publish_approval=form.cleaned_data["requires_publish_approval"],
+            contact={field: form.cleaned_data[field] for field in CONTACT_FIELDS},
         )
         messages.success(request, _("Workspace settings saved."))
         return redirect("accounts:workspace_settings", slug=workspace.slug)

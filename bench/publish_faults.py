@@ -75,6 +75,7 @@ from bench.dashboard_latency import (
 )
 
 RESULTS_PATH = BASE_DIR / "bench" / "results" / "publish_faults.json"
+IDENTICAL_RESULTS_PATH = BASE_DIR / "bench" / "results" / "publish_faults_identical.json"
 OWNER_EMAIL = "bench-publisher@bench.example.com"
 WORKER_START_TIMEOUT_S = 60.0
 WORKER_STOP_TIMEOUT_S = 10.0
@@ -87,6 +88,12 @@ MIX = {
     "ig_carousel": 1,
     "meta_ad": 2,
 }
+# ``--identical`` (#14 item 20): every caption the same, and captionless stories, so only the
+# one-create-in-flight rule (publishing.locks) keeps a lost answer from being adopted by the
+# wrong publication. Owners are told apart by what isn't matched on: a text post's link, an
+# Instagram media's container (``identical_owners``).
+IDENTICAL_MIX = {"fb_post_text": 1, "ig_feed": 1, "ig_story": 1}
+IDENTICAL_CAPTION = "Spring launch, the same words on every post #coffee"
 # What each case leaves in the sandbox: the final kind (must be exactly one) and, for ads,
 # the objects built on the way, which must not be duplicated either.
 FINAL_KIND = {
@@ -95,6 +102,7 @@ FINAL_KIND = {
     "ig_feed": "ig_media",
     "ig_reel": "ig_media",
     "ig_carousel": "ig_media",
+    "ig_story": "ig_media",
     "meta_ad": "ad",
 }
 INTERMEDIATE_KINDS = {
@@ -181,10 +189,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=420.0,
         help="seconds after the last publish before non-terminal publications count as lost",
     )
-    parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="where to write JSON")
+    parser.add_argument(
+        "--identical",
+        action="store_true",
+        help="identical captions and captionless stories (text posts, IG feed, IG stories)",
+    )
+    parser.add_argument("--output", type=Path, default=None, help="where to write JSON")
     args = parser.parse_args(argv)
     if args.seed is None:
         args.seed = secrets.randbelow(2**31)
+    if args.output is None:
+        args.output = IDENTICAL_RESULTS_PATH if args.identical else RESULTS_PATH
     return args
 
 
@@ -222,6 +237,7 @@ class Stage:
             "META_GRAPH_URL": self.sandbox.url,
             "META_DIALOG_URL": self.sandbox.url,
             "PUBLIC_BASE_URL": self.media_base,
+            "SAFE_HTTP_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PUBLISH_LEASE_SECONDS": str(lease_seconds),
             "LOG_LEVEL": "INFO",
         }
@@ -368,7 +384,10 @@ def open_stage(*, image_processing_seconds: float = 0) -> Iterator[Stage]:
     from meta_sandbox.testing import start_server
 
     db = bench_database()
-    if not settings.REDIS_URL or not settings.REDIS_URL.rstrip("/").endswith("/2"):
+    # Its queues are purged: never the default db 0 (development's), db 2 by convention, or
+    # another explicit one when several people run benches on one machine.
+    redis_db = (settings.REDIS_URL or "").rstrip("/").rpartition("/")[2]
+    if not redis_db.isdigit() or int(redis_db) == 0:
         raise BenchError("set REDIS_URL=redis://127.0.0.1:6379/2 (the bench Redis db)")
     if create_database_if_missing(db):
         print(f"created database {db['NAME']}")
@@ -397,6 +416,8 @@ def open_stage(*, image_processing_seconds: float = 0) -> Iterator[Stage]:
             META_GRAPH_URL=sandbox.url,
             META_DIALOG_URL=sandbox.url,
             PUBLIC_BASE_URL=media_base,
+            # The media server (the product link's host too) is on a free port, as in tests.
+            SAFE_HTTP_ALLOWED_HOSTS=["127.0.0.1", "localhost"],
         )
         override.enable()
         media_log = tmp / "gunicorn.log"
@@ -439,8 +460,12 @@ def open_stage(*, image_processing_seconds: float = 0) -> Iterator[Stage]:
             sandbox.stop()
 
 
-def build_publication(stage: Stage, case: str, number: int) -> Any:
-    """Create one publication of ``case`` with a unique marker and run its full preflight."""
+def build_publication(stage: Stage, case: str, number: int, *, identical: bool = False) -> Any:
+    """Create one publication of ``case`` with a unique marker and run its full preflight.
+
+    With ``identical`` the marker is only in the title (which these targets don't send): the
+    caption is the same for all (none for stories), and a text post's link carries the marker.
+    """
     from publishing import services
     from publishing.models import Publication
 
@@ -452,6 +477,7 @@ def build_publication(stage: Stage, case: str, number: int) -> Any:
         "ig_feed": ["square.jpg"],
         "ig_reel": ["reel.mp4"],
         "ig_carousel": ["square.jpg", "square-2.jpg"],
+        "ig_story": ["reel.mp4"],
         "meta_ad": ["square.jpg"],
     }[case]
     fields: dict[str, Any] = {
@@ -460,8 +486,12 @@ def build_publication(stage: Stage, case: str, number: int) -> Any:
         "caption": f"Spring launch {case} {mark} #coffee",
         **stage.accounts,
     }
+    if identical:
+        fields["caption"] = "" if case == "ig_story" else IDENTICAL_CAPTION
     if case == "fb_post_text":
         fields["link_url"] = f"{stage.media_base}/terms/"
+        if identical:
+            fields["link_url"] += f"?pb={stage.run_id}-{number:05d}"
     if case == "meta_ad":
         fields.update(AD_FIELDS, link_url=f"{stage.media_base}/terms/")
     publication = services.create_publication(
@@ -670,23 +700,31 @@ class Chaos(Loop):
         self.pool.start(victim.slot, wait=False)
 
 
-def fault_menu(throttle_wait: float) -> dict[str, Any]:
-    """Paths the publishers call (after the version) and the faults to arm on them."""
+def fault_menu(throttle_wait: float, *, identical: bool = False) -> dict[str, Any]:
+    """Paths the publishers call (after the version) and the faults to arm on them.
+
+    ``identical``: only the paths of its cases (the creates whose lost answers are at stake, and
+    the listings their reconcile reads), so every armed fault can fire.
+    """
     from meta_sandbox import seed
 
     page, ig, act = seed.PAGE_COFFEE_ID, seed.IG_COFFEE_ID, seed.ACT_COFFEE_US
-    creates = [
-        f"/{page}/feed",
-        f"/{page}/photos",
-        f"/{ig}/media",
-        f"/{ig}/media_publish",
-        f"/{act}/adimages",
-        f"/{act}/adcreatives",
-        f"/{act}/campaigns",
-        f"/{act}/adsets",
-        f"/{act}/ads",
-    ]
-    reads = ["/*", "/", f"/{page}/feed", f"/{ig}/media", f"/{act}/*"]
+    if identical:
+        creates = [f"/{page}/feed", f"/{ig}/media", f"/{ig}/media_publish"]
+        reads = ["/*", f"/{page}/feed", f"/{ig}/media", f"/{ig}/stories"]
+    else:
+        creates = [
+            f"/{page}/feed",
+            f"/{page}/photos",
+            f"/{ig}/media",
+            f"/{ig}/media_publish",
+            f"/{act}/adimages",
+            f"/{act}/adcreatives",
+            f"/{act}/campaigns",
+            f"/{act}/adsets",
+            f"/{act}/ads",
+        ]
+        reads = ["/*", "/", f"/{page}/feed", f"/{ig}/media", f"/{act}/*"]
     minutes = throttle_wait / 60
     buc = {"type": "pages", "call_count": 100, "total_cputime": 30, "total_time": 40}
     throttles = {
@@ -731,6 +769,14 @@ FAULT_KINDS = {
     "latency": 2,
     "throttle": 2,
 }
+# ``--identical``: mostly answers lost after the write, the case the slots exist for.
+IDENTICAL_FAULT_KINDS = {
+    "http_5xx": 1,
+    "drop_after_write": 5,
+    "drop_before_handling": 1,
+    "latency": 1,
+    "throttle": 1,
+}
 
 
 class Faults(Loop):
@@ -745,6 +791,7 @@ class Faults(Loop):
         every: float,
         latency_max_ms: int,
         throttle_wait: float,
+        identical: bool = False,
     ) -> None:
         super().__init__("faults")
         self.rng = rng
@@ -752,7 +799,8 @@ class Faults(Loop):
         self.limit = limit
         self.every = every
         self.latency_max_ms = latency_max_ms
-        self.menu = fault_menu(throttle_wait)
+        self.menu = fault_menu(throttle_wait, identical=identical)
+        self.kinds = IDENTICAL_FAULT_KINDS if identical else FAULT_KINDS
         self.armed: Counter[str] = Counter()
         self.faults: list[tuple[str, Any]] = []
         self.pending: list[tuple[float, Any]] = []
@@ -772,7 +820,7 @@ class Faults(Loop):
             ]
             if len(self.state.faults.active()) >= self.limit:
                 return
-        kinds, weights = zip(*FAULT_KINDS.items(), strict=True)
+        kinds, weights = zip(*self.kinds.items(), strict=True)
         kind = self.rng.choices(kinds, weights)[0]
         menu = self.menu
         if kind == "drop_after_write":
@@ -813,6 +861,14 @@ class Faults(Loop):
             fired[kind] += fault.hits
         return dict(fired)
 
+    def lost_answers(self) -> dict[str, int]:
+        """Answers dropped after the write, per create path (the lost answers to reconcile)."""
+        lost: Counter[str] = Counter()
+        for kind, fault in self.faults:
+            if kind == "drop_after_write":
+                lost[fault.path] += fault.hits
+        return dict(lost)
+
 
 # --- Measuring --------------------------------------------------------------------------------
 
@@ -836,16 +892,60 @@ def percentiles(values: list[float]) -> dict[str, float | int]:
     }
 
 
+def identical_owners(sandbox: Any, run_id: str, numbers: dict[int, int]) -> dict[str, str]:
+    """Return, for ``--identical`` runs, each sandbox object's owner (its publication's number).
+
+    Captions can't tell: a text post is its publication's by the marker in its link, and an
+    Instagram media is the publication's that made the container it was published from (a
+    container is made by one publication's call and published only by that publication: the
+    ids each recorded, now or in its timeline, of the containers it created).
+    """
+    from publishing.models import Publication, PublicationEvent
+
+    owners: dict[str, str] = {}
+    link = re.compile(rf"pb={run_id}-(\d{{5}})")
+    for obj in sandbox.state.describe_objects(kind="page_post"):
+        if match := link.search(obj["data"].get("link") or ""):
+            owners[obj["id"]] = match.group(1)
+    container_owner: dict[str, str] = {}
+    made = re.compile(r"Instagram container (\d+) created")
+    notes = PublicationEvent.objects.filter(
+        publication_id__in=list(numbers), message__startswith="Instagram container"
+    ).values_list("publication_id", "message")
+    for pk, message in notes:
+        if match := made.match(message):
+            container_owner[match.group(1)] = f"{numbers[pk]:05d}"
+    rows = Publication.objects.filter(pk__in=list(numbers)).values_list("pk", "remote")
+    for pk, remote in rows:
+        if (remote or {}).get("container_id"):
+            container_owner[str(remote["container_id"])] = f"{numbers[pk]:05d}"
+    for obj in sandbox.state.describe_objects(kind="ig_media"):
+        if owner := container_owner.get(str(obj["data"].get("container_id"))):
+            owners[obj["id"]] = owner
+    return owners
+
+
 def count_duplicates(
-    sandbox: Any, run_id: str, cases: dict[int, str], numbers: dict[int, int]
+    sandbox: Any,
+    run_id: str,
+    cases: dict[int, str],
+    numbers: dict[int, int],
+    owners: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Count, per publication, the sandbox objects whose marker carries its marker."""
+    """Count, per publication, the sandbox objects whose marker carries its marker.
+
+    ``owners`` (object id → publication number) replaces the markers where captions can't tell
+    (``--identical``).
+    """
     kinds = set(FINAL_KIND.values()) | {k for ks in INTERMEDIATE_KINDS.values() for k in ks}
     found: dict[tuple[str, str], list[str]] = {}
     pattern = re.compile(rf"\[pb:{run_id}:(\d{{5}})\]")
     for kind in kinds:
         for obj in sandbox.state.describe_objects(kind=kind):
-            if match := pattern.search(obj.get("marker") or ""):
+            if owners is not None:
+                if obj["id"] in owners:
+                    found.setdefault((kind, owners[obj["id"]]), []).append(obj["id"])
+            elif match := pattern.search(obj.get("marker") or ""):
                 found.setdefault((kind, match.group(1)), []).append(obj["id"])
     per_publication: dict[int, dict[str, int]] = {}
     duplicates: list[dict[str, Any]] = []
@@ -939,11 +1039,11 @@ class Run:
     published_at: dict[int, datetime] = field(default_factory=dict)  # when publish was asked
 
 
-def plan_cases(rng: random.Random, count: int) -> list[str]:
-    """The publications' cases in a shuffled order, in the MIX proportions."""
-    names = list(MIX)
-    total = sum(MIX.values())
-    cases = [name for name in names for _ in range(round(count * MIX[name] / total))]
+def plan_cases(rng: random.Random, count: int, mix: dict[str, int] = MIX) -> list[str]:
+    """The publications' cases in a shuffled order, in the ``mix`` proportions."""
+    names = list(mix)
+    total = sum(mix.values())
+    cases = [name for name in names for _ in range(round(count * mix[name] / total))]
     while len(cases) < count:
         cases.append(rng.choice(names))
     cases = cases[:count]
@@ -963,13 +1063,14 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         from publishing.models import Publication, PublicationEvent
 
         report = environment_report()
-        cases = plan_cases(rngs["plan"], args.publications)
+        mix = IDENTICAL_MIX if args.identical else MIX
+        cases = plan_cases(rngs["plan"], args.publications, mix)
         run_state = Run()
         print(f"building {len(cases)} publications (seed {args.seed})…", flush=True)
         built_started = time.monotonic()
         publications = []
         for number, case in enumerate(cases, start=1):
-            publication = build_publication(stage, case, number)
+            publication = build_publication(stage, case, number, identical=args.identical)
             run_state.cases[publication.pk] = case
             run_state.numbers[publication.pk] = number
             publications.append(publication)
@@ -989,6 +1090,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
             every=args.fault_every,
             latency_max_ms=args.latency_max_ms,
             throttle_wait=args.throttle_wait,
+            identical=args.identical,
         )
         threads = (sweeper, chaos, faults)
         ids = list(run_state.cases)
@@ -1055,7 +1157,17 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
             )
         }
         lost_ids = [pk for pk, row in rows.items() if row["status"] not in ("published", "failed")]
-        dup = count_duplicates(stage.sandbox, stage.run_id, run_state.cases, run_state.numbers)
+        owners = (
+            identical_owners(stage.sandbox, stage.run_id, run_state.numbers)
+            if args.identical
+            else None
+        )
+        dup = count_duplicates(
+            stage.sandbox, stage.run_id, run_state.cases, run_state.numbers, owners
+        )
+        # Two publications recording the same post: one of them adopted the other's.
+        recorded = Counter(row["remote_id"] for row in rows.values() if row["remote_id"])
+        shared = sorted(remote_id for remote_id, n in recorded.items() if n > 1)
 
         # The published id must be the (one) object the sandbox holds for the publication.
         mismatched = []
@@ -1116,7 +1228,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
 
         statuses = Counter(row["status"] for row in rows.values())
         by_case = {}
-        for case in MIX:
+        for case in mix:
             pks = [pk for pk, c in run_state.cases.items() if c == case]
             by_case[case] = {
                 "publications": len(pks),
@@ -1138,7 +1250,8 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
             **report,
             "params": {
                 "publications": args.publications,
-                "mix": MIX,
+                "mix": mix,
+                "identical_captions": args.identical,
                 "workers": args.workers,
                 "seed": args.seed,
                 "lease_seconds": args.lease,
@@ -1147,7 +1260,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
                 "sweep_interval_s": list(args.sweep_interval),
                 "max_armed_faults": args.max_faults,
                 "fault_every_s": args.fault_every,
-                "fault_weights": FAULT_KINDS,
+                "fault_weights": faults.kinds,
                 "latency_max_ms": args.latency_max_ms,
                 "throttle_wait_s": args.throttle_wait,
                 "publish_interval_s": args.publish_interval,
@@ -1161,6 +1274,8 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
                 "duplicates": len(dup["duplicates"]),
                 "intermediate_duplicates": len(dup["intermediate_duplicates"]),
                 "published_id_not_the_sandbox_object": len(mismatched),
+                "adopted_by_the_wrong_publication": len(mismatched),
+                "same_post_recorded_by_two": len(shared),
                 "published_without_sandbox_object": len(published_without_object),
                 "failed_but_object_exists": len(failed_with_object),
             },
@@ -1187,6 +1302,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
             "faults": {
                 "armed": dict(faults.armed),
                 "fired": faults.fired(),
+                "answers_lost_after_the_write": faults.lost_answers(),
                 "expired_unfired": faults.expired,
             },
             "work": {
@@ -1215,11 +1331,14 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
                 "duplicates": dup["duplicates"],
                 "intermediate_duplicates": dup["intermediate_duplicates"],
                 "published_id_not_the_sandbox_object": mismatched,
+                "same_post_recorded_by_two": shared,
                 "published_without_sandbox_object": published_without_object,
                 "failed_but_object_exists": failed_with_object,
             },
         }
-    ok = not lost_ids and not dup["duplicates"] and not dup["intermediate_duplicates"]
+    ok = not (
+        lost_ids or dup["duplicates"] or dup["intermediate_duplicates"] or mismatched or shared
+    )
     return result, ok
 
 
@@ -1228,7 +1347,8 @@ def print_summary(result: dict[str, Any]) -> None:
     print()
     print(
         f"published {out['published']}, failed {out['failed']}, lost {out['lost']}, "
-        f"duplicates {out['duplicates']} (+{out['intermediate_duplicates']} ad parts)"
+        f"duplicates {out['duplicates']} (+{out['intermediate_duplicates']} ad parts), "
+        f"adopted by the wrong publication {out['adopted_by_the_wrong_publication']}"
     )
     c = timing["completion_s"]
     if c.get("n"):
@@ -1268,7 +1388,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "PUBLISHING INVARIANT BROKEN: "
             f"{len(problems['lost'])} lost, {len(problems['duplicates'])} duplicated, "
-            f"{len(problems['intermediate_duplicates'])} duplicated ad parts "
+            f"{len(problems['intermediate_duplicates'])} duplicated ad parts, "
+            f"{len(problems['published_id_not_the_sandbox_object'])} adopted wrongly "
             f"(seed {args.seed}); details under 'problems' in {args.output}",
             file=sys.stderr,
         )

@@ -14,3 +14,10 @@ class CampaignsConfig(AppConfig):
         register_workspace_eraser("campaigns", privacy.erase_workspace)
         register_user_exporter("campaigns", privacy.export_user)
         register_workspace_exporter("campaigns", privacy.export_workspace)
+
+        from campaigns import services
+        from creatives.library.usage import register_media_user
+
+        register_media_user(
+            "campaigns", describe=services.describe_media_use, release=services.release_media
+        )

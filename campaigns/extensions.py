@@ -3,19 +3,23 @@
 Campaigns sit below the media library and the AI studio (the studio imports campaigns, never
 the other way round). The studio declares from its AppConfig.ready() what a campaign's page
 shows of it (``register_detail_context``) and how many script variants and videos each
-campaign in the list has (``register_creative_counts``).
+campaign in the list has (``register_creative_counts``), and what deleting a brief or an
+audience takes with it (``register_deletion_summary``).
 """
 
 from collections.abc import Callable
 from typing import Any
 
-from campaigns.models import Campaign
+from campaigns.models import AudienceCohort, Campaign
 
 DetailContext = Callable[[Campaign], dict[str, Any]]
 CreativeCounts = Callable[[list[int]], dict[int, tuple[int, int]]]
+# (campaign, cohort) -> (what else goes with it, reasons to refuse now); one of them is None.
+DeletionSummary = Callable[[Campaign | None, AudienceCohort | None], tuple[list[str], list[str]]]
 
 _DETAIL_CONTEXTS: dict[str, DetailContext] = {}
 _CREATIVE_COUNTS: dict[str, CreativeCounts] = {}
+_DELETION_SUMMARIES: dict[str, DeletionSummary] = {}
 
 
 def register_detail_context(name: str, provider: DetailContext) -> None:
@@ -43,3 +47,21 @@ def creative_counts(campaign_ids: list[int]) -> dict[int, tuple[int, int]]:
             before = totals.get(pk, (0, 0))
             totals[pk] = (before[0] + scripts, before[1] + videos)
     return totals
+
+
+def register_deletion_summary(name: str, provider: DeletionSummary) -> None:
+    """Declare what ``name`` loses when a brief or audience is deleted, and what refuses it."""
+    _DELETION_SUMMARIES[name] = provider
+
+
+def deletion_summary(
+    *, campaign: Campaign | None = None, cohort: AudienceCohort | None = None
+) -> tuple[list[str], list[str]]:
+    """Return ``(consequences, blockers)`` of deleting ``campaign`` or ``cohort``, every app's."""
+    consequences: list[str] = []
+    blockers: list[str] = []
+    for provider in _DELETION_SUMMARIES.values():
+        goes, refusals = provider(campaign, cohort)
+        consequences.extend(goes)
+        blockers.extend(refusals)
+    return consequences, blockers

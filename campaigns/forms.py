@@ -13,6 +13,7 @@ from creatives.library.models import MediaAsset
 from prosocial.money import currency_decimals, to_major_units, to_minor_units
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+MAX_BRAND_COLOURS = 6
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("de", _("German")), ("fr", _("French"))]
 
 
@@ -24,6 +25,27 @@ def _decimals(amount: Decimal) -> int:
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,\n]", value or "") if part.strip()]
+
+
+class BrandColoursInput(forms.TextInput):
+    """Brand colours as hex text, with a colour picker per colour and one to add a colour.
+
+    ``static/js/colour.js`` keeps the text and the ``<input type="color">`` pickers in sync.
+    The text stays the value the server reads, so the field works without JavaScript too.
+    """
+
+    template_name = "campaigns/widgets/brand_colours.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        text = ", ".join(value) if isinstance(value, list | tuple) else str(value or "")
+        parts = _split(text)
+        context["widget"]["swatches"] = [
+            (index + 1, part.lower()) for index, part in enumerate(parts) if HEX_COLOUR.match(part)
+        ]
+        context["widget"]["can_add"] = len(parts) < MAX_BRAND_COLOURS
+        context["widget"]["max_colours"] = MAX_BRAND_COLOURS
+        return context
 
 
 class CampaignForm(forms.Form):
@@ -47,7 +69,8 @@ class CampaignForm(forms.Form):
     brand_colors = forms.CharField(
         label=_("Brand colours"),
         required=False,
-        help_text=_("Hex codes separated by commas, e.g. #1F6FEB, #FFB000"),
+        help_text=_("Hex codes separated by commas, e.g. #1F6FEB, #FFB000, or pick them."),
+        widget=BrandColoursInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     logo = forms.ModelChoiceField(
         label=_("Logo"), queryset=MediaAsset.objects.none(), required=False
@@ -82,7 +105,12 @@ class CampaignForm(forms.Form):
             raise forms.ValidationError(
                 _("Not a colour: %(bad)s. Use #RRGGBB.") % {"bad": ", ".join(bad)}
             )
-        return [c.upper() for c in colours[:6]]
+        if len(colours) > MAX_BRAND_COLOURS:
+            raise forms.ValidationError(
+                _("At most %(max)d brand colours; remove %(extra)d.")
+                % {"max": MAX_BRAND_COLOURS, "extra": len(colours) - MAX_BRAND_COLOURS}
+            )
+        return [c.upper() for c in colours]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -1,22 +1,30 @@
-"""Campaign use-cases: briefs, prefill from the product page, audience cohorts.
+"""Campaign use-cases: briefs, prefill from the product page, audience cohorts, deleting them.
 
 Every function checks the actor's role ("content.edit") and stays inside the actor's
 workspace. Refusals raise CampaignError with a message to show (HTTP 422 in views).
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from accounts.audit import record_audit_event
 from accounts.models import Membership
 from accounts.permissions import has_permission
+from campaigns import extensions
 from campaigns.errors import CampaignError
 from campaigns.models import AudienceCohort, Campaign
 from campaigns.product_page import ProductPage, ProductPageError, read_product_page
 from campaigns.targeting import targeting_problems
+from creatives.library.models import MediaAsset
+from creatives.library.usage import MediaUse
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -155,7 +163,111 @@ def update_cohort(
     return cohort
 
 
+# --- Deleting (what goes is said first on a confirmation page) ----------------------------------
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What deleting a brief or an audience does: what goes, what stays, what refuses it now."""
+
+    goes: list[str]
+    stays: list[str]
+    blockers: list[str]
+
+
+STAYS = (
+    _lazy(
+        "Publications are not affected: they keep their files, captions and history, and "
+        "nothing is deleted on Facebook or Instagram."
+    ),
+    _lazy(
+        "The files it used or made (logo, product image, pictures, voice-overs, videos) stay in "
+        "the media library; delete them there if you want them gone."
+    ),
+)
+
+
+def describe_campaign_deletion(campaign: Campaign) -> Deletion:
+    """Say what deleting ``campaign`` takes with it (every audience and its scripts)."""
+    cohorts = campaign.cohorts.count()
+    consequences, blockers = extensions.deletion_summary(campaign=campaign)
+    goes = [
+        _("The brief: its product, message, offer, budget and dates."),
+        ngettext("%(n)s audience.", "%(n)s audiences.", cohorts) % {"n": cohorts},
+        *consequences,
+    ]
+    return Deletion(goes=goes, stays=[str(line) for line in STAYS], blockers=blockers)
+
+
+def describe_cohort_deletion(cohort: AudienceCohort) -> Deletion:
+    """Say what deleting ``cohort`` takes with it (the scripts written for it)."""
+    consequences, blockers = extensions.deletion_summary(cohort=cohort)
+    goes = [_("The audience “%(name)s” and its targeting.") % {"name": cohort.name}, *consequences]
+    return Deletion(goes=goes, stays=[str(line) for line in STAYS], blockers=blockers)
+
+
+@transaction.atomic
+def delete_campaign(*, actor: Membership, campaign: Campaign) -> None:
+    """Delete a brief with its audiences and what the studio made from them (not the files).
+
+    Raises ``CampaignError`` while a generation for it is still running.
+    """
+    _require(actor)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    plan = describe_campaign_deletion(campaign)
+    if plan.blockers:
+        raise CampaignError(" ".join(plan.blockers))
+    record_audit_event(
+        actor=actor.user,
+        action="campaign.deleted",
+        workspace=actor.workspace,
+        target=campaign,
+        metadata={"name": campaign.name, "cohorts": campaign.cohorts.count()},
+    )
+    campaign.delete()
+
+
 @transaction.atomic
 def delete_cohort(*, actor: Membership, cohort: AudienceCohort) -> None:
+    """Delete an audience with the scripts written for it (not the files).
+
+    Raises ``CampaignError`` while a generation for it is still running.
+    """
     _require(actor)
+    Campaign.objects.select_for_update().filter(pk=cohort.campaign_id).first()
+    plan = describe_cohort_deletion(cohort)
+    if plan.blockers:
+        raise CampaignError(" ".join(plan.blockers))
+    record_audit_event(
+        actor=actor.user,
+        action="cohort.deleted",
+        workspace=actor.workspace,
+        target=cohort,
+        metadata={"name": cohort.name, "campaign_id": cohort.campaign_id},
+    )
     cohort.delete()
+
+
+# --- files deleted from the media library (creatives.library.usage) ----------------------------
+
+
+def describe_media_use(assets: Sequence[MediaAsset]) -> MediaUse:
+    """Say which briefs lose their logo or product image when ``assets`` are deleted."""
+    ids = [asset.pk for asset in assets]
+    names = sorted(
+        Campaign.objects.filter(Q(logo_id__in=ids) | Q(product_image_id__in=ids)).values_list(
+            "name", flat=True
+        )
+    )
+    if not names:
+        return MediaUse()
+    return MediaUse(
+        consequences=[
+            _("The brief %(names)s loses it as its logo or product image.")
+            % {"names": ", ".join(f"“{name}”" for name in names)}
+        ]
+    )
+
+
+def release_media(*, actor: Membership, assets: Sequence[MediaAsset]) -> None:
+    """Do nothing: a brief's logo and product image let go by their foreign keys (SET_NULL)."""

@@ -11,6 +11,7 @@ urlpatterns = [
     path("w/<slug:slug>/campaigns/<int:pk>/", views.campaign_detail, name="detail"),
     path("w/<slug:slug>/campaigns/<int:pk>/edit/", views.campaign_edit, name="edit"),
     path("w/<slug:slug>/campaigns/<int:pk>/status/", views.campaign_status, name="status"),
+    path("w/<slug:slug>/campaigns/<int:pk>/delete/", views.campaign_delete, name="delete"),
     path("w/<slug:slug>/campaigns/<int:pk>/cohorts/", views.cohort_add, name="cohort_add"),
     path("w/<slug:slug>/cohorts/<int:pk>/edit/", views.cohort_edit, name="cohort_edit"),
     path("w/<slug:slug>/cohorts/<int:pk>/delete/", views.cohort_delete, name="cohort_delete"),

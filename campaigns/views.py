@@ -4,12 +4,16 @@ Thin views: resolve the membership and the campaign (404 across workspaces), val
 call one service, respond. Refusals re-render with the reason and HTTP 422.
 """
 
+from collections.abc import Callable
+from functools import partial
+
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import member_required
 from accounts.models import Membership
@@ -222,10 +226,71 @@ def cohort_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
     return render(request, "campaigns/cohort_form.html", context, status=status)
 
 
+def _delete_flow(
+    request: HttpRequest,
+    membership: Membership,
+    *,
+    title: str,
+    subject: str,
+    plan: services.Deletion,
+    back: str,
+    delete: Callable[[], None],
+    done: str,
+) -> HttpResponse:
+    """Show what deleting does (GET), or delete and go to ``done`` (POST); refusals are 422."""
+    error = ""
+    if request.method == "POST":
+        try:
+            delete()
+        except CampaignError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Deleted “%(name)s”.") % {"name": title})
+            return redirect(done)
+    context = {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "title": _("Delete “%(name)s”?") % {"name": title},
+        "subject": subject,
+        "plan": plan,
+        "back": back,
+        "delete_error": error,
+    }
+    status = UNPROCESSABLE if error else 200
+    return render(request, "campaigns/delete_confirm.html", context, status=status)
+
+
 @member_required("content.edit")
-@require_POST
+@require_http_methods(["GET", "POST"])
+def campaign_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """GET: say what deleting the brief takes with it; POST: delete it."""
+    campaign = selectors.get_campaign_for_member(membership, pk)
+    slug = membership.workspace.slug
+    return _delete_flow(
+        request,
+        membership,
+        title=campaign.name,
+        subject=campaign.name,
+        plan=services.describe_campaign_deletion(campaign),
+        back=reverse("campaigns:detail", args=[slug, campaign.pk]),
+        delete=partial(services.delete_campaign, actor=membership, campaign=campaign),
+        done=reverse("campaigns:list", args=[slug]),
+    )
+
+
+@member_required("content.edit")
+@require_http_methods(["GET", "POST"])
 def cohort_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """GET: say what deleting the audience takes with it; POST: delete it."""
     cohort = selectors.get_cohort_for_member(membership, pk)
-    services.delete_cohort(actor=membership, cohort=cohort)
-    messages.success(request, _("Cohort removed."))
-    return redirect("campaigns:detail", slug=membership.workspace.slug, pk=cohort.campaign_id)
+    detail = reverse("campaigns:detail", args=[membership.workspace.slug, cohort.campaign_id])
+    return _delete_flow(
+        request,
+        membership,
+        title=cohort.name,
+        subject=cohort.campaign.name,
+        plan=services.describe_cohort_deletion(cohort),
+        back=detail,
+        delete=partial(services.delete_cohort, actor=membership, cohort=cohort),
+        done=detail,
+    )

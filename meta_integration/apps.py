@@ -13,9 +13,11 @@ class MetaIntegrationConfig(AppConfig):
             erase_meta_user,
         )
         from prosocial.erasure import (
+            register_meta_page_deauthorizer,
             register_meta_user_deauthorizer,
             register_meta_user_eraser,
             register_user_eraser,
+            register_user_meta_data_eraser,
             register_workspace_eraser,
         )
         from prosocial.exporting import register_user_exporter, register_workspace_exporter
@@ -27,6 +29,7 @@ class MetaIntegrationConfig(AppConfig):
         register_retention_rule(WEBHOOK_EVENT_RETENTION)
         register_site_retention_rule(UNASSIGNED_WEBHOOK_EVENT_RETENTION)
         register_user_eraser("meta_integration", data_rights.erase_user)
+        register_user_meta_data_eraser("meta_integration", data_rights.erase_user_meta_data)
         register_workspace_eraser("meta_integration", data_rights.erase_workspace)
         register_user_exporter("meta_integration", data_rights.export_user)
         register_workspace_exporter("meta_integration", data_rights.export_workspace)
@@ -37,5 +40,9 @@ class MetaIntegrationConfig(AppConfig):
             lambda meta_user_id: services.revoke_meta_connections_for_user(
                 meta_user_id=meta_user_id
             ),
+        )
+        register_meta_page_deauthorizer(
+            "meta_integration",
+            lambda page_id: services.remove_deauthorized_meta_page(page_id=page_id),
         )
         register_policy_facts("meta_integration", lambda: {"meta_features": scopes.FEATURES})

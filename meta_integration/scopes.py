@@ -1,6 +1,7 @@
 """The permissions ProSocial asks Meta for, per feature (GRAPH_NOTES §1.11).
 
-The connect flow requests the union; the health page compares each feature's list with what
+The connect flow requests the union (and the page before Meta's dialog shows each permission
+with its reason, from this one table); the health page compares each feature's list with what
 the person granted, for the whole connection and per Page / Instagram account / ad account.
 """
 
@@ -11,72 +12,100 @@ from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
+class Permission:
+    """One Meta permission a feature asks for, and why, in one line the connect page shows."""
+
+    scope: str
+    reason: str | Promise
+    # Which asset's per-asset grant (granular_scopes.target_ids) it refers to: page,
+    # instagram or ad_account.
+    asset_kind: str
+
+
+@dataclass(frozen=True)
 class Feature:
     key: str
     label: str | Promise
-    scopes: tuple[str, ...]
+    permissions: tuple[Permission, ...]
     asset_kind: str  # which asset's per-asset grant matters: page, instagram or ad_account
 
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(permission.scope for permission in self.permissions)
 
+
+# Only features ProSocial has: the connect flow asks for exactly these permissions, and the
+# page before Meta's dialog lists each with its reason. (No comments, messages or insights
+# features exist, so none of their permissions is asked for.)
 FEATURES = (
     Feature(
         "publishing",
         _("Publishing to Pages and Instagram"),
         (
-            "pages_show_list",
-            "pages_read_engagement",
-            "pages_manage_posts",
-            "instagram_basic",
-            "instagram_content_publish",
+            Permission(
+                "pages_show_list",
+                _("List the Facebook Pages you manage, so you can choose where to publish."),
+                "page",
+            ),
+            Permission(
+                "pages_read_engagement",
+                _("Read your Pages' posts, to confirm what was published and link to it."),
+                "page",
+            ),
+            Permission(
+                "pages_manage_posts",
+                _("Publish the posts, photos and videos you schedule to your Pages."),
+                "page",
+            ),
+            Permission(
+                "instagram_basic",
+                _("Find the Instagram account linked to each Page and read its posts."),
+                "instagram",
+            ),
+            Permission(
+                "instagram_content_publish",
+                _("Publish the posts, reels and stories you schedule to Instagram."),
+                "instagram",
+            ),
         ),
         "page",
     ),
     Feature(
-        "ads", _("Meta ads"), ("ads_management", "ads_read", "business_management"), "ad_account"
-    ),
-    Feature(
-        "comments",
-        _("Instagram comments"),
-        ("instagram_basic", "instagram_manage_comments", "pages_manage_metadata"),
-        "instagram",
-    ),
-    Feature(
-        "messages",
-        _("Instagram direct messages"),
+        "ads",
+        _("Meta ads"),
         (
-            "instagram_basic",
-            "instagram_manage_messages",
-            "pages_messaging",
-            "pages_manage_metadata",
+            Permission(
+                "ads_management",
+                _("Create the ads you set up in ProSocial in your ad accounts (paused or live)."),
+                "ad_account",
+            ),
+            Permission(
+                "ads_read",
+                _("List your ad accounts and follow Meta's review of the ads ProSocial created."),
+                "ad_account",
+            ),
         ),
-        "instagram",
-    ),
-    Feature(
-        "insights",
-        _("Insights"),
-        ("read_insights", "instagram_manage_insights", "pages_read_engagement"),
-        "instagram",
+        "ad_account",
     ),
 )
 
 # Which asset kind each scope's per-asset grant (granular_scopes.target_ids) refers to.
 SCOPE_ASSET_KIND = {
-    "pages_show_list": "page",
-    "pages_read_engagement": "page",
-    "pages_manage_posts": "page",
-    "pages_manage_metadata": "page",
-    "pages_messaging": "page",
-    "read_insights": "page",
-    "instagram_basic": "instagram",
-    "instagram_content_publish": "instagram",
-    "instagram_manage_comments": "instagram",
-    "instagram_manage_messages": "instagram",
-    "instagram_manage_insights": "instagram",
-    "ads_management": "ad_account",
-    "ads_read": "ad_account",
+    permission.scope: permission.asset_kind
+    for feature in FEATURES
+    for permission in feature.permissions
 }
+
+
+def requested_permissions() -> list[Permission]:
+    """Return every permission any feature needs, in a stable order, once per scope."""
+    seen: dict[str, Permission] = {}
+    for feature in FEATURES:
+        for permission in feature.permissions:
+            seen.setdefault(permission.scope, permission)
+    return list(seen.values())
 
 
 def requested_scopes() -> list[str]:
     """Return every scope any feature needs, in a stable order, without duplicates."""
-    return list(dict.fromkeys(scope for feature in FEATURES for scope in feature.scopes))
+    return [permission.scope for permission in requested_permissions()]

@@ -589,6 +589,65 @@ def _wipe_connection(*, actor: Membership, connection_id: int, revoked_on_meta: 
         )
 
 
+def remove_deauthorized_meta_page(*, page_id: str) -> int:
+    """Meta says a Facebook Page removed ProSocial: drop that Page from every workspace.
+
+    Called from the deauthorize callback when it names a Page (``profile_id``) instead of a
+    person. Only that Page and the Instagram account linked to it go, in every connection that
+    holds it; the connections and their other assets stay. Publications built on them pause
+    (``assets_removed``), and each workspace's owners and admins are told. Returns how many
+    Page rows were removed.
+    """
+    removed_rows = 0
+    for connection_id in list(
+        MetaPage.objects.filter(page_id=page_id)
+        .order_by("connection_id")
+        .values_list("connection_id", flat=True)
+        .distinct()
+    ):
+        with transaction.atomic():
+            connection = (
+                MetaConnection.objects.select_for_update()
+                .select_related("workspace")
+                .get(pk=connection_id)
+            )
+            pages = list(MetaPage.objects.filter(connection=connection, page_id=page_id))
+            if not pages:
+                continue
+            accounts = list(InstagramAccount.objects.filter(connection=connection, page__in=pages))
+            removed = RemovedAssets(
+                connection.workspace_id,
+                pages={page_id: pages[0].name},
+                instagram={account.ig_user_id: str(account) for account in accounts},
+            )
+            InstagramAccount.objects.filter(pk__in=[a.pk for a in accounts]).delete()
+            MetaPage.objects.filter(pk__in=[page.pk for page in pages]).delete()
+            removed_rows += len(pages)
+            record_audit_event(
+                actor=None,
+                action="meta.page_deauthorized",
+                workspace=connection.workspace,
+                target=connection,
+                metadata={
+                    "page_id": page_id,
+                    "page": pages[0].name,
+                    "instagram_accounts": len(accounts),
+                },
+            )
+            announce_removed_assets(
+                removed,
+                kind="meta.page_deauthorized",
+                title=_("The Facebook Page %(page)s removed ProSocial") % {"page": pages[0].name},
+                cause=_("The Page removed ProSocial on Facebook"),
+                intro=_(
+                    "The Facebook Page %(page)s removed ProSocial from its apps on Facebook, so "
+                    "it is no longer connected here, nor is its Instagram account."
+                )
+                % {"page": pages[0].name},
+            )
+    return removed_rows
+
+
 def revoke_meta_connections_for_user(*, meta_user_id: str) -> int:
     """Meta says the person removed ProSocial: mark their connections revoked, wipe tokens.
 

@@ -4,8 +4,9 @@
 token: publishing resumes the publications that waited for it.
 
 ``assets_removed`` is sent inside the transaction that deleted a workspace's Pages, Instagram
-accounts or ad accounts (disconnect, Meta's data-deletion callback, an account erasure), after
-the rows are gone: rows that pointed at them hold NULL now and are found by the Meta ids.
+accounts or ad accounts (disconnect, Meta's data-deletion callback, an account erasure, a
+Facebook Page removing the app), after the rows are gone: rows that pointed at them hold NULL
+now and are found by the Meta ids.
 ``cause`` is a short sentence saying why, safe to show. Receivers return a list of short
 descriptions of what they stopped (one per item), which the notification counts.
 

@@ -9,6 +9,11 @@ urlpatterns = [
     path("meta/webhooks/", views.receive_webhook, name="webhooks"),
     path("w/<slug:slug>/meta/", views.connections, name="connections"),
     path("w/<slug:slug>/meta/connect/", views.connect, name="connect"),
+    path(
+        "w/<slug:slug>/meta/connect/permissions/",
+        views.connect_permissions,
+        name="connect_permissions",
+    ),
     path("w/<slug:slug>/meta/<int:pk>/", views.connection_detail, name="connection"),
     path("w/<slug:slug>/meta/<int:pk>/refresh/", views.connection_refresh, name="refresh"),
     path("w/<slug:slug>/meta/<int:pk>/check/", views.connection_check, name="check"),

@@ -19,6 +19,7 @@ from meta_integration import health, selectors, services, webhooks
 from meta_integration.errors import MetaConnectionError
 from meta_integration.forms import AssetSelectionForm
 from meta_integration.models import MetaConnection
+from meta_integration.scopes import FEATURES
 
 OAUTH_SESSION_KEY = "meta_oauth"
 UNPROCESSABLE = 422
@@ -32,6 +33,19 @@ def connections(request: HttpRequest, membership: Membership) -> HttpResponse:
     ]
     context = {"membership": membership, "workspace": membership.workspace, "rows": rows}
     return render(request, "meta_integration/connections.html", context)
+
+
+@member_required("meta.connect")
+@require_GET
+def connect_permissions(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Before Meta's dialog: each permission ProSocial will ask for, and why (scopes.FEATURES)."""
+    context = {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "features": FEATURES,
+        "rerequest": request.GET.get("rerequest") == "1",
+    }
+    return render(request, "meta_integration/connect_permissions.html", context)
 
 
 @member_required("meta.connect")

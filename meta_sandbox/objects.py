@@ -91,6 +91,8 @@ class PagePost(Created):
     scheduled_publish_time: int | None = None
     photo_id: str | None = None
     video_id: str | None = None
+    # A multi-photo post: the unpublished photos it carries (``attached_media``), in order.
+    attached_media: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

@@ -43,3 +43,53 @@ class RetentionForm(forms.Form):
     deletion_receipt_years = forms.IntegerField(
         label=_("Deletion receipts"), min_value=1, max_value=10, help_text=_("years")
     )
+
+
+class DeletionRequestForm(forms.Form):
+    """The public deletion request form (anyone; confirmed through an emailed link)."""
+
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        help_text=_("The address you sign in to ProSocial with; the confirmation link goes there."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    scope = forms.ChoiceField(
+        label=_("What should we delete?"),
+        choices=[
+            ("account", _("My whole ProSocial account and my personal data")),
+            (
+                "meta_data",
+                _(
+                    "Only my Meta-connected data: the Facebook connections I made, with their "
+                    "tokens, Pages, Instagram and ad accounts (my ProSocial account stays)"
+                ),
+            ),
+        ],
+        initial="account",
+        widget=forms.RadioSelect,
+    )
+
+
+class StartErasureForm(forms.Form):
+    """Django admin: start an erasure for a request that came by email or the contact form."""
+
+    subject = forms.ChoiceField(
+        label=_("Erase"),
+        choices=[
+            ("account", _("An account, with its personal data (give its email address)")),
+            ("meta_data", _("Only an account's Meta-connected data (give its email address)")),
+            ("workspace", _("A workspace, with everything in it (give its slug)")),
+            ("meta_user", _("Everything tied to a Meta user id (give the app-scoped id)")),
+        ],
+    )
+    identifier = forms.CharField(label=_("Email address, slug or Meta user id"), max_length=254)
+    notify_email = forms.EmailField(
+        label=_("Email the confirmation to"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "The address the request came from. Empty: the account's own address (accounts) or "
+            "the workspace's owners (workspaces); for a Meta user id, nobody is emailed."
+        ),
+    )

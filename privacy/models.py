@@ -16,10 +16,20 @@ from prosocial.vault import EncryptedTextField
 
 
 class DataDeletionRequest(Job):
+    # What is erased. (``meta_callback`` names everything tied to one Facebook account, whoever
+    # asked: Meta's callback or an operator.)
     class Source(models.TextChoices):
-        META_CALLBACK = "meta_callback", _("Meta data-deletion callback")
+        META_CALLBACK = "meta_callback", _("Facebook account data deletion")
         ACCOUNT = "account", _("Account deletion")
+        META_DATA = "meta_data", _("Meta-connected data deletion")
         WORKSPACE = "workspace", _("Workspace deletion")
+
+    # How it was asked for; empty on receipts written before this was recorded.
+    class Channel(models.TextChoices):
+        IN_APP = "in_app", _("in ProSocial")
+        META = "meta", _("through Facebook")
+        OPERATOR = "operator", _("by email to us")
+        FORM = "form", _("through the deletion request form")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
@@ -29,10 +39,12 @@ class DataDeletionRequest(Job):
 
     confirmation_code = models.CharField(max_length=32, unique=True)
     source = models.CharField(max_length=16, choices=Source.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
     subject_hash = models.CharField(max_length=64, db_index=True)
     meta_user_id = EncryptedTextField(blank=True, editable=False)
-    # The user or workspace being erased (account/workspace deletions); cleared on completion.
+    # The user or workspace being erased (account, Meta-data and workspace deletions); cleared
+    # on completion.
     subject_pk = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     counts = models.JSONField(default=dict, blank=True)
     kept_reason = models.TextField(blank=True)
@@ -42,6 +54,8 @@ class DataDeletionRequest(Job):
     receipt_years = models.PositiveSmallIntegerField(null=True, blank=True)
     # When the retention run removes this receipt (set on completion).
     keep_until = models.DateTimeField(null=True, blank=True)
+    # Hash of the single-use id of the emailed confirmation link that started this request.
+    link_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -73,6 +87,7 @@ COUNT_LABELS = {
     "creatives.media_assets": _("Media files"),
     "creatives.media_unlinked": _("Media files no longer linked to the person"),
     "meta_integration.connections": _("Meta connections (with their tokens)"),
+    "meta_integration.revoked_on_meta": _("Meta permissions withdrawn at Meta"),
     "meta_integration.pages": _("Facebook Pages"),
     "meta_integration.instagram_accounts": _("Instagram accounts"),
     "meta_integration.ad_accounts": _("Ad accounts"),

@@ -19,6 +19,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
+from privacy.self_service import LINK_TTL_HOURS
 from prosocial.policy_facts import policy_facts
 
 
@@ -74,6 +75,7 @@ def _context() -> dict[str, Any]:
             "audit_event_days": settings.RETENTION_AUDIT_EVENT_DAYS,
         },
         "export_link_ttl_hours": settings.EXPORT_LINK_TTL_HOURS,
+        "deletion_link_ttl_hours": LINK_TTL_HOURS,
         "invitation_ttl_days": settings.INVITATION_TTL_DAYS,
         "media_url_ttl": _human_duration(settings.MEDIA_SIGNED_URL_TTL_SECONDS),
         "session_cookie_name": settings.SESSION_COOKIE_NAME,

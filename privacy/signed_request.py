@@ -7,7 +7,8 @@ signature — raises ``SignedRequestError`` with a short reason that reveals not
 
 A valid signature is not enough for a callback: ``check_fresh`` refuses a request issued too
 long ago or in the future (a captured callback can't be replayed later), and
-``meta_user_id`` accepts only an ASCII-digit app-scoped user id.
+``meta_user_id`` accepts only an ASCII-digit app-scoped user id. The deauthorize callback also
+comes for a Page that removed the app (``profile_id``, no ``user_id``): ``deauthorized_subject``.
 """
 
 import base64
@@ -90,12 +91,32 @@ def check_fresh(payload: dict[str, Any], *, now: float) -> None:
         raise SignedRequestError("expired")
 
 
+def _ascii_id(value: Any) -> str | None:
+    """Return ``value`` as a Meta id (ASCII digits only: "²³" is not a number here), else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value)
+    return text if _USER_ID.fullmatch(text) else None
+
+
 def meta_user_id(payload: dict[str, Any]) -> str:
     """Return the payload's app-scoped user id: ASCII digits only ("²³" is not a number here)."""
-    user_id = payload.get("user_id")
-    if isinstance(user_id, bool) or not isinstance(user_id, str | int):
+    user_id = _ascii_id(payload.get("user_id"))
+    if user_id is None:
         raise SignedRequestError("no user_id")
-    text = str(user_id)
-    if not _USER_ID.fullmatch(text):
-        raise SignedRequestError("no user_id")
-    return text
+    return user_id
+
+
+def deauthorized_subject(payload: dict[str, Any]) -> tuple[str, str]:
+    """Return who removed ProSocial: ``("user", user_id)`` or ``("page", page_id)``.
+
+    A person removing the app sends ``user_id``; a Page removing it sends ``profile_id``, the
+    Page's id, and no ``user_id`` (or ``"user_id": null``; GRAPH_NOTES §8.5). Both must be ASCII
+    digits.
+    """
+    if payload.get("user_id") is not None:
+        return "user", meta_user_id(payload)
+    page_id = _ascii_id(payload.get("profile_id"))
+    if page_id is None:
+        raise SignedRequestError("no user_id or profile_id")
+    return "page", page_id

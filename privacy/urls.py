@@ -8,6 +8,12 @@ urlpatterns = [
     path("privacy/meta/data-deletion/", views.meta_data_deletion, name="meta_data_deletion"),
     path("privacy/meta/deauthorize/", views.meta_deauthorize, name="meta_deauthorize"),
     path("privacy/deletion/<str:code>/", views.deletion_status, name="deletion_status"),
+    path("privacy/deletion-request/", views.request_deletion, name="request_deletion"),
+    path(
+        "privacy/deletion-request/confirm/<str:token>/",
+        views.confirm_deletion,
+        name="confirm_deletion",
+    ),
     path("contact/", views.contact, name="contact"),
     path("privacy/", pages.privacy_policy, name="policy"),
     path("terms/", pages.terms, name="terms"),

@@ -31,6 +31,12 @@ app.conf.beat_schedule = {
         "task": "creatives.requeue_stalled_transcodes",
         "schedule": 15.0,
     },
+    # Every 15 minutes: direct uploads started but never completed (pending for longer than
+    # the signed upload URL's 15 minutes plus an hour) lose their bucket object and their row.
+    "remove-abandoned-direct-uploads": {
+        "task": "creatives.remove_abandoned_direct_uploads",
+        "schedule": 15 * 60.0,
+    },
     # AI generation jobs whose worker died (lease expired) or that no worker picked up.
     "sweep-generation-jobs": {
         "task": "creatives.sweep_generation_jobs",

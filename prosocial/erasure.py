@@ -9,9 +9,14 @@ AppConfig.ready(). There are three kinds of subject:
   itself once every other app has let go of it);
 - a workspace: an owner deleting it (the workspace row goes last, cascading what is left).
 
+A ProSocial user can also ask for only their Meta-connected data to go (the Facebook
+connections they made, with their tokens) while keeping their account: apps that hold such data
+declare it with ``register_user_meta_data_eraser``.
+
 Meta's deauthorize callback is not an erasure: the person removed the app, so their tokens
 are wiped and their connections stop, but the work stays. Apps declare what that means for
-them with ``register_meta_user_deauthorizer``.
+them with ``register_meta_user_deauthorizer``. A Facebook Page can remove the app too (the
+callback then names the Page, not a person): ``register_meta_page_deauthorizer``.
 
 ``privacy`` calls the functions here and never imports another app's models.
 """
@@ -24,7 +29,9 @@ IdEraser = Callable[[int], dict[str, int]]
 _META_USER_ERASERS: dict[str, Eraser] = {}
 _USER_ERASERS: dict[str, IdEraser] = {}
 _WORKSPACE_ERASERS: dict[str, IdEraser] = {}
+_USER_META_DATA_ERASERS: dict[str, IdEraser] = {}
 _META_USER_DEAUTHORIZERS: dict[str, Callable[[str], int]] = {}
+_META_PAGE_DEAUTHORIZERS: dict[str, Callable[[str], int]] = {}
 
 
 def register_meta_user_eraser(name: str, eraser: Eraser) -> None:
@@ -35,6 +42,11 @@ def register_meta_user_eraser(name: str, eraser: Eraser) -> None:
 def register_user_eraser(name: str, eraser: IdEraser) -> None:
     """Declare how an app erases (or detaches) what it holds about one ProSocial user."""
     _USER_ERASERS[name] = eraser
+
+
+def register_user_meta_data_eraser(name: str, eraser: IdEraser) -> None:
+    """Declare how an app erases the Meta-connected data of one ProSocial user (account stays)."""
+    _USER_META_DATA_ERASERS[name] = eraser
 
 
 def register_workspace_eraser(name: str, eraser: IdEraser) -> None:
@@ -50,6 +62,16 @@ def register_meta_user_deauthorizer(name: str, deauthorizer: Callable[[str], int
 def deauthorize_meta_user(meta_user_id: str) -> int:
     """Run every registered deauthorizer for the Meta user id; return the rows they changed."""
     return sum(deauthorize(meta_user_id) for deauthorize in _META_USER_DEAUTHORIZERS.values())
+
+
+def register_meta_page_deauthorizer(name: str, deauthorizer: Callable[[str], int]) -> None:
+    """Declare what an app does when a Facebook Page removes the app; it returns how many rows."""
+    _META_PAGE_DEAUTHORIZERS[name] = deauthorizer
+
+
+def deauthorize_meta_page(page_id: str) -> int:
+    """Run every registered Page deauthorizer for the Page id; return the rows they changed."""
+    return sum(deauthorize(page_id) for deauthorize in _META_PAGE_DEAUTHORIZERS.values())
 
 
 def _run[T](erasers: dict[str, Callable[[T], dict[str, int]]], subject: T) -> dict[str, int]:
@@ -70,6 +92,11 @@ def erase_meta_user(meta_user_id: str) -> dict[str, int]:
 def erase_user_data(user_id: int) -> dict[str, int]:
     """Run every registered user eraser (the user row itself stays); return merged counts."""
     return _run(_USER_ERASERS, user_id)
+
+
+def erase_user_meta_data(user_id: int) -> dict[str, int]:
+    """Run every registered Meta-data eraser for one user (the account stays); merged counts."""
+    return _run(_USER_META_DATA_ERASERS, user_id)
 
 
 def erase_workspace_data(workspace_id: int) -> dict[str, int]:

@@ -186,6 +186,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.workspace_nav",
                 "meta_integration.context_processors.meta_notices",
+                "publishing.context_processors.approval_queue",
             ],
         },
     },

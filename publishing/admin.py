@@ -14,6 +14,7 @@ from publishing.models import (
     Publication,
     PublicationAsset,
     PublicationEvent,
+    PublicationTombstone,
 )
 
 
@@ -118,6 +119,24 @@ class PublicationAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return [str(field) for _, options in self.fieldsets for field in options["fields"]]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PublicationTombstone)
+class PublicationTombstoneAdmin(admin.ModelAdmin):
+    """What is left of deleted published posts: read-only, like the publications."""
+
+    list_display = ("title", "workspace", "target", "remote_id", "remote_status", "deleted_at")
+    list_filter = ("target", "remote_status")
+    search_fields = ("title", "remote_id", "workspace__slug")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [field.name for field in PublicationTombstone._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -13,7 +13,7 @@ class PublishingConfig(AppConfig):
         )
         from prosocial.exporting import register_user_exporter, register_workspace_exporter
         from prosocial.retention import register_retention_rule
-        from publishing import checks, privacy  # noqa: F401  (checks registers itself)
+        from publishing import checks, privacy, selectors  # noqa: F401  (checks registers itself)
 
         register_meta_user_eraser("publishing", privacy.erase_meta_user)
         register_user_eraser("publishing", privacy.erase_user)
@@ -21,6 +21,28 @@ class PublishingConfig(AppConfig):
         register_user_exporter("publishing", privacy.export_user)
         register_workspace_exporter("publishing", privacy.export_workspace)
         register_retention_rule(privacy.PUBLISH_TRACES)
+
+        from accounts.extensions import register_dashboard_panel
+
+        register_dashboard_panel(
+            "next_steps",
+            template="publishing/_dashboard_next_steps.html",
+            context=selectors.dashboard_next_steps,
+            order=10,
+        )
+        register_dashboard_panel(
+            "publishing",
+            template="publishing/_dashboard_publishing.html",
+            context=selectors.dashboard_publishing,
+            order=20,
+        )
+
+        from creatives.library.usage import register_media_user
+        from publishing import deletion
+
+        register_media_user(
+            "publishing", describe=deletion.describe_media_use, release=deletion.release_media
+        )
 
         from meta_integration.models import MetaConnection
         from meta_integration.signals import (

@@ -26,6 +26,7 @@ from prosocial import safe_http
 from prosocial.money import to_major_units
 from publishing.models import Publication, PublicationAsset, Target
 from publishing.preflight import FAIL, OK, WARN, Check, CheckResult, register
+from publishing.previews import carousel_crops, media_of
 from publishing.targeting import targeting_problems
 from publishing.targets import (
     ACCOUNT_NAMES,
@@ -218,6 +219,21 @@ def check_media_count(publication: Publication) -> list[CheckResult]:
         message = problems[0].preflight_message
         return [CheckResult("media_count", FAIL, message, "Change the files on this publication.")]
     return [CheckResult("media_count", OK, "The files suit this kind of publication.")]
+
+
+def check_carousel_crop(publication: Publication) -> list[CheckResult]:
+    """Warn when Instagram will crop cards to the first card's shape (``publishing.previews``)."""
+    crops = carousel_crops(media_of(_items(publication), lambda _asset: ""))
+    if crops is None:
+        return [CheckResult("carousel_crop", OK, "Every card has the first card's shape.")]
+    return [
+        CheckResult(
+            "carousel_crop",
+            WARN,
+            crops.message,
+            "Instagram still publishes it; convert or reorder the files to avoid the crop.",
+        )
+    ]
 
 
 def check_media_specs(publication: Publication) -> list[CheckResult]:
@@ -602,6 +618,12 @@ for _check in (
     ),
     Check("media_count", "Files", check_media_count),
     Check("media_spec", "Media specs", check_media_specs),
+    Check(
+        "carousel_crop",
+        "Carousel shapes",
+        check_carousel_crop,
+        targets=frozenset({Target.IG_CAROUSEL}),
+    ),
     Check("cover", "Reel cover", check_cover, targets=frozenset({Target.IG_REEL})),
     Check("caption", "Caption", check_caption),
     Check("link_use", "Link and button", check_link_use),

@@ -37,6 +37,8 @@ from publishing.models import (
 from publishing.targeting import MAX_AGE, MIN_AGE
 from publishing.targets import (
     ACCOUNT_PROMPTS,
+    FACEBOOK_TARGETS,
+    INSTAGRAM_TARGETS,
     MAX_ITEMS,
     TARGETS,
     TargetSpec,
@@ -60,6 +62,7 @@ GENDER_CHOICES = [("", _("Everyone")), ("1", _("Men")), ("2", _("Women"))]
 # Inputs no target requires (the rest are required by the targets that use them).
 OPTIONAL_INPUTS = frozenset(
     {"caption", "cta_type", "cover_asset", "thumb_offset_ms", "genders", "placements"}
+    | {"also_target"}
     | {"ad_starts_at", "ad_ends_at", "scheduled_at"}
 )
 
@@ -78,6 +81,21 @@ SHOWN_FOR = {
     "cover": _targets_where(lambda s: s.takes_cover),
     "link": _targets_where(lambda s: s.takes_link or s.takes_cta),
 }
+
+
+# "Also post to": a Facebook target goes with an Instagram one and the other way round (ads
+# are made apart). The second publication shares the text and files (``sibling_group``).
+ALSO_TARGET_CHOICES = [
+    ("", _("Nowhere else")),
+    *[(key, label) for key, label in Target.choices if key in FACEBOOK_TARGETS | INSTAGRAM_TARGETS],
+]
+
+
+def other_network(target: str, also: str) -> bool:
+    """Return whether ``also`` is on the other network than ``target`` (Facebook/Instagram)."""
+    return (target in FACEBOOK_TARGETS and also in INSTAGRAM_TARGETS) or (
+        target in INSTAGRAM_TARGETS and also in FACEBOOK_TARGETS
+    )
 
 
 class ZonedDateTimeField(forms.DateTimeField):
@@ -107,6 +125,16 @@ class PublicationForm(forms.Form):
 
     title = forms.CharField(label=_("Name"), max_length=200, help_text=_("For you; not published."))
     target = forms.ChoiceField(label=_("Where"), choices=Target.choices)
+    also_target = forms.ChoiceField(
+        label=_("Also post to"),
+        choices=ALSO_TARGET_CHOICES,
+        required=False,
+        help_text=_(
+            "Makes a second, linked publication with the same text and files on the other "
+            "network (Facebook or Instagram), with its own account and checks. Each publishes "
+            "on its own: one failing doesn't stop the other."
+        ),
+    )
     page = forms.ModelChoiceField(
         label=_("Facebook Page"), queryset=MetaPage.objects.none(), required=False
     )
@@ -217,6 +245,8 @@ class PublicationForm(forms.Form):
         if publication is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(publication, items or [])
         super().__init__(*args, **kwargs)
+        if publication is not None:
+            del self.fields["also_target"]  # chosen when the draft is made, not later
         self.zone = selectors.workspace_zone(membership)
         self.shown_for = SHOWN_FOR
         self.target_help = [(key, spec.help) for key, spec in TARGETS.items()]
@@ -377,10 +407,36 @@ class PublicationForm(forms.Form):
             self.add_error(problem.field, problem.message)
         if "ad_account" in spec.accounts:
             self._check_ad(data)
+        if data.get("also_target"):
+            self._check_also(data, target, data["also_target"], caption, kinds)
         local = urlsplit(link).hostname in settings.SAFE_HTTP_ALLOWED_HOSTS  # dev/test pages
         if spec.takes_link and link and not link.startswith("https://") and not local:
             self.add_error("link_url", _("Use the https:// address of the page."))
         return data
+
+    def _check_also(
+        self, data: dict[str, Any], target: str, also: str, caption: str, kinds: list[str]
+    ) -> None:
+        """Check the second publication's own needs (its account, caption and files).
+
+        It gets the text and files; a link or button goes only where the target takes them.
+        """
+        if not other_network(target, also):
+            self.add_error(
+                "also_target",
+                _("Choose an Instagram target to go with a Facebook one, or the other way round."),
+            )
+            return
+        spec = target_spec(also)
+        for name in spec.accounts:
+            if not data.get(name):
+                self.add_error(name, ACCOUNT_PROMPTS[name])
+        link = (data.get("link_url") or "") if spec.takes_link else ""
+        problems = caption_problems(spec, caption)
+        problems += item_problems(spec, kinds, has_text=bool(caption or link))
+        for problem in problems:
+            if not problem.draft_ok:
+                self.add_error(problem.field, problem.message)
 
     def _check_ad(self, data: dict[str, Any]) -> None:
         if not data.get("objective"):
@@ -428,10 +484,46 @@ class PublicationForm(forms.Form):
 
     # --- output ---------------------------------------------------------------------------------
 
-    def publication_fields(self) -> dict[str, Any]:
-        """Return the cleaned data as ``Publication`` field values for the services."""
+    def preview_inputs(self) -> dict[str, Any]:
+        """Return what the previews show, read leniently from the inputs as they stand.
+
+        For the live preview (``publishing.previews``): an input that doesn't validate (yet)
+        is left out instead of failing; files are the chosen ones in order.
+        """
+
+        def value(name: str) -> Any:
+            if name not in self.fields:
+                return None
+            try:
+                return self.fields[name].clean(self[name].value())
+            except forms.ValidationError:
+                return None
+
+        items = [value(f"item_{n}") for n in range(1, MAX_ITEMS + 1)]
+        target, also = value("target") or "", value("also_target") or ""
+        page, instagram = value("page"), value("instagram_account")
+        return {
+            "targets": [t for t in (target, also if other_network(target, also) else "") if t],
+            "caption": str(self["caption"].value() or "").replace("\r\n", "\n"),
+            "link_url": str(self["link_url"].value() or ""),
+            "cta_type": value("cta_type") or "",
+            "assets": [asset for asset in items if asset is not None],
+            "page_name": page.name if page else "",
+            "instagram_name": str(instagram) if instagram else "",
+        }
+
+    def sibling_fields(self) -> dict[str, Any] | None:
+        """Return the second publication's fields ("Also post to"), or None."""
+        also = self.cleaned_data.get("also_target")
+        return self.publication_fields(target=also) if also else None
+
+    def publication_fields(self, target: str | None = None) -> dict[str, Any]:
+        """Return the cleaned data as ``Publication`` field values for the services.
+
+        ``target``: for the second publication ("Also post to"), instead of the chosen one.
+        """
         data = self.cleaned_data
-        target = data["target"]
+        target = target or data["target"]
         spec = target_spec(target)
         # What the target doesn't take is cleared (a link or a button it can't send is refused
         # by ``clean`` instead).
@@ -542,7 +634,11 @@ class PublicationFilterForm(forms.Form):
 
 
 class CalendarForm(forms.Form):
+    """The calendar's query: ``?month=YYYY-MM``, or ``?view=week&week=YYYY-MM-DD`` (any day)."""
+
     month = forms.DateField(input_formats=["%Y-%m"], required=False)
+    view = forms.ChoiceField(choices=[("month", "month"), ("week", "week")], required=False)
+    week = forms.DateField(input_formats=["%Y-%m-%d"], required=False)
 
 
 class UseCopyForm(forms.Form):

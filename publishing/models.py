@@ -82,6 +82,10 @@ class Publication(Job):
         related_name="publication_covers",
         verbose_name=_("reel cover image"),
     )
+    # Files it sent that were deleted from the media library since (publishing.deletion): one
+    # entry each, {"name", "sha256", "role": "item" or "cover", "position"}, so the page still
+    # says what was sent. Their PublicationAsset rows (or cover_asset) are gone.
+    deleted_files = models.JSONField(default=list, blank=True)
     thumb_offset_ms = models.PositiveIntegerField(_("cover frame (ms into the video)"), default=0)
 
     # Where to publish.
@@ -158,6 +162,10 @@ class Publication(Job):
     # A failure's explanation is error_detail (with title, fix and item), not Job.error.
     error = None  # type: ignore[assignment]
     job_error_field = "error_detail"
+
+    # One draft posted to Facebook and Instagram at once: the publications made together share
+    # this id (each has its own target, account, checks and job; none waits for the other).
+    sibling_group = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
 
     # Outcome.
     remote_id = models.CharField(max_length=100, blank=True)
@@ -315,3 +323,66 @@ class PublicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message or self.path}"
+
+
+class PublicationTombstone(models.Model):
+    """What is left of a deleted publication that reached Meta: what went where, and when.
+
+    Deleting a published publication here does not delete the post on Meta, so the workspace
+    keeps this record (publishing.deletion): the target, the account it went to, Meta's id
+    and link, the time, a caption excerpt and the files' names and checksums. Everything
+    else (the full caption, the timeline, the files themselves) is gone.
+    """
+
+    class RemoteStatus(models.TextChoices):
+        NOT_TRIED = "", _("Still on Meta")
+        REQUESTED = "requested", _("Deletion on Meta requested")
+        DELETED = "deleted", _("Deleted on Meta")
+        FAILED = "failed", _("Meta refused to delete it")
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="publication_tombstones"
+    )
+    publication_pk = models.PositiveBigIntegerField()
+    title = models.CharField(max_length=200)
+    target = models.CharField(max_length=16, choices=Target.choices)
+    page_name = models.CharField(max_length=255, blank=True)
+    page_meta_id = models.CharField(max_length=64, blank=True)
+    instagram_name = models.CharField(max_length=255, blank=True)
+    instagram_meta_id = models.CharField(max_length=64, blank=True)
+    ad_account_name = models.CharField(max_length=255, blank=True)
+    ad_account_meta_id = models.CharField(max_length=64, blank=True)
+    remote_id = models.CharField(max_length=100, blank=True)
+    permalink = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    caption_excerpt = models.CharField(max_length=300, blank=True)
+    # One entry per file: its name, its sha256 and its role ("item" or "cover").
+    media = models.JSONField(default=list, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deleted_at = models.DateTimeField(auto_now_add=True)
+    remote_status = models.CharField(
+        max_length=10, choices=RemoteStatus.choices, default=RemoteStatus.NOT_TRIED, blank=True
+    )
+    remote_message = models.CharField(max_length=500, blank=True)
+    remote_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (deleted)"
+
+    @property
+    def account_label(self) -> str:
+        """The account it went to, as chosen: "Name (id)"."""
+        if self.target.startswith("ig_"):
+            name, meta_id = self.instagram_name, self.instagram_meta_id
+        elif self.target.startswith("fb_"):
+            name, meta_id = self.page_name, self.page_meta_id
+        else:
+            name, meta_id = self.ad_account_name, self.ad_account_meta_id
+        return f"{name} ({meta_id})" if name and meta_id else name or meta_id

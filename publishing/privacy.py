@@ -11,9 +11,15 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
 from prosocial.exporting import ExportPart, serialize_rows
 from prosocial.retention import RetentionRule
-from publishing.models import Publication, PublicationAsset, PublicationEvent
+from publishing.models import (
+    Publication,
+    PublicationAsset,
+    PublicationEvent,
+    PublicationTombstone,
+)
 
 TRACE = PublicationEvent.Kind.GRAPH
 
@@ -36,8 +42,24 @@ def erase_meta_user(meta_user_id: str) -> dict[str, int]:
         "publish_traces": traces.delete()[0],
         "account_names_erased": publications.update(
             page_name="", instagram_name="", ad_account_name=""
+        )
+        + _tombstones_of_meta_user(meta_user_id).update(
+            page_name="", instagram_name="", ad_account_name=""
         ),
     }
+
+
+def _tombstones_of_meta_user(meta_user_id: str) -> QuerySet[PublicationTombstone]:
+    """Tombstones of posts sent to the accounts that person's connections reach.
+
+    Tombstones keep Meta ids, not links to the assets, so they are matched by id.
+    """
+    mine = {"connection__meta_user_id": meta_user_id}
+    return PublicationTombstone.objects.filter(
+        Q(page_meta_id__in=MetaPage.objects.filter(**mine).values("page_id"))
+        | Q(instagram_meta_id__in=InstagramAccount.objects.filter(**mine).values("ig_user_id"))
+        | Q(ad_account_meta_id__in=MetaAdAccount.objects.filter(**mine).values("ad_account_id"))
+    )
 
 
 def erase_user(user_id: int) -> dict[str, int]:
@@ -47,6 +69,7 @@ def erase_user(user_id: int) -> dict[str, int]:
             created_by=None
         )
         + Publication.objects.filter(reviewed_by_id=user_id).update(reviewed_by=None)
+        + PublicationTombstone.objects.filter(deleted_by_id=user_id).update(deleted_by=None)
     }
 
 
@@ -58,12 +81,18 @@ def erase_workspace(workspace_id: int) -> dict[str, int]:
     return {
         "publications": publications.delete()[1].get(Publication._meta.label, 0),
         "publication_events": traces,
+        "publication_tombstones": PublicationTombstone.objects.filter(
+            workspace_id=workspace_id
+        ).delete()[0],
     }
 
 
-def _export(publications: QuerySet[Publication]) -> ExportPart:
+def _export(
+    publications: QuerySet[Publication], tombstones: QuerySet[PublicationTombstone]
+) -> ExportPart:
     return ExportPart(
         records={
+            "publication_tombstones": serialize_rows(tombstones.order_by("pk")),
             "publications": serialize_rows(publications.order_by("pk")),
             "publication_media": serialize_rows(
                 PublicationAsset.objects.filter(publication__in=publications).order_by("pk")
@@ -76,11 +105,17 @@ def _export(publications: QuerySet[Publication]) -> ExportPart:
 
 
 def export_user(user_id: int) -> ExportPart:
-    return _export(Publication.objects.filter(created_by_id=user_id))
+    return _export(
+        Publication.objects.filter(created_by_id=user_id),
+        PublicationTombstone.objects.filter(deleted_by_id=user_id),
+    )
 
 
 def export_workspace(workspace_id: int) -> ExportPart:
-    return _export(Publication.objects.filter(workspace_id=workspace_id))
+    return _export(
+        Publication.objects.filter(workspace_id=workspace_id),
+        PublicationTombstone.objects.filter(workspace_id=workspace_id),
+    )
 
 
 def expired_traces(workspace_id: int, cutoff: datetime) -> QuerySet[PublicationEvent]:

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, Workspace
+from accounts.permissions import Role, has_permission
+from campaigns.models import Campaign
 from creatives.library.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
 from publishing.models import Publication, PublicationEvent
@@ -123,24 +126,8 @@ def calendar_items(membership: Membership, month: date) -> CalendarMonth:
     start = datetime(first.year, first.month, 1, tzinfo=zone)
     following = (first + timedelta(days=32)).replace(day=1)
     end = datetime(following.year, following.month, 1, tzinfo=zone)
-    rows = (
-        Publication.objects.filter(workspace=membership.workspace)
-        .filter(
-            Q(status=Publication.Status.SCHEDULED, scheduled_at__gte=start, scheduled_at__lt=end)
-            | Q(status=Publication.Status.PUBLISHED, published_at__gte=start, published_at__lt=end)
-        )
-        .select_related("page", "instagram_account", "ad_account")
-    )
     items: dict[date, list[tuple[datetime, Publication]]] = {}
-    for publication in rows:
-        moment = (
-            publication.published_at
-            if publication.status == Publication.Status.PUBLISHED
-            else publication.scheduled_at
-        )
-        if moment is None:
-            continue
-        local = moment.astimezone(zone)
+    for local, publication in _placed(membership, start, end):
         items.setdefault(local.date(), []).append((local, publication))
     for day in items.values():
         day.sort(key=lambda pair: (pair[0], pair[1].pk))
@@ -267,3 +254,200 @@ def disconnect_impact(*, connection_id: int) -> list[tuple[str, int]]:
         ),
     ]
     return [(label, count) for label, count in counts if count]
+
+
+# --- week view -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarWeek:
+    start: date  # the Monday of the week shown
+    days: list[date]
+    hours: list[int]
+    items: dict[tuple[date, int], list[tuple[datetime, Publication]]]  # (day, hour) -> pairs
+
+    @property
+    def grid(self) -> list[tuple[int, list[tuple[date, list[tuple[datetime, Publication]]]]]]:
+        """Return one row per hour: ``(hour, [(day, that hour's pairs) for each day])``."""
+        return [
+            (hour, [(day, self.items.get((day, hour), [])) for day in self.days])
+            for hour in self.hours
+        ]
+
+    @property
+    def previous(self) -> date:
+        return self.start - timedelta(days=7)
+
+    @property
+    def next(self) -> date:
+        return self.start + timedelta(days=7)
+
+    @property
+    def end(self) -> date:
+        return self.days[-1]
+
+
+def calendar_week(membership: Membership, day: date) -> CalendarWeek:
+    """Return the scheduled and published publications of ``day``'s week, Monday first.
+
+    Days and hours are the workspace's (a week across a daylight-saving change has a 23- or
+    25-hour day; each item sits at its local wall-clock hour).
+    """
+    zone = workspace_zone(membership)
+    monday = day - timedelta(days=day.weekday())
+    following = monday + timedelta(days=7)
+    start = datetime(monday.year, monday.month, monday.day, tzinfo=zone)
+    end = datetime(following.year, following.month, following.day, tzinfo=zone)
+    items: dict[tuple[date, int], list[tuple[datetime, Publication]]] = {}
+    for local, publication in _placed(membership, start, end):
+        items.setdefault((local.date(), local.hour), []).append((local, publication))
+    for slot in items.values():
+        slot.sort(key=lambda pair: (pair[0], pair[1].pk))
+    days = [monday + timedelta(days=n) for n in range(7)]
+    return CalendarWeek(start=monday, days=days, hours=list(range(24)), items=items)
+
+
+def _placed(
+    membership: Membership, start: datetime, end: datetime
+) -> list[tuple[datetime, Publication]]:
+    """Return ``(local time, publication)`` for what is scheduled or published in [start, end)."""
+    zone = workspace_zone(membership)
+    rows = (
+        Publication.objects.filter(workspace=membership.workspace)
+        .filter(
+            Q(status=Publication.Status.SCHEDULED, scheduled_at__gte=start, scheduled_at__lt=end)
+            | Q(status=Publication.Status.PUBLISHED, published_at__gte=start, published_at__lt=end)
+        )
+        .select_related("page", "instagram_account", "ad_account")
+    )
+    placed = []
+    for publication in rows:
+        moment = (
+            publication.published_at
+            if publication.status == Publication.Status.PUBLISHED
+            else publication.scheduled_at
+        )
+        if moment is not None:
+            placed.append((moment.astimezone(zone), publication))
+    return placed
+
+
+# --- approvals and notifications -----------------------------------------------------------------
+
+
+def list_member_user_ids(workspace: Workspace, *, action: str) -> list[int]:
+    """Return the ids of the workspace's members whose role allows ``action``."""
+    roles = [role for role in Role if has_permission(role, action)]
+    return list(
+        Membership.objects.filter(workspace=workspace, role__in=roles)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def list_waiting_for_member(membership: Membership) -> QuerySet[Publication]:
+    """Return what waits for this member, oldest first.
+
+    For those who may approve: every publication submitted for approval. For the others who
+    edit: their own publications that were sent back to them. Viewers: nothing.
+    """
+    rows = Publication.objects.filter(workspace=membership.workspace)
+    if membership.can("publish.approve"):
+        rows = rows.filter(approval_status=Publication.Approval.PENDING)
+    elif membership.can("content.edit"):
+        rows = rows.filter(
+            approval_status=Publication.Approval.CHANGES_REQUESTED, created_by=membership.user
+        )
+    else:
+        rows = rows.none()
+    return rows.select_related("created_by", "reviewed_by").order_by("updated_at", "pk")
+
+
+def count_waiting_for_member(membership: Membership) -> int:
+    return list_waiting_for_member(membership).count()
+
+
+# --- the dashboard's panels (registered in apps.py through accounts.extensions) ----------------
+
+DASHBOARD_LIST_LIMIT = 5
+RESULTS_DAYS = 7
+
+
+def next_steps(membership: Membership) -> list[tuple[str, bool]]:
+    """Return the new workspace's first steps as ``(key, done)``: meta, media, brief.
+
+    One query whatever the workspace's size (three EXISTS subqueries on the workspace row).
+    """
+    workspace = membership.workspace
+    flags = (
+        Workspace.objects.filter(pk=workspace.pk)
+        .annotate(
+            has_meta=Exists(
+                MetaConnection.objects.filter(
+                    workspace=OuterRef("pk"), status__in=USABLE_CONNECTION
+                )
+            ),
+            has_media=Exists(MediaAsset.objects.filter(workspace=OuterRef("pk"))),
+            has_brief=Exists(Campaign.objects.filter(workspace=OuterRef("pk"))),
+        )
+        .values_list("has_meta", "has_media", "has_brief")
+        .first()
+    ) or (False, False, False)
+    return [(key, bool(done)) for key, done in zip(("meta", "media", "brief"), flags, strict=True)]
+
+
+def list_scheduled_next(membership: Membership) -> list[Publication]:
+    """Return the next publications due to go out (scheduled, soonest first)."""
+    return list(
+        Publication.objects.filter(
+            workspace=membership.workspace, status=Publication.Status.SCHEDULED
+        )
+        .select_related("page", "instagram_account", "ad_account")
+        .order_by("scheduled_at", "pk")[:DASHBOARD_LIST_LIMIT]
+    )
+
+
+def list_recent_failures(membership: Membership) -> list[Publication]:
+    """Return the most recently failed publications, newest first."""
+    return list(
+        Publication.objects.filter(
+            workspace=membership.workspace, status=Publication.Status.FAILED
+        ).order_by("-updated_at", "-pk")[:DASHBOARD_LIST_LIMIT]
+    )
+
+
+def list_recent_results(membership: Membership, *, now: datetime) -> list[Publication]:
+    """Return what was published in the last seven days, newest first."""
+    return list(
+        Publication.objects.filter(
+            workspace=membership.workspace,
+            status=Publication.Status.PUBLISHED,
+            published_at__gte=now - timedelta(days=RESULTS_DAYS),
+        ).order_by("-published_at", "-pk")[: DASHBOARD_LIST_LIMIT * 2]
+    )
+
+
+def dashboard_next_steps(membership: Membership) -> dict[str, object]:
+    """Return the dashboard's "next steps" panel: each step ticked when done (one query)."""
+    steps = next_steps(membership)
+    return {"steps": dict(steps), "all_done": all(done for _key, done in steps)}
+
+
+def dashboard_publishing(membership: Membership) -> dict[str, object]:
+    """Return the dashboard's publishing panel: waiting, scheduled next, failed, recent results.
+
+    Six queries at most, whatever the number of publications (each list is cut in SQL).
+    """
+    waiting = None
+    if membership.can("content.edit"):
+        rows = list_waiting_for_member(membership)
+        items = list(rows[:DASHBOARD_LIST_LIMIT])
+        count = len(items) if len(items) < DASHBOARD_LIST_LIMIT else rows.count()
+        waiting = {"items": items, "count": count}
+    return {
+        "waiting": waiting,
+        "scheduled": list_scheduled_next(membership),
+        "failed": list_recent_failures(membership),
+        "results": list_recent_results(membership, now=timezone.now()),
+        "results_days": RESULTS_DAYS,
+    }

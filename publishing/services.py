@@ -29,8 +29,9 @@ from meta_integration.error_catalogue import explain
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
 from prosocial import jobs
 from prosocial.jobs import LeaseLost
-from publishing import checks, tasks
+from publishing import checks, notifications, tasks
 from publishing.errors import PublishFailure, PublishingError
+from publishing.locks import SlotBusy
 from publishing.models import (
     ACCOUNT_FIELDS,
     EDITABLE_FIELDS,
@@ -193,6 +194,7 @@ def submit_for_approval(*, actor: Membership, publication: Publication) -> Publi
     publication.approval_status = Approval.PENDING
     publication.save(update_fields=["approval_status", "updated_at"])
     _event(publication, f"Submitted for approval by {actor.user.display_name}")
+    notifications.publication_submitted(publication, actor=actor)
     return publication
 
 
@@ -223,6 +225,7 @@ def review_publication(
         workspace=actor.workspace,
         target=publication,
     )
+    notifications.publication_reviewed(publication, actor=actor, approve=approve)
     return publication
 
 
@@ -452,8 +455,20 @@ def advance_publication(*, publication_id: int) -> None:
             outcome = publisher.advance(ctx)
         except LeaseLost:
             raise
+        except SlotBusy as busy:
+            # Another publication's create to this account and kind is in flight: go next.
+            lease.release(delay=busy.retry_in * random.uniform(1.0, 1.4), message=str(busy))  # noqa: S311
+            return
         except PublishFailure as failure:
-            _fail(lease, publication, item=failure.item, cause=failure.cause, fix=failure.fix)
+            # Raised ``from`` a GraphError, the failure keeps Meta's code (and its own words).
+            _fail(
+                lease,
+                publication,
+                item=failure.item,
+                cause=failure.cause,
+                fix=failure.fix,
+                error=failure.__cause__,
+            )
             return
         except graph.GraphError as error:
             _graph_error(lease, publication, error)
@@ -482,6 +497,7 @@ def _record_outcome(
                 last_used_at=now
             )
             _event(publication, f"Published: {publication.permalink or publication.remote_id}")
+            notifications.publication_published(publication)
         return
     lease.release(delay=wait_seconds if kind == "wait" else 0, failures=0)
 
@@ -507,6 +523,7 @@ def _fail(
     )
     said = f"{title}: {cause}" if title else cause
     _event(publication, f"Failed on {item}: {said} {fix}", kind=PublicationEvent.Kind.ERROR)
+    notifications.publication_failed(publication, reason=f"{item}: {said} {fix}".strip())
 
 
 def _back_off(

@@ -55,9 +55,23 @@ class TargetSpec:
     # What the call-to-action button can be sent with: TEXT (no file), IMAGE, VIDEO.
     cta_with: frozenset[str] = frozenset()
     takes_cover: bool = False  # a cover image / cover frame (reels)
+    # When it takes several files but only of these kinds (a Facebook post: several photos,
+    # or one video); None: any of ``media_kinds``.
+    several_kinds: frozenset[str] | None = None
     # Ads placed only in stories and reels: the placement spec per kind instead of
     # ``placements`` (both, when placed in these and others: see ``placement_keys``).
     story_placements: dict[str, str] = field(default_factory=dict)
+    # When Meta can't download a file from our signed link (preflight's ``media_fetchable``, or
+    # Instagram's 2207052 while publishing): the kinds ProSocial then uploads directly (the
+    # publishers' ``uses_upload``), and what the pages say happens. The kinds it takes but
+    # can't upload directly (Instagram images: by link only) stop the publication, saying so.
+    direct_upload: frozenset[str] = frozenset()
+    if_meta_cannot_download: str | Promise = ""
+
+    @property
+    def link_only_kinds(self) -> frozenset[str]:
+        """The kinds Meta must download from our link (no direct upload exists for them)."""
+        return self.media_kinds - self.direct_upload
 
     @property
     def count_rule(self) -> str:
@@ -65,6 +79,11 @@ class TargetSpec:
         noun = _cap(self.noun)
         if self.min_items == self.max_items == 1:
             return _("%(noun)s takes exactly one file.") % {"noun": noun}
+        if self.min_items == 0 and self.several_kinds:
+            return _("%(noun)s takes up to %(max)d photos, or one video.") % {
+                "noun": noun,
+                "max": self.max_items,
+            }
         if self.min_items == 0:
             return _("%(noun)s takes at most one %(kinds)s.") % {
                 "noun": noun,
@@ -103,15 +122,24 @@ TARGETS: dict[str, TargetSpec] = {
         TargetSpec(
             target=Target.FB_POST,
             label=Target.FB_POST.label,
+            direct_upload=frozenset({IMAGE, VIDEO}),
+            if_meta_cannot_download=gettext_lazy(
+                "If Meta can't download a photo or the video from ProSocial's link, ProSocial "
+                "uploads the file to Facebook directly instead."
+            ),
             noun="a Facebook post",
             help=gettext_lazy(
-                "Text, a link, or one photo or video on the Page. The link goes in the text of "
-                "a photo or video post; a button goes with a link post or a video, not a photo."
+                "Text, a link, one video, or 1 to 10 photos on the Page. The link goes in the "
+                "text of a photo or video post; a button goes with a link post or a video, not "
+                "photos."
             ),
             accounts=("page",),
             media_kinds=frozenset({IMAGE, VIDEO}),
             min_items=0,
-            max_items=1,
+            # Several photos make one multi-photo post (§3.1 ``attached_media``); the notes
+            # state no Meta limit, so ProSocial's own file slots (10) cap it.
+            max_items=10,
+            several_kinds=frozenset({IMAGE}),
             placements={IMAGE: "fb_feed_photo", VIDEO: "fb_feed_video"},
             aspects=("1:1", "4:5", "16:9"),
             takes_link=True,
@@ -121,6 +149,11 @@ TARGETS: dict[str, TargetSpec] = {
         TargetSpec(
             target=Target.FB_REEL,
             label=Target.FB_REEL.label,
+            direct_upload=frozenset({VIDEO}),
+            if_meta_cannot_download=gettext_lazy(
+                "If Meta can't download the video from ProSocial's link, ProSocial uploads it to "
+                "Facebook directly instead."
+            ),
             noun="a Facebook reel",
             help=gettext_lazy("One vertical 9:16 video of 3 to 90 seconds, as a reel on the Page."),
             accounts=("page",),
@@ -133,6 +166,13 @@ TARGETS: dict[str, TargetSpec] = {
         TargetSpec(
             target=Target.IG_FEED,
             label=Target.IG_FEED.label,
+            direct_upload=frozenset({VIDEO}),
+            if_meta_cannot_download=gettext_lazy(
+                "If Instagram can't download the file from ProSocial's link, a video is uploaded "
+                "to Instagram directly instead; an image can't be (Instagram takes images only by "
+                "link), so the post stops with that reason until media is served from a public "
+                "https address."
+            ),
             noun="an Instagram feed post",
             help=gettext_lazy("One JPEG image (4:5 to 1.91:1) or one video, in the feed. No link."),
             accounts=("instagram_account",),
@@ -150,6 +190,13 @@ TARGETS: dict[str, TargetSpec] = {
         TargetSpec(
             target=Target.IG_CAROUSEL,
             label=Target.IG_CAROUSEL.label,
+            direct_upload=frozenset({VIDEO}),
+            if_meta_cannot_download=gettext_lazy(
+                "If Instagram can't download the files from ProSocial's links, videos are "
+                "uploaded to Instagram directly instead; images can't be (Instagram takes images "
+                "only by link), so a carousel with an image stops with that reason until media is "
+                "served from a public https address."
+            ),
             noun="a carousel",
             help=gettext_lazy(
                 "2 to 10 images or videos, swiped through in the order given. No link."
@@ -167,6 +214,11 @@ TARGETS: dict[str, TargetSpec] = {
         TargetSpec(
             target=Target.IG_REEL,
             label=Target.IG_REEL.label,
+            direct_upload=frozenset({VIDEO}),
+            if_meta_cannot_download=gettext_lazy(
+                "If Instagram can't download the video from ProSocial's link, ProSocial uploads "
+                "it to Instagram directly instead."
+            ),
             noun="an Instagram reel",
             help=gettext_lazy(
                 "One video of 3 seconds to 15 minutes; 9:16 fills the screen. No link."
@@ -186,6 +238,13 @@ TARGETS: dict[str, TargetSpec] = {
         TargetSpec(
             target=Target.IG_STORY,
             label=Target.IG_STORY.label,
+            direct_upload=frozenset({VIDEO}),
+            if_meta_cannot_download=gettext_lazy(
+                "If Instagram can't download the file from ProSocial's link, a video is uploaded "
+                "to Instagram directly instead; an image can't be (Instagram takes images only by "
+                "link), so the story stops with that reason until media is served from a public "
+                "https address."
+            ),
             noun="an Instagram story",
             help=gettext_lazy(
                 "One 9:16 image or video (up to 60 seconds), gone after 24 hours. Stories show "
@@ -202,6 +261,12 @@ TARGETS: dict[str, TargetSpec] = {
         TargetSpec(
             target=Target.META_AD,
             label=Target.META_AD.label,
+            direct_upload=frozenset({IMAGE, VIDEO}),
+            if_meta_cannot_download=gettext_lazy(
+                "Images (and a video's thumbnail) are always uploaded to the ad account directly; "
+                "if Meta can't download the video from ProSocial's link, ProSocial uploads it "
+                "directly instead."
+            ),
             noun="an ad",
             help=gettext_lazy(
                 "One image or video, paid for by an ad account, with the link people go to "
@@ -351,6 +416,11 @@ def item_problems(spec: TargetSpec, kinds: Sequence[str], *, has_text: bool) -> 
             "kind": wrong,
         }
         return [Problem("item_1", needed, detail)]
+    if count > 1 and spec.several_kinds and any(k not in spec.several_kinds for k in kinds):
+        message = _("%(noun)s with several files takes photos only; a video goes alone.") % {
+            "noun": _cap(spec.noun)
+        }
+        return [Problem("item_1", message)]
     return []
 
 

@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.decorators import member_required
@@ -29,7 +29,15 @@ from creatives.library.models import MediaAsset
 from creatives.studio import selectors as studio_selectors
 from creatives.studio.models import Script
 from prosocial.money import to_major_units
-from publishing import selectors, services, ui_services
+from publishing import (
+    deletion,
+    previews,
+    remote_delete,
+    selectors,
+    services,
+    siblings,
+    ui_services,
+)
 from publishing.errors import PublishingError
 from publishing.forms import (
     CalendarForm,
@@ -40,7 +48,7 @@ from publishing.forms import (
     ScheduleForm,
     UseCopyForm,
 )
-from publishing.models import Publication
+from publishing.models import Publication, PublicationTombstone
 from publishing.preflight import PENDING, preflight_blockers
 from publishing.targeting import interest_names, targeting_from_audience
 from publishing.targets import INSTAGRAM_TARGETS, TARGETS, target_for_aspect, target_spec
@@ -87,11 +95,28 @@ def publication_list(request: HttpRequest, membership: Membership) -> HttpRespon
 @require_GET
 def publication_calendar(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = CalendarForm(request.GET or None)
-    chosen = form.cleaned_data.get("month") if form.is_valid() else None
-    today = timezone.now().astimezone(selectors.workspace_zone(membership)).date()
-    month = selectors.calendar_items(membership, chosen or today)
-    context = {**_base(membership), "month": month, "today": today}
+    chosen = form.cleaned_data if form.is_valid() else {}
+    zone = selectors.workspace_zone(membership)
+    now = timezone.now().astimezone(zone)
+    today = now.date()
+    context = {**_base(membership), "today": today, "now_local": now}
+    if chosen.get("view") == "week":
+        day = chosen.get("week") or chosen.get("month") or today
+        context |= {"view": "week", "week": selectors.calendar_week(membership, day)}
+    else:
+        month = selectors.calendar_items(membership, chosen.get("month") or today)
+        context |= {"view": "month", "month": month}
     return render(request, "publishing/publication_calendar.html", context)
+
+
+@member_required("workspace.view")
+@require_GET
+def approval_queue(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """List what waits for this member (to approve, or sent back to them), oldest first."""
+    rows = selectors.list_waiting_for_member(membership)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    context = {**_base(membership), "page": page}
+    return render(request, "publishing/approval_queue.html", context)
 
 
 # --- editor ----------------------------------------------------------------------------------------
@@ -166,17 +191,25 @@ def publication_new(request: HttpRequest, membership: Membership) -> HttpRespons
         )
     form = PublicationForm(request.POST or None, membership=membership, initial=initial)
     if request.method == "POST" and form.is_valid():
+        sibling = form.sibling_fields()
         try:
-            publication = services.create_publication(
-                actor=membership, fields=form.publication_fields(), assets=form.items()
+            publication, *others = siblings.create_sibling_publications(
+                actor=membership,
+                fields=[form.publication_fields(), *([sibling] if sibling else [])],
+                assets=form.items(),
             )
         except PublishingError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Draft saved; the checks are running."))
+            messages.success(
+                request,
+                _("Two linked drafts saved, one per network; the checks are running for each.")
+                if others
+                else _("Draft saved; the checks are running."),
+            )
             return _to_detail(membership, publication)
     status = UNPROCESSABLE if request.method == "POST" else 200
-    context = {**_base(membership), "form": form, "publication": None}
+    context = {**_base(membership), "form": form, "publication": None, **_form_previews(form)}
     return render(request, "publishing/publication_form.html", context, status=status)
 
 
@@ -201,8 +234,30 @@ def publication_edit(request: HttpRequest, membership: Membership, pk: int) -> H
             messages.success(request, _("Changes saved; the checks are running again."))
             return _to_detail(membership, publication)
     status = UNPROCESSABLE if request.method == "POST" else 200
-    context = {**_base(membership), "form": form, "publication": publication}
+    context = {
+        **_base(membership),
+        "form": form,
+        "publication": publication,
+        **_form_previews(form),
+    }
     return render(request, "publishing/publication_form.html", context, status=status)
+
+
+@member_required("content.edit")
+@require_POST
+def publication_preview(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Return the editor's previews for the inputs as they stand (``static/js/preview.js``).
+
+    Nothing is saved; inputs that don't validate yet are left out of the previews.
+    """
+    form = PublicationForm(request.POST, membership=membership)
+    return render(request, "publishing/_preview.html", _form_previews(form))
+
+
+def _form_previews(form: PublicationForm) -> dict[str, Any]:
+    inputs = form.preview_inputs()
+    assets = inputs.pop("assets")
+    return {"previews": previews.build_previews(**inputs, media=previews.media_of(assets, _thumb))}
 
 
 # --- detail and its live status ----------------------------------------------------------------------
@@ -286,13 +341,18 @@ def publication_reschedule(request: HttpRequest, membership: Membership, pk: int
     if not form.is_valid():
         return _form_refused(request, membership, pk, schedule_form=form)
     when = form.cleaned_data["when"]
-    return _action(
+    response = _action(
         request,
         membership,
         pk,
         lambda p: ui_services.reschedule(actor=membership, publication=p, when=when),
         _("Rescheduled."),
     )
+    back = request.POST.get("next", "")
+    calendar = reverse("publishing:calendar", args=[membership.workspace.slug])
+    if response.status_code == 302 and (back == calendar or back.startswith(calendar + "?")):
+        return redirect(back)  # moved from the calendar: back to the same week or month
+    return response
 
 
 @member_required("content.edit")
@@ -486,7 +546,102 @@ def _detail_context(membership: Membership, publication: Publication) -> dict[st
         "schedule_form": ScheduleForm(membership=membership),
         "review_form": ReviewForm(),
         "is_instagram": publication.target in INSTAGRAM_TARGETS,
+        "previews": previews.build_previews(
+            targets=[publication.target],
+            caption=publication.caption,
+            link_url=publication.link_url,
+            cta_type=publication.cta_type,
+            media=previews.media_of(items, _thumb),
+            page_name=publication.page_label,
+            instagram_name=publication.instagram_label,
+        ),
+        "siblings": [
+            (sibling, preflight_blockers(sibling))
+            for sibling in siblings.list_siblings(publication)
+        ],
         "genders_label": GENDER_LABELS.get(
             tuple((publication.targeting or {}).get("genders") or [])
         ),
     }
+
+
+# --- deleting (publishing.deletion; on Meta: publishing.remote_delete) ------------------------------
+
+
+def _delete_page(
+    request: HttpRequest,
+    membership: Membership,
+    publication: Publication,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        **_base(membership),
+        "publication": publication,
+        "plan": deletion.describe_publication_deletion(publication),
+        "meta_refusal": remote_delete.why_not_deletable_for_target(publication.target),
+        "delete_error": error,
+    }
+    return render(request, "publishing/publication_delete.html", context, status=status)
+
+
+@member_required("content.edit")
+@require_http_methods(["GET", "POST"])
+def publication_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """GET: say what deleting does (what goes, what stays); POST: delete it."""
+    publication = selectors.get_publication_for_member(membership, pk)
+    if request.method == "GET":
+        return _delete_page(request, membership, publication)
+    try:
+        tombstone = deletion.delete_publication(actor=membership, publication=publication)
+    except PublishingError as exc:
+        return _delete_page(
+            request, membership, publication, error=exc.message, status=UNPROCESSABLE
+        )
+    if tombstone is None:
+        messages.success(request, _("Deleted “%(title)s”.") % {"title": publication.title})
+        return redirect("publishing:list", slug=membership.workspace.slug)
+    messages.success(request, _("Deleted here. A record of what went to Meta is kept below."))
+    if request.POST.get("delete_on_meta") == "1":
+        _delete_on_meta(request, membership, tombstone)
+    return redirect("publishing:tombstone", slug=membership.workspace.slug, pk=tombstone.pk)
+
+
+def _delete_on_meta(
+    request: HttpRequest, membership: Membership, tombstone: PublicationTombstone
+) -> None:
+    try:
+        remote_delete.delete_publication_on_meta(actor=membership, tombstone=tombstone)
+    except PublishingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Deleted on Facebook too."))
+
+
+@member_required("workspace.view")
+@require_GET
+def tombstone_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    rows = deletion.list_tombstones_for_member(membership)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "publishing/tombstone_list.html", {**_base(membership), "page": page})
+
+
+@member_required("workspace.view")
+@require_GET
+def tombstone_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    tombstone = deletion.get_tombstone_for_member(membership, pk)
+    context = {
+        **_base(membership),
+        "tombstone": tombstone,
+        "meta_refusal": remote_delete.why_not_deletable_on_meta(tombstone),
+    }
+    return render(request, "publishing/tombstone_detail.html", context)
+
+
+@member_required("content.edit")
+@require_POST
+def tombstone_delete_on_meta(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    tombstone = deletion.get_tombstone_for_member(membership, pk)
+    _delete_on_meta(request, membership, tombstone)
+    return redirect("publishing:tombstone", slug=membership.workspace.slug, pk=tombstone.pk)

@@ -12,6 +12,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -26,10 +27,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.audit import record_audit_event
 from accounts.models import Membership, User, Workspace
 from accounts.permissions import has_permission
-from creatives.library import tasks
+from creatives.library import tasks, usage
 from creatives.library.errors import MediaError
+from creatives.library.media.decode import find_damage
 from creatives.library.media.facts import MediaFacts, MediaRejected
 from creatives.library.media.ffmpeg import FfmpegError
 from creatives.library.media.inspect import inspect_file, make_poster, normalize_image
@@ -38,6 +41,7 @@ from creatives.library.media.transcode import transcode_to_spec
 from creatives.library.models import MediaAsset
 from creatives.library.selectors import facts_for_asset
 from prosocial import jobs, safe_http, storage
+from prosocial.errors import UserFacingError
 from prosocial.stored_files import delete_stored_files
 
 logger = logging.getLogger(__name__)
@@ -211,7 +215,7 @@ def upload_media(*, actor: Membership, uploaded: UploadedFile) -> MediaAsset:
         sha = _sha256(path)
         key, poster_key = _keep_files(actor.workspace_id, path, facts, poster)
     try:
-        return MediaAsset.objects.create(
+        asset = MediaAsset.objects.create(
             workspace=actor.workspace,
             source=MediaAsset.Source.UPLOADED,
             status=Status.READY,
@@ -221,11 +225,15 @@ def upload_media(*, actor: Membership, uploaded: UploadedFile) -> MediaAsset:
             sha256=sha,
             created_by=actor.user,
             progress=100,
+            next_attempt_at=_decode_check_due(facts.kind),
             **_fact_fields(facts),  # type: ignore[arg-type]
         )
     except Exception:
         delete_stored_files(key, poster_key)
         raise
+    if asset.next_attempt_at is not None:
+        _enqueue_decode_check(asset.pk)
+    return asset
 
 
 def keep_generated_file(
@@ -303,6 +311,15 @@ def _clean_name(name: str) -> str:
 
 # --- Direct upload to the bucket (S3 only) ----------------------------------------------------
 
+# The presigned POST of a direct upload is valid this long; after it the bucket refuses it.
+DIRECT_UPLOAD_URL_SECONDS = 15 * 60
+# A direct upload still pending this long after it started is abandoned: its signed URL expired
+# long before, so no browser can still send the file, and the hour of margin covers an upload
+# that began just before expiry plus the completion's inspection (docs/operations.md).
+ABANDONED_DIRECT_UPLOAD_AFTER = timedelta(seconds=DIRECT_UPLOAD_URL_SECONDS) + timedelta(hours=1)
+# Rows removed per run (each is one S3 DELETE); the job runs every 15 minutes.
+ABANDONED_UPLOADS_PER_RUN = 500
+
 
 def start_direct_upload(
     *, actor: Membership, filename: str, size: int
@@ -321,7 +338,10 @@ def start_direct_upload(
     _check_quota(actor.workspace_id, size)
     key = _new_key(actor.workspace_id, "")
     presigned = storage.presign_upload(
-        key=key, content_type="application/octet-stream", max_bytes=largest
+        key=key,
+        content_type="application/octet-stream",
+        max_bytes=largest,
+        expires_in=DIRECT_UPLOAD_URL_SECONDS,
     )
     asset = MediaAsset.objects.create(
         workspace=actor.workspace,
@@ -362,6 +382,7 @@ def complete_direct_upload(*, actor: Membership, asset: MediaAsset) -> MediaAsse
         setattr(asset, name, value)
     asset.storage_key, asset.poster_key, asset.sha256 = key, poster_key, sha
     asset.status, asset.progress = Status.READY, 100
+    asset.next_attempt_at = _decode_check_due(facts.kind)
     asset.save(
         update_fields=[
             *_fact_fields(facts),
@@ -370,10 +391,39 @@ def complete_direct_upload(*, actor: Membership, asset: MediaAsset) -> MediaAsse
             "sha256",
             "status",
             "progress",
+            "next_attempt_at",
             "updated_at",
         ]
     )
+    if asset.next_attempt_at is not None:
+        _enqueue_decode_check(asset.pk)
     return asset
+
+
+def remove_abandoned_direct_uploads() -> int:
+    """Delete direct uploads that were started and never completed: object first, then row.
+
+    Abandoned means still pending (uploaded, processing, not a rendition) longer than
+    ABANDONED_DIRECT_UPLOAD_AFTER. Each row is deleted only while it is still pending, so an
+    upload completed meanwhile stays. Returns how many were removed.
+    """
+    cutoff = timezone.now() - ABANDONED_DIRECT_UPLOAD_AFTER
+    abandoned = MediaAsset.objects.filter(
+        source=MediaAsset.Source.UPLOADED,
+        status=Status.PROCESSING,
+        parent__isnull=True,
+        created_at__lt=cutoff,
+    ).order_by("pk")
+    removed = 0
+    for pk, key in abandoned.values_list("pk", "storage_key")[:ABANDONED_UPLOADS_PER_RUN]:
+        with transaction.atomic():
+            deleted, _counts = MediaAsset.objects.filter(pk=pk, status=Status.PROCESSING).delete()
+        if deleted:
+            delete_stored_files(key)
+            removed += 1
+    if removed:
+        logger.info("removed %d abandoned direct uploads", removed)
+    return removed
 
 
 # --- Transcode to a placement's spec ----------------------------------------------------------
@@ -516,33 +566,138 @@ def _transcode(lease: jobs.Lease[MediaAsset]) -> None:
         raise
 
 
+# --- The full decode check of uploaded audio and video ---------------------------------------
+
+# Uploads of these kinds are decoded from start to end by a job after the upload; the upload
+# check in the request only decodes the first frame (creatives/library/media/decode.py).
+DECODE_CHECKED_KINDS = (MediaAsset.Kind.VIDEO, MediaAsset.Kind.AUDIO)
+MAX_DECODE_CHECK_ATTEMPTS = 3
+
+
+def _decode_check_due(kind: str) -> datetime | None:
+    """Return when an upload of ``kind`` is due its decode check (None: it needs none)."""
+    return timezone.now() if kind in DECODE_CHECKED_KINDS else None
+
+
+def _enqueue_decode_check(asset_id: int, *, countdown: float = 0) -> None:
+    transaction.on_commit(
+        partial(tasks.check_media_decodes_task.apply_async, (asset_id,), countdown=countdown)
+    )
+
+
+# Not registered with ``jobs.register``: MediaAsset's registered kind is TRANSCODES (renditions).
+# These rows are uploads, ready and usable while the check runs; ``next_attempt_at`` set means
+# "a check is due" (the job runner's meaning), and ``finish``/``fail`` clear it.
+DECODE_CHECKS = jobs.JobKind(
+    name="decode check",
+    model=MediaAsset,
+    runnable=Q(
+        source=MediaAsset.Source.UPLOADED,
+        status=Status.READY,
+        kind__in=DECODE_CHECKED_KINDS,
+        next_attempt_at__isnull=False,
+    ),
+    enqueue=_enqueue_decode_check,
+    done_status=Status.READY,
+    # A check that can't finish (timeouts, workers dying) leaves the file usable, with the
+    # reason in ``error``; only damage found marks it failed.
+    failed_status=Status.READY,
+    failed_message=lambda: "",
+    max_attempts=MAX_DECODE_CHECK_ATTEMPTS,
+    exhausted=lambda n: (
+        _("The full check of this file was interrupted %(n)s times and was not finished.")
+        % {"n": n}
+    ),
+)
+
+
+def check_media_decodes(*, asset_id: int) -> None:
+    """Decode an uploaded video or audio file from start to end; mark it failed if damaged.
+
+    The failed asset's error says where ("The video is damaged around 0:03; …"). Idempotent:
+    a checked asset (``next_attempt_at`` cleared) is left alone.
+    """
+    lease = jobs.claim(DECODE_CHECKS, asset_id)
+    if lease is None:
+        return
+    with lease:
+        asset = MediaAsset.objects.get(pk=asset_id)
+        try:
+            with local_copy(asset.storage_key) as path:
+                damage = find_damage(
+                    path,
+                    timeout=settings.MEDIA_FFMPEG_TIMEOUT_SECONDS,
+                    has_video=asset.kind == MediaAsset.Kind.VIDEO,
+                    duration_seconds=asset.duration_seconds,
+                    on_progress=lease.progress,
+                )
+        except FfmpegError as exc:
+            logger.warning("decode check %s: %s %s", asset_id, exc.code, exc.stderr_tail[-500:])
+            lease.fail(exc.message)  # timed out: the file stays usable, the reason is kept
+            return
+        if damage is None:
+            lease.finish()
+            return
+        logger.info("decode check %s: damaged (%s)", asset_id, "; ".join(damage.errors))
+        lease.fail(damage.message, status=Status.FAILED)
+
+
 def requeue_stalled_transcodes() -> int:
-    """Queue again every processing rendition whose worker died; return how many.
+    """Queue again every processing rendition (and decode check) whose worker died; return how many.
 
     Renditions that already used up their attempts fail with an explanation instead, and work
     folders that dead workers left behind are removed.
     """
     jobs.remove_orphan_work_dirs()
-    return jobs.sweep(TRANSCODES)
+    return jobs.sweep(TRANSCODES) + jobs.sweep(DECODE_CHECKS)
 
 
 # --- Delete -----------------------------------------------------------------------------------
 
 
+def _family(asset: MediaAsset) -> list[MediaAsset]:
+    return [asset, *MediaAsset.objects.filter(parent=asset).order_by("pk")]
+
+
+def describe_media_deletion(asset: MediaAsset) -> usage.MediaUse:
+    """Say what deleting ``asset`` (with its renditions) does elsewhere, and what refuses it."""
+    return usage.describe_uses(_family(asset))
+
+
 def delete_media(*, actor: Membership, asset: MediaAsset) -> None:
-    """Delete an asset, its renditions and their stored files."""
+    """Delete an asset, its renditions and their stored files.
+
+    The apps that use the files let go of them first (``creatives.library.usage``: a
+    publication that sent one keeps its name and checksum); one that still needs a file
+    refuses with ``MediaError``, and then nothing is deleted. The stored objects go once the
+    rows are gone.
+    """
     _require_editor(actor)
-    family = [asset, *MediaAsset.objects.filter(parent=asset)]
+    family = _family(asset)
     keys = [k for item in family for k in (item.storage_key, item.poster_key) if k]
     try:
         with transaction.atomic():
+            usage.release_uses(actor=actor, assets=family)
             MediaAsset.objects.filter(pk__in=[item.pk for item in family]).delete()
+            record_audit_event(
+                actor=actor.user,
+                action="media.deleted",
+                workspace=actor.workspace,
+                target=asset,
+                metadata={
+                    "name": asset.original_filename,
+                    "sha256": asset.sha256,
+                    "renditions": len(family) - 1,
+                },
+            )
+    except UserFacingError as exc:
+        if isinstance(exc, MediaError):
+            raise
+        raise MediaError(exc.message) from None
     except ProtectedError as exc:
-        users = sorted(
-            {str(obj.publication) for obj in exc.protected_objects if hasattr(obj, "publication")}
-        )
+        users = sorted({str(obj) for obj in exc.protected_objects})
         raise MediaError(
             _("“%(name)s” is used by %(users)s; remove it there first.")
-            % {"name": asset.original_filename, "users": ", ".join(users) or _("a publication")}
+            % {"name": asset.original_filename, "users": ", ".join(users)}
         ) from None
     delete_stored_files(*keys)

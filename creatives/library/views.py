@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.decorators import member_required
@@ -204,15 +204,31 @@ def transcode(request: HttpRequest, membership: Membership, pk: int) -> HttpResp
     return render(request, "creatives/media_detail.html", context, status=UNPROCESSABLE)
 
 
+def _render_delete(
+    request: HttpRequest, membership: Membership, asset: MediaAsset, *, error: str = ""
+) -> HttpResponse:
+    context = {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "asset": asset,
+        "renditions": selectors.list_renditions(asset),
+        "use": services.describe_media_deletion(asset),
+        "delete_error": error,
+    }
+    status = UNPROCESSABLE if error else 200
+    return render(request, "creatives/media_delete.html", context, status=status)
+
+
 @member_required("content.edit")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """GET: say what deleting the file does (copies, publications); POST: delete it."""
     asset = selectors.get_media_for_member(membership, pk)
+    if request.method == "GET":
+        return _render_delete(request, membership, asset)
     try:
         services.delete_media(actor=membership, asset=asset)
     except MediaError as exc:
-        context = _detail_context(membership, asset)
-        context["delete_error"] = exc.message
-        return render(request, "creatives/media_detail.html", context, status=UNPROCESSABLE)
+        return _render_delete(request, membership, asset, error=exc.message)
     messages.success(request, _("Deleted %(name)s.") % {"name": asset.original_filename})
     return redirect("creatives:library", slug=membership.workspace.slug)

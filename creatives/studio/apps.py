@@ -10,7 +10,7 @@ class StudioConfig(AppConfig):
 
     def ready(self) -> None:
         from campaigns import extensions
-        from creatives.studio import privacy, selectors
+        from creatives.studio import deletion, privacy, selectors
         from prosocial.erasure import register_user_eraser, register_workspace_eraser
         from prosocial.exporting import register_user_exporter, register_workspace_exporter
 
@@ -20,3 +20,10 @@ class StudioConfig(AppConfig):
         register_workspace_exporter("studio", privacy.export_workspace)
         extensions.register_detail_context("studio", selectors.campaign_studio)
         extensions.register_creative_counts("studio", selectors.creative_counts)
+        extensions.register_deletion_summary("studio", deletion.deletion_summary)
+
+        from creatives.library.usage import register_media_user
+
+        register_media_user(
+            "studio", describe=deletion.describe_media_use, release=deletion.release_media
+        )

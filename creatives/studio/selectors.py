@@ -59,6 +59,15 @@ def get_scene_for_member(membership: Membership, pk: int) -> StoryboardScene:
     )
 
 
+def get_storyboard_for_member(membership: Membership, pk: int) -> Storyboard:
+    return _found(
+        Storyboard.objects.filter(script__campaign__workspace=membership.workspace, pk=pk)
+        .select_related("script__cohort", "script__campaign")
+        .first(),
+        "storyboard",
+    )
+
+
 def get_creative_for_member(membership: Membership, pk: int) -> Creative:
     return _found(
         Creative.objects.filter(script__campaign__workspace=membership.workspace, pk=pk)
@@ -152,6 +161,12 @@ def script_studio(script: Script) -> dict[str, Any]:
         "jobs": jobs,
         "jobs_open": any(job.is_open for job in jobs),
     }
+
+
+def script_progress(script: Script) -> dict[str, Any]:
+    """Return a script's recent jobs and whether one is still open (the page's 2 s poll)."""
+    jobs = list(script.jobs.select_related("scene")[:RECENT_JOBS])
+    return {"jobs": jobs, "jobs_open": any(job.is_open for job in jobs)}
 
 
 def list_ai_calls(membership: Membership) -> QuerySet[AICall]:

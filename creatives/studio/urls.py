@@ -10,6 +10,11 @@ urlpatterns = [
         name="write_variants",
     ),
     path("w/<slug:slug>/scripts/<int:pk>/", views.script_detail, name="script"),
+    path(
+        "w/<slug:slug>/scripts/<int:pk>/progress/",
+        views.script_progress,
+        name="script_progress",
+    ),
     path("w/<slug:slug>/scripts/<int:pk>/edit/", views.script_edit, name="script_edit"),
     path(
         "w/<slug:slug>/scripts/<int:pk>/regenerate/",
@@ -40,4 +45,20 @@ urlpatterns = [
         name="creative_approval",
     ),
     path("w/<slug:slug>/generation/<int:pk>/retry/", views.job_retry, name="job_retry"),
+    path("w/<slug:slug>/scripts/<int:pk>/delete/", views.script_delete, name="script_delete"),
+    path(
+        "w/<slug:slug>/script-versions/<int:pk>/delete/",
+        views.version_delete,
+        name="version_delete",
+    ),
+    path(
+        "w/<slug:slug>/storyboards/<int:pk>/delete/",
+        views.storyboard_delete,
+        name="storyboard_delete",
+    ),
+    path(
+        "w/<slug:slug>/creatives/<int:pk>/delete/",
+        views.creative_delete,
+        name="creative_delete",
+    ),
 ]

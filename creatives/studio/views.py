@@ -7,20 +7,26 @@ call one ``creatives.studio.generation`` service, redirect. Refusals come back a
 or as the form with the reason and HTTP 422.
 """
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import member_required
 from accounts.models import Membership
 from accounts.permissions import has_permission
 from campaigns.selectors import get_cohort_for_member
+from creatives.library.errors import MediaError
+from creatives.studio import deletion as studio_deletion
 from creatives.studio import generation
 from creatives.studio import selectors as studio_selectors
 from creatives.studio.errors import GenerationError
@@ -35,6 +41,7 @@ from creatives.studio.models import Script
 
 UNPROCESSABLE = 422
 CALLS_PER_PAGE = 25
+SCRIPT_JOBS_SHOWN = 4  # templates/creatives/studio/_script_jobs.html shows as many
 
 
 def _script_url(membership: Membership, script: Script) -> str:
@@ -101,6 +108,41 @@ def _render_script(
 def script_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     script = studio_selectors.get_script_for_member(membership, pk)
     return _render_script(request, membership, script)
+
+
+@member_required("workspace.view")
+@require_GET
+def script_progress(request: HttpRequest, membership: Membership, pk: int) -> JsonResponse:
+    """Answer the script page's poll while a job runs: jobs as data and as the list's markup."""
+    script = studio_selectors.get_script_for_member(membership, pk)
+    progress = studio_selectors.script_progress(script)
+    jobs_html = render_to_string(
+        "creatives/studio/_script_jobs.html",
+        {
+            "jobs": progress["jobs"],
+            "workspace": membership.workspace,
+            "can_edit": has_permission(membership.role, "content.edit"),
+        },
+        request=request,
+    )
+    response = JsonResponse(
+        {
+            "busy": progress["jobs_open"],
+            "jobs": [
+                {
+                    "id": job.pk,
+                    "status": job.status,
+                    "progress": job.progress,
+                    "message": job.message,
+                    "open": job.is_open,
+                }
+                for job in progress["jobs"][:SCRIPT_JOBS_SHOWN]
+            ],
+            "jobs_html": jobs_html,
+        }
+    )
+    patch_cache_control(response, no_store=True)
+    return response
 
 
 @member_required("content.edit")
@@ -285,3 +327,111 @@ def ai_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
     }
     status = UNPROCESSABLE if request.method == "POST" else 200
     return render(request, "creatives/studio/ai_settings.html", context, status=status)
+
+
+# --- deleting (creatives.studio.deletion): GET says what happens, POST does it -------------------
+
+
+def _confirm_delete(
+    request: HttpRequest,
+    membership: Membership,
+    *,
+    title: str,
+    plan: studio_deletion.StudioDeletion,
+    back: str,
+    error: str = "",
+) -> HttpResponse:
+    context = {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "title": title,
+        "plan": plan,
+        "back": back,
+        "delete_error": error,
+    }
+    status = UNPROCESSABLE if error else 200
+    return render(request, "creatives/studio/delete_confirm.html", context, status=status)
+
+
+def _delete_flow(
+    request: HttpRequest,
+    membership: Membership,
+    *,
+    title: str,
+    plan: studio_deletion.StudioDeletion,
+    back: str,
+    delete: Callable[[], None],
+    done: str,
+) -> HttpResponse:
+    """Show the confirmation (GET), or delete and go to ``done`` (POST); refusals are 422."""
+    if request.method == "GET":
+        return _confirm_delete(request, membership, title=title, plan=plan, back=back)
+    try:
+        delete()
+    except (GenerationError, MediaError) as exc:
+        return _confirm_delete(
+            request, membership, title=title, plan=plan, back=back, error=exc.message
+        )
+    messages.success(request, _("Deleted."))
+    return redirect(done)
+
+
+@member_required("content.edit")
+@require_http_methods(["GET", "POST"])
+def script_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    script = studio_selectors.get_script_for_member(membership, pk)
+    return _delete_flow(
+        request,
+        membership,
+        title=_("Delete %(script)s?") % {"script": script},
+        plan=studio_deletion.describe_script_deletion(script),
+        back=_script_url(membership, script),
+        delete=partial(studio_deletion.delete_script, actor=membership, script=script),
+        done=_campaign_url(membership, script.campaign_id),
+    )
+
+
+@member_required("content.edit")
+@require_http_methods(["GET", "POST"])
+def version_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    version = studio_selectors.get_version_for_member(membership, pk)
+    return _delete_flow(
+        request,
+        membership,
+        title=_("Delete version %(n)s of %(script)s?")
+        % {"n": version.number, "script": version.script},
+        plan=studio_deletion.describe_version_deletion(version),
+        back=_script_url(membership, version.script),
+        delete=partial(studio_deletion.delete_script_version, actor=membership, version=version),
+        done=_script_url(membership, version.script),
+    )
+
+
+@member_required("content.edit")
+@require_http_methods(["GET", "POST"])
+def storyboard_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    storyboard = studio_selectors.get_storyboard_for_member(membership, pk)
+    return _delete_flow(
+        request,
+        membership,
+        title=_("Delete the storyboard of %(script)s?") % {"script": storyboard.script},
+        plan=studio_deletion.describe_storyboard_deletion(storyboard),
+        back=_script_url(membership, storyboard.script),
+        delete=partial(studio_deletion.delete_storyboard, actor=membership, storyboard=storyboard),
+        done=_script_url(membership, storyboard.script),
+    )
+
+
+@member_required("content.edit")
+@require_http_methods(["GET", "POST"])
+def creative_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    creative = studio_selectors.get_creative_for_member(membership, pk)
+    return _delete_flow(
+        request,
+        membership,
+        title=_("Delete the video “%(name)s”?") % {"name": creative.asset.original_filename},
+        plan=studio_deletion.describe_creative_deletion(creative),
+        back=_script_url(membership, creative.script),
+        delete=partial(studio_deletion.delete_creative, actor=membership, creative=creative),
+        done=_script_url(membership, creative.script),
+    )

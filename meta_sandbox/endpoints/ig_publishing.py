@@ -7,6 +7,7 @@
     GET  /{container-id}?fields=status_code,status
     POST /{ig-user-id}/media_publish?creation_id=…  -> {"id": "<ig-media-id>"}
     GET  /{ig-user-id}/media                  published media, newest first
+    GET  /{ig-user-id}/stories                stories of the last 24 hours, newest first
     GET  /{ig-media-id}?fields=permalink,…
     GET  /{ig-user-id}/content_publishing_limit?fields=quota_usage,config
 
@@ -336,6 +337,8 @@ def publish(call: Call) -> dict[str, Any]:
 
 # --- reads -------------------------------------------------------------------------------
 
+STORY_LIFETIME_SECONDS = 24 * 60 * 60
+
 
 @route("GET", "/{ig:ig_user}/media", scopes_any=("instagram_basic",))
 def list_media(call: Call) -> dict[str, Any]:
@@ -344,6 +347,25 @@ def list_media(call: Call) -> dict[str, Any]:
     specs = parse_fields(call.param("fields"))
     return paginate(
         call, media, key=lambda m: m.id, render=lambda m: IG_MEDIA.render(m, call, specs)
+    )
+
+
+@route("GET", "/{ig:ig_user}/stories", scopes_any=("instagram_basic",))
+def list_stories(call: Call) -> dict[str, Any]:
+    """List the account's stories of the last 24 hours, newest first (then they expire)."""
+    ig = call.args["ig"]
+    since = call.state.now() - STORY_LIFETIME_SECONDS
+    stories = sorted(
+        (
+            m
+            for m in call.state.objects.of_type(IgMedia, ig.id)
+            if m.media_product_type == "STORY" and m.created_at > since
+        ),
+        key=lambda m: -m.created_at,
+    )
+    specs = parse_fields(call.param("fields"))
+    return paginate(
+        call, stories, key=lambda m: m.id, render=lambda m: IG_MEDIA.render(m, call, specs)
     )
 
 

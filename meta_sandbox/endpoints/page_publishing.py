@@ -1,7 +1,10 @@
 """Facebook Page publishing (GRAPH_NOTES §3): feed posts, photos, videos and reels.
 
-    POST /{page-id}/feed         message | link, published, scheduled_publish_time
-                                 -> {"id": "{page-id}_{post-id}"}
+    POST /{page-id}/feed         message | link | attached_media, published,
+                                 scheduled_publish_time -> {"id": "{page-id}_{post-id}"};
+                                 attached_media=[{"media_fbid": <photo id>}, ...] (or
+                                 attached_media[0], [1]...): a multi-photo post of this
+                                 Page's unpublished photos, in order
     POST /{page-id}/photos       url | multipart source, caption, published
                                  -> {"id", "post_id"} ("post_id" only when published)
     POST /{page-id}/videos       file_url | multipart source, title, description,
@@ -20,6 +23,9 @@
     GET  /{page-id}/videos       type=uploaded (default) | tagged: the Page's videos and
                                  reels whatever their status, newest first, Video fields
     GET  /{post-id}, /{photo-id}, /{video-id}?fields=status,permalink_url,...
+    DELETE /{post-id}, /{photo-id}, /{video-id}  (the Page's token, as for creating)
+                                 -> {"success": true}; anything else, Instagram media
+                                 included, answers "Unsupported delete request" (100/33)
 
 Every write needs a Page access token of that Page, whose person has the
 CREATE_CONTENT or MANAGE task and granted pages_manage_posts and
@@ -30,6 +36,7 @@ pages_read_engagement (else 10). They are the edges a publisher lists to reconci
 create whose answer was lost.
 """
 
+import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -149,13 +156,23 @@ def visible_photo(call: Call, raw: str) -> PagePhoto | None:
 
 
 def _status_type(post: PagePost) -> str:
-    if post.photo_id:
+    if post.photo_id or post.attached_media:
         return "added_photos"
     return "shared_story" if post.link else "mobile_status_update"
 
 
 def _from(page_id: str, call: Call) -> dict[str, str]:
     return {"id": page_id, "name": call.state.world.pages[page_id].name}
+
+
+def _attachments(post: PagePost) -> dict[str, Any]:
+    """Return the post's attachments: a multi-photo post's photos as one album's parts."""
+    if post.attached_media:
+        photos = [{"type": "photo", "target": {"id": pid}} for pid in post.attached_media]
+        return {"data": [{"type": "album", "subattachments": {"data": photos}}]}
+    if post.photo_id:
+        return {"data": [{"type": "photo", "target": {"id": post.photo_id}}]}
+    return {"data": []}
 
 
 PAGE_POST = NodeType(
@@ -173,6 +190,7 @@ PAGE_POST = NodeType(
         "status_type": lambda p, _call, _c: _status_type(p),
         "from": lambda p, call, _c: _from(p.owner_id, call),
         "object_id": lambda p, _call, _c: p.photo_id or p.video_id,
+        "attachments": lambda p, _call, _c: _attachments(p),
     },
     default_fields=("created_time", "message", "id"),
 )
@@ -199,12 +217,63 @@ register_node("page_photo", PAGE_PHOTO)
 # --- /feed -------------------------------------------------------------------------------
 
 
+def _attached_media_param(call: Call) -> list[Any]:
+    """Return ``attached_media`` as sent: one JSON list, or ``attached_media[0]``, ``[1]``..."""
+    raw = call.param("attached_media")
+    if raw:
+        try:
+            entries = json.loads(raw)
+        except ValueError as exc:
+            raise errors.invalid_parameter(
+                "(#100) param attached_media must be an array of objects"
+            ) from exc
+        if not isinstance(entries, list):
+            raise errors.invalid_parameter("(#100) param attached_media must be an array")
+        return entries
+    entries = []
+    while (item := call.param(f"attached_media[{len(entries)}]")) is not None:
+        try:
+            entries.append(json.loads(item))
+        except ValueError as exc:
+            raise errors.invalid_parameter(
+                f"(#100) param attached_media[{len(entries)}] must be an object"
+            ) from exc
+    return entries
+
+
+def _attached_photos(call: Call, page: Page) -> list[PagePhoto]:
+    """Return the unpublished photos ``attached_media`` names, in order (GRAPH_NOTES §3.1).
+
+    Each must be an unpublished photo of this Page, not yet attached to a post, and named
+    once. Meta states no count limit in the notes; the sandbox sets none.
+    """
+    photos: list[PagePhoto] = []
+    for index, entry in enumerate(_attached_media_param(call)):
+        fbid = str(entry.get("media_fbid", "")) if isinstance(entry, dict) else ""
+        where = f"attached_media[{index}]"
+        if not fbid:
+            raise errors.invalid_parameter(f"(#100) param {where} must have a media_fbid")
+        photo = call.state.objects.get(fbid, PagePhoto)
+        if photo is None or photo.owner_id != page.id:
+            raise errors.invalid_parameter(
+                f"(#100) {where}: media_fbid {fbid} is not a photo of this Page"
+            )
+        if photo.published or photo.post_id or photo in photos:
+            raise errors.invalid_parameter(
+                f"(#100) {where}: media_fbid {fbid} is already published or attached; "
+                "attach photos uploaded with published=false, each once"
+            )
+        photos.append(photo)
+    return photos
+
+
 @route("POST", "/{page:page}/feed")
 def create_post(call: Call) -> dict[str, Any]:
     page = call.args["page"]
     require_page_token(call, page)
     message, link = call.param("message") or None, call.param("link") or None
-    if message is None and link is None:
+    photos = _attached_photos(call, page)
+    if message is None and link is None and not photos:
         raise errors.invalid_parameter("(#100) Missing message or attachment")
     if link is not None and urlsplit(link).scheme not in ("http", "https"):
         raise errors.invalid_parameter("(#100) link URL is not properly formatted")
@@ -218,7 +287,11 @@ def create_post(call: Call) -> dict[str, Any]:
         link=link,
         published=published,
         scheduled_publish_time=scheduled,
+        attached_media=[photo.id for photo in photos],
     )
+    for photo in photos:  # Meta publishes the attached photos with the post
+        photo.post_id = post.id
+        photo.published = published
     return {"id": post.id}
 
 
@@ -406,4 +479,33 @@ def reels(call: Call) -> dict[str, Any]:
     video.description = call.param("description") or video.description
     video.title = call.param("title") or video.title
     video.marker = video.description or video.title
+    return {"success": True}
+
+
+# --- DELETE /{post-id | photo-id | video-id} -----------------------------------------------------
+
+PAGE_CONTENT_KINDS = ("page_post", "page_photo", "page_video", "page_reel")
+
+
+@route("DELETE", "/{node:node}")
+def delete_page_content(call: Call) -> dict[str, bool]:
+    """Delete a Page's post, photo, video or reel (§3.1 `DELETE /{post-id}` → success).
+
+    Needs the same Page token as creating it. Anything else (Instagram media included: the
+    Instagram Graph API has no delete for published media) answers Meta's
+    "Unsupported delete request" (100/33). The post and the photo or video it carries go
+    together; the id then reads as unknown.
+    """
+    _node_type, obj = call.args["node"]
+    page = call.state.world.pages.get(getattr(obj, "owner_id", ""))
+    if getattr(obj, "kind", "") not in PAGE_CONTENT_KINDS or page is None:
+        raise errors.unsupported_request("DELETE", obj.id)
+    require_page_token(call, page)
+    objects = call.state.objects
+    linked = [obj.id, getattr(obj, "photo_id", None), getattr(obj, "video_id", None)]
+    linked += [getattr(obj, "post_id", None), *(getattr(obj, "attached_media", None) or [])]
+    for object_id in filter(None, linked):
+        objects.by_id.pop(object_id, None)
+        objects.jobs.pop(object_id, None)
+        objects.uploads.pop(object_id, None)
     return {"success": True}

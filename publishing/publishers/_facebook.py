@@ -1,8 +1,9 @@
 """Shared pieces of the Facebook Page publishers: the Page, reconciling lost answers, video status.
 
 Page calls use the Page's own access token (GRAPH_NOTES §3). A create whose answer was lost is
-reconciled by listing the Page's recent posts or videos and matching the text we sent (and the
-time window) before anything is sent again.
+reconciled by listing the Page's recent posts or videos and matching the text we sent and the
+time the call was in flight (one create per Page in flight at a time, ``publishing.locks``)
+before anything is sent again.
 """
 
 from collections.abc import Mapping
@@ -30,7 +31,12 @@ def page_of(ctx: PublishContext) -> MetaPage:
 def find_recent(
     ctx: PublishContext, edge: str, *, text_field: str, text: str, fields: str
 ) -> dict[str, Any] | None:
-    """Return the object on the Page's ``edge`` our lost call created, or None."""
+    """Return the object on the Page's ``edge`` our lost call created, or None.
+
+    Only one made while the call was in flight, with our text and recorded by no other
+    publication; the Page's post slot (``publishing.locks``) kept our other publications'
+    creates out of that time, so a second candidate is someone else's and goes to a person.
+    """
     page = page_of(ctx)
     return ctx.find_since_pending(
         f"/{page.page_id}/{edge}",
@@ -38,6 +44,7 @@ def find_recent(
         text_field=text_field,
         text=text,
         fields=fields,
+        recorded_as="video_id" if edge == "videos" else "post_id",
     )
 
 

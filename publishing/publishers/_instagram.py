@@ -4,8 +4,11 @@ GRAPH_NOTES §2: create a container (Meta downloads ``image_url``/``video_url``,
 bytes through a resumable upload) → poll its status until FINISHED → ``media_publish`` once →
 read the permalink. The container id is stored as soon as Meta returns it; ``media_publish`` is
 sent only after checking that the container isn't already PUBLISHED, so a retry can never post
-twice. Containers that ERROR because Meta couldn't download our URL are rebuilt with a direct
-upload (videos); EXPIRED containers are rebuilt.
+twice. While a publish's answer is unknown it holds the account's slot (``publishing.locks``):
+the media the reconcile finds made in that time is ours, caption or not. Containers that ERROR
+because Meta couldn't download our URL are rebuilt with a direct upload (videos); images, which
+Instagram takes only by link, stop the publication with the reason the pages give
+(``TargetSpec.if_meta_cannot_download``). EXPIRED containers are rebuilt.
 """
 
 import re
@@ -13,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creatives.library.models import MediaAsset
 from meta_integration.error_catalogue import explain_instagram_subcode
@@ -27,6 +31,7 @@ from publishing.publishers.base import (
     poll_delay,
     wait,
 )
+from publishing.targets import target_spec
 
 Status = Publication.Status
 FETCH_FAILED = 2207052
@@ -49,6 +54,20 @@ def _ig_user(ctx: PublishContext) -> str:
             fix="Reconnect Meta, select the account, and choose it on this publication again.",
         )
     return account.ig_user_id
+
+
+def cannot_download(ctx: PublishContext, assets: list[MediaAsset]) -> PublishFailure:
+    """Instagram couldn't download files it takes only by link: say so, as the pages do."""
+    names = ", ".join(asset.original_filename for asset in assets)
+    return PublishFailure(
+        item=names,
+        cause=_("Instagram couldn't download %(names)s from ProSocial's link. %(what)s")
+        % {"names": names, "what": target_spec(ctx.publication.target).if_meta_cannot_download},
+        fix=_(
+            "Ask your site administrator to serve media from a public https address "
+            "(PUBLIC_BASE_URL or S3 storage), then retry."
+        ),
+    )
 
 
 class InstagramPublisher(Publisher):
@@ -78,12 +97,17 @@ class InstagramPublisher(Publisher):
         asset = ctx.items()[0]
         ctx.status(Status.UPLOADING, progress=20, message="Handing the media to Instagram")
         params = self.container_params(ctx, asset)
-        upload = ctx.uses_upload and asset.kind == MediaAsset.Kind.VIDEO
+        upload = ctx.uses_upload and asset.kind in target_spec(ctx.publication.target).direct_upload
         if upload:
             params.pop("video_url", None)
             params["upload_type"] = "resumable"
         # A lost answer here is harmless: an unused container expires on its own.
-        created = ctx.client.post(f"/{ig}/media", params)
+        try:
+            created = ctx.client.post(f"/{ig}/media", params)
+        except GraphError as exc:
+            if exc.subcode == FETCH_FAILED:  # images are fetched during the call
+                raise cannot_download(ctx, [asset]) from exc
+            raise
         ctx.remember(
             container_id=created["id"],
             container_created_at=timezone.now().isoformat(),
@@ -110,7 +134,9 @@ class InstagramPublisher(Publisher):
             ctx.remember(container_ready=True)
             return CONTINUE
         if code == "PUBLISHED":
-            ctx.remember(container_ready=True, pending="publish")
+            # An earlier run's publish went out unseen, at some time since the container.
+            ctx.remember(container_ready=True)
+            self._published_unseen(ctx)
             return CONTINUE
         if code == "EXPIRED":
             ctx.note("The Instagram container expired before publishing; building a new one")
@@ -137,12 +163,16 @@ class InstagramPublisher(Publisher):
         found = SUBCODE_IN_STATUS.search(status_text)
         subcode = int(found.group(1)) if found else None
         assets = ctx.items()
-        videos = [a for a in assets if a.kind == MediaAsset.Kind.VIDEO]
-        if subcode == FETCH_FAILED and videos and not ctx.uses_upload:
+        spec = target_spec(ctx.publication.target)
+        uploadable = [a for a in assets if a.kind in spec.direct_upload]
+        if subcode == FETCH_FAILED and uploadable and not ctx.uses_upload:
             ctx.note("Instagram could not download the media URL; switching to direct upload")
             ctx.forget("container_id", "upload_uri", "uploaded", "container_ready", "children")
             ctx.remember(force_upload=True)
             return CONTINUE
+        link_only = [a for a in assets if a.kind in spec.link_only_kinds]
+        if subcode == FETCH_FAILED and link_only:
+            raise cannot_download(ctx, link_only)
         explanation = explain_instagram_subcode(subcode) if subcode else None
         raise PublishFailure(
             item=self._item_name(ctx),
@@ -168,7 +198,7 @@ class InstagramPublisher(Publisher):
                 return wait(5)
             if exc.code == 100 and ALREADY_PUBLISHED.search(exc.message):
                 # Published by an earlier run whose answer we never saw: go and find it.
-                ctx.remember(pending="publish", pending_since=ctx.remote["container_created_at"])
+                self._published_unseen(ctx)
                 return CONTINUE
             raise
         ctx.sent(media_id=published["id"])
@@ -182,13 +212,7 @@ class InstagramPublisher(Publisher):
             ctx.note("The last publish call did not go through; publishing again")
             ctx.forget("pending", "pending_since")
             return CONTINUE
-        media = ctx.find_since_pending(
-            f"/{_ig_user(ctx)}/media",
-            time_field="timestamp",
-            text_field="caption",
-            text=self.caption(ctx),
-            fields="id,caption,timestamp",
-        )
+        media = self.find_published(ctx)
         if media is not None:
             ctx.sent(media_id=media["id"])
             ctx.note(f"Found the published post {media['id']} on Instagram; not re-sending")
@@ -198,6 +222,31 @@ class InstagramPublisher(Publisher):
             cause="Instagram says the post was published, but it isn't in the account's recent "
             "posts.",
             fix="Check the Instagram account; don't retry, or it may appear twice.",
+        )
+
+    def _published_unseen(self, ctx: PublishContext) -> None:
+        """Mark the publish in flight from the container's creation until now, to reconcile."""
+        ctx.mark_pending(
+            "publish",
+            since=datetime.fromisoformat(ctx.remote["container_created_at"]),
+            until=timezone.now(),
+        )
+
+    def find_published(self, ctx: PublishContext) -> dict[str, Any] | None:
+        """Return the one media our lost publish made (None: not found; >1: for a person).
+
+        Made while the publish was in flight (the account's slot kept our other publications'
+        publishes of this kind out of that time), with our caption, recorded by nobody else.
+        Stories have no caption: the time alone tells ours (``InstagramStoryPublisher``).
+        """
+        return ctx.find_since_pending(
+            f"/{_ig_user(ctx)}/media",
+            time_field="timestamp",
+            fields="id,caption,timestamp,media_product_type",
+            recorded_as="media_id",
+            text_field="caption",
+            text=self.caption(ctx),
+            keep=lambda item: item.get("media_product_type") != "STORY",
         )
 
     def _finish(self, ctx: PublishContext) -> StepResult:

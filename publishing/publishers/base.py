@@ -22,6 +22,8 @@ from typing import IO, Any, ClassVar
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from creatives.library.media_urls import signed_media_url
@@ -29,6 +31,7 @@ from creatives.library.models import MediaAsset
 from meta_integration.graph import GraphClient, GraphError, Upload
 from prosocial.jobs import Lease
 from publishing.errors import PublishFailure
+from publishing.locks import release_slots, take_slot
 from publishing.models import Publication, PublicationEvent
 
 # Signed URLs handed to Meta live long enough for slow processing and a retry or two.
@@ -61,6 +64,11 @@ PENDING_SETTLE_MARGIN_SECONDS = 5.0
 # Reconciling pages back through an account's objects until they predate the lost call.
 RECONCILE_PAGE_SIZE = 100
 RECONCILE_MAX_PAGES = 20
+# Graph's times are whole seconds, and Meta's clock and ours may differ by a little: an object
+# counts as made while our create was in flight within this margin either side.
+RECONCILE_CLOCK_SKEW = timedelta(seconds=5)
+# Which publication fields hold ids a create made (to leave another publication's alone).
+PENDING_KEYS = ("pending", "pending_since", "pending_until")
 
 
 def graph_time(value: Any) -> datetime | None:
@@ -107,7 +115,17 @@ class PublishContext:
         self._save_remote()
 
     def _save_remote(self) -> None:
-        self._write(remote=self.remote)
+        """Write ``remote``; when it no longer has a create in flight, free its slot with it."""
+        settled = "pending" in (self.publication.remote or {}) and "pending" not in self.remote
+        if "pending" not in self.remote:
+            for key in PENDING_KEYS:
+                self.remote.pop(key, None)
+        if settled:
+            with transaction.atomic():
+                self._write(remote=self.remote)
+                release_slots(publication_id=self.publication.pk)
+        else:
+            self._write(remote=self.remote)
         self.publication.remote = dict(self.remote)
 
     def _write(self, **values: Any) -> None:
@@ -115,16 +133,21 @@ class PublishContext:
         self.lease.update(**values)
 
     @contextmanager
-    def sending(self, step: str) -> Iterator[None]:
+    def sending(self, step: str, *, slot: tuple[str, str] | None = None) -> Iterator[None]:
         """Mark a non-idempotent create as in flight; a lost answer leaves the mark for reconcile.
 
-        The mark is set before the call. A definite refusal clears it; on success it stays
-        until the caller stores what was made with ``sent`` — one write for both, so a lease
-        lost in between can't leave the mark gone and the id unrecorded (the next owner would
-        create it again). If the outcome is unknown it stays, and the next run must check
-        Meta's state before re-sending.
+        The mark is set before the call, together with taking the account's ``slot``
+        (``(account, kind)``, by default ``create_slot``; ``publishing.locks``): while our
+        outcome is unknown no other publication makes that kind of object on that account, so
+        what the reconcile finds made in our window is ours (``SlotBusy`` if another
+        publication holds it: wait).
+        A definite refusal clears the mark; on success it stays until the caller stores what
+        was made with ``sent`` — one write for both, so a lease lost in between can't leave
+        the mark gone and the id unrecorded (the next owner would create it again). If the
+        outcome is unknown it stays (the slot too), and the next run must check Meta's state
+        before re-sending.
         """
-        self.remember(pending=step, pending_since=timezone.now().isoformat())
+        self.mark_pending(step, slot=slot)
         try:
             yield
         except GraphError as exc:
@@ -132,10 +155,34 @@ class PublishContext:
                 self.forget("pending", "pending_since")
             raise
 
+    def mark_pending(
+        self,
+        step: str,
+        *,
+        slot: tuple[str, str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> None:
+        """Take ``slot`` and mark ``step`` in flight since ``since`` (now), in one transaction.
+
+        ``until`` bounds when the call can have landed, when that is known already (a create
+        found made by an earlier run); otherwise the reconcile bounds it by our timeouts.
+        """
+        account, kind = slot or create_slot(self.publication, step)
+        now = timezone.now()
+        values = {"pending": step, "pending_since": (since or now).isoformat()}
+        if until is not None:
+            values["pending_until"] = until.isoformat()
+        else:
+            self.remote.pop("pending_until", None)
+        with self.lease.owned():
+            take_slot(publication_id=self.publication.pk, account=account, kind=kind, now=now)
+            self.remember(**values)
+
     def sent(self, **values: Any) -> None:
         """Store what an in-flight create made and clear its mark, in one write."""
-        self.remote.pop("pending", None)
-        self.remote.pop("pending_since", None)
+        for key in PENDING_KEYS:
+            self.remote.pop(key, None)
         self.remember(**values)
 
     def pending_settle_seconds(self) -> float:
@@ -152,29 +199,122 @@ class PublishContext:
         )
         return max(0.0, (since + window - timezone.now()).total_seconds())
 
-    def find_since_pending(
-        self, path: str, *, time_field: str, text_field: str, text: str, fields: str
-    ) -> dict[str, Any] | None:
-        """Return the object on ``path`` with ``text`` made since the pending call, or None.
+    def lost_call_window(self) -> tuple[datetime, datetime]:
+        """Return when the pending create can have made its object, as Graph times go.
 
-        Lists newest first, page after page, until objects predate the call (minus a minute
-        of clock skew): however many other posts arrived meanwhile, ours is found if it exists.
+        From when it started to when it ended: its recorded end, or else the latest it could
+        still land (``pending_settle_seconds``), each widened by ``RECONCILE_CLOCK_SKEW``.
         """
-        since = datetime.fromisoformat(self.remote["pending_since"]) - timedelta(minutes=1)
+        since = datetime.fromisoformat(self.remote["pending_since"])
+        if self.remote.get("pending_until"):
+            until = datetime.fromisoformat(self.remote["pending_until"])
+        else:
+            until = since + timedelta(
+                seconds=settings.META_CONNECT_TIMEOUT
+                + settings.META_READ_TIMEOUT
+                + PENDING_SETTLE_MARGIN_SECONDS
+            )
+        return since - RECONCILE_CLOCK_SKEW, until + RECONCILE_CLOCK_SKEW
+
+    def find_lost(
+        self,
+        path: str,
+        *,
+        time_field: str,
+        fields: str,
+        recorded_as: str,
+        text_field: str = "",
+        text: str | None = None,
+        keep: Any = None,
+    ) -> list[dict[str, Any]]:
+        """Return the objects on ``path`` the pending create may have made, newest first.
+
+        Those made inside ``lost_call_window`` (with ``text`` in ``text_field`` when given;
+        passing ``keep(item)`` when given) that no other publication recorded as its
+        ``recorded_as``. Lists page after page until objects predate the window: however many
+        other posts arrived meanwhile, ours is among them if it exists. Our slot kept every
+        other ProSocial create of this kind on this account out of the window, so one
+        candidate is ours; more than one means someone else posted too (``adopt_one``).
+        """
+        start, end = self.lost_call_window()
         items = self.client.paginate(
             path,
             {"fields": fields, "limit": RECONCILE_PAGE_SIZE},
             max_pages=RECONCILE_MAX_PAGES,
         )
+        found = []
         for item in items:
             created = graph_time(item.get(time_field))
             if created is None:
                 continue
-            if created < since:
-                return None
-            if (item.get(text_field) or "") == text:
-                return item
-        return None
+            if created < start:
+                break
+            if created > end:
+                continue
+            if text is not None and (item.get(text_field) or "") != text:
+                continue
+            if keep is not None and not keep(item):
+                continue
+            if recorded_elsewhere(self.publication, recorded_as, str(item["id"])):
+                continue
+            found.append(item)
+        return found
+
+    def find_since_pending(
+        self,
+        path: str,
+        *,
+        time_field: str,
+        fields: str,
+        recorded_as: str,
+        text_field: str = "",
+        text: str | None = None,
+        keep: Any = None,
+    ) -> dict[str, Any] | None:
+        """Return the one object on ``path`` the pending create made, or None (``find_lost``)."""
+        candidates = self.find_lost(
+            path,
+            time_field=time_field,
+            fields=fields,
+            recorded_as=recorded_as,
+            text_field=text_field,
+            text=text,
+            keep=keep,
+        )
+        return self.adopt_one(candidates, where=self.where())
+
+    def where(self) -> str:
+        publication = self.publication
+        if publication.target.startswith("ig_"):
+            return f"the Instagram account {publication.instagram_name}".rstrip()
+        if publication.target.startswith("fb_"):
+            return f"the Facebook Page {publication.page_name}".rstrip()
+        return f"the ad account {publication.ad_account_name}".rstrip()
+
+    def adopt_one(self, candidates: list[dict[str, Any]], *, where: str) -> dict[str, Any] | None:
+        """Return the one candidate (None for none); more than one goes to a person.
+
+        Raises ``PublishFailure`` naming them rather than guessing which is ours.
+        """
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        ids = ", ".join(str(item["id"]) for item in candidates[:5])
+        raise PublishFailure(
+            item=self.item_name(),
+            cause=(
+                f"Meta's answer to the last call was lost, and {len(candidates)} posts that "
+                f"could be this one were made on {where} while it was in flight ({ids}). "
+                "ProSocial won't guess which one is this publication's."
+            ),
+            fix=(
+                f"Check {where}: if one of them is this publication, it is published there "
+                "(delete any extra copy). If none is, edit this publication and publish it again."
+            ),
+        )
+
+    def item_name(self) -> str:
+        names = [item.asset.original_filename for item in self.publication.items.all()]
+        return ", ".join(names) or self.publication.title
 
     # --- what the user sees ------------------------------------------------------------------
 
@@ -259,3 +399,28 @@ class Publisher:
 
     def advance(self, ctx: PublishContext) -> StepResult:
         raise NotImplementedError
+
+
+def recorded_elsewhere(publication: Publication, key: str, remote_id: str) -> bool:
+    """Whether another publication already holds ``remote_id`` (as its ``key`` or result)."""
+    return (
+        Publication.objects.filter(Q(**{f"remote__{key}": remote_id}) | Q(remote_id=remote_id))
+        .exclude(pk=publication.pk)
+        .exists()
+    )
+
+
+def create_slot(publication: Publication, step: str) -> tuple[str, str]:
+    """Return the (account, kind) slot a create of ``step`` takes (``publishing.locks``).
+
+    One per thing the reconcile lists: a Page's posts (text, photo, video and multi-photo
+    posts all show in its feed), an Instagram account's media, its stories (no caption to
+    tell them apart), and each kind of ad object.
+    """
+    target = publication.target
+    if target.startswith("fb_"):
+        return f"page:{publication.page_meta_id}", "page_post"
+    if target.startswith("ig_"):
+        kind = "ig_story" if target == "ig_story" else "ig_media"
+        return f"ig:{publication.instagram_meta_id}", kind
+    return f"act:{publication.ad_account_meta_id}", f"ad_{step}"

@@ -1,4 +1,4 @@
-"""Facebook Page post: text or link (``/feed``), one photo (``/photos``) or one video (``/videos``).
+"""Facebook Page post: text or link, one photo, one video, or several photos (multi-photo).
 
 GRAPH_NOTES §3.1 to §3.4. Photos and videos go by URL (Meta downloads the signed link) or, when
 Meta can't reach it, as a multipart ``source`` upload. Videos are polled until ready.
@@ -8,6 +8,12 @@ link parameter, so the link goes at the end of the caption / description, where 
 it clickable. The button: ``/videos`` takes ``call_to_action`` (Meta's Python Business SDK v25,
 ``Page.create_video``), in the feed's shape; ``/photos`` takes none, so preflight refuses a
 button on a photo post (``publishing.targets``).
+
+Several photos (§3.1-§3.2): each is uploaded to ``/photos`` with ``published=false``, one per
+step, its id stored in ``remote["photos"]`` in order before the next (a lost answer only leaves
+an unused unpublished photo, which Meta drops after about a day, as ``ig_carousel`` does with
+its children); then one ``/feed`` post attaches them all with
+``attached_media=[{"media_fbid": id}, …]``, sent once (a lost answer is reconciled).
 """
 
 from typing import Any
@@ -58,6 +64,11 @@ class FacebookPostPublisher(Publisher):
         assets = ctx.items()
         if not assets:
             return self._post_text(ctx)
+        if len(assets) > 1:
+            photos: list[str] = list(remote.get("photos", []))
+            if len(photos) < len(assets):
+                return self._upload_unpublished(ctx, assets[len(photos)], photos, len(assets))
+            return self._post_photos(ctx, photos)
         if assets[0].kind == MediaAsset.Kind.IMAGE:
             return self._post_photo(ctx, assets[0])
         return self._post_video(ctx, assets[0])
@@ -83,6 +94,36 @@ class FacebookPostPublisher(Publisher):
         with ctx.sending("photo"):
             created = ctx.send_file(f"/{page.page_id}/photos", params, asset, url_param="url")
         ctx.sent(photo_id=created["id"], post_id=created.get("post_id", ""))
+        return CONTINUE
+
+    def _upload_unpublished(
+        self, ctx: PublishContext, asset: MediaAsset, photos: list[str], total: int
+    ) -> StepResult:
+        """Upload one photo of several, unpublished; store its id before the next."""
+        page = page_of(ctx)
+        done = len(photos)
+        ctx.status(
+            Status.UPLOADING,
+            progress=10 + int(50 * done / total),
+            message=f"Sending photo {done + 1} of {total} to Facebook",
+        )
+        created = ctx.send_file(
+            f"/{page.page_id}/photos", {"published": False}, asset, url_param="url"
+        )
+        ctx.remember(photos=[*photos, created["id"]])
+        return CONTINUE
+
+    def _post_photos(self, ctx: PublishContext, photos: list[str]) -> StepResult:
+        """Publish the uploaded photos as one post, in order (``attached_media``)."""
+        page = page_of(ctx)
+        params: dict[str, Any] = {
+            "message": text_with_link(ctx.publication),
+            "attached_media": [{"media_fbid": photo} for photo in photos],
+        }
+        ctx.status(Status.PUBLISHING, progress=70, message="Posting the photos to the Page")
+        with ctx.sending("album"):
+            created = ctx.client.post(f"/{page.page_id}/feed", params)
+        ctx.sent(post_id=created["id"])
         return CONTINUE
 
     def _post_video(self, ctx: PublishContext, asset: MediaAsset) -> StepResult:

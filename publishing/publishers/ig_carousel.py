@@ -10,8 +10,14 @@ from typing import Any
 from django.utils import timezone
 
 from creatives.library.models import MediaAsset
+from meta_integration.graph import GraphError
 from publishing.models import Publication, Target
-from publishing.publishers._instagram import InstagramPublisher, _ig_user
+from publishing.publishers._instagram import (
+    FETCH_FAILED,
+    InstagramPublisher,
+    _ig_user,
+    cannot_download,
+)
 from publishing.publishers.base import CONTINUE, PublishContext, StepResult
 
 Status = Publication.Status
@@ -52,7 +58,12 @@ class InstagramCarouselPublisher(InstagramPublisher):
                 params["upload_type"] = "resumable"
             else:
                 params["video_url"] = ctx.media_url(asset)
-        created = ctx.client.post(f"/{ig}/media", params)
+        try:
+            created = ctx.client.post(f"/{ig}/media", params)
+        except GraphError as exc:
+            if exc.subcode == FETCH_FAILED:  # images are fetched during the call
+                raise cannot_download(ctx, [asset]) from exc
+            raise
         if upload:
             with ctx.open_media(asset) as handle:
                 ctx.client.upload(created["uri"], file=handle, size=asset.size_bytes)

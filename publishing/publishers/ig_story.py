@@ -4,7 +4,7 @@ from typing import Any
 
 from creatives.library.models import MediaAsset
 from publishing.models import Target
-from publishing.publishers._instagram import InstagramPublisher
+from publishing.publishers._instagram import InstagramPublisher, _ig_user
 from publishing.publishers.base import PublishContext
 
 
@@ -18,3 +18,17 @@ class InstagramStoryPublisher(InstagramPublisher):
     @staticmethod
     def caption(ctx: PublishContext) -> str:
         return ""
+
+    def find_published(self, ctx: PublishContext) -> dict[str, Any] | None:
+        """Stories have no caption: the one story made while our publish was in flight.
+
+        The account's story slot (``publishing.locks``) keeps every other publication's story
+        publish out of that time; a second story there was posted by someone else, and the
+        publication goes to a person rather than adopt either.
+        """
+        return ctx.find_since_pending(
+            f"/{_ig_user(ctx)}/stories",
+            time_field="timestamp",
+            fields="id,timestamp,media_product_type",
+            recorded_as="media_id",
+        )

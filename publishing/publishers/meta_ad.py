@@ -12,7 +12,7 @@ retry never makes a second campaign or ad.
 
 import base64
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from campaigns.meta_vocabulary import (
@@ -60,8 +60,6 @@ RECONCILE_FIELDS = {
     "adset_id": "id,name,campaign_id",
     "ad_id": "id,name,adset_id",
 }
-# Our clock and Meta's may disagree a little about when the lost call was made.
-CLOCK_SKEW = timedelta(minutes=1)
 
 
 def _account(ctx: PublishContext) -> MetaAdAccount:
@@ -294,20 +292,22 @@ class MetaAdPublisher(Publisher):
             },
             max_pages=RECONCILE_MAX_PAGES,
         )
-        since = datetime.fromisoformat(ctx.remote["pending_since"]) - CLOCK_SKEW
-        return next(
-            (str(item["id"]) for item in listed if self._is_ours(ctx, key, item, since)), None
-        )
+        window = ctx.lost_call_window()
+        ours = [{"id": str(item["id"])} for item in listed if self._is_ours(ctx, key, item, window)]
+        found = ctx.adopt_one(ours, where=ctx.where())
+        return found["id"] if found else None
 
     def _is_ours(
-        self, ctx: PublishContext, key: str, item: dict[str, Any], since: datetime
+        self, ctx: PublishContext, key: str, item: dict[str, Any], window: tuple[datetime, datetime]
     ) -> bool:
         """Whether the listed ``item`` is what our lost ``key`` create made.
 
         The ad set and the ad belong to our campaign and ad set, which nobody else uses. The
         creative repeats our story spec (our video id or image hash, Page, text and link: an
         identical creative would serve the ad identically). The campaign and the video were
-        made after the lost call, with our objective, and no other publication recorded them.
+        made while the lost call was in flight (the account's slot for that kind kept our other
+        publications' creates out of that time, ``publishing.locks``), with our objective, and
+        no other publication recorded them. More than one such is left to a person.
         """
         remote = ctx.remote
         if key == "adset_id":
@@ -315,9 +315,12 @@ class MetaAdPublisher(Publisher):
         if key == "ad_id":
             return str(item.get("adset_id")) == remote["adset_id"]
         if key == "creative_id":
-            return _echoes(self._story(ctx, ctx.items()[0]), item.get("object_story_spec"))
+            return _echoes(
+                self._story(ctx, ctx.items()[0]), item.get("object_story_spec")
+            ) and not _recorded_elsewhere(ctx.publication, key, str(item["id"]))
         created = graph_time(item.get("created_time"))
-        if created is None or created < since:
+        start, end = window
+        if created is None or not start <= created <= end:
             return False
         if key == "campaign_id" and item.get("objective") != ctx.publication.objective:
             return False

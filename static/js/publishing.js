@@ -4,13 +4,18 @@
   const form = document.getElementById("publication-form");
   if (!form) return;
   const target = form.querySelector("select[name=target]");
+  // "Also post to": the accounts (data-also) show for that target too.
+  const also = form.querySelector("select[name=also_target]");
   function sync() {
     form.querySelectorAll("[data-targets]").forEach(function (el) {
       const wanted = el.dataset.targets.split(" ");
-      el.classList.toggle("d-none", !wanted.includes(target.value));
+      const shown = wanted.includes(target.value) ||
+        (also !== null && el.hasAttribute("data-also") && wanted.includes(also.value));
+      el.classList.toggle("d-none", !shown);
     });
   }
   target.addEventListener("change", sync);
+  if (also) also.addEventListener("change", sync);
   sync();
 
   // Live counts (issue #13): the limits come from publishing/targets.py through data-limits;
@@ -23,7 +28,22 @@
   const number = new Intl.NumberFormat("en");
   function count() {
     if (!caption || !counter) return;
-    const limits = JSON.parse(caption.dataset.limits || "{}")[target.value];
+    const all = JSON.parse(caption.dataset.limits || "{}");
+    let limits = all[target.value];
+    // "Also post to": the same text goes there too, so the stricter limits count.
+    const second = also && also.value ? all[also.value] : null;
+    if (limits && second) {
+      const least = function (a, b) {
+        if (a === null || a === undefined) return b;
+        if (b === null || b === undefined) return a;
+        return Math.min(a, b);
+      };
+      limits = {
+        chars: limits.chars === 0 ? second.chars : (second.chars === 0 ? limits.chars : Math.min(limits.chars, second.chars)),
+        hashtags: least(limits.hashtags, second.hashtags),
+        mentions: least(limits.mentions, second.mentions),
+      };
+    }
     const text = caption.value;
     const chars = Array.from(text).length;
     const parts = [];
@@ -54,6 +74,7 @@
   if (caption) {
     caption.addEventListener("input", count);
     target.addEventListener("change", count);
+    if (also) also.addEventListener("change", count);
     count();
   }
 

@@ -8,11 +8,13 @@ from tests.conftest import client_for
 from tests.factories import MembershipFactory
 
 # Both: session, user, membership with workspace, the switcher's memberships, the bell's
-# unread notification count, and (for admins) Meta connections needing attention.
-# Dashboard adds: member count, pending invitation count, member preview, recent activity.
-DASHBOARD_QUERIES = 10
+# unread notification count, the sidebar's "Waiting for you" count, and (for admins) Meta
+# connections needing attention.
+# Dashboard adds: member count, pending invitation count, member preview, recent activity, and
+# publishing's panels (next steps, waiting, scheduled next, failed, recent results).
+DASHBOARD_QUERIES = 16
 # Members adds: member count (pagination), one page of members with users, invitations.
-MEMBERS_QUERIES = 9
+MEMBERS_QUERIES = 10
 
 
 @pytest.mark.parametrize(

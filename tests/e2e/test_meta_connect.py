@@ -28,6 +28,9 @@ def test_connect_health_reconnect_disconnect(
     # Connect, unticking one permission on Meta's consent page.
     page.goto(f"{live_server.url}/w/acme/meta/")
     page.get_by_test_id("connect-meta").click()
+    # First ProSocial says which permissions it will ask for, and why.
+    expect(page.get_by_test_id("permissions-publishing")).to_contain_text("pages_manage_posts")
+    page.get_by_test_id("continue-to-meta").click()
     expect(page).to_have_url(re.compile(r"/dialog/oauth"))
     page.uncheck("input[name=scope][value=instagram_content_publish]")
     page.click("#allow")
@@ -49,6 +52,7 @@ def test_connect_health_reconnect_disconnect(
 
     # Reconnect: Meta asks again for the declined permission, which stays ticked this time.
     page.get_by_test_id("reconnect").click()
+    page.get_by_test_id("continue-to-meta").click()
     expect(page).to_have_url(re.compile(r"auth_type=rerequest"))
     expect(page.locator("input[name=scope][value=instagram_content_publish]")).to_be_checked()
     page.click("#allow")

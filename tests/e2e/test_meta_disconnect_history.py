@@ -21,6 +21,7 @@ COFFEE = "Rivera Coffee Roasters"
 def connect_in_browser(page: Page, base: str) -> None:
     page.goto(f"{base}/w/acme/meta/")
     page.get_by_test_id("connect-meta").click()
+    page.get_by_test_id("continue-to-meta").click()  # past the page naming the permissions
     expect(page).to_have_url(re.compile(r"/dialog/oauth"))
     page.click("#allow")
     expect(page).to_have_url(re.compile(r"/w/acme/meta/\d+/$"))

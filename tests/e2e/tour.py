@@ -5,6 +5,7 @@ media library and a Facebook reel draft using the video; ``TOUR`` names each pag
 function from those rows to its path. The accessibility and layout tests walk these pages.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from creatives.library.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
 from meta_sandbox import seed
 from publishing import services as publishing_services
-from publishing.models import Publication
+from publishing.models import Publication, PublicationEvent
 from tests.conftest import client_for
 from tests.factories import PASSWORD
 from tests.media_samples import make_image, make_video
@@ -51,15 +52,30 @@ def seed_tour(owner: Membership, sandbox, folder: Path) -> Tour:
         key_message="A bright, floral coffee for spring mornings.",
         brand_colors=["#7A3E12"],
     )
+    page = MetaPage.objects.get(workspace=owner.workspace, page_id=seed.PAGE_COFFEE_ID)
     publication = publishing_services.create_publication(
         actor=owner,
         fields={
             "title": "Spring teaser reel",
             "target": "fb_reel",
             "caption": "Our spring blend is here #coffee",
-            "page": MetaPage.objects.get(workspace=owner.workspace, page_id=seed.PAGE_COFFEE_ID),
+            "page": page,
         },
         assets=[video],
+    )
+    # A Graph call on its timeline, as a publish leaves: long paths and answers must wrap.
+    PublicationEvent.objects.create(
+        publication=publication,
+        kind=PublicationEvent.Kind.GRAPH,
+        method="POST",
+        path=f"/v23.0/{page.page_id}/video_reels?upload_phase=finish&video_id=1234567890123456",
+        params={"description": "Our spring blend is here #coffee", "video_state": "PUBLISHED"},
+        status_code=200,
+        duration_ms=41.0,
+        fbtrace_id="AbCdEfGhIjKlMnOpQrStUvWx",
+        response_excerpt=json.dumps(
+            {"success": True, "video_id": "1234567890123456", "post_id": f"{page.page_id}_98765"}
+        ),
     )
     return Tour(campaign=campaign, video=video, publication=publication)
 
@@ -80,7 +96,11 @@ TOUR: dict[str, Callable[[Tour], str]] = {
     "publications": lambda t: reverse("publishing:list", args=["acme"]),
     "publish form": lambda t: reverse("publishing:new", args=["acme"]),
     "publication": lambda t: reverse("publishing:detail", args=["acme", t.publication.pk]),
+    "waiting for you": lambda t: reverse("publishing:approvals", args=["acme"]),
+    "calendar week": lambda t: reverse("publishing:calendar", args=["acme"]) + "?view=week",
+    "deleted publications": lambda t: reverse("publishing:tombstones", args=["acme"]),
     "meta connections": lambda t: reverse("meta_integration:connections", args=["acme"]),
+    "meta permissions": lambda t: reverse("meta_integration:connect_permissions", args=["acme"]),
     "workspace privacy": lambda t: reverse("privacy:workspace", args=["acme"]),
     "privacy centre": lambda t: reverse("privacy:centre"),
 }

@@ -90,3 +90,35 @@ def test_traces_past_the_period_are_removed_and_the_rest_kept(connected, publish
     assert removed["publishing.publish_traces"] == 1
     assert published.events.filter(kind="graph").count() == total - 1
     assert published.events.filter(kind="state").exists()  # only traces age out
+
+
+def test_tombstones_are_exported_erased_with_the_workspace_and_lose_the_persons_names(
+    connected, published
+):
+    from publishing import deletion
+    from publishing.models import PublicationTombstone
+
+    tombstone = deletion.delete_publication(actor=connected, publication=published)
+    assert tombstone.page_name
+
+    export = exports.request_workspace_export(actor=connected)
+    exports.build_data_export(export_id=export.pk)
+    export.refresh_from_db()
+    with default_storage.open(export.storage_key, "rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    exported = json.loads(archive.read("records/publishing.publication_tombstones.json"))
+    assert [row["id"] for row in exported] == [tombstone.pk]
+
+    request = privacy_services.record_meta_deletion_request(meta_user_id=seed.ALEX_ID)
+    privacy_services.erase_deletion_request(request_id=request.pk)
+    tombstone.refresh_from_db()
+    assert (tombstone.page_name, tombstone.instagram_name, tombstone.ad_account_name) == ("",) * 3
+
+    request = privacy_services.request_workspace_deletion(
+        actor=connected, confirm_name="Acme Marketing"
+    )
+    privacy_services.erase_deletion_request(request_id=request.pk)
+    request.refresh_from_db()
+    assert request.status == "completed", request.error
+    assert request.counts["publishing.publication_tombstones"] == 1
+    assert not PublicationTombstone.objects.exists()

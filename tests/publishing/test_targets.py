@@ -159,7 +159,7 @@ def test_the_editor_shows_each_input_for_the_targets_that_use_it():
         "page": "fb_post fb_reel meta_ad",
         "instagram_account": "ig_feed ig_carousel ig_reel ig_story",
         "ad_account": "meta_ad",
-        "more_items": "ig_carousel",
+        "more_items": "fb_post ig_carousel",  # a Facebook post takes several photos
         "cover": "ig_reel",
         "link": "fb_post meta_ad",
     }

@@ -82,8 +82,13 @@ def run_ffmpeg(
     timeout: float,
     on_progress: Callable[[float], None] | None = None,
     duration_seconds: float | None = None,
+    on_stderr: Callable[[str], None] | None = None,
 ) -> None:
-    """Run ffmpeg with ``args`` (everything after the program name; the output path last)."""
+    """Run ffmpeg with ``args`` (everything after the program name; the output path last).
+
+    ``on_stderr`` gets every non-empty stderr line as ffmpeg writes it (from another thread),
+    for a caller that reads ffmpeg's log (``decode.find_damage``).
+    """
     command = build_command(args)
     process = subprocess.Popen(  # noqa: S603 - a fixed binary and an argument list, no shell
         dying_with_parent(command),
@@ -101,7 +106,9 @@ def run_ffmpeg(
     watchdog = threading.Timer(timeout, kill)
     watchdog.daemon = True
     stderr_tail: deque[str] = deque(maxlen=_STDERR_LINES)
-    drain = threading.Thread(target=_drain, args=(process.stderr, stderr_tail), daemon=True)
+    drain = threading.Thread(
+        target=_drain, args=(process.stderr, stderr_tail, on_stderr), daemon=True
+    )
     watchdog.start()
     drain.start()
     try:
@@ -139,12 +146,16 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def _drain(stream: IO[bytes] | None, tail: deque[str]) -> None:
+def _drain(
+    stream: IO[bytes] | None, tail: deque[str], on_line: Callable[[str], None] | None = None
+) -> None:
     # stderr must be read while ffmpeg runs, or a chatty failure fills the pipe and hangs it.
     for raw in stream or ():
         line = raw.decode("utf-8", "replace").rstrip()
         if line:
             tail.append(line)
+            if on_line is not None:
+                on_line(line)
 
 
 def _follow_progress(

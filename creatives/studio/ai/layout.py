@@ -34,6 +34,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 from creatives.studio import frames
 from creatives.studio.ai import copyedit
 from creatives.studio.ai.base import AIBadOutputError, AIError
+from creatives.studio.compose import text as compose_text
 
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
@@ -70,11 +71,20 @@ class Placement:
 
 
 @lru_cache(maxsize=64)
-def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.TransposedFont:
+def font(size: int, script: str = "latin") -> ImageFont.FreeTypeFont | ImageFont.TransposedFont:
+    """Return DejaVu at ``size``, or the installed CJK face for ``script`` ("ja", "ko", "zh")."""
+    cjk = compose_text.cjk_face(script) if script != "latin" else None
+    if cjk is not None:
+        return ImageFont.truetype(str(cjk.file), size, index=cjk.index)
     for path in FONT_CANDIDATES:
         if path.exists():
             return ImageFont.truetype(str(path), size)
     return ImageFont.load_default(size=size)  # type: ignore[return-value]
+
+
+def font_for(size: int, words: str) -> ImageFont.FreeTypeFont | ImageFont.TransposedFont:
+    """Return the face that draws ``words`` (a CJK face for Chinese, Japanese or Korean)."""
+    return font(size, compose_text.text_script(words))
 
 
 def parse_colour(value: str) -> RGB:
@@ -173,7 +183,7 @@ def fit_text(text: str, width: int, height: int, max_px: int) -> tuple[int, list
     """
     size = max(max_px, MIN_HEADLINE_PX)
     while True:
-        face = font(size)
+        face = font_for(size, text)
         lines = wrap(text, face, width)
         if len(lines) <= MAX_HEADLINE_LINES and len(lines) * _line_height(face, size) <= height:
             return size, lines
@@ -184,7 +194,7 @@ def fit_text(text: str, width: int, height: int, max_px: int) -> tuple[int, list
 
 def _room(text: str, width: int, height: int) -> int:
     """Return about how many characters of ``text`` fit the box at the smallest size."""
-    face = font(MIN_HEADLINE_PX)
+    face = font_for(MIN_HEADLINE_PX, text)
     room = min(MAX_HEADLINE_LINES, height // _line_height(face, MIN_HEADLINE_PX))
     lines = wrap(text, face, width)[: max(1, room)]
     return max(1, int(sum(len(line) + 1 for line in lines) * 0.9))
@@ -227,7 +237,7 @@ def fit_headline(
 def _place_lines(box: Box, lines: list[str], size: int, align: str) -> list[tuple[int, int]]:
     """Return the anchor of each line: the block centred vertically, aligned as asked."""
     left, top, right, bottom = box
-    face = font(size)
+    face = font_for(size, " ".join(lines))
     line_h = _line_height(face, size)
     y = top + max(0, ((bottom - top) - line_h * len(lines)) // 2)
     anchors = []
@@ -240,7 +250,7 @@ def _place_lines(box: Box, lines: list[str], size: int, align: str) -> list[tupl
 
 
 def _ink_box(lines: list[str], size: int, anchors: list[tuple[int, int]]) -> Box | None:
-    face = font(size)
+    face = font_for(size, " ".join(lines))
     ink = [
         (x + int(b[0]), y + int(b[1]), x + int(b[2]), y + int(b[3]))
         for line, (x, y) in zip(lines, anchors, strict=True)
@@ -263,7 +273,7 @@ def _draw_lines(
     anchors: list[tuple[int, int]],
     colour: RGB,
 ) -> None:
-    face = font(size)
+    face = font_for(size, " ".join(lines))
     for line, anchor in zip(lines, anchors, strict=True):
         draw.text(anchor, line, font=face, fill=colour, anchor="la")
 
@@ -371,10 +381,10 @@ def _draw_button(draw: ImageDraw.ImageDraw, band: Box, label: str, fill: RGB, al
     height = bottom - top
     size = max(MIN_HEADLINE_PX, round(height * 0.42))
     pad = round(height * 0.6)
-    face = font(size)
+    face = font_for(size, label)
     while _ink_width(label, face) + 2 * pad > right - left and size > MIN_HEADLINE_PX:
         size -= 2
-        face = font(size)
+        face = font_for(size, label)
     while label and _ink_width(label, face) + 2 * pad > right - left:
         label = label[:-1]
     width = min(right - left, _ink_width(label, face) + 2 * pad)

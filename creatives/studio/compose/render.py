@@ -191,11 +191,17 @@ def prepare_inputs(spec: CompositionSpec, workdir: Path) -> PreparedInputs:
         text.build_ass(_cues(spec, logo_height=_height(logo)), size=spec.size, font_file=font_file),
         encoding="utf-8",
     )
+    # libass's fontsdir is one folder: the main face plus the CJK and emoji fonts the text
+    # may need (text.face_for_text picks them per cue), linked, not copied.
+    fonts_dir = workdir / "fonts"
+    fonts_dir.mkdir()
+    for number, path in enumerate(dict.fromkeys([font_file, *text.fallback_font_files()])):
+        (fonts_dir / f"{number}-{path.name}").symlink_to(path.resolve())
     return PreparedInputs(
         scene_images=scene_images,
         logo=logo,
         ass_script=ass_script,
-        fonts_dir=font_file.resolve().parent,
+        fonts_dir=fonts_dir,
         voice_over=_audio_part(spec.voice_over, "The voice-over"),
         music=_audio_part(spec.music, "The music"),
     )

@@ -41,6 +41,27 @@ FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
 )
+# Chinese, Japanese and Korean need a font that has them (DejaVu has none: each character
+# would be a "tofu" box). Debian's fonts-noto-cjk (in the Dockerfile) installs these
+# collections; each face (JP, KR, SC, TC) covers all four scripts, with the regional glyph
+# shapes of its name, so the face is picked by the text's script.
+CJK_FONT_CANDIDATES = (
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Black.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+)
+# Emoji: libass draws outlines only, so the colour bitmaps of Debian's fonts-noto-color-emoji
+# come out as boxes in videos; Symbola (fonts-symbola) has them as outlines, and emoji runs
+# are switched to it explicitly (``_with_emoji_font``). Both are in the Dockerfile.
+EMOJI_FONT_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"),
+    Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
+)
+OUTLINE_EMOJI_FONT_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"),
+    Path("/usr/share/fonts/truetype/symbola/Symbola.ttf"),
+)
+_EMOJI_RUN = re.compile("[\U0001f000-\U0001faff\ufe0f\u200d]+")
 MIN_SCALE = 0.6
 WORD_JOINER = "\u2060"
 TOP_BAND = 0.30  # of the width: the on-screen title's band, from the top of the safe area
@@ -101,19 +122,140 @@ def default_font_file() -> Path:
     raise ComposeError("No font is installed to draw text with.", code="invalid_spec")
 
 
+# Unicode blocks by script, for picking a face: (first, last, script).
+_SCRIPT_RANGES = (
+    (0x1100, 0x11FF, "ko"),  # Hangul Jamo
+    (0x3040, 0x30FF, "ja"),  # Hiragana, Katakana
+    (0x3130, 0x318F, "ko"),  # Hangul Compatibility Jamo
+    (0x31F0, 0x31FF, "ja"),  # Katakana Phonetic Extensions
+    (0xA960, 0xA97F, "ko"),  # Hangul Jamo Extended-A
+    (0xAC00, 0xD7FF, "ko"),  # Hangul Syllables, Jamo Extended-B
+    (0xFF65, 0xFF9F, "ja"),  # halfwidth Katakana
+    (0x2E80, 0x2FDF, "zh"),  # CJK radicals
+    (0x3000, 0x303F, "zh"),  # CJK symbols and punctuation
+    (0x3100, 0x312F, "zh"),  # Bopomofo
+    (0x3200, 0x33FF, "zh"),  # enclosed CJK, compatibility
+    (0x3400, 0x4DBF, "zh"),  # CJK Extension A
+    (0x4E00, 0x9FFF, "zh"),  # CJK Unified Ideographs
+    (0xF900, 0xFAFF, "zh"),  # CJK Compatibility Ideographs
+    (0xFF00, 0xFF64, "zh"),  # fullwidth forms
+    (0x20000, 0x3134F, "zh"),  # CJK Extensions B-G
+)
+_FACE_BY_SCRIPT = {"ja": "JP", "ko": "KR", "zh": "SC"}
+
+
+def text_script(text: str) -> str:
+    """Return "ja", "ko" or "zh" for text with CJK characters, else "latin".
+
+    Kana makes it Japanese and Hangul Korean, whatever else is there (Japanese is written
+    with Han characters too); Han characters alone are taken as Chinese.
+    """
+    found: set[str] = set()
+    for ch in text:
+        code = ord(ch)
+        if code < 0x1100:
+            continue
+        for first, last, script in _SCRIPT_RANGES:
+            if first <= code <= last:
+                found.add(script)
+                break
+    for script in ("ja", "ko", "zh"):
+        if script in found:
+            return script
+    return "latin"
+
+
+def has_emoji(text: str) -> bool:
+    """Whether ``text`` has pictographs (emoji) no text face draws."""
+    return _EMOJI_RUN.search(text) is not None
+
+
+def emoji_font_file() -> Path | None:
+    """Return the installed emoji font libass can draw (outlines), or None."""
+    return next((path for path in OUTLINE_EMOJI_FONT_CANDIDATES if path.is_file()), None)
+
+
+def _with_emoji_font(line: str, *, emoji_family: str | None, family: str) -> str:
+    """Switch each run of emoji in an (escaped) ASS line to the emoji face and back."""
+    if emoji_family is None:
+        return line
+    return _EMOJI_RUN.sub(lambda run: f"{{\\fn{emoji_family}}}{run.group(0)}{{\\fn{family}}}", line)
+
+
+@dataclass(frozen=True)
+class Face:
+    """One face of a font file (a ``.ttc`` collection holds several)."""
+
+    file: Path
+    index: int = 0
+
+
 @cache
-def font_family(font_file: Path) -> tuple[str, bool]:
+def _collection_faces(font_file: Path) -> dict[str, int]:
+    """Return ``{family name: index}`` for every face in ``font_file``."""
+    faces: dict[str, int] = {}
+    for index in range(32):
+        try:
+            family, _style = ImageFont.truetype(str(font_file), 20, index=index).getname()
+        except OSError:
+            break
+        faces.setdefault(family or "", index)
+    return faces
+
+
+def cjk_face(script: str) -> Face | None:
+    """Return the installed CJK face for ``script`` ("ja", "ko", "zh"), or None if none is."""
+    region = _FACE_BY_SCRIPT.get(script)
+    if region is None:
+        return None
+    for candidate in CJK_FONT_CANDIDATES:
+        if not candidate.is_file():
+            continue
+        faces = _collection_faces(candidate)
+        for family, index in faces.items():
+            if family.endswith(f" {region}") and "Mono" not in family:
+                return Face(candidate, index)
+        return Face(candidate, 0)
+    return None
+
+
+def face_for_text(text: str, default: Path) -> Face:
+    """Return the face to draw ``text`` with.
+
+    A CJK face when the text needs one and one is installed, else ``default`` (DejaVu, which
+    covers Latin, Greek and Cyrillic).
+    """
+    script = text_script(text)
+    if script != "latin":
+        face = cjk_face(script)
+        if face is not None:
+            return face
+    return Face(default)
+
+
+def fallback_font_files() -> list[Path]:
+    """Return the installed CJK collection and emoji fonts, for libass's fontsdir."""
+    cjk = next((path for path in CJK_FONT_CANDIDATES if path.is_file()), None)
+    emoji = [path for path in EMOJI_FONT_CANDIDATES if path.is_file()]
+    emoji += [
+        path for path in OUTLINE_EMOJI_FONT_CANDIDATES if path.is_file() and path not in emoji
+    ]
+    return [*([cjk] if cjk else []), *emoji]
+
+
+@cache
+def font_family(font_file: Path, index: int = 0) -> tuple[str, bool]:
     """Return the family name libass looks the file up by, and whether it is a bold face."""
     try:
-        family, style = ImageFont.truetype(str(font_file), 20).getname()
+        family, style = ImageFont.truetype(str(font_file), 20, index=index).getname()
     except OSError as error:
         raise ComposeError("The font file can't be read.", code="invalid_spec") from error
     return family or "Sans", "bold" in (style or "").lower()
 
 
 @cache
-def _font(font_file: Path, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(font_file), size)
+def _font(font_file: Path, size: int, index: int = 0) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font_file), size, index=index)
 
 
 def clean(text: str) -> str:
@@ -152,7 +294,13 @@ def line_height(px: int) -> int:
 
 
 def fit_pages(
-    text: str, style: TextStyle, *, size: tuple[int, int], font_file: Path, room: int | None = None
+    text: str,
+    style: TextStyle,
+    *,
+    size: tuple[int, int],
+    font_file: Path,
+    room: int | None = None,
+    font_index: int = 0,
 ) -> tuple[list[list[str]], int]:
     """Return the pages of wrapped lines and the font size (px) that fit ``style``'s band.
 
@@ -169,7 +317,7 @@ def fit_pages(
     smallest = max(8, round(base * style.min_scale))
     px = base
     while True:
-        font = _font(font_file, px)
+        font = _font(font_file, px, font_index)
         lines = wrap(text, font, max_width)
         fits = max(1, min(style.max_lines, height // line_height(px)))
         if len(lines) <= fits:
@@ -243,6 +391,8 @@ def build_ass(cues: list[Cue], *, size: tuple[int, int], font_file: Path) -> str
     """Return the whole ASS script for ``cues`` on a ``size`` frame."""
     width, height = size
     family, bold = font_family(font_file)
+    emoji_file = emoji_font_file()
+    emoji_family = font_family(emoji_file)[0] if emoji_file is not None else None
     out = [
         "[Script Info]",
         "ScriptType: v4.00+",
@@ -280,16 +430,28 @@ def build_ass(cues: list[Cue], *, size: tuple[int, int], font_file: Path) -> str
         room = None
         if cue.position is not None:
             room = band(cue.style, size)[3] - cue.position[1]
-        pages, px = fit_pages(text, cue.style, size=size, font_file=font_file, room=room)
+        face = face_for_text(text, font_file)
+        pages, px = fit_pages(
+            text, cue.style, size=size, font_file=face.file, room=room, font_index=face.index
+        )
         base = round(cue.style.size * width / 1080)
         tags = f"\\fs{px}" if px != base else ""
+        if face != Face(font_file):  # measured with this face, so drawn with it too
+            tags += f"\\fn{font_family(face.file, face.index)[0]}"
         if cue.position is not None:
             tags += f"\\an8\\pos({cue.position[0]},{cue.position[1]})"
         prefix = "{" + tags + "}" if tags else ""
         for (start, end), page in zip(
             page_times(cue.start_s, cue.end_s, pages), pages, strict=True
         ):
-            body = "\\N".join(escape_ass(line) for line in page)
+            body = "\\N".join(
+                _with_emoji_font(
+                    escape_ass(line),
+                    emoji_family=emoji_family,
+                    family=font_family(face.file, face.index)[0],
+                )
+                for line in page
+            )
             out.append(
                 f"Dialogue: 0,{ass_time(start)},{ass_time(end)},{cue.style.name},,"
                 f"0,0,0,,{prefix}{body}"

@@ -1,0 +1,51 @@
+"""What the apps built on accounts add to the workspace dashboard, without accounts importing them.
+
+Accounts sits below every other app, so its dashboard can't ask publishing (or campaigns, or
+the media library) what to show. Instead an app declares from its ``AppConfig.ready()`` a panel:
+a template to include and a function returning that template's context for a membership
+(``register_dashboard_panel``). The dashboard view renders the registered panels in ``order``.
+
+A panel's context function runs on every dashboard view: keep its query count constant in the
+workspace's size (``tests/accounts/test_dashboard.py`` pins the dashboard's total).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from accounts.models import Membership
+
+PanelContext = Callable[[Membership], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    name: str
+    template: str
+    context: PanelContext
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    name: str
+    template: str
+    context: dict[str, Any]
+
+
+_PANELS: dict[str, DashboardPanel] = {}
+
+
+def register_dashboard_panel(
+    name: str, *, template: str, context: PanelContext, order: int = 100
+) -> None:
+    """Declare a dashboard panel: ``template`` is included with ``panel`` set to its context."""
+    _PANELS[name] = DashboardPanel(name=name, template=template, context=context, order=order)
+
+
+def dashboard_panels(membership: Membership) -> list[RenderedPanel]:
+    """Return every registered panel with its context for ``membership``, in order."""
+    return [
+        RenderedPanel(name=panel.name, template=panel.template, context=panel.context(membership))
+        for panel in sorted(_PANELS.values(), key=lambda p: (p.order, p.name))
+    ]
