@@ -440,8 +440,9 @@ CATALOGUE: dict[tuple[int, int | None], Explanation] = {
     ),
     (9004, 2207052): _e(
         "Instagram could not fetch the media from its URL.",
-        "Make sure the media URL is public and reachable; ProSocial falls back to uploading "
-        "the file directly.",
+        "Make sure the media URL is public and reachable from the internet (PUBLIC_BASE_URL). "
+        "ProSocial uploads an Instagram video directly instead; Instagram takes images only "
+        "by link.",
         False,
         IG_ERROR_CODES,
     ),

@@ -335,6 +335,21 @@ def _allowlist(entries: Iterable[str]) -> Allowlist:
     return frozenset(parsed)
 
 
+def is_allowlisted(url: str) -> bool:
+    """Whether ``SAFE_HTTP_ALLOWED_HOSTS`` exempts ``url``'s host and port (development hosts).
+
+    Callers that hold links to a stricter rule than fetching (https only) use it to let the
+    same development hosts through; it never loosens what ``fetch`` itself refuses.
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port or ALLOWED_SCHEMES.get(parts.scheme, 0)
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    return bool(host) and _exempt(host, port, _allowlist(settings.SAFE_HTTP_ALLOWED_HOSTS))
+
+
 def _exempt(host: str, port: int, allowed: Allowlist) -> bool:
     """Whether the allowlist lets ``host:port`` skip the address and port checks."""
     return (host, None) in allowed or (host, port) in allowed

@@ -558,8 +558,7 @@ def check_link(publication: Publication) -> list[CheckResult]:
     url = publication.link_url
     if not url or not target_spec(publication.target).takes_link:
         return []  # no link, or one ``check_link_use`` refuses: nothing to fetch
-    allowed = set(settings.SAFE_HTTP_ALLOWED_HOSTS)
-    if urlsplit(url).scheme != "https" and urlsplit(url).hostname not in allowed:
+    if urlsplit(url).scheme != "https" and not safe_http.is_allowlisted(url):
         return [
             CheckResult("link", FAIL, "The link must start with https://.", "Use the https URL.")
         ]

@@ -386,3 +386,8 @@ class PublicationTombstone(models.Model):
         else:
             name, meta_id = self.ad_account_name, self.ad_account_meta_id
         return f"{name} ({meta_id})" if name and meta_id else name or meta_id
+
+
+# The one-create-in-flight slots live beside the code that takes them; imported here so the
+# model is registered with the app, whatever imports first.
+from publishing.locks import CreateSlot  # noqa: E402, F401

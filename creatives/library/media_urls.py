@@ -274,8 +274,9 @@ def serve_signed_media(request: HttpRequest, token: str) -> HttpResponseBase:
 # --- Can Meta fetch this? ---------------------------------------------------------------------
 
 FALLBACK_NOTE = (
-    "Until then, publishing uploads the file to Meta directly instead of giving Meta a URL "
-    "(slower; videos use resumable upload)."
+    "Until then, publishing uploads Facebook photos and videos, Instagram videos and ad videos "
+    "to Meta directly instead of giving Meta a URL (slower; videos use resumable upload); "
+    "Instagram takes images only by URL, so Instagram posts with an image can't be published."
 )
 # Names that public DNS never answers (RFC 6761, RFC 6762, RFC 8375, ICANN .internal).
 _SPECIAL_SUFFIXES = (

@@ -409,8 +409,10 @@ def test_unreachable_bases_are_not_ok(base, problems):
         fix=(
             f"Meta's servers can't download from {base} — set PUBLIC_BASE_URL to a public https "
             "address (or AWS_S3_ENDPOINT_URL to a public bucket endpoint). Until then, "
-            "publishing uploads the file to Meta directly instead of giving Meta a URL "
-            "(slower; videos use resumable upload)."
+            "publishing uploads Facebook photos and videos, Instagram videos and ad videos "
+            "to Meta directly instead of giving Meta a URL (slower; videos use resumable upload); "
+            "Instagram takes images only by URL, so Instagram posts with an image can't be "
+            "published."
         ),
     )
 

@@ -124,8 +124,9 @@ def error(code, subcode=None, *, message="", http_status=400, **fields) -> Graph
             error(9004, 2207052),
             Explanation(
                 "Instagram could not fetch the media from its URL.",
-                "Make sure the media URL is public and reachable; ProSocial falls back to "
-                "uploading the file directly.",
+                "Make sure the media URL is public and reachable from the internet "
+                "(PUBLIC_BASE_URL). ProSocial uploads an Instagram video directly instead; "
+                "Instagram takes images only by link.",
                 False,
                 IG_ERRORS,
             ),

@@ -267,3 +267,25 @@ def test_an_ad_with_automatic_placements_is_checked_against_the_feed_spec(connec
     ((status, message),) = _spec_results(publication)
     assert status == "fail"
     assert message.startswith("tall.jpg doesn't fit Ad image, feed placements: ")
+
+
+def test_an_http_link_on_an_allowlisted_loopback_port_is_checked_not_refused(
+    connected, upload, settings
+):
+    """Development allowlists name ``host:port`` (#14 item 15); the https rule honours that."""
+    from tests.safe_http_server import start_server
+
+    local = start_server()
+    publication = make_publication(
+        connected, "meta_ad", [upload(connected, "square.jpg")], link_url=f"{local.url}/ok"
+    )
+    try:
+        settings.SAFE_HTTP_ALLOWED_HOSTS = [f"127.0.0.1:{local.port}"]
+        allowed = _result(publication, "link")
+        settings.SAFE_HTTP_ALLOWED_HOSTS = [f"127.0.0.1:{local.port + 1}"]
+        other_port = _result(publication, "link")
+    finally:
+        local.stop()
+
+    assert allowed.status == "ok", allowed.message
+    assert "must start with https://" in other_port.message
