@@ -504,16 +504,15 @@ def notify_workspace(
     body: str = "",
     link: str = "",
     user_ids: Iterable[int] | None = None,
-    email_after_commit: bool = True,
 ) -> list[Notification]:
     """Tell the workspace's members holding one of ``roles``: one row each, then one email each.
 
     ``link`` is a path inside ProSocial (``/w/acme/publish/``); the email makes it absolute.
     ``user_ids`` narrows the recipients to those people (people no longer members are left
-    out). Emails leave after commit, so a rolled-back change tells nobody; a mail failure is
-    logged and the in-app notification stays. ``email_after_commit=False`` leaves the email to
-    the caller, which queues ``email_notifications`` as a Celery task (publishing does, so no
-    request waits for the mail server).
+    out). Each email leaves from its own Celery task (``accounts.email_notification``), queued
+    after commit: a rolled-back change tells nobody, no request or Meta callback waits for the
+    mail server, and one refused address delays nobody else's. A mail failure is logged and the
+    in-app notification stays.
     """
     chosen = Membership.objects.filter(workspace=workspace, role__in=list(roles))
     if user_ids is not None:
@@ -530,9 +529,11 @@ def notify_workspace(
         )
         for member in members
     )
-    ids = [notification.pk for notification in notifications]
-    if email_after_commit and ids:
-        transaction.on_commit(partial(email_notifications, notification_ids=ids))
+    from accounts.tasks import email_notification_task  # the tasks module imports this one
+
+    for notification in notifications:
+        # robust: a broker that is down is logged; the committed change is not turned into a 500.
+        transaction.on_commit(partial(email_notification_task.delay, notification.pk), robust=True)
     return notifications
 
 
@@ -562,9 +563,8 @@ def email_notifications(*, notification_ids: list[int]) -> None:
     try:
         send_mass_mail(messages, fail_silently=False)
     except Exception:
-        # This runs after the commit, inside the request that made the change: whatever goes
-        # wrong with the email (the server, a header, a template), the change and the in-app
-        # notification stand, so it is logged, never a 500.
+        # Whatever goes wrong with the email (the server, a header, a template), the change and
+        # the in-app notification stand, so it is logged rather than retried or raised.
         logger.exception("notifications %s: email could not be sent", notification_ids)
 
 

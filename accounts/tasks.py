@@ -12,3 +12,8 @@ def expire_invitations_task() -> None:
 @job_task(name="accounts.purge_expired_sessions", queue="default")
 def purge_expired_sessions_task() -> None:
     sessions.purge_expired_sessions()
+
+
+@job_task(name="accounts.email_notification", queue="default")
+def email_notification_task(notification_id: int) -> None:
+    services.email_notifications(notification_ids=[notification_id])

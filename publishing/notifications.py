@@ -7,28 +7,20 @@ with the reason). Nobody is told about their own action.
 
 The in-app rows are written in the caller's transaction (``accounts.services.notify_workspace``),
 so a change that rolls back tells nobody. Each email leaves from its own Celery task, queued
-after commit (``tasks.email_notification_task``), never from the request; a mail failure is
-logged (``accounts.services.email_notifications``) and the change and the in-app notification
-stand.
+after commit (``accounts.email_notification``), never from the request; a mail failure is
+logged and the change and the in-app notification stand.
 """
 
 from collections.abc import Iterable
-from functools import partial
 
-from django.db import transaction
 from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import Membership
-from publishing import selectors, tasks
+from publishing import selectors
 from publishing.models import Publication
 
 APPROVE = "publish.approve"
-
-
-def email_notification(*, notification_id: int) -> None:
-    """Email one notification to its recipient (the Celery task's one call)."""
-    account_services.email_notifications(notification_ids=[notification_id])
 
 
 def _notify(
@@ -44,14 +36,8 @@ def _notify(
         body=body,
         link=reverse("publishing:detail", args=[publication.workspace.slug, publication.pk]),
         user_ids=ids,
-        email_after_commit=False,
     )
-    notification_ids = [row.pk for row in rows]
-    for pk in notification_ids:
-        # One task per email: a bad address or a refusal delays nobody else's. robust: a broker
-        # that is down is logged; the committed change is not turned into a 500.
-        transaction.on_commit(partial(tasks.email_notification_task.delay, pk), robust=True)
-    return notification_ids
+    return [row.pk for row in rows]
 
 
 def _author(publication: Publication, *, besides: Membership | None = None) -> list[int]:

@@ -1,7 +1,7 @@
 """Celery entry points for publishing (thin wrappers around one service call each)."""
 
 from prosocial.jobs import job_task
-from publishing import notifications, services
+from publishing import services
 
 
 @job_task(name="publishing.advance_publication", queue="publish")
@@ -22,8 +22,3 @@ def sweep_publications_task() -> None:
 @job_task(name="publishing.refresh_ad_reviews", queue="publish")
 def refresh_ad_reviews_task() -> None:
     services.refresh_ad_reviews()
-
-
-@job_task(name="publishing.email_notification", queue="default")
-def email_notification_task(notification_id: int) -> None:
-    notifications.email_notification(notification_id=notification_id)

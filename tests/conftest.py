@@ -38,6 +38,22 @@ def _clear_cache():
 
 
 @pytest.fixture
+def tasks_inline():
+    """Run Celery tasks in this process, for this test only (so their emails land in outbox).
+
+    Notification emails leave from a task queued after commit (``accounts.services``); with
+    ``django_capture_on_commit_callbacks(execute=True)`` this sends them at once.
+    """
+    from prosocial.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_eager_propagates = False
+
+
+@pytest.fixture
 def workspace(db):
     return WorkspaceFactory(name="Acme Marketing", slug="acme")
 

@@ -25,6 +25,7 @@ def _notify(workspace, django_capture_on_commit_callbacks, **kwargs):
         )
 
 
+@pytest.mark.usefixtures("tasks_inline")
 def test_notify_writes_one_row_and_one_email_per_recipient_role(
     cast, workspace, django_capture_on_commit_callbacks
 ):
@@ -137,6 +138,7 @@ class ExplodingBackend(BaseEmailBackend):
         raise ValueError("Header values can't contain newlines")
 
 
+@pytest.mark.usefixtures("tasks_inline")
 def test_an_email_that_fails_after_commit_is_logged_not_a_500(
     workspace, owner, settings, django_capture_on_commit_callbacks, caplog
 ):

@@ -169,6 +169,7 @@ def test_rerun_checks_show_no_stale_active_connection(
     assert draft.paused_reason.startswith("Meta was disconnected")
 
 
+@pytest.mark.usefixtures("tasks_inline")
 def test_disconnect_notifies_and_emails_owners_and_admins(
     owner, admin, editor, connected, django_capture_on_commit_callbacks
 ):
@@ -186,6 +187,7 @@ def test_disconnect_notifies_and_emails_owners_and_admins(
     assert mail.outbox[0].subject == "[ProSocial] Meta was disconnected from Acme Marketing"
 
 
+@pytest.mark.usefixtures("tasks_inline")
 def test_data_deletion_callback_pauses_and_notifies_without_naming_the_person(
     owner, admin, connected, django_capture_on_commit_callbacks
 ):

@@ -139,6 +139,7 @@ def test_get_is_405(db, url):
     assert Client().get(url).status_code == 405
 
 
+@pytest.mark.usefixtures("tasks_inline")
 def test_deauthorize_revokes_and_wipes_tokens(connected, owner, django_capture_on_commit_callbacks):
     mail.outbox.clear()
 

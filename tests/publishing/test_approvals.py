@@ -16,10 +16,10 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import tasks as account_tasks
 from accounts.models import Notification
 from meta_sandbox import seed
-from prosocial.celery import app as celery_app
-from publishing import services, tasks
+from publishing import services
 from publishing.models import Publication
 from tests.conftest import client_for
 from tests.publishing.conftest import drive, make_publication
@@ -31,16 +31,6 @@ OWNER, ADMIN, EDITOR = (
     "adam.admin@example.com",
     "eddie.editor@example.com",
 )
-
-
-@pytest.fixture
-def tasks_inline():
-    """Run Celery tasks in this process, for this test only (so their emails land in outbox)."""
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_eager_propagates = False
 
 
 @pytest.fixture
@@ -77,8 +67,8 @@ def _run_email_tasks(callbacks):
     """Run the email tasks among captured on_commit callbacks, through JSON like a broker."""
     ran = 0
     for callback in callbacks:
-        if getattr(callback, "func", None) == tasks.email_notification_task.delay:
-            tasks.email_notification_task.apply(args=json.loads(json.dumps(callback.args)))
+        if getattr(callback, "func", None) == account_tasks.email_notification_task.delay:
+            account_tasks.email_notification_task.apply(args=json.loads(json.dumps(callback.args)))
             ran += 1
     return ran
 
