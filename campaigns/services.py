@@ -5,7 +5,6 @@ workspace. Refusals raise CampaignError with a message to show (HTTP 422 in view
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -25,6 +24,7 @@ from campaigns.product_page import ProductPage, ProductPageError, read_product_p
 from campaigns.targeting import targeting_problems
 from creatives.library.models import MediaAsset
 from creatives.library.usage import MediaUse
+from prosocial.deletion import DeletionPlan
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -166,15 +166,6 @@ def update_cohort(
 # --- Deleting (what goes is said first on a confirmation page) ----------------------------------
 
 
-@dataclass(frozen=True)
-class Deletion:
-    """What deleting a brief or an audience does: what goes, what stays, what refuses it now."""
-
-    goes: list[str]
-    stays: list[str]
-    blockers: list[str]
-
-
 STAYS = (
     _lazy(
         "Publications are not affected: they keep their files, captions and history, and "
@@ -187,7 +178,7 @@ STAYS = (
 )
 
 
-def describe_campaign_deletion(campaign: Campaign) -> Deletion:
+def describe_campaign_deletion(campaign: Campaign) -> DeletionPlan:
     """Say what deleting ``campaign`` takes with it (every audience and its scripts)."""
     cohorts = campaign.cohorts.count()
     consequences, blockers = extensions.deletion_summary(campaign=campaign)
@@ -196,14 +187,14 @@ def describe_campaign_deletion(campaign: Campaign) -> Deletion:
         ngettext("%(n)s audience.", "%(n)s audiences.", cohorts) % {"n": cohorts},
         *consequences,
     ]
-    return Deletion(goes=goes, stays=[str(line) for line in STAYS], blockers=blockers)
+    return DeletionPlan(goes=goes, stays=[str(line) for line in STAYS], blockers=blockers)
 
 
-def describe_cohort_deletion(cohort: AudienceCohort) -> Deletion:
+def describe_cohort_deletion(cohort: AudienceCohort) -> DeletionPlan:
     """Say what deleting ``cohort`` takes with it (the scripts written for it)."""
     consequences, blockers = extensions.deletion_summary(cohort=cohort)
     goes = [_("The audience “%(name)s” and its targeting.") % {"name": cohort.name}, *consequences]
-    return Deletion(goes=goes, stays=[str(line) for line in STAYS], blockers=blockers)
+    return DeletionPlan(goes=goes, stays=[str(line) for line in STAYS], blockers=blockers)
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from creatives.library import services as media_services
 from creatives.library.errors import MediaError
 from creatives.library.models import MediaAsset
 from creatives.library.selectors import list_media_for_workspace
+from prosocial.deletion import DeletionPlan, confirm_then_delete
 from prosocial.safe_http import SafeFetchError
 
 UNPROCESSABLE = 422
@@ -232,32 +233,28 @@ def _delete_flow(
     *,
     title: str,
     subject: str,
-    plan: services.Deletion,
+    plan: DeletionPlan,
     back: str,
     delete: Callable[[], None],
     done: str,
 ) -> HttpResponse:
     """Show what deleting does (GET), or delete and go to ``done`` (POST); refusals are 422."""
-    error = ""
-    if request.method == "POST":
-        try:
-            delete()
-        except CampaignError as exc:
-            error = exc.message
-        else:
-            messages.success(request, _("Deleted “%(name)s”.") % {"name": title})
-            return redirect(done)
-    context = {
-        "membership": membership,
-        "workspace": membership.workspace,
-        "title": _("Delete “%(name)s”?") % {"name": title},
-        "subject": subject,
-        "plan": plan,
-        "back": back,
-        "delete_error": error,
-    }
-    status = UNPROCESSABLE if error else 200
-    return render(request, "campaigns/delete_confirm.html", context, status=status)
+    return confirm_then_delete(
+        request,
+        context={
+            "membership": membership,
+            "workspace": membership.workspace,
+            "section": _("Campaigns"),
+            "section_url": reverse("campaigns:list", args=[membership.workspace.slug]),
+            "subject": subject,
+        },
+        title=_("Delete “%(name)s”?") % {"name": title},
+        plan=plan,
+        back=back,
+        delete=delete,
+        done=done,
+        deleted=_("Deleted “%(name)s”.") % {"name": title},
+    )
 
 
 @member_required("content.edit")

@@ -17,7 +17,6 @@ Callers: ``creatives.studio.views`` (confirmation pages), and ``campaigns.extens
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -41,6 +40,7 @@ from creatives.studio.models import (
     Storyboard,
     StoryboardScene,
 )
+from prosocial.deletion import DeletionPlan
 
 OPEN = (GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING)
 
@@ -48,15 +48,6 @@ OPEN = (GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING)
 def _require_editor(actor: Membership) -> None:
     if not has_permission(actor.role, "content.edit"):
         raise GenerationError(_("Your role can't delete creatives."))
-
-
-@dataclass(frozen=True)
-class StudioDeletion:
-    """What deleting one studio row does: what goes, what stays, what refuses it now."""
-
-    goes: list[str]
-    stays: list[str]
-    blockers: list[str]
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -127,9 +118,9 @@ def _files_stay() -> list[str]:
 # --- scripts ----------------------------------------------------------------------------------
 
 
-def describe_script_deletion(script: Script) -> StudioDeletion:
+def describe_script_deletion(script: Script) -> DeletionPlan:
     scripts = Script.objects.filter(pk=script.pk)
-    return StudioDeletion(
+    return DeletionPlan(
         goes=_script_parts(scripts),
         stays=_files_stay(),
         blockers=_open_jobs_refusal(GenerationJob.objects.filter(script=script)),
@@ -157,7 +148,7 @@ def delete_script(*, actor: Membership, script: Script) -> None:
 # --- versions ---------------------------------------------------------------------------------
 
 
-def describe_version_deletion(version: ScriptVersion) -> StudioDeletion:
+def describe_version_deletion(version: ScriptVersion) -> DeletionPlan:
     script = version.script
     blockers = []
     if script.current_id == version.pk:
@@ -169,7 +160,7 @@ def describe_version_deletion(version: ScriptVersion) -> StudioDeletion:
         )
     elif not script.versions.exclude(pk=version.pk).exists():
         blockers.append(_("It is the script's only version; delete the whole script instead."))
-    return StudioDeletion(
+    return DeletionPlan(
         goes=[_("Version %(n)s of the script: its text and caption.") % {"n": version.number}],
         stays=[_("The script's other versions, its storyboards and videos.")],
         blockers=blockers,
@@ -198,7 +189,7 @@ def delete_script_version(*, actor: Membership, version: ScriptVersion) -> None:
 # --- storyboards ------------------------------------------------------------------------------
 
 
-def describe_storyboard_deletion(storyboard: Storyboard) -> StudioDeletion:
+def describe_storyboard_deletion(storyboard: Storyboard) -> DeletionPlan:
     scenes = StoryboardScene.objects.filter(storyboard=storyboard).count()
     videos = storyboard.creatives.count()
     stays = _files_stay()
@@ -210,7 +201,7 @@ def describe_storyboard_deletion(storyboard: Storyboard) -> StudioDeletion:
     jobs = GenerationJob.objects.filter(
         Q(script_id=storyboard.script_id) | Q(scene__storyboard=storyboard)
     )
-    return StudioDeletion(
+    return DeletionPlan(
         goes=[
             _count(
                 scenes,
@@ -244,9 +235,9 @@ def delete_storyboard(*, actor: Membership, storyboard: Storyboard) -> None:
 # --- videos (generated media) -----------------------------------------------------------------
 
 
-def describe_creative_deletion(creative: Creative) -> StudioDeletion:
+def describe_creative_deletion(creative: Creative) -> DeletionPlan:
     use = describe_uses([creative.asset])
-    return StudioDeletion(
+    return DeletionPlan(
         goes=[
             _("The video “%(name)s” (%(aspect)s) and its file.")
             % {"name": creative.asset.original_filename, "aspect": creative.aspect},

@@ -25,7 +25,6 @@ from accounts.decorators import member_required
 from accounts.models import Membership
 from accounts.permissions import has_permission
 from campaigns.selectors import get_cohort_for_member
-from creatives.library.errors import MediaError
 from creatives.studio import deletion as studio_deletion
 from creatives.studio import generation
 from creatives.studio import selectors as studio_selectors
@@ -38,6 +37,7 @@ from creatives.studio.forms import (
     VideoForm,
 )
 from creatives.studio.models import Script
+from prosocial.deletion import DeletionPlan, confirm_then_delete
 
 UNPROCESSABLE = 422
 CALLS_PER_PAGE = 25
@@ -332,48 +332,32 @@ def ai_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
 # --- deleting (creatives.studio.deletion): GET says what happens, POST does it -------------------
 
 
-def _confirm_delete(
-    request: HttpRequest,
-    membership: Membership,
-    *,
-    title: str,
-    plan: studio_deletion.StudioDeletion,
-    back: str,
-    error: str = "",
-) -> HttpResponse:
-    context = {
-        "membership": membership,
-        "workspace": membership.workspace,
-        "title": title,
-        "plan": plan,
-        "back": back,
-        "delete_error": error,
-    }
-    status = UNPROCESSABLE if error else 200
-    return render(request, "creatives/studio/delete_confirm.html", context, status=status)
-
-
 def _delete_flow(
     request: HttpRequest,
     membership: Membership,
     *,
     title: str,
-    plan: studio_deletion.StudioDeletion,
+    plan: DeletionPlan,
     back: str,
     delete: Callable[[], None],
     done: str,
 ) -> HttpResponse:
     """Show the confirmation (GET), or delete and go to ``done`` (POST); refusals are 422."""
-    if request.method == "GET":
-        return _confirm_delete(request, membership, title=title, plan=plan, back=back)
-    try:
-        delete()
-    except (GenerationError, MediaError) as exc:
-        return _confirm_delete(
-            request, membership, title=title, plan=plan, back=back, error=exc.message
-        )
-    messages.success(request, _("Deleted."))
-    return redirect(done)
+    return confirm_then_delete(
+        request,
+        context={
+            "membership": membership,
+            "workspace": membership.workspace,
+            "section": _("Campaigns"),
+            "section_url": reverse("campaigns:list", args=[membership.workspace.slug]),
+        },
+        title=title,
+        plan=plan,
+        back=back,
+        delete=delete,
+        done=done,
+        deleted=_("Deleted."),
+    )
 
 
 @member_required("content.edit")
