@@ -9,6 +9,7 @@ row is created at once (status processing) and a worker fills it in, claiming it
 import hashlib
 import logging
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_audit_event
 from accounts.models import Membership, User, Workspace
 from accounts.permissions import has_permission
-from creatives.library import tasks, usage
+from creatives.library import tasks, uploads, usage
 from creatives.library.errors import MediaError
 from creatives.library.media.decode import find_damage
 from creatives.library.media.facts import MediaFacts, MediaRejected
@@ -137,9 +138,23 @@ def local_copy(key: str) -> Iterator[Path]:
         yield path
 
 
-def _store(path: Path, key: str) -> str:
+class _OwnedFile(File):
+    """A file of ours the storage may take: on the local disk it is renamed, not copied.
+
+    ``FileSystemStorage`` moves any content with a ``temporary_file_path`` (``os.rename``,
+    a copy only across filesystems); S3 streams it like any file.
+    """
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
+
+
+def _store(path: Path, key: str, *, move: bool = False) -> str:
+    """Save ``path`` under ``key``; with ``move``, the file may be moved there (it's ours)."""
     with path.open("rb") as handle:
-        return default_storage.save(key, File(handle))
+        return default_storage.save(
+            key, _OwnedFile(handle, name=str(path)) if move else File(handle)
+        )
 
 
 def _fact_fields(facts: MediaFacts) -> dict[str, object]:
@@ -164,32 +179,40 @@ def _fact_fields(facts: MediaFacts) -> dict[str, object]:
     }
 
 
-def _prepare(path: Path, work: Path) -> tuple[Path, MediaFacts, Path | None]:
-    """Inspect ``path``; re-encode images; make a poster. Raise MediaError if it's refused."""
+def _prepare(
+    path: Path, work: Path, *, polyglot_checked: bool = False
+) -> tuple[Path, MediaFacts, Path | None]:
+    """Inspect ``path`` (once); re-encode images; make a poster. Raise MediaError if refused.
+
+    ``polyglot_checked``: the upload handler already scanned the bytes as they arrived.
+    """
     try:
-        facts = inspect_file(path, max_bytes_by_kind=_max_bytes_by_kind())
+        facts = inspect_file(
+            path, max_bytes_by_kind=_max_bytes_by_kind(), polyglot_checked=polyglot_checked
+        )
         if facts.kind == MediaAsset.Kind.IMAGE:
             # Re-encoded: metadata (EXIF, GPS) stripped, orientation applied.
             normalized = work / "normalized"
-            facts = normalize_image(path, normalized)
+            facts = normalize_image(path, normalized, facts=facts)
             path = normalized
         poster = None
         if facts.kind in (MediaAsset.Kind.IMAGE, MediaAsset.Kind.VIDEO):
             poster = work / "poster.jpg"
-            make_poster(path, poster)
+            make_poster(path, poster, facts=facts)
     except FfmpegError as exc:  # a MediaRejected (a MediaError) goes up as it is, code and all
         raise MediaError(_("The file couldn't be processed: %(why)s") % {"why": exc}) from exc
     return path, facts, poster
 
 
 def _keep_files(
-    workspace_id: int, path: Path, facts: MediaFacts, poster: Path | None
+    workspace_id: int, path: Path, facts: MediaFacts, poster: Path | None, *, move: bool = False
 ) -> tuple[str, str]:
-    key = _store(path, _new_key(workspace_id, EXTENSIONS.get(facts.container, "")))
+    """Store the file and its poster; ``move``: ``path`` is ours to move (the poster always is)."""
+    key = _store(path, _new_key(workspace_id, EXTENSIONS.get(facts.container, "")), move=move)
     poster_key = ""
     if poster is not None:
         try:
-            poster_key = _store(poster, key + ".poster.jpg")
+            poster_key = _store(poster, key + ".poster.jpg", move=True)
         except Exception:
             default_storage.delete(key)
             raise
@@ -202,18 +225,28 @@ def upload_media(*, actor: Membership, uploaded: UploadedFile) -> MediaAsset:
     Raises MediaError (with the reason) for anything refused; then nothing is stored.
     """
     _require_editor(actor)
+    refusal = getattr(uploaded, "refusal", None)  # refused while it arrived (uploads.py)
+    if isinstance(refusal, MediaError):
+        raise refusal
     if not uploaded.size:
         raise MediaError(_("“%(name)s” is empty (0 bytes).") % {"name": uploaded.name})
     _check_quota(actor.workspace_id, uploaded.size)
+    # What creatives.library.uploads learned while the bytes arrived: their SHA-256, and
+    # that the polyglot scan has been run on them.
+    received_sha = str(getattr(uploaded, "sha256", "") or "")
     with workdir() as work:
         if isinstance(uploaded, TemporaryUploadedFile):
             original = Path(uploaded.temporary_file_path())  # already on disk: no second copy
         else:
-            original = work / "upload"
+            original, received_sha = work / "upload", ""
             _spool(uploaded, original)
-        path, facts, poster = _prepare(original, work)
-        sha = _sha256(path)
-        key, poster_key = _keep_files(actor.workspace_id, path, facts, poster)
+        path, facts, poster = _prepare(
+            original, work, polyglot_checked=bool(getattr(uploaded, "polyglot_checked", False))
+        )
+        sha = received_sha if path == original and received_sha else _sha256(path)
+        # The received file (or the re-encoded image) is ours: on the local disk it is renamed
+        # into place; the upload's temporary file is then simply gone when Django closes it.
+        key, poster_key = _keep_files(actor.workspace_id, path, facts, poster, move=True)
     try:
         asset = MediaAsset.objects.create(
             workspace=actor.workspace,
@@ -252,7 +285,8 @@ def keep_generated_file(
     with workdir() as work:
         kept, facts, poster = _prepare(path, work)
         sha = _sha256(kept)
-        key, poster_key = _keep_files(workspace.pk, kept, facts, poster)
+        # A re-encoded image is ours to move; the caller's own file is copied.
+        key, poster_key = _keep_files(workspace.pk, kept, facts, poster, move=kept != path)
     try:
         return MediaAsset.objects.create(
             workspace=workspace,
@@ -372,7 +406,7 @@ def complete_direct_upload(*, actor: Membership, asset: MediaAsset) -> MediaAsse
             storage.download_to(asset.storage_key, original, max_bytes=stored.size)
             path, facts, poster = _prepare(original, work)
             sha = _sha256(path)
-            key, poster_key = _keep_files(asset.workspace_id, path, facts, poster)
+            key, poster_key = _keep_files(asset.workspace_id, path, facts, poster, move=True)
     except MediaError:
         delete_stored_files(asset.storage_key)
         MediaAsset.objects.filter(pk=asset.pk).delete()
@@ -546,9 +580,9 @@ def _transcode(lease: jobs.Lease[MediaAsset]) -> None:
                 timeout=settings.MEDIA_FFMPEG_TIMEOUT_SECONDS,
             )
             poster = work / "poster.jpg"
-            make_poster(out, poster)
+            make_poster(out, poster, facts=facts)  # transcode_to_spec inspected the output
             sha = _sha256(out)
-            key, poster_key = _keep_files(rendition.workspace_id, out, facts, poster)
+            key, poster_key = _keep_files(rendition.workspace_id, out, facts, poster, move=True)
     except (MediaRejected, FfmpegError, MediaError) as exc:
         lease.fail(getattr(exc, "message", None) or str(exc))
         return
@@ -649,7 +683,32 @@ def requeue_stalled_transcodes() -> int:
     folders that dead workers left behind are removed.
     """
     jobs.remove_orphan_work_dirs()
+    remove_stale_incoming_uploads()
     return jobs.sweep(TRANSCODES) + jobs.sweep(DECODE_CHECKS)
+
+
+# An upload being received writes its file every few milliseconds; one untouched this long
+# was left by a server process that was killed mid-upload (the file is removed otherwise).
+STALE_INCOMING_UPLOAD_AFTER = timedelta(hours=6)
+
+
+def remove_stale_incoming_uploads() -> int:
+    """Delete files a killed server process left where uploads are received; return how many."""
+    folder = uploads.incoming_folder()
+    if folder is None or not folder.exists():
+        return 0
+    cutoff = time.time() - STALE_INCOMING_UPLOAD_AFTER.total_seconds()
+    removed = 0
+    for entry in folder.iterdir():
+        try:
+            if entry.is_file() and entry.stat().st_mtime < cutoff:
+                entry.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    if removed:
+        logger.info("removed %d stale incoming upload files", removed)
+    return removed
 
 
 # --- Delete -----------------------------------------------------------------------------------

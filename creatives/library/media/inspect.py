@@ -60,15 +60,21 @@ def inspect_file(
     max_image_pixels: int = images.MAX_IMAGE_PIXELS,
     max_image_side: int = images.MAX_IMAGE_SIDE,
     max_video_side: int = MAX_VIDEO_SIDE,
+    polyglot_checked: bool = False,
 ) -> MediaFacts:
-    """Check ``path`` and return its facts, or raise ``MediaRejected`` saying why not."""
+    """Check ``path`` and return its facts, or raise ``MediaRejected`` saying why not.
+
+    ``polyglot_checked``: the bytes already went through ``sniff.PolyglotScanner`` as they
+    arrived (``creatives.library.uploads``), so the scan isn't run on the file again.
+    """
     size = path.stat().st_size
     if size == 0:
         raise MediaRejected("This file is empty (0 bytes).", code="empty")
     sniffed = sniff_file(path)
     limits = max_bytes_by_kind if max_bytes_by_kind is not None else default_max_bytes()
-    _check_size(size, _likely_kind(sniffed), limits)
-    scan_for_polyglot(path, markup_everywhere=sniffed.family == "image")
+    _check_size(size, likely_kind(sniffed), limits)
+    if not polyglot_checked:
+        scan_for_polyglot(path, markup_everywhere=sniffed.family == "image")
     if sniffed.family == "image":
         return images.inspect_image(
             path, sniffed, size, max_pixels=max_image_pixels, max_side=max_image_side
@@ -78,7 +84,8 @@ def inspect_file(
     return facts
 
 
-def _likely_kind(sniffed: Sniffed) -> str:
+def likely_kind(sniffed: Sniffed) -> str:
+    """Return the kind a sniffed file is taken for until its streams are read."""
     if sniffed.family == "image":
         return "image"
     return "audio" if sniffed.container in _AUDIO_CONTAINERS else "video"
@@ -87,20 +94,26 @@ def _likely_kind(sniffed: Sniffed) -> str:
 def _check_size(size: int, kind: str, limits: Mapping[str, int]) -> None:
     limit = limits.get(kind)
     if limit is not None and size > limit:
-        raise MediaRejected(
-            f"This {kind} file is {format_bytes(size)}; {_KIND_WORDS[kind]} can be at most "
-            f"{format_bytes(limit)}.",
-            code="too_large",
-        )
+        raise size_refusal(size, kind, limit)
 
 
-def normalize_image(src: Path, dst: Path) -> MediaFacts:
+def size_refusal(size: int, kind: str, limit: int, *, at_least: bool = False) -> MediaRejected:
+    """Return the ``too_large`` refusal; ``at_least``: refused mid-stream, size unknown yet."""
+    what = f"more than {format_bytes(limit)}" if at_least else format_bytes(size)
+    return MediaRejected(
+        f"This {kind} file is {what}; {_KIND_WORDS[kind]} can be at most {format_bytes(limit)}.",
+        code="too_large",
+    )
+
+
+def normalize_image(src: Path, dst: Path, *, facts: MediaFacts | None = None) -> MediaFacts:
     """Re-encode an image without metadata, upright and in sRGB; return the facts of ``dst``.
 
     JPEG, or PNG when the image really uses transparency. ``dst``'s name is not consulted:
-    the returned ``container`` says which was written.
+    the returned ``container`` says which was written. ``facts``: ``src``'s, when the caller
+    already inspected it (it isn't inspected again).
     """
-    facts = inspect_file(src)
+    facts = facts if facts is not None else inspect_file(src)
     _require_kind(facts, "image", "Only images can be normalised")
     with images.open_image(src, Sniffed("image", facts.container)) as opened:
         upright = images.upright_srgb(opened)
@@ -115,13 +128,15 @@ def make_poster(
     at_seconds: float | None = None,
     max_width: int = 640,
     timeout: float = POSTER_TIMEOUT_SECONDS,
+    facts: MediaFacts | None = None,
 ) -> None:
     """Write a JPEG preview at most ``max_width`` wide: a video frame, or a smaller image.
 
     Video frames come from ``at_seconds`` (default: 1 s in, or the middle of a shorter clip),
-    upright (ffmpeg applies the rotation).
+    upright (ffmpeg applies the rotation). ``facts``: ``src``'s, when the caller already
+    inspected it (it isn't inspected again: for a video that is a probe and a full scan).
     """
-    facts = inspect_file(src)
+    facts = facts if facts is not None else inspect_file(src)
     if facts.kind == "image":
         with images.open_image(src, Sniffed("image", facts.container)) as opened:
             picture = images.thumbnail(images.upright_srgb(opened), max_width=max_width)

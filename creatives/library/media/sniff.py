@@ -259,16 +259,63 @@ def scan_for_polyglot(path: Path, *, markup_everywhere: bool) -> None:
         while chunk := stream.read(_SCAN_CHUNK):
             window = carry + chunk
             if _HLS_MARKER in window:
-                raise MediaRejected(
-                    "This file has an HLS playlist (#EXTM3U) hidden inside it. Files that are "
-                    "two formats at once are refused; export the media again and upload that.",
-                    code="polyglot",
-                )
+                _refuse_hls()
             near_an_end = offset < _MARKUP_WINDOW or offset + len(chunk) > size - _MARKUP_WINDOW
             if markup_everywhere or near_an_end:
                 _refuse_markup(window.lower())
             carry = chunk[-_CARRY_BYTES:]
             offset += len(chunk)
+
+
+class PolyglotScanner:
+    """``scan_for_polyglot`` on bytes as they arrive (an upload), without reading them again.
+
+    ``feed`` every byte in order, then ``finish``. Refuses exactly what the file scan refuses:
+    ``#EXTM3U`` anywhere; markup anywhere in images, and in audio/video within the 1 MB read
+    chunks the file scan checks (the first, and those reaching into the last 64 KB).
+    Raises ``MediaRejected`` (``polyglot``).
+    """
+
+    _TAIL_KEEP = _SCAN_CHUNK + _MARKUP_WINDOW + _CARRY_BYTES
+
+    def __init__(self, *, markup_everywhere: bool) -> None:
+        self.markup_everywhere = markup_everywhere
+        self.offset = 0
+        self.carry = b""
+        self.recent: list[bytes] = []  # the last chunks, at least _TAIL_KEEP bytes (audio/video)
+        self.recent_bytes = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        # The seam with the previous chunk is searched on its own: no copy of a large chunk.
+        if _HLS_MARKER in chunk or _HLS_MARKER in self.carry + chunk[: len(_HLS_MARKER)]:
+            _refuse_hls()
+        if self.markup_everywhere or self.offset < _SCAN_CHUNK:
+            _refuse_markup((self.carry + chunk).lower())
+        if not self.markup_everywhere:
+            self.recent.append(chunk)
+            self.recent_bytes += len(chunk)
+            while self.recent_bytes - len(self.recent[0]) >= self._TAIL_KEEP:
+                self.recent_bytes -= len(self.recent.pop(0))
+        self.carry = chunk[-_CARRY_BYTES:]
+        self.offset += len(chunk)
+
+    def finish(self) -> None:
+        if self.markup_everywhere or self.offset <= _SCAN_CHUNK:
+            return  # all of it was checked as it arrived
+        # The file scan's chunks (1 MB each) that reach into the last 64 KB, with its carry.
+        start = max(0, (self.offset - _MARKUP_WINDOW) // _SCAN_CHUNK * _SCAN_CHUNK - _CARRY_BYTES)
+        tail = b"".join(self.recent)
+        _refuse_markup(tail[start - (self.offset - len(tail)) :].lower())
+
+
+def _refuse_hls() -> None:
+    raise MediaRejected(
+        "This file has an HLS playlist (#EXTM3U) hidden inside it. Files that are "
+        "two formats at once are refused; export the media again and upload that.",
+        code="polyglot",
+    )
 
 
 def _refuse_markup(lowered: bytes) -> None:
