@@ -17,15 +17,23 @@ def workspace_nav(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    memberships = SimpleLazyObject(lambda: list(list_memberships_for_user(user)))
     current = getattr(request, "membership", None)
+    # On workspace pages ``member_required`` loaded the switcher's list and the bell's count
+    # in the membership's own query; elsewhere both are read lazily, if a template shows them.
+    memberships: Any = getattr(current, "nav_memberships", None)
+    if memberships is None:
+        memberships = SimpleLazyObject(lambda: list(list_memberships_for_user(user)))
+    unread: Any = getattr(current, "nav_unread", None)
     if current is None:
         slug = request.session.get(LAST_WORKSPACE_SESSION_KEY)
         current = SimpleLazyObject(
             lambda: next((m for m in memberships if m.workspace.slug == slug), None)
         )
     membership: Any = current
-    unread = SimpleLazyObject(lambda: count_unread_notifications(membership) if membership else 0)
+    if unread is None:
+        unread = SimpleLazyObject(
+            lambda: count_unread_notifications(membership) if membership else 0
+        )
     return {
         "current_membership": current,
         "nav_memberships": memberships,

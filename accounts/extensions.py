@@ -49,3 +49,36 @@ def dashboard_panels(membership: Membership) -> list[RenderedPanel]:
         RenderedPanel(name=panel.name, template=panel.template, context=panel.context(membership))
         for panel in sorted(_PANELS.values(), key=lambda p: (p.order, p.name))
     ]
+
+
+# --- Counts carried by the membership query -------------------------------------------------
+#
+# The layout shows, on every workspace page, counts that belong to the apps above accounts
+# (the sidebar's "Waiting for you", the Meta notice). Instead of one query each per page, an
+# app declares a SQL expression over the ``Membership`` row (``OuterRef("workspace_id")``,
+# ``OuterRef("user_id")``, ``role``) and ``get_membership_for_user`` selects it as an
+# attribute of the membership in the same query that resolves the workspace.
+
+MembershipCount = Callable[[], Any]
+
+_MEMBERSHIP_COUNTS: dict[str, MembershipCount] = {}
+
+
+def register_membership_count(name: str, expression: MembershipCount) -> None:
+    """Declare ``name``: an integer expression over a membership row, read as an attribute.
+
+    The expression's SQL is compiled once per process (``accounts.selectors``), so it may use
+    ``OuterRef`` to the membership row and constants only: never the time, the request or
+    anything else that changes between requests.
+    """
+    _MEMBERSHIP_COUNTS[name] = expression
+
+
+def membership_counts() -> dict[str, Any]:
+    """Return every registered count's expression, by attribute name."""
+    return {name: expression() for name, expression in _MEMBERSHIP_COUNTS.items()}
+
+
+def membership_count_names() -> tuple[str, ...]:
+    """Return the registered counts' names (what a compiled membership query depends on)."""
+    return tuple(_MEMBERSHIP_COUNTS)

@@ -14,12 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 
 DB_ENGINE = "django.contrib.sessions.backends.db"
+# Redis in front, every session still written through to the database (prosocial/settings.py).
+CACHED_DB_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 
 @transaction.atomic
 def purge_expired_sessions() -> dict[str, int]:
     """Delete expired sessions and every session record (IP, user agent) left without one."""
-    if settings.SESSION_ENGINE == DB_ENGINE:
+    if settings.SESSION_ENGINE in (DB_ENGINE, CACHED_DB_ENGINE):
+        # cached_db's Redis copy of a session expires by itself when the session does.
         sessions = Session.objects.filter(expire_date__lt=timezone.now()).delete()[0]
         orphans = UserSession.objects.exclude(
             session_key__in=Session.objects.values("session_key")

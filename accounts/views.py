@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -77,14 +78,13 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
 @member_required("workspace.view")
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     members = selectors.list_members_for_workspace(membership)
+    member_count, pending_invitations = selectors.count_members_and_pending_invitations(membership)
     context = {
         "membership": membership,
         "workspace": membership.workspace,
-        "member_count": selectors.count_members(membership),
+        "member_count": member_count,
         "member_preview": list(members[:6]),
-        "pending_invitations": selectors.list_pending_invitations_for_workspace(membership)
-        .filter(status=Invitation.Status.PENDING)
-        .count(),
+        "pending_invitations": pending_invitations,
         "recent_activity": (
             selectors.list_audit_events_for_workspace(membership)[: selectors.RECENT_ACTIVITY_LIMIT]
             if membership.can("audit.view")
@@ -142,13 +142,21 @@ def _render_members(
     page = Paginator(selectors.list_members_for_workspace(membership), MEMBERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    members = [
-        (
-            member,
-            membership.can("members.manage") and can_manage_member(membership.role, member.role),
-        )
-        for member in page
-    ]
+    # Labels and links computed once per page, not per row: ``get_role_display`` rebuilds the
+    # translated choices and ``{% url %}`` resolves the pattern on every call (bench/README.md).
+    labels = {value: str(label) for value, label in Role.choices}
+    slot = 987654321  # a pk no member has
+    role_url, remove_url = (
+        reverse(name, args=[membership.workspace.slug, slot]).split(str(slot))
+        for name in ("accounts:member_role", "accounts:member_remove")
+    )
+    may_manage = membership.can("members.manage")
+    members = []
+    for member in page:
+        member.role_label = labels.get(member.role, member.role)  # type: ignore[attr-defined]
+        member.role_url = f"{role_url[0]}{member.pk}{role_url[1]}"  # type: ignore[attr-defined]
+        member.remove_url = f"{remove_url[0]}{member.pk}{remove_url[1]}"  # type: ignore[attr-defined]
+        members.append((member, may_manage and can_manage_member(membership.role, member.role)))
     context = {
         "membership": membership,
         "workspace": membership.workspace,

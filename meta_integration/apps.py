@@ -46,3 +46,8 @@ class MetaIntegrationConfig(AppConfig):
             lambda page_id: services.remove_deauthorized_meta_page(page_id=page_id),
         )
         register_policy_facts("meta_integration", lambda: {"meta_features": scopes.FEATURES})
+
+        from accounts.extensions import register_membership_count
+        from meta_integration.context_processors import attention_count_expression
+
+        register_membership_count("nav_meta_attention", attention_count_expression)

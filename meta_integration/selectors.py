@@ -43,16 +43,19 @@ def list_connection_assets(
     )
 
 
+ATTENTION_STATUSES = (
+    MetaConnection.Status.EXPIRING,
+    MetaConnection.Status.NEEDS_REAUTH,
+    MetaConnection.Status.REVOKED,
+)
+
+
 def list_connections_needing_attention(membership: Membership) -> list[MetaConnection]:
     """Return the connections whose status admins should act on (for the notice)."""
     return list(
-        MetaConnection.objects.for_workspace(membership.workspace).filter(
-            status__in=[
-                MetaConnection.Status.EXPIRING,
-                MetaConnection.Status.NEEDS_REAUTH,
-                MetaConnection.Status.REVOKED,
-            ]
-        )
+        MetaConnection.objects.for_workspace(membership.workspace)
+        .filter(status__in=ATTENTION_STATUSES)
+        .select_related("workspace")  # the notice links to the connection by workspace slug
     )
 
 

@@ -231,6 +231,11 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    # Sessions are read from Redis on every request and written through to the database, so
+    # a page costs no session query while the database still holds every session: the
+    # "Security" list, signing out other sessions and the hourly purge of expired ones (with
+    # their IP and user agent, accounts/sessions.py) work as with the database engine.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # No server: a file cache every process shares (allauth rate limits need one shared
     # cache) and kombu's filesystem transport, which web, worker and beat all see.

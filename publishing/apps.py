@@ -22,7 +22,9 @@ class PublishingConfig(AppConfig):
         register_workspace_exporter("publishing", privacy.export_workspace)
         register_retention_rule(privacy.PUBLISH_TRACES)
 
-        from accounts.extensions import register_dashboard_panel
+        from accounts.extensions import register_dashboard_panel, register_membership_count
+
+        register_membership_count("nav_waiting", selectors.waiting_count_expression)
 
         register_dashboard_panel(
             "next_steps",

@@ -14,4 +14,7 @@ def approval_queue(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
     if membership is None or not membership.can("content.edit"):
         return {}
+    counted = getattr(membership, "nav_waiting", None)  # from the membership's own query
+    if counted is not None:
+        return {"waiting_count": counted}
     return {"waiting_count": SimpleLazyObject(lambda: count_waiting_for_member(membership))}

@@ -10,12 +10,27 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Membership, Workspace
 from accounts.permissions import Role, has_permission
+from accounts.selectors import count_subquery
 from campaigns.models import Campaign
 from creatives.library.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
@@ -177,18 +192,40 @@ def list_media_for_publishing(membership: Membership) -> QuerySet[MediaAsset]:
 
 
 def account_filter_choices(membership: Membership) -> list[tuple[str, str]]:
-    """Return ``(value, label)`` pairs for the history page's account filter."""
+    """Return ``(value, label)`` pairs for the history page's account filter.
+
+    One query (a ``UNION ALL`` of the three account tables, each in its own order).
+    """
     ws = membership.workspace
+    text = CharField()
+    parts = [
+        MetaPage.objects.filter(workspace=ws)
+        .order_by()
+        .values_list(Value("page", output_field=text), "pk", "name", Value("", output_field=text)),
+        InstagramAccount.objects.filter(workspace=ws)
+        .order_by()
+        .values_list(Value("ig", output_field=text), "pk", "name", "username"),
+        MetaAdAccount.objects.filter(workspace=ws)
+        .order_by()
+        .values_list(Value("ad", output_field=text), "pk", "name", Value("", output_field=text)),
+    ]
+    # Unordered in SQL (SQLite allows no ORDER BY inside a UNION); sorted here in each table's
+    # own order: Pages and ad accounts by name, Instagram accounts by username.
+    rows = sorted(
+        parts[0].union(*parts[1:], all=True).order_by(),
+        key=lambda row: (
+            ["page", "ig", "ad"].index(row[0]),
+            row[3] if row[0] == "ig" else row[2],
+            row[1],
+        ),
+    )
+    labels = {"page": "Page · {}", "ig": "Instagram · {}", "ad": "Ad account · {}"}
     return [
-        *((f"page:{p.pk}", f"Page · {p.name}") for p in MetaPage.objects.filter(workspace=ws)),
-        *(
-            (f"ig:{a.pk}", f"Instagram · {a}")
-            for a in InstagramAccount.objects.filter(workspace=ws)
-        ),
-        *(
-            (f"ad:{a.pk}", f"Ad account · {a.name}")
-            for a in MetaAdAccount.objects.filter(workspace=ws)
-        ),
+        (
+            f"{kind}:{pk}",
+            labels[kind].format(f"@{username}" if kind == "ig" and username else name),
+        )
+        for kind, pk, name, username in rows
     ]
 
 
@@ -367,6 +404,34 @@ def count_waiting_for_member(membership: Membership) -> int:
     return list_waiting_for_member(membership).count()
 
 
+def waiting_count_expression() -> Case:
+    """``count_waiting_for_member`` as SQL over a membership row, for the membership query.
+
+    Registered through ``accounts.extensions.register_membership_count`` as ``nav_waiting``,
+    so the sidebar's "Waiting for you" costs no query of its own.
+    """
+    approvers = [role for role in Role if has_permission(role, "publish.approve")]
+    editors = [role for role in Role if has_permission(role, "content.edit")]
+    rows = Publication.objects.filter(workspace_id=OuterRef("workspace_id"))
+    return Case(
+        When(
+            role__in=approvers,
+            then=count_subquery(rows.filter(approval_status=Publication.Approval.PENDING)),
+        ),
+        When(
+            role__in=editors,
+            then=count_subquery(
+                rows.filter(
+                    approval_status=Publication.Approval.CHANGES_REQUESTED,
+                    created_by_id=OuterRef("user_id"),
+                )
+            ),
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
 # --- the dashboard's panels (registered in apps.py through accounts.extensions) ----------------
 
 DASHBOARD_LIST_LIMIT = 5
@@ -436,18 +501,69 @@ def dashboard_next_steps(membership: Membership) -> dict[str, object]:
 def dashboard_publishing(membership: Membership) -> dict[str, object]:
     """Return the dashboard's publishing panel: waiting, scheduled next, failed, recent results.
 
-    Six queries at most, whatever the number of publications (each list is cut in SQL).
+    One query whatever the number of publications: the four lists, each ordered and cut in
+    SQL, as one ``UNION ALL`` (where the database can order and cut inside a union; SQLite
+    can't, so there it is one query per list). The waiting count comes with the membership
+    (``nav_waiting``) on pages that resolved it; otherwise it is counted when the list is full.
     """
+    mine = Publication.objects.filter(workspace=membership.workspace)
+    Status = Publication.Status
+    lists: dict[str, tuple[QuerySet[Publication], tuple[str, ...], int]] = {
+        "scheduled": (
+            mine.filter(status=Status.SCHEDULED),
+            ("scheduled_at", "pk"),
+            DASHBOARD_LIST_LIMIT,
+        ),
+        "failed": (mine.filter(status=Status.FAILED), ("-updated_at", "-pk"), DASHBOARD_LIST_LIMIT),
+        "results": (
+            mine.filter(
+                status=Status.PUBLISHED,
+                published_at__gte=timezone.now() - timedelta(days=RESULTS_DAYS),
+            ),
+            ("-published_at", "-pk"),
+            DASHBOARD_LIST_LIMIT * 2,
+        ),
+    }
+    can_edit = membership.can("content.edit")
+    waiting_rows = list_waiting_for_member(membership).select_related(None)
+    if can_edit:
+        lists["waiting"] = (waiting_rows, ("updated_at", "pk"), DASHBOARD_LIST_LIMIT)
+    found = _fetch_lists(lists)
     waiting = None
-    if membership.can("content.edit"):
-        rows = list_waiting_for_member(membership)
-        items = list(rows[:DASHBOARD_LIST_LIMIT])
-        count = len(items) if len(items) < DASHBOARD_LIST_LIMIT else rows.count()
+    if can_edit:
+        items = found["waiting"]
+        count = getattr(membership, "nav_waiting", None)
+        if count is None:
+            count = len(items) if len(items) < DASHBOARD_LIST_LIMIT else waiting_rows.count()
         waiting = {"items": items, "count": count}
     return {
         "waiting": waiting,
-        "scheduled": list_scheduled_next(membership),
-        "failed": list_recent_failures(membership),
-        "results": list_recent_results(membership, now=timezone.now()),
+        "scheduled": found["scheduled"],
+        "failed": found["failed"],
+        "results": found["results"],
         "results_days": RESULTS_DAYS,
     }
+
+
+def _fetch_lists(
+    lists: dict[str, tuple[QuerySet[Publication], tuple[str, ...], int]],
+) -> dict[str, list[Publication]]:
+    """Return each ``(rows, ordering, limit)`` as a list, all in one UNION ALL if possible."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return {
+            name: list(rows.order_by(*order)[:limit])
+            for name, (rows, order, limit) in lists.items()
+        }
+    parts = []
+    for name, (rows, order, limit) in lists.items():
+        by = [F(key[1:]).desc() if key.startswith("-") else F(key).asc() for key in order]
+        parts.append(
+            rows.annotate(
+                _list=Value(name, output_field=CharField()),
+                _rank=Window(RowNumber(), order_by=by),
+            ).order_by(*order)[:limit]
+        )
+    found: dict[str, list[Publication]] = {name: [] for name in lists}
+    for row in sorted(parts[0].union(*parts[1:], all=True), key=lambda r: (r._list, r._rank)):
+        found[row._list].append(row)
+    return found

@@ -79,6 +79,7 @@ def publication_list(request: HttpRequest, membership: Membership) -> HttpRespon
         account=filters.get("account", ""),
     )
     page = Paginator(publications, PER_PAGE).get_page(request.GET.get("page"))
+    _label_rows(membership, list(page))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -106,7 +107,35 @@ def publication_calendar(request: HttpRequest, membership: Membership) -> HttpRe
     else:
         month = selectors.calendar_items(membership, chosen.get("month") or today)
         context |= {"view": "month", "month": month}
+    shown = context["week"].items if "week" in context else context["month"].items
+    _label_rows(membership, [p for pairs in shown.values() for _local, p in pairs])
     return render(request, "publishing/publication_calendar.html", context)
+
+
+_PK_SLOT = 987654321  # a pk no row has: reversed once per page, then filled per row
+
+
+def _label_rows(membership: Membership, publications: list[Publication]) -> None:
+    """Give each listed row its labels and links, computed once per page instead of per row.
+
+    ``get_<field>_display`` rebuilds the field's choices (translating every label) on each
+    call, and ``{% url %}`` resolves the pattern each time; on a month of posts those were
+    most of the page's time (bench/README.md).
+    """
+    slug = membership.workspace.slug
+    targets = {
+        value: str(label) for value, label in Publication._meta.get_field("target").flatchoices
+    }
+    statuses = {value: str(label) for value, label in Publication.Status.choices}
+    links = {
+        name: reverse(f"publishing:{name}", args=[slug, _PK_SLOT]).split(str(_PK_SLOT))
+        for name in ("detail", "reschedule")
+    }
+    for publication in publications:
+        publication.target_label = targets.get(publication.target, publication.target)  # type: ignore[attr-defined]
+        publication.status_label = statuses.get(publication.status, publication.status)  # type: ignore[attr-defined]
+        for name, (head, tail) in links.items():
+            setattr(publication, f"{name}_url", f"{head}{publication.pk}{tail}")
 
 
 @member_required("workspace.view")
