@@ -64,7 +64,13 @@ def inputs_fingerprint(publication: Publication) -> str:
     expiry) are cheap and run again inline whenever it changes, and moving a schedule must
     not throw away the network checks' results.
     """
-    items = list(publication.items.values_list("asset_id", "asset__updated_at", "position"))
+    # The files by what they hold (checksum, storage key) and whether they are usable, not by
+    # ``updated_at``: jobs write to a file's row (the decode check, leases) without changing it.
+    items = list(
+        publication.items.values_list(
+            "asset_id", "asset__sha256", "asset__storage_key", "asset__status", "position"
+        )
+    )
     cover = publication.cover_asset
     data = {
         "fields": [
@@ -84,7 +90,7 @@ def inputs_fingerprint(publication: Publication) -> str:
             publication.ad_starts_at,
             publication.ad_ends_at,
             cover.pk if cover else None,
-            cover.updated_at if cover else None,
+            [cover.sha256, cover.storage_key, cover.status] if cover else None,
         ],
         "items": items,
     }

@@ -70,6 +70,18 @@ def test_changed_inputs_make_results_stale(ig_post):
     assert preflight_blockers(ig_post) == ["The checks are out of date: run them again."]
 
 
+def test_a_background_job_touching_the_file_row_keeps_the_results_fresh(ig_post):
+    """The decode check (or any job's lease) writes to the asset; only the file matters."""
+    from creatives.library.models import MediaAsset
+
+    asset = ig_post.items.get().asset
+    MediaAsset.objects.filter(pk=asset.pk).update(updated_at=timezone.now())
+    assert preflight_blockers(ig_post) == []
+
+    MediaAsset.objects.filter(pk=asset.pk).update(status=MediaAsset.Status.FAILED)
+    assert preflight_blockers(ig_post) == ["The checks are out of date: run them again."]
+
+
 def test_wrong_aspect_ratio_offers_the_one_click_conversion(connected, upload):
     video = upload(connected, "wide.mp4")
     publication = make_publication(connected, "fb_reel", [video])
