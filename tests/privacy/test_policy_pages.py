@@ -207,3 +207,19 @@ def test_signup_page_says_creating_an_account_accepts_terms_and_policy(db):
     assert agreement.startswith("By creating an account you agree to the")
     assert f'<a href="{TERMS}">Terms</a>' in agreement
     assert f'<a href="{POLICY}">Privacy Policy</a>' in agreement
+
+
+def test_policy_names_the_workspace_contact_details_it_stores(db):
+    """Each contact field a workspace can fill in is named in "What we collect" (#13)."""
+    from accounts.models import WORKSPACE_CONTACT_FIELDS
+
+    text = Client().get(reverse("privacy:policy")).content.decode()
+    said = {
+        "contact_email": "email address",
+        "contact_phone": "phone number",
+        "website": "website",
+        "postal_address": "postal address",
+    }
+    assert set(WORKSPACE_CONTACT_FIELDS) == set(said)
+    sentence = next(line for line in text.splitlines() if "Workspace details" in line)
+    assert [words for words in said.values() if words not in sentence] == []
