@@ -1,14 +1,10 @@
 """The app shell in a browser: the dark sidebar runs the page's full height on a desktop; at
-phone width a Menu button opens the navigation and no main page scrolls sideways; a progress
-poll on the script page keeps the CSP quiet."""
+phone width a Menu button opens the navigation and no main page scrolls sideways. (The script
+page's progress polls and the CSP: tests/e2e/test_script_polling.py.)"""
 
 import pytest
-from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from campaigns.models import AudienceCohort, Campaign
-from creatives.studio import generation
-from creatives.studio.models import GenerationJob, Script, Storyboard, StoryboardScene
 from tests.e2e.tour import TOUR, seed_tour, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -92,52 +88,3 @@ def test_main_pages_do_not_scroll_sideways_on_a_phone(page: Page, live_server, o
         _shot(page, f"phone-{name}")
 
     assert too_wide == {}
-
-
-def test_progress_polls_keep_the_csp_quiet(
-    page: Page, live_server, editor, media_root, csp_violations
-):
-    """htmx settled attributes by copying the old element's ``style`` with setAttribute, which
-    style-src 'self' refuses: any element with an id and a style (a textarea the user resized,
-    anything Bootstrap sized) raised a CSP error on every 2 s poll."""
-    campaign = Campaign.objects.create(
-        workspace=editor.workspace,
-        created_by=editor.user,
-        name="Trail launch",
-        product_name="Acme Trail Shoes",
-        key_message="Grip that holds on wet rock.",
-        brand_colors=["#0B3D2E"],
-    )
-    cohort = AudienceCohort.objects.create(
-        campaign=campaign, name="Weekend hikers", countries=["DE"], interests=["hiking"]
-    )
-    generation.run_generation_job(
-        job_id=generation.start_scripts(actor=editor, cohort=cohort, variants=1).pk
-    )
-    script = Script.objects.get()
-    storyboard = Storyboard.objects.create(script=script, script_version=script.current)
-    StoryboardScene.objects.create(
-        storyboard=storyboard, position=1, duration_s=3.0, visual="Boots on a wet boulder."
-    )
-    job = GenerationJob.objects.create(
-        workspace=editor.workspace,
-        campaign=campaign,
-        script=script,
-        kind=GenerationJob.Kind.VIDEO,
-        status=GenerationJob.Status.RUNNING,
-        progress=10,
-        message="Drawing pictures",
-    )
-    sign_in(page, live_server.url, editor)
-    page.goto(live_server.url + reverse("creatives:script", args=["acme", script.pk]))
-
-    page.get_by_text("Edit scene").click()
-    # What dragging the textarea's corner does: the browser writes a style attribute on it.
-    page.locator("textarea[name=visual]").evaluate("el => { el.style.height = '7rem' }")
-    for progress in (40, 70):
-        GenerationJob.objects.filter(pk=job.pk).update(progress=progress)
-        expect(page.get_by_test_id("job-progress")).to_have_attribute(
-            "value", str(progress), timeout=6000
-        )
-
-    assert csp_violations == []
