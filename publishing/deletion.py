@@ -92,8 +92,8 @@ def _media_of(publication: Publication) -> list[dict[str, str]]:
         cover = publication.cover_asset
         covers.append(_file(cover.original_filename, cover.sha256, "cover"))
     for entry in publication.deleted_files:
-        row = _file(entry["name"], entry["sha256"], entry["role"])
-        if entry["role"] == "cover":
+        row = _file(entry["name"], entry["sha256"], entry["part"])
+        if entry["part"] == "cover":
             covers.append(row)
         else:
             items.append((entry["position"], row))
@@ -101,8 +101,8 @@ def _media_of(publication: Publication) -> list[dict[str, str]]:
     return [row for _position, row in items] + covers
 
 
-def _file(name: str, sha256: str, role: str) -> dict[str, str]:
-    return {"name": name, "sha256": sha256, "role": role}
+def _file(name: str, sha256: str, part: str) -> dict[str, str]:
+    return {"name": name, "sha256": sha256, "part": part}
 
 
 @dataclass(frozen=True)
@@ -276,13 +276,13 @@ def release_media(*, actor: Membership, assets: Sequence[MediaAsset]) -> None:
             publication.deleted_files = [
                 *publication.deleted_files,
                 *(
-                    {"name": a.original_filename, "sha256": a.sha256, "role": r, "position": p}
+                    {"name": a.original_filename, "sha256": a.sha256, "part": r, "position": p}
                     for a, r, p in gone
                 ),
             ]
         publication.save(update_fields=["cover_asset", "deleted_files", "updated_at"])
         PublicationAsset.objects.filter(publication=publication, asset_id__in=by_pk).delete()
-        for asset, _role, _position in gone:
+        for asset, _part, _position in gone:
             _file_gone(publication, asset, sent=sent)
 
 

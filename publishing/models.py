@@ -83,7 +83,7 @@ class Publication(Job):
         verbose_name=_("reel cover image"),
     )
     # Files it sent that were deleted from the media library since (publishing.deletion): one
-    # entry each, {"name", "sha256", "role": "item" or "cover", "position"}, so the page still
+    # entry each, {"name", "sha256", "part": "item" or "cover", "position"}, so the page still
     # says what was sent. Their PublicationAsset rows (or cover_asset) are gone.
     deleted_files = models.JSONField(default=list, blank=True)
     thumb_offset_ms = models.PositiveIntegerField(_("cover frame (ms into the video)"), default=0)
@@ -356,7 +356,7 @@ class PublicationTombstone(models.Model):
     permalink = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     caption_excerpt = models.CharField(max_length=300, blank=True)
-    # One entry per file: its name, its sha256 and its role ("item" or "cover").
+    # One entry per file: its name, its sha256 and its part ("item" or "cover").
     media = models.JSONField(default=list, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -153,7 +153,7 @@ def test_published_post_leaves_a_tombstone_of_what_went_where(connected, sandbox
     assert tombstone.published_at == publication.published_at
     assert len(tombstone.caption_excerpt) == deletion.CAPTION_EXCERPT_CHARS
     assert tombstone.caption_excerpt.endswith("…")
-    assert tombstone.media == [{"name": "square.jpg", "sha256": asset.sha256, "role": "item"}]
+    assert tombstone.media == [{"name": "square.jpg", "sha256": asset.sha256, "part": "item"}]
     assert tombstone.remote_status == ""
     # Deleting here deleted nothing on Meta.
     assert [post["id"] for post in _page_objects(sandbox, "page_post")] == [publication.remote_id]
@@ -285,7 +285,7 @@ def test_deleting_a_sent_file_keeps_its_name_and_checksum(connected, sandbox, up
     assert not PublicationAsset.objects.filter(publication=publication).exists()
     publication.refresh_from_db()
     assert publication.deleted_files == [
-        {"name": "square.jpg", "sha256": sha, "role": "item", "position": 0}
+        {"name": "square.jpg", "sha256": sha, "part": "item", "position": 0}
     ]
     detail = client_for(connected).get(reverse("publishing:detail", args=["acme", publication.pk]))
     body = detail.content.decode()
@@ -294,7 +294,7 @@ def test_deleting_a_sent_file_keeps_its_name_and_checksum(connected, sandbox, up
     assert sha in body
     # Deleting the publication afterwards still records the file in the tombstone.
     tombstone = deletion.delete_publication(actor=connected, publication=publication)
-    assert tombstone.media == [{"name": "square.jpg", "sha256": sha, "role": "item"}]
+    assert tombstone.media == [{"name": "square.jpg", "sha256": sha, "part": "item"}]
 
 
 def test_a_file_a_draft_uses_is_refused_with_nothing_deleted(connected, upload):
@@ -335,10 +335,10 @@ def test_a_sent_cover_keeps_its_name_and_checksum(connected, sandbox, upload):
     publication.refresh_from_db()
     assert publication.cover_asset_id is None
     assert publication.deleted_files == [
-        {"name": "square-2.jpg", "sha256": cover.sha256, "role": "cover", "position": 0}
+        {"name": "square-2.jpg", "sha256": cover.sha256, "part": "cover", "position": 0}
     ]
     tombstone = deletion.delete_publication(actor=connected, publication=publication)
-    assert [(f["name"], f["role"]) for f in tombstone.media] == [
+    assert [(f["name"], f["part"]) for f in tombstone.media] == [
         ("reel.mp4", "item"),
         ("square-2.jpg", "cover"),
     ]
