@@ -37,6 +37,7 @@ from meta_sandbox.faults import Fault, FaultBook
 from meta_sandbox.models import Authorization, Token, World
 from meta_sandbox.objects import ObjectStore
 from meta_sandbox.tokens import AuthStore
+from meta_sandbox.webhooks import WebhookOutbox
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class SandboxState:
         self.faults = FaultBook()
         self.requests: deque[LoggedRequest] = deque(maxlen=config.REQUEST_LOG_SIZE)
         self.callbacks: deque[CallbackResult] = deque(maxlen=config.CALLBACK_LOG_SIZE)
+        self.webhooks = WebhookOutbox(now=self.clock.now)
         self._saved_text: str | None = None
         if self.state_file is not None:
             self._load(self.state_file)
@@ -105,6 +107,7 @@ class SandboxState:
             self.faults.clear()
             self.requests.clear()
             self.callbacks.clear()
+            self.webhooks.clear()
             self.clock.reset()
 
     def save(self) -> None:
