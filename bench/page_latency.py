@@ -204,6 +204,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     endpoints = [
         dl.Endpoint("bare", "/bench/bare", False, lambda r: r.content == b"ok"),
         dl.Endpoint("bare_authenticated", "/bench/bare", True, lambda r: r.content == b"ok"),
+        dl.Endpoint("shell", f"/bench/shell/{slug}/", True, html(b'data-testid="shell"')),
         dl.Endpoint("dashboard", f"/w/{slug}/", True, html(b'data-testid="member-count"')),
         dl.Endpoint("members", f"/w/{slug}/members/", True, html(b"</html>")),
         dl.Endpoint("media", f"/w/{slug}/media/", True, html(b"bench-")),
@@ -279,7 +280,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "p50": round(results[name]["p50_ms"] / results["bare"]["p50_ms"], 2),
             "p95": round(results[name]["p95_ms"] / results["bare"]["p95_ms"], 2),
         }
-        for name in PAGES
+        for name in ("shell", *PAGES)
     }
     return {
         "benchmark": "page_latency",
@@ -299,7 +300,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "endpoints": results,
         "ratios_over_bare": ratios,
         "target_ratio": TARGET_RATIO,
-        "meets_target": all(max(r.values()) <= TARGET_RATIO for r in ratios.values()),
+        "meets_target": all(max(ratios[name].values()) <= TARGET_RATIO for name in PAGES),
         "inprocess": phases,
     }
 
