@@ -1,7 +1,8 @@
 """Command-line runner: `python -m meta_sandbox [--host 127.0.0.1] [--port 8765] ...`.
 
 Serves a freshly seeded sandbox until interrupted (Ctrl-C or SIGTERM). Only loopback hosts
-are accepted. With `--state-file PATH` the state survives restarts: it is loaded from PATH
+are accepted. Webhooks are delivered by a background thread as events happen (webhooks.py).
+With `--state-file PATH` the state survives restarts: it is loaded from PATH
 and written back after every request that changed it (`make run` uses
 var/meta_sandbox/state.json).
 """
@@ -68,11 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     logger.info("meta_sandbox: console at %s/_sandbox/", base)
     signal.signal(signal.SIGTERM, _stop)
+    app.state.webhooks.start()  # deliver webhooks to the app as they happen
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        app.state.webhooks.stop()
         server.server_close()
         app.state.save()
     return 0

@@ -125,6 +125,15 @@ def check_callback(kind: str, url: str) -> None:
     """Raise CallbackRefused unless `kind` is known and `url` is a loopback http(s) URL."""
     if kind not in KINDS:
         raise CallbackRefused(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    check_loopback_url(url)
+
+
+def check_loopback_url(url: str) -> None:
+    """Raise CallbackRefused unless `url` is an absolute http(s) URL on a loopback host.
+
+    The one guard for every request the sandbox makes to the app (privacy callbacks here,
+    webhooks in webhooks.py).
+    """
     if not url:
         raise CallbackRefused("url is required")
     try:
@@ -149,7 +158,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+# No environment proxies, no redirects: with check_loopback_url, requests stay on this machine.
+LOOPBACK_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
 
 
 def _post(url: str, body: bytes, timeout: float) -> tuple[int, Message, bytes]:
@@ -163,7 +173,7 @@ def _post(url: str, body: bytes, timeout: float) -> tuple[int, Message, bytes]:
         },
     )
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with LOOPBACK_OPENER.open(request, timeout=timeout) as response:
             return response.status, response.headers, response.read(_MAX_BODY_BYTES)
     except urllib.error.HTTPError as error:
         with error:

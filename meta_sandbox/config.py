@@ -45,3 +45,17 @@ VIDEO_PROCESSING_SECONDS = 20.0  # Page videos, reels and ad videos (§3.4)
 AD_REVIEW_SECONDS = 60.0  # ads read PENDING_REVIEW this long (§4.6)
 VIDEO_UPLOAD_CHUNK_BYTES = 4 * 1024 * 1024  # the end_offset step of upload_phase=transfer
 MAX_ADS_PER_ADSET = 50  # §4.6
+
+# Webhooks (GRAPH_NOTES §7). Where ProSocial's dev server receives them (the console pre-fills it).
+WEBHOOK_CALLBACK_URL = f"{APP_BASE_URL}/meta/webhooks/"
+WEBHOOK_MAX_BATCH = 1000  # §7.2: up to 1,000 updates in one POST
+WEBHOOK_TIMEOUT_SECONDS = 5.0  # per POST and per verification GET
+# §7.2: retried immediately, then less and less often; dropped 36 h after the first attempt.
+# Delay before attempt n+1 after n failed attempts (sandbox-clock seconds); the last repeats.
+WEBHOOK_RETRY_DELAYS_SECONDS = (0, 60, 5 * 60, 15 * 60, 60 * 60, 3 * 60 * 60, 6 * 60 * 60)
+WEBHOOK_RETRY_WINDOW_SECONDS = 36 * 60 * 60
+WEBHOOK_TICK_SECONDS = 0.25  # the sender thread looks for due retries this often (real time)
+WEBHOOK_BATCH_WINDOW_SECONDS = 0.05  # events emitted this close together share one POST
+WEBHOOK_MAX_ROUNDS = 20  # send rounds per flush (immediate retries and copies take one each)
+WEBHOOK_LOG_SIZE = 200  # finished deliveries kept for GET /_sandbox/webhooks
+WEBHOOK_EMITTED_LOG_SIZE = 1000

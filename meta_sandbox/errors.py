@@ -104,7 +104,7 @@ class GraphError(Exception):
         headers = dict(self.headers)
         if self.type == OAUTH:
             kind = self.auth_kind or _auth_kind(self.code)
-            quoted = self.message.replace('"', "'")
+            quoted = " ".join(self.message.replace('"', "'").split())  # one header line
             headers.setdefault("WWW-Authenticate", f'OAuth "Facebook Platform" "{kind}" "{quoted}"')
         return headers
 
@@ -312,3 +312,54 @@ def deprecated_version(version: str, latest: str) -> GraphError:
         f"Please update to the latest version: {latest}.",
         code=2635,
     )
+
+
+# --- comments and messaging (GRAPH_NOTES §9; labels in meta_sandbox/messaging.py) --------
+
+
+def page_token_required() -> GraphError:
+    return GraphError("(#210) A page access token is required to request this resource.", code=210)
+
+
+def engagement_not_allowed() -> GraphError:
+    """Refuse a comment write without the Page's token, its task or pages_manage_engagement."""
+    return GraphError(
+        "(#200) The user hasn't authorized the application to perform this action", code=200
+    )
+
+
+def messaging_permission(scope: str) -> GraphError:
+    return GraphError(f"(#230) Requires {scope} permission to manage the object", code=230)
+
+
+def outside_messaging_window() -> GraphError:
+    """Sent outside the 24-hour (or 7-day human-agent) window, §9.3 [secondary: 10/2018278]."""
+    return GraphError(
+        "(#10) This message is sent outside of allowed window. Learn more about the new policy "
+        "here: https://developers.facebook.com/docs/messenger-platform/policy-overview",
+        code=10,
+        subcode=2018278,
+        http_status=400,
+    )
+
+
+def person_unavailable() -> GraphError:
+    """Refuse a person who blocked the Page / account or left [secondary: 551/1545041]."""
+    return GraphError(
+        "(#551) This person isn't available right now.", code=551, subcode=1545041, http_status=400
+    )
+
+
+def no_matching_user() -> GraphError:
+    """Refuse a recipient id that names nobody on this Page / account (100/2018001)."""
+    return GraphError("(#100) No matching user found", code=100, subcode=2018001)
+
+
+def private_reply_used() -> GraphError:
+    """Refuse a second private reply to one comment [secondary: 10900, many clients]."""
+    return GraphError("(#10900) Activity already replied to", code=10900)
+
+
+def cannot_reply_privately() -> GraphError:
+    """Refuse a private reply to the Page's / account's own comment [secondary: 10903]."""
+    return GraphError("(#10903) This user cant reply to this activity", code=10903)

@@ -32,8 +32,18 @@ ID_PREFIXES = {
     "campaign": "1203",
     "adset": "1204",
     "ad": "1205",
+    # Engagement (meta_sandbox/engagement.py, messaging.py): comments and conversations.
+    "ig_comment": "1788",
+    "fb_comment": "4",
+    "conversation": "3",
 }
-ID_WIDTH = {"ig_container": 17, "ig_media": 17, "ad_creative": 18, "campaign": 18}
+ID_WIDTH = {
+    "ig_container": 17,
+    "ig_media": 17,
+    "ig_comment": 17,
+    "ad_creative": 18,
+    "campaign": 18,
+}
 
 
 @dataclass(kw_only=True)

@@ -6,10 +6,15 @@ and the ids of what it published, and both must still mean the same thing afterw
 
 Kept: the world (people, Pages, accounts; publishing changes some counts), authorizations,
 OAuth codes and tokens, every created object, the id counter, the ad-review switch, the
-settings and the clock offset. Not kept: faults and the request and callback logs (they
-describe one run, for tests), upload bytes still arriving (the upload starts again at
-offset 0, as the next answer says) and media checks still running (they fail with Meta's
-transient 2207001, so the app retries with a new container).
+settings, the clock offset and the webhook subscriptions (app level and each Page's
+subscribed_apps). Not kept: faults, the request and callback logs, and the webhook queue,
+delivery log and knobs (they describe one run, for tests), upload bytes still arriving (the
+upload starts again at offset 0, as the next answer says) and media checks still running
+(they fail with Meta's transient 2207001, so the app retries with a new container).
+
+Comments, reactions, mentions, conversations, messages and the customers (their blocks and
+deleted accounts) are kept too, under `engagement`; a file written before they existed starts
+them from the seed.
 
 `SandboxState.save()` writes the file after every request that changed something: a JSON
 document written to a temporary file and moved over the old one with `os.replace`, so a
@@ -23,6 +28,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from meta_sandbox import engagement, messaging, seed
 from meta_sandbox.media_check import MediaProblem
 from meta_sandbox.media_jobs import MediaJob
 from meta_sandbox.models import (
@@ -36,7 +42,7 @@ from meta_sandbox.models import (
     Token,
     World,
 )
-from meta_sandbox.objects import OBJECT_TYPES, ObjectStore, Video
+from meta_sandbox.objects import OBJECT_TYPES, IgMedia, ObjectStore, PagePost, Video
 
 if TYPE_CHECKING:
     from meta_sandbox.state import SandboxState
@@ -77,6 +83,8 @@ def dump(state: "SandboxState") -> dict[str, Any]:
         "next_id_number": objects.next_number,
         "disapprove_next": objects.disapprove_next,
         "disapproval_feedback": objects.disapproval_feedback,
+        "engagement": _dump_engagement(state.engagement),
+        "webhook_subscriptions": state.webhooks.dump_subscriptions(),
     }
 
 
@@ -116,8 +124,13 @@ def restore(state: "SandboxState", data: dict[str, Any]) -> None:
     codes = {c["code"]: AuthCode(**c) for c in data["codes"]}
     tokens = {t["value"]: Token(**t) for t in data["tokens"]}
     offset = float(data["clock_offset_seconds"])
+    saved_engagement = data.get("engagement")
+    people = _restored_engagement(saved_engagement) if saved_engagement is not None else None
     same_options = data["initial_settings"] == asdict(state.initial_settings)
     settings = type(state.settings)(**data["settings"]) if same_options else state.settings
+    app_subscriptions, page_subscriptions = state.webhooks.parse_subscriptions(
+        data.get("webhook_subscriptions")
+    )
 
     # Everything is read: only now change the state, so a bad file changes nothing.
     state.world = world
@@ -129,8 +142,10 @@ def restore(state: "SandboxState", data: dict[str, Any]) -> None:
         # Started with other options than last time: the command line wins.
         logger.info("meta_sandbox: options differ from the last run; settings start afresh")
     state.settings = settings
+    state.webhooks.restore_subscriptions(app_subscriptions, page_subscriptions)
     state.clock.reset()
     state.clock.advance(offset)
+    state.engagement = people or seed.build_engagement(state.clock.now())
 
 
 def read(path: Path) -> dict[str, Any] | None:
@@ -203,3 +218,34 @@ def _fail(kind: str, reason: str) -> Any:
         raise MediaProblem(kind, reason)
 
     return work
+
+
+# --- engagement: customers, comments, conversations --------------------------------------
+
+
+def _dump_engagement(store: engagement.EngagementStore) -> dict[str, Any]:
+    return {
+        "customers": [asdict(c) for c in store.customers.values()],
+        "seeded_posts": [asdict(p) for p in store.seeded_posts.values()],
+        "seeded_media": [asdict(m) for m in store.seeded_media.values()],
+        "comments": [asdict(c) for c in store.comments.values()],
+        "reactions": [asdict(r) for r in store.reactions],
+        "mentions": [asdict(m) for m in store.mentions],
+        "comments_disabled": sorted(store.comments_disabled),
+        "conversations": [asdict(c) for c in store.conversations.values()],
+        "messages": [asdict(m) for m in store.messages.values()],
+    }
+
+
+def _restored_engagement(data: dict[str, Any]) -> engagement.EngagementStore:
+    store = engagement.EngagementStore()
+    store.customers = {c["id"]: engagement.Customer(**c) for c in data["customers"]}
+    store.seeded_posts = {p["id"]: PagePost(**p) for p in data["seeded_posts"]}
+    store.seeded_media = {m["id"]: IgMedia(**m) for m in data["seeded_media"]}
+    store.comments = {c["id"]: engagement.Comment(**c) for c in data["comments"]}
+    store.reactions = [engagement.Reaction(**r) for r in data["reactions"]]
+    store.mentions = [engagement.Mention(**m) for m in data["mentions"]]
+    store.comments_disabled = set(data["comments_disabled"])
+    store.conversations = {c["id"]: messaging.Conversation(**c) for c in data["conversations"]}
+    store.messages = {m["id"]: messaging.Message(**m) for m in data["messages"]}
+    return store

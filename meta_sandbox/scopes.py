@@ -18,6 +18,7 @@ ASSET_KIND: dict[str, str | None] = {
     "business_management": None,
     "pages_show_list": PAGE,
     "pages_read_engagement": PAGE,
+    "pages_read_user_content": PAGE,  # reading comments (endpoints/comments.py)
     "pages_manage_posts": PAGE,
     "pages_manage_metadata": PAGE,
     "pages_manage_engagement": PAGE,

@@ -17,6 +17,26 @@ nest). The public methods below are also the in-process test API:
     state.describe_objects(kind="ig_media", owner_id=..., marker=...)  # created objects
     state.save()                       # write the state file now (see below)
 
+Playing the customer (meta_sandbox/engagement.py, messaging.py; seeded people in seed.py).
+Each emits its webhook item(s) through `state.webhooks`; each raises `CustomerError` (a
+ValueError) for an action the person cannot play, before changing anything:
+
+    state.customer_comment(customer_id=seed.MARIA_ID, object_id=post_id, message="Hi",
+                           parent_id=None)          # -> Comment (a reply with parent_id)
+    state.customer_edit_comment(comment_id=..., message="...")   # Facebook only
+    state.customer_delete_comment(comment_id=...)
+    state.customer_react(customer_id=..., object_id=post_id, reaction="love")  # "none" removes
+    state.customer_message(customer_id=..., to=page_or_ig_id, text="...", image_url=None,
+                           story_id=None)           # -> Message (story_id: a story reply)
+    state.customer_story_mention(customer_id=..., ig_user_id=...)  # -> Message, opens window
+    state.customer_react_to_message(customer_id=..., mid=..., reaction="love")  # None: unreact
+    state.customer_unsend(customer_id=..., mid=...)  # Instagram: is_deleted
+    state.customer_mention(customer_id=..., ig_user_id=..., text="@you", in_comment=False)
+    state.update_customer(customer_id, blocked_asset_ids=[...], deleted=True)
+    state.webhooks                     # subscriptions, webhook delivery, its knobs: webhooks.py
+                                       # (.subscribe_app/.subscribe_page, .pause(), .flush(),
+                                       # .set_faults(...), .emitted, .deliveries)
+
 With `state_file` (the runner's `--state-file`), the state is loaded from that file at
 creation and `save()` writes it back; the app saves after every request, so a restarted
 sandbox still knows its tokens and objects (`persistence.py` says what is kept). Without
@@ -30,7 +50,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from meta_sandbox import config, lifecycle, persistence, seed
+from meta_sandbox import config, engagement, lifecycle, messaging, persistence, seed
 from meta_sandbox.callbacks import CallbackResult, check_callback, send_callback
 from meta_sandbox.clock import Clock, SandboxClock
 from meta_sandbox.faults import Fault, FaultBook
@@ -84,7 +104,13 @@ class SandboxState:
         self.faults = FaultBook()
         self.requests: deque[LoggedRequest] = deque(maxlen=config.REQUEST_LOG_SIZE)
         self.callbacks: deque[CallbackResult] = deque(maxlen=config.CALLBACK_LOG_SIZE)
-        self.webhooks = WebhookOutbox(now=self.clock.now)
+        self.webhooks = WebhookOutbox(
+            now=self.clock.now,
+            app_secret=self.app_secret,
+            lock=self.lock,
+            linked_page=self._ig_page,
+        )
+        self.engagement = seed.build_engagement(self.clock.now())
         self._saved_text: str | None = None
         if self.state_file is not None:
             self._load(self.state_file)
@@ -109,6 +135,7 @@ class SandboxState:
             self.callbacks.clear()
             self.webhooks.clear()
             self.clock.reset()
+            self.engagement = seed.build_engagement(self.clock.now())
 
     def save(self) -> None:
         """Write the state file if anything it keeps changed since the last write."""
@@ -212,6 +239,11 @@ class SandboxState:
             self.authorize_user(user_id=user_id, scopes=scopes, **assets)
             return self.auth.issue_user_token(user_id, long_lived=long_lived)
 
+    def _ig_page(self, ig_user_id: str) -> str | None:
+        """Return the Page an Instagram account is linked to (for its webhook subscription)."""
+        ig = self.world.ig_accounts.get(ig_user_id)
+        return ig.page_id if ig is not None else None
+
     def ig_ids_of(self, user_id: str) -> list[str]:
         pages = (self.world.pages[page_id] for page_id in self.world.users[user_id].page_ids)
         return [page.ig_user_id for page in pages if page.ig_user_id]
@@ -252,6 +284,113 @@ class SandboxState:
             entry = LoggedRequest(method, path, status, self.now(), fault.id if fault else None)
             self.requests.append(entry)
 
+    # --- playing the customer (engagement.py, messaging.py) ------------------------------
+
+    def _customer(self, customer_id: str) -> engagement.Customer:
+        return self.engagement.customer(customer_id)
+
+    def customer_comment(
+        self, *, customer_id: str, object_id: str, message: str, parent_id: str | None = None
+    ) -> engagement.Comment:
+        with self.lock:
+            return engagement.customer_comments(
+                self,
+                customer=self._customer(customer_id),
+                object_id=object_id,
+                message=message,
+                parent_id=parent_id,
+            )
+
+    def customer_edit_comment(self, *, comment_id: str, message: str) -> engagement.Comment:
+        with self.lock:
+            return engagement.customer_edits(self, comment_id=comment_id, message=message)
+
+    def customer_delete_comment(self, *, comment_id: str) -> engagement.Comment:
+        with self.lock:
+            return engagement.customer_deletes(self, comment_id=comment_id)
+
+    def customer_react(self, *, customer_id: str, object_id: str, reaction: str | None) -> str:
+        """React to a Facebook post ("none" removes); return the webhook verb used."""
+        with self.lock:
+            return engagement.customer_reacts_to_post(
+                self, customer=self._customer(customer_id), object_id=object_id, reaction=reaction
+            )
+
+    def customer_message(
+        self,
+        *,
+        customer_id: str,
+        to: str,
+        text: str | None = None,
+        image_url: str | None = None,
+        story_id: str | None = None,
+    ) -> messaging.Message:
+        with self.lock:
+            return messaging.customer_sends(
+                self,
+                customer=self._customer(customer_id),
+                asset_id=to,
+                text=text,
+                image_url=image_url,
+                story_id=story_id,
+            )
+
+    def customer_story_mention(
+        self, *, customer_id: str, ig_user_id: str, story_url: str | None = None
+    ) -> messaging.Message:
+        with self.lock:
+            return messaging.customer_mentions_in_story(
+                self,
+                customer=self._customer(customer_id),
+                ig_user_id=ig_user_id,
+                story_url=story_url,
+            )
+
+    def customer_react_to_message(
+        self, *, customer_id: str, mid: str, reaction: str | None
+    ) -> messaging.Message:
+        with self.lock:
+            return messaging.customer_reacts(
+                self, customer=self._customer(customer_id), mid=mid, reaction=reaction
+            )
+
+    def customer_unsend(self, *, customer_id: str, mid: str) -> messaging.Message:
+        with self.lock:
+            return messaging.customer_unsends(self, customer=self._customer(customer_id), mid=mid)
+
+    def customer_mention(
+        self, *, customer_id: str, ig_user_id: str, text: str, in_comment: bool = False
+    ) -> engagement.Mention:
+        with self.lock:
+            if ig_user_id not in self.world.ig_accounts:
+                raise engagement.CustomerError(f"unknown Instagram account {ig_user_id!r}")
+            customer = self._customer(customer_id)
+            if customer.deleted:
+                raise engagement.CustomerError(f"{customer.name} deleted their account")
+            return engagement.add_mention(
+                self, customer=customer, ig_user_id=ig_user_id, text=text, in_comment=in_comment
+            )
+
+    def update_customer(
+        self,
+        customer_id: str,
+        *,
+        blocked_asset_ids: list[str] | None = None,
+        deleted: bool | None = None,
+    ) -> engagement.Customer:
+        """Make a person block Pages / accounts (the full list) or delete their account."""
+        with self.lock:
+            customer = self._customer(customer_id)
+            if blocked_asset_ids is not None:
+                known = set(self.world.pages) | set(self.world.ig_accounts)
+                unknown = [asset for asset in blocked_asset_ids if asset not in known]
+                if unknown:
+                    raise engagement.CustomerError(f"unknown assets: {', '.join(unknown)}")
+                customer.blocked_asset_ids = list(blocked_asset_ids)
+            if deleted is not None:
+                customer.deleted = deleted
+            return customer
+
     # --- snapshot -----------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
@@ -273,6 +412,7 @@ class SandboxState:
                 "requests": [asdict(entry) for entry in self.requests],
                 "faults": [fault.as_dict() for fault in self.faults.active()],
                 "callbacks": [result.as_dict() for result in self.callbacks],
+                "webhooks": self.webhooks.snapshot(with_bodies=False),
                 "objects": self.describe_objects(),
             }
 

@@ -3,9 +3,10 @@
 Shows the app credentials and Graph base URL, the sandbox clock, each seeded person
 with their Pages / Instagram accounts / ad accounts and what they granted, live tokens
 (with an Expire button), active faults (add/clear, optionally after the write), Meta's privacy callbacks (send a
-data-deletion or deauthorize request to the app, see the checked replies), the objects
+data-deletion or deauthorize request to the app, see the checked replies), webhooks
+(subscriptions, recent deliveries, pause/deliver now and the fault knobs), the objects
 the app published (with a "disapprove the next ad" switch), and the latest requests. Every
-button is a plain form posting to the `/_sandbox/` JSON endpoints, which answer forms
+button is a plain form posting (the "Play a customer" panel, endpoints/customer.py, too) to the `/_sandbox/` JSON endpoints, which answer forms
 with a 303 back here.
 """
 
@@ -16,14 +17,17 @@ from werkzeug.wrappers import Response
 
 from meta_sandbox import config
 from meta_sandbox.callbacks import DATA_DELETION, DEAUTHORIZE, CallbackResult
+from meta_sandbox.endpoints.customer import customer_panel
 from meta_sandbox.html import esc, html_response, page
 from meta_sandbox.models import ACCOUNT_STATUS_NAMES, MetaUser, Token
 from meta_sandbox.routing import Call, route
 from meta_sandbox.state import SandboxState
+from meta_sandbox.webhooks import OBJECT_FIELDS, Delivery
 
 RECENT_REQUESTS = 60
 RECENT_CALLBACKS = 20
 RECENT_OBJECTS = 100
+RECENT_DELIVERIES = 30
 CALLBACK_LABELS = {DATA_DELETION: "Data deletion", DEAUTHORIZE: "Deauthorize"}
 
 
@@ -213,6 +217,86 @@ def _callbacks(state: SandboxState) -> str:
     )
 
 
+def _webhook_subscriptions(state: SandboxState) -> str:
+    hooks = state.webhooks
+    rows = "".join(
+        f"<tr><td>App</td><td>{esc(sub.object)}</td><td><code>{esc(sub.callback_url)}</code></td>"
+        f"<td>{esc(', '.join(sub.fields))}</td></tr>"
+        for sub in hooks.app_subscriptions.values()
+    ) + "".join(
+        f"<tr><td>Page</td><td>{esc(state.world.pages[page_id].name if page_id in state.world.pages else page_id)}"
+        f" <code>{esc(page_id)}</code></td><td>subscribed_apps</td><td>{esc(', '.join(fields))}</td></tr>"
+        for page_id, fields in hooks.page_fields.items()
+    )
+    if not rows:
+        return '<p class="hint">No subscriptions: nothing is delivered.</p>'
+    return f"<table><tr><th>level</th><th>object / Page</th><th>callback</th><th>fields</th></tr>{rows}</table>"
+
+
+def _webhook_row(delivery: Delivery) -> str:
+    last = delivery.attempts[-1] if delivery.attempts else None
+    answer = "" if last is None else (last.error or str(last.status_code))
+    css = {"delivered": "ok", "dropped": "bad", "retrying": "bad"}.get(delivery.status, "")
+    retry = "" if delivery.final else _when(delivery.next_attempt_at)
+    return (
+        f"<tr><td>{esc(delivery.id)}</td><td>{_when(delivery.created_at)}</td><td>{esc(delivery.object_type)}</td>"
+        f'<td>{len(delivery.item_seqs)}</td><td class="{css}">{esc(delivery.status)}</td>'
+        f"<td>{len(delivery.attempts)}</td><td>{esc(answer)}</td><td>{retry}</td><td>{esc(delivery.note)}</td></tr>"
+    )
+
+
+def _webhooks(state: SandboxState) -> str:
+    hooks = state.webhooks
+    deliveries = "".join(_webhook_row(d) for d in hooks.deliveries[-RECENT_DELIVERIES:][::-1])
+    table = (
+        "<table><tr><th>id</th><th>created</th><th>object</th><th>updates</th><th>status</th>"
+        f"<th>attempts</th><th>last answer</th><th>next attempt</th><th>fault</th></tr>{deliveries}</table>"
+        if deliveries
+        else '<p class="hint">Nothing delivered yet.</p>'
+    )
+    objects = "".join(f"<option>{esc(name)}</option>" for name in OBJECT_FIELDS)
+    subscribe = (
+        '<form method="post" action="/_sandbox/webhooks/subscribe" class="row" style="margin-top:8px">'
+        f'<select name="object">{objects}</select>'
+        f'<input type="text" name="callback_url" value="{esc(config.WEBHOOK_CALLBACK_URL)}" required style="width:300px">'
+        '<input type="text" name="fields" placeholder="feed,messages" required>'
+        '<input type="text" name="verify_token" placeholder="verify token">'
+        '<button type="submit" class="primary">Subscribe the app</button></form>'
+    )
+    faults = hooks.faults
+    knobs = "".join(
+        f'<input type="number" name="{name}" placeholder="{label}" min="0" style="width:120px">'
+        for name, label in (
+            ("never", "never"),
+            ("duplicate", "twice"),
+            ("out_of_order", "out of order"),
+            ("late", "late (count)"),
+            ("late_seconds", "late by s"),
+        )
+    )
+    sender = "paused" if hooks.paused else ("running" if hooks.running else "not started")
+    toggle = (
+        _button("/_sandbox/webhooks/resume", "Resume")
+        if hooks.paused
+        else _button("/_sandbox/webhooks/pause", "Pause")
+    )
+    return (
+        '<div class="card" id="webhooks"><h2>Webhooks</h2>'
+        '<p class="hint">Events on subscribed Pages and Instagram accounts are POSTed to the app, '
+        "signed with the app secret, batched and retried as Meta does (JSON: "
+        "<code>GET /_sandbox/webhooks</code>). A field is delivered only when the app subscribed "
+        "it and the Page did (subscribed_apps); Instagram needs its linked Page subscribed.</p>"
+        f"{_webhook_subscriptions(state)}{subscribe}"
+        f'<p class=row style="margin-top:12px">Sender: <strong>{sender}</strong> {toggle} '
+        f"{_button('/_sandbox/webhooks/flush', 'Deliver now')}</p>"
+        f'<p class="hint">Knobs for the next updates: never {faults.never}, twice {faults.duplicate}, '
+        f"out of order {faults.out_of_order}, late {faults.late} by {faults.late_seconds:g} s.</p>"
+        f'<form method="post" action="/_sandbox/webhooks/faults" class="row">{knobs}'
+        '<button type="submit" class="primary">Set knobs</button></form>'
+        f"<p>{_button('/_sandbox/webhooks/faults/clear', 'Clear knobs')}</p>{table}</div>"
+    )
+
+
 def _objects(state: SandboxState) -> str:
     records = state.describe_objects()[-RECENT_OBJECTS:][::-1]
     rows = "".join(
@@ -269,6 +353,8 @@ def console(call: Call) -> Response:
         + _tokens(state)
         + _faults(state)
         + _callbacks(state)
+        + _webhooks(state)
+        + customer_panel(state)
         + _objects(state)
         + _requests(state)
     )

@@ -30,6 +30,18 @@ and then answer 303 back to `/_sandbox/`.
                                             sends Meta's signed_request to `url` (loopback
                                             only) and checks the reply (GRAPH_NOTES §8)
     GET    /_sandbox/callbacks             {"data": [recent CallbackResults, oldest first]}
+    GET    /_sandbox/webhooks              subscriptions, queued updates, deliveries (attempts,
+                                            status, body), knobs, emitted updates (webhooks.py)
+    POST   /_sandbox/webhooks/faults       {"never": N, "duplicate": N, "late": N,
+                                            "late_seconds": S, "out_of_order": N} -> the knobs
+    DELETE /_sandbox/webhooks/faults       clear them (form: POST /_sandbox/webhooks/faults/clear)
+    POST   /_sandbox/webhooks/pause        the sender thread stops sending (flush still sends)
+    POST   /_sandbox/webhooks/resume
+    POST   /_sandbox/webhooks/flush        send what is due now -> {"data": [deliveries]}
+    POST   /_sandbox/webhooks/subscribe    {"object","callback_url","fields","verify_token",
+                                            "include_values"}: the App Dashboard's form, with
+                                            the verification handshake (Graph: endpoints/
+                                            subscriptions.py)
 
 Publishing objects, the ad review switch and world tweaks: endpoints/sandbox_objects.py.
 """
@@ -46,6 +58,7 @@ from meta_sandbox.callbacks import CallbackRefused
 from meta_sandbox.errors import GraphError
 from meta_sandbox.routing import Call, route
 from meta_sandbox.scopes import parse_scope_param
+from meta_sandbox.webhooks import VerificationFailed, check_fields, verify_callback
 
 
 def _bad(message: str) -> GraphError:
@@ -238,3 +251,81 @@ def send_callback(call: Call) -> Response | dict[str, Any]:
     except KeyError as exc:
         raise _bad(f"unknown user_id {user_id!r}") from exc
     return _done(call, result.as_dict())
+
+
+# --- webhooks -----------------------------------------------------------------------------
+
+
+@route("GET", "/_sandbox/webhooks", auth="none")
+def webhooks_state(call: Call) -> dict[str, Any]:
+    return call.state.webhooks.snapshot()
+
+
+@route("POST", "/_sandbox/webhooks/faults", auth="none")
+def webhook_faults(call: Call) -> Response | dict[str, Any]:
+    try:
+        faults = call.state.webhooks.set_faults(**_payload(call))
+    except (TypeError, ValueError) as exc:
+        raise _bad(f"invalid webhook faults: {exc}") from exc
+    return _done(call, faults.as_dict())
+
+
+@route("DELETE", "/_sandbox/webhooks/faults", auth="none")
+@route("POST", "/_sandbox/webhooks/faults/clear", auth="none")
+def clear_webhook_faults(call: Call) -> Response | dict[str, Any]:
+    call.state.webhooks.clear_faults()
+    return _done(call, {"success": True})
+
+
+@route("POST", "/_sandbox/webhooks/pause", auth="none")
+def pause_webhooks(call: Call) -> Response | dict[str, Any]:
+    call.state.webhooks.pause()
+    return _done(call, {"paused": True})
+
+
+@route("POST", "/_sandbox/webhooks/resume", auth="none")
+def resume_webhooks(call: Call) -> Response | dict[str, Any]:
+    call.state.webhooks.resume()
+    return _done(call, {"paused": False})
+
+
+@route("POST", "/_sandbox/webhooks/flush", auth="none", locked=False)
+def flush_webhooks(call: Call) -> Response | dict[str, Any]:
+    """Deliver what is due; runs unlocked (network I/O), the outbox locks itself."""
+    sent = call.state.webhooks.flush()
+    with call.state.lock:
+        data = [delivery.as_dict() for delivery in sent]
+    return _done(call, {"data": data})
+
+
+@route("POST", "/_sandbox/webhooks/subscribe", auth="none", locked=False)
+def subscribe_webhooks(call: Call) -> Response | dict[str, Any]:
+    """Subscribe the app as in the App Dashboard: handshake first, outside the lock."""
+    data = _payload(call)
+    object_type, url, verify_token = (
+        str(data.get(key) or "") for key in ("object", "callback_url", "verify_token")
+    )
+    raw_fields = data.get("fields") or ""
+    names = raw_fields.split(",") if isinstance(raw_fields, str) else [str(f) for f in raw_fields]
+    include_values = str(data.get("include_values", True)).lower() not in ("false", "0", "no")
+    if not url:
+        raise errors.missing_parameter("callback_url")
+    try:
+        fields = check_fields(object_type, names)
+        if not fields:
+            raise ValueError("give at least one field")
+        verify_callback(url, verify_token)
+        call.state.webhooks.subscribe_app(
+            object_type=object_type,
+            callback_url=url,
+            fields=fields,
+            verify_token=verify_token,
+            include_values=include_values,
+        )
+    except CallbackRefused as exc:
+        raise _bad(str(exc)) from exc
+    except VerificationFailed as exc:
+        raise _bad(exc.message) from exc
+    except ValueError as exc:
+        raise _bad(str(exc)) from exc
+    return _done(call, {"success": True})
