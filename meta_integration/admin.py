@@ -111,8 +111,16 @@ class MetaAdAccountAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = ["object", "field", "entry_id", "workspace", "received_at", "is_processed"]
-    list_filter = ["object", "field", "is_processed", "received_at"]
+    list_display = [
+        "object",
+        "field",
+        "entry_id",
+        "workspace",
+        "received_at",
+        "status",
+        "is_processed",
+    ]
+    list_filter = ["object", "field", "status", "is_processed", "received_at"]
     search_fields = ["entry_id", "workspace__name", "workspace__slug"]
     list_select_related = ["workspace"]
     date_hierarchy = "received_at"
@@ -122,8 +130,12 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "entry_id",
         "workspace",
         "connection",
+        "entry_time",
         "received_at",
+        "status",
         "is_processed",
+        "error",
+        "attempts",
         "dedupe_key",
         "payload",
     )

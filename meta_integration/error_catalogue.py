@@ -46,6 +46,13 @@ IG_PUBLISHING = "https://developers.facebook.com/docs/instagram-platform/content
 MESSAGING = (
     "https://developers.facebook.com/docs/messenger-platform/instagram/features/send-message"
 )
+MESSENGER_ERRORS = "https://developers.facebook.com/docs/messenger-platform/error-codes"
+PRIVATE_REPLIES = "https://developers.facebook.com/docs/instagram-platform/private-replies"
+COMMENTS = "https://developers.facebook.com/docs/instagram-platform/comment-moderation"
+
+# Entries that read better for one kind of action (``explain(error, about=...)``), tried first.
+# 100/33 is "object does not exist": for a comment action that means the comment is gone.
+ABOUT: dict[str, dict[tuple[int, int | None], Explanation]] = {}
 
 
 @dataclass(frozen=True)
@@ -179,11 +186,46 @@ CATALOGUE: dict[tuple[int, int | None], Explanation] = {
         False,
         MESSAGING,
     ),
+    (10, 2534022): _e(
+        "The 24-hour window to reply to this person has closed.",
+        "Wait until they message again, or reply as a human agent within 7 days if the app "
+        "has that feature.",
+        False,
+        MESSAGING,
+    ),
     (10, 1893063): _e(
         "Meta has temporarily restricted this Page from sending messages.",
         "Check the Page's quality notices in Meta Business Suite and try again later.",
         False,
         MESSAGING,
+    ),
+    # --- messaging and comments (GRAPH_NOTES §9) ---
+    (551, None): _e(
+        "This person isn't available right now: they blocked the Page, deactivated or deleted "
+        "their account, or can't receive messages from businesses.",
+        "Don't send again; the message stays here. Answer publicly or wait until they write.",
+        False,
+        MESSENGER_ERRORS,
+    ),
+    (551, 1545041): _e(
+        "This person isn't available right now: they blocked the Page, deactivated or deleted "
+        "their account, or can't receive messages from businesses.",
+        "Don't send again; the message stays here. Answer publicly or wait until they write.",
+        False,
+        MESSENGER_ERRORS,
+    ),
+    (10900, None): _e(
+        "A private reply was already sent for this comment: Meta allows one per comment.",
+        "Continue in the direct-message conversation it started, or reply publicly.",
+        False,
+        PRIVATE_REPLIES,
+    ),
+    (10903, None): _e(
+        "This comment can't get a private reply any more (more than 7 days old, or Meta "
+        "doesn't allow one for it).",
+        "Reply publicly under the comment instead.",
+        False,
+        PRIVATE_REPLIES,
     ),
     (200, None): _e(
         "Meta refused for lack of permission (code 200): the permission was not granted, or "
@@ -478,6 +520,34 @@ CATALOGUE: dict[tuple[int, int | None], Explanation] = {
     ),
 }
 
+ABOUT.update(
+    {
+        "comment": {
+            (100, 33): _e(
+                "The comment was deleted (by its author, another moderator or Meta), or this "
+                "connection can no longer see it.",
+                "Nothing to do: ProSocial marks it as deleted. Refresh the thread to see the rest.",
+                False,
+                COMMENTS,
+            ),
+        },
+        "message": {
+            (613, None): _e(
+                "Meta is limiting how fast this Page can send messages right now (code 613).",
+                "Wait a few minutes and press Retry; the message you wrote is kept.",
+                True,
+                MESSENGER_ERRORS,
+            ),
+            (100, 33): _e(
+                "Meta can't find this person or conversation for the Page any more.",
+                "Don't send again; wait until they write to the Page.",
+                False,
+                MESSENGER_ERRORS,
+            ),
+        },
+    }
+)
+
 # Code ranges, tried after the exact table.
 RANGES: list[tuple[range, Explanation]] = [
     (
@@ -579,8 +649,11 @@ def _fallback(error: GraphError) -> Explanation:
     return Explanation(cause=cause, fix=fix, retryable=error.is_retryable, doc_url=ERROR_HANDLING)
 
 
-def _template(error: GraphError) -> Explanation | None:
+def _template(error: GraphError, about: str | None = None) -> Explanation | None:
     if error.code is not None:
+        specific = ABOUT.get(about or "", {})
+        if (error.code, error.subcode) in specific:
+            return specific[(error.code, error.subcode)]
         return lookup(error.code, error.subcode)
     if error.has_envelope:
         return None  # Meta's error, just without a code: its message says the most
@@ -589,13 +662,14 @@ def _template(error: GraphError) -> Explanation | None:
     return NOT_JSON_SERVER if error.http_status >= 500 else NOT_JSON_CLIENT
 
 
-def explain(error: GraphError) -> Explanation:
+def explain(error: GraphError, *, about: str | None = None) -> Explanation:
     """Return what `error` means for the user: cause, fix, retryability and Meta's doc.
 
     `retryable` is always `error.is_retryable`; Meta's own user-facing title and message,
-    when it sent them, are the `title` and the `cause`.
+    when it sent them, are the `title` and the `cause`. `about` ("comment", "message") picks
+    the wording for that kind of action where a code means something specific there.
     """
-    template = _template(error)
+    template = _template(error, about)
     if template is None or template.retryable is not error.is_retryable:
         # No entry, or one whose words promise what won't happen (Meta's is_transient
         # flag overrode the code's usual meaning): explain from the error itself.

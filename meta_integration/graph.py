@@ -28,8 +28,10 @@ Invariants:
   error then carries `outcome_unknown=True` so the caller checks before repeating.
 - 190/102 (auth), permission errors and invalid requests are never retried.
 
-Who may call it: services and tasks of `meta_integration`, `publishing`, `privacy` and
-`engagement`. Nothing else in the product imports `requests` for Meta (an architecture
+Who may call it: services and tasks of `meta_integration`, `publishing`, `privacy`,
+`engagement` and `inbox` (comments, conversations, the Send API and Page webhook
+subscriptions: GRAPH_NOTES §7.3, §9; Page tokens come from the vault, through
+`services.page_token_for`, straight into the call). Nothing else in the product imports `requests` for Meta (an architecture
 test enforces it), and nothing here touches the database: callers turn records into
 GraphCall rows through `on_call`.
 
@@ -1310,3 +1312,578 @@ def list_ad_accounts(*, access_token: str, on_call: CallHook | None = None) -> l
 def revoke_permissions(*, access_token: str, on_call: CallHook | None = None) -> None:
     """Remove the app from the person's account (`DELETE /me/permissions`); the token dies."""
     GraphClient(access_token, on_call=on_call).delete("/me/permissions")
+
+
+# --- webhook subscriptions (GRAPH_NOTES §7.3) ---------------------------------------------
+
+# What ProSocial's inbox needs from each Page (`/{page-id}/subscribed_apps`): Page posts and
+# comments (`feed`), Messenger and Instagram DMs and their echoes, reactions and postbacks.
+# Instagram's `comments`/`mentions` come through the *app-level* `instagram` subscription, and
+# reach the app only while the linked Page is subscribed (§7.3), so they are not listed here.
+PAGE_SUBSCRIBED_FIELDS: tuple[str, ...] = (
+    "feed",
+    "messages",
+    "message_echoes",
+    "message_reactions",
+    "messaging_postbacks",
+)
+# The app-level subscriptions the inbox needs, per object (§7.3: "only fields subscribed at both
+# app and Page level are delivered").
+APP_SUBSCRIBED_FIELDS: dict[str, tuple[str, ...]] = {
+    "page": PAGE_SUBSCRIBED_FIELDS,
+    "instagram": ("comments", "mentions", "messages", "message_reactions", "messaging_postbacks"),
+}
+
+
+@dataclass(frozen=True)
+class SubscribedApp:
+    """One app installed on a Page, with the webhook fields it gets (`GET subscribed_apps`)."""
+
+    id: str
+    name: str
+    subscribed_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AppSubscription:
+    """One object's app-level webhook subscription (`GET /{app-id}/subscriptions`)."""
+
+    object: str
+    callback_url: str
+    active: bool
+    fields: tuple[str, ...]
+
+
+def _succeeded(body: Mapping[str, Any], what: str) -> bool:
+    """Return True for `{"success": true}` (or `"true"`, §7.3); raise for an explicit failure."""
+    success = body.get("success")
+    if success is True or (isinstance(success, str) and success.lower() == "true"):
+        return True
+    raise GraphError(
+        f"Meta did not confirm {what} (success={success!r})",
+        http_status=200,
+        kind=ErrorKind.INVALID,
+    )
+
+
+def subscribe_page(
+    *,
+    access_token: str,
+    page_id: str,
+    fields: Sequence[str] = PAGE_SUBSCRIBED_FIELDS,
+    on_call: CallHook | None = None,
+) -> bool:
+    """Install the app on a Page for `fields` (`POST /{page-id}/subscribed_apps`), with its token.
+
+    Idempotent at Meta: the call replaces the app's field list. Needs `pages_manage_metadata`
+    (and `pages_messaging` for the message fields). Returns True, or raises GraphError.
+    """
+    body = GraphClient(access_token, on_call=on_call).post(
+        f"/{page_id}/subscribed_apps", {"subscribed_fields": ",".join(fields)}
+    )
+    return _succeeded(body, "the Page subscription")
+
+
+def list_page_subscriptions(
+    *, access_token: str, page_id: str, on_call: CallHook | None = None
+) -> list[SubscribedApp]:
+    """Return the apps installed on a Page and their fields (`GET /{page-id}/subscribed_apps`)."""
+    client = GraphClient(access_token, on_call=on_call)
+    return [
+        SubscribedApp(
+            id=str(item.get("id") or ""),
+            name=str(item.get("name") or ""),
+            subscribed_fields=_strings(item.get("subscribed_fields")),
+        )
+        for item in client.paginate(f"/{page_id}/subscribed_apps", max_pages=5)
+    ]
+
+
+def unsubscribe_page(*, access_token: str, page_id: str, on_call: CallHook | None = None) -> bool:
+    """Remove the app from a Page's webhooks (`DELETE /{page-id}/subscribed_apps`)."""
+    body = GraphClient(access_token, on_call=on_call).delete(f"/{page_id}/subscribed_apps")
+    return _succeeded(body, "the Page unsubscription")
+
+
+def _app_token() -> str:
+    return f"{settings.META_APP_ID}|{settings.META_APP_SECRET}"
+
+
+def list_app_subscriptions(*, on_call: CallHook | None = None) -> list[AppSubscription]:
+    """Return the app's webhook subscriptions per object (`GET /{app-id}/subscriptions`)."""
+    client = GraphClient(_app_token(), on_call=on_call)
+    subscriptions = []
+    for item in client.paginate(f"/{settings.META_APP_ID}/subscriptions", max_pages=5):
+        names = []
+        for entry in item.get("fields") or []:
+            # Meta answers [{"name": "feed", "version": "v25.0"}]; older shapes are bare names.
+            name = entry.get("name") if isinstance(entry, Mapping) else entry
+            if name:
+                names.append(str(name))
+        subscriptions.append(
+            AppSubscription(
+                object=str(item.get("object") or ""),
+                callback_url=str(item.get("callback_url") or ""),
+                active=bool(item.get("active", True)),
+                fields=tuple(names),
+            )
+        )
+    return subscriptions
+
+
+def subscribe_app(
+    *,
+    object: str,
+    callback_url: str,
+    fields: Sequence[str],
+    verify_token: str,
+    on_call: CallHook | None = None,
+) -> bool:
+    """Subscribe the app to `object`'s `fields` at `callback_url` (`POST /{app-id}/subscriptions`).
+
+    Meta first verifies the callback (a GET with `hub.challenge`, GRAPH_NOTES §7.1), so our
+    webhook endpoint must answer; `verify_token` is sent as a secret parameter would be.
+    """
+    body = GraphClient(_app_token(), on_call=on_call).post(
+        f"/{settings.META_APP_ID}/subscriptions",
+        {
+            "object": object,
+            "callback_url": callback_url,
+            "fields": ",".join(fields),
+            "verify_token": verify_token,
+            "include_values": "true",
+        },
+    )
+    return _succeeded(body, f"the app's {object} subscription")
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(part for part in value.split(",") if part)
+    if isinstance(value, list):
+        return tuple(str(item) for item in value if item is not None)
+    return ()
+
+
+# --- comments (GRAPH_NOTES §9.1; Page comments: the Page Comment reference) -----------------
+
+
+class Platform(StrEnum):
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+
+
+# Fields asked for on each platform's comment node. Facebook's `from` needs a Page token with
+# pages_read_engagement; Instagram's `username`/`from` need instagram_manage_comments (§9.1).
+FB_COMMENT_FIELDS = (
+    "id,message,created_time,from{id,name},parent{id},is_hidden,like_count,comment_count,"
+    "can_reply_privately,permalink_url"
+)
+IG_COMMENT_FIELDS = (
+    "id,text,timestamp,username,from{id,username},like_count,hidden,parent_id,media{id}"
+)
+COMMENT_PAGE_SIZE = 50
+MAX_COMMENT_PAGES = 20  # 1,000 comments per listing; a reconcile that needs more pages again
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment on a Facebook Page post or an Instagram media, the same shape for both."""
+
+    id: str
+    platform: Platform
+    text: str
+    created_at: datetime | None
+    author_id: str  # Facebook: the person's Page-scoped id; Instagram: the IGSID
+    author_name: str  # Facebook: the name; Instagram: the username
+    parent_id: str | None  # the comment this one answers; None for a top-level comment
+    is_hidden: bool
+    like_count: int | None
+    reply_count: int | None
+    can_reply_privately: bool | None  # Facebook only; None when Meta did not say
+    media_id: str | None  # Instagram media the comment is on (when Meta says)
+    permalink_url: str  # Facebook only
+
+
+def _parse_time(value: Any) -> datetime | None:
+    """Parse Graph's ISO time ("2017-08-31T18:10:30+0000") or unix seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():
+        text = f"{text[:-2]}:{text[-2:]}"  # +0000 -> +00:00 for fromisoformat
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _id_of(value: Any) -> str | None:
+    if isinstance(value, Mapping) and value.get("id"):
+        return str(value["id"])
+    return None
+
+
+def _comment(item: Mapping[str, Any], platform: Platform) -> Comment:
+    author = _mapping(item.get("from"))
+    if platform is Platform.INSTAGRAM:
+        replies = item.get("replies")
+        reply_data = replies.get("data") if isinstance(replies, Mapping) else None
+        return Comment(
+            id=str(item.get("id") or ""),
+            platform=platform,
+            text=str(item.get("text") or ""),
+            created_at=_parse_time(item.get("timestamp")),
+            author_id=str(author.get("id") or ""),
+            author_name=str(item.get("username") or author.get("username") or ""),
+            parent_id=str(item["parent_id"]) if item.get("parent_id") else None,
+            is_hidden=bool(item.get("hidden")),
+            like_count=_as_int(item.get("like_count")),
+            reply_count=len(reply_data) if isinstance(reply_data, list) else None,
+            can_reply_privately=None,
+            media_id=_id_of(item.get("media")),
+            permalink_url="",
+        )
+    private = item.get("can_reply_privately")
+    return Comment(
+        id=str(item.get("id") or ""),
+        platform=platform,
+        text=str(item.get("message") or ""),
+        created_at=_parse_time(item.get("created_time")),
+        author_id=str(author.get("id") or ""),
+        author_name=str(author.get("name") or ""),
+        parent_id=_id_of(item.get("parent")),
+        is_hidden=bool(item.get("is_hidden")),
+        like_count=_as_int(item.get("like_count")),
+        reply_count=_as_int(item.get("comment_count")),
+        can_reply_privately=private if isinstance(private, bool) else None,
+        media_id=None,
+        permalink_url=str(item.get("permalink_url") or ""),
+    )
+
+
+def _comment_fields(platform: Platform) -> str:
+    return IG_COMMENT_FIELDS if platform is Platform.INSTAGRAM else FB_COMMENT_FIELDS
+
+
+def list_comments(
+    *,
+    access_token: str,
+    object_id: str,
+    platform: Platform,
+    since: datetime | None = None,
+    max_pages: int = MAX_COMMENT_PAGES,
+    on_call: CallHook | None = None,
+) -> list[Comment]:
+    """Return the comments on a Page post or an Instagram media, following every page.
+
+    Facebook: `GET /{post-id}/comments?filter=stream` (top-level comments and replies, oldest
+    first). Instagram: `GET /{ig-media-id}/comments`, top-level comments only (§9.1); their
+    replies come from `list_comment_replies`. `since` keeps only newer comments (Facebook
+    filters at Meta; Instagram's edge has no filter, so the client filters).
+    """
+    params: dict[str, Any] = {"fields": _comment_fields(platform), "limit": COMMENT_PAGE_SIZE}
+    if platform is Platform.FACEBOOK:
+        params.update(filter="stream", order="chronological")
+        if since is not None:
+            params["since"] = int(since.timestamp())
+    client = GraphClient(access_token, on_call=on_call)
+    comments = [
+        _comment(item, platform)
+        for item in client.paginate(f"/{object_id}/comments", params, max_pages=max_pages)
+    ]
+    if since is not None:
+        comments = [c for c in comments if c.created_at is None or c.created_at >= since]
+    return comments
+
+
+def list_comment_replies(
+    *,
+    access_token: str,
+    comment_id: str,
+    platform: Platform,
+    max_pages: int = MAX_COMMENT_PAGES,
+    on_call: CallHook | None = None,
+) -> list[Comment]:
+    """Return the replies to one comment (Facebook `/{id}/comments`, Instagram `/{id}/replies`)."""
+    edge = "replies" if platform is Platform.INSTAGRAM else "comments"
+    params = {"fields": _comment_fields(platform), "limit": COMMENT_PAGE_SIZE}
+    client = GraphClient(access_token, on_call=on_call)
+    return [
+        _comment(item, platform)
+        for item in client.paginate(f"/{comment_id}/{edge}", params, max_pages=max_pages)
+    ]
+
+
+def get_comment(
+    *, access_token: str, comment_id: str, platform: Platform, on_call: CallHook | None = None
+) -> Comment:
+    """Return one comment. A deleted or invisible comment raises GraphError 100/33."""
+    body = GraphClient(access_token, on_call=on_call).get(
+        f"/{comment_id}", {"fields": _comment_fields(platform)}
+    )
+    return _comment(body, platform)
+
+
+def reply_to_comment(
+    *,
+    access_token: str,
+    comment_id: str,
+    platform: Platform,
+    message: str,
+    on_call: CallHook | None = None,
+) -> str:
+    """Publish a public reply under a comment; return the new comment's id.
+
+    Facebook: `POST /{comment-id}/comments`; Instagram: `POST /{ig-comment-id}/replies`
+    (top-level, visible comments only, §9.1). Not retried when the outcome is unknown.
+    """
+    edge = "replies" if platform is Platform.INSTAGRAM else "comments"
+    body = GraphClient(access_token, on_call=on_call).post(
+        f"/{comment_id}/{edge}", {"message": message}
+    )
+    new_id = body.get("id")
+    if not new_id:
+        raise GraphError(
+            "Meta accepted the reply but returned no comment id",
+            http_status=200,
+            kind=ErrorKind.INVALID,
+            outcome_unknown=True,
+        )
+    return str(new_id)
+
+
+def hide_comment(
+    *,
+    access_token: str,
+    comment_id: str,
+    platform: Platform,
+    hidden: bool,
+    on_call: CallHook | None = None,
+) -> bool:
+    """Hide or unhide a comment (Facebook `is_hidden`, Instagram `hide`); return True."""
+    param = "hide" if platform is Platform.INSTAGRAM else "is_hidden"
+    body = GraphClient(access_token, on_call=on_call).post(f"/{comment_id}", {param: hidden})
+    return _succeeded(body, "hiding the comment" if hidden else "unhiding the comment")
+
+
+def delete_comment(*, access_token: str, comment_id: str, on_call: CallHook | None = None) -> bool:
+    """Delete a comment (`DELETE /{comment-id}`); return True.
+
+    Retried like any DELETE: a repeat of a delete that went through answers 100/33, which the
+    caller may treat as done.
+    """
+    body = GraphClient(access_token, on_call=on_call).delete(f"/{comment_id}")
+    return _succeeded(body, "deleting the comment")
+
+
+# --- conversations and the Send API (GRAPH_NOTES §9.2, §9.3) -------------------------------
+
+CONVERSATION_FIELDS = "id,updated_time,participants,message_count,unread_count"
+MESSAGE_FIELDS = "id,created_time,from,to,message,attachments,story,is_unsupported"
+CONVERSATION_PAGE_SIZE = 25
+MAX_CONVERSATION_PAGES = 20
+MAX_MESSAGE_PAGES = 10
+MAX_MESSAGE_CHARS = 1000  # §9.3: 1,000 characters (and UTF-8 bytes ≤ 1,000 on Instagram)
+HUMAN_AGENT_TAG = "HUMAN_AGENT"  # the only tag left (§9.3, §12 #13)
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    name: str  # Messenger: the name; Instagram: the username
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    platform: Platform
+    updated_at: datetime | None
+    participants: tuple[Participant, ...]
+    message_count: int | None
+    unread_count: int | None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    type: str  # image, video, audio, file, share, story_mention, ig_reel, …
+    url: str
+
+
+@dataclass(frozen=True)
+class ConversationMessage:
+    id: str  # the message id ("mid")
+    created_at: datetime | None
+    sender: Participant
+    recipients: tuple[Participant, ...]
+    text: str
+    attachments: tuple[Attachment, ...]
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    recipient_id: str
+    message_id: str
+
+
+def _participants(value: Any) -> tuple[Participant, ...]:
+    data = value.get("data") if isinstance(value, Mapping) else value
+    if not isinstance(data, list):
+        return ()
+    return tuple(
+        Participant(
+            id=str(item.get("id") or ""),
+            name=str(item.get("name") or item.get("username") or ""),
+        )
+        for item in data
+        if isinstance(item, Mapping)
+    )
+
+
+def _attachments(value: Any) -> tuple[Attachment, ...]:
+    data = value.get("data") if isinstance(value, Mapping) else value
+    if not isinstance(data, list):
+        return ()
+    found = []
+    for item in data:
+        if not isinstance(item, Mapping):
+            continue
+        payload = _mapping(item.get("payload"))
+        image = _mapping(item.get("image_data"))
+        video = _mapping(item.get("video_data"))
+        url = (
+            payload.get("url")
+            or image.get("url")
+            or video.get("url")
+            or item.get("file_url")
+            or item.get("url")
+            or ""
+        )
+        kind = item.get("type") or (
+            "image" if image else "video" if video else item.get("mime_type") or "file"
+        )
+        found.append(Attachment(type=str(kind), url=str(url)))
+    return tuple(found)
+
+
+def list_conversations(
+    *,
+    access_token: str,
+    page_id: str,
+    platform: Platform,
+    user_id: str | None = None,
+    max_pages: int = MAX_CONVERSATION_PAGES,
+    on_call: CallHook | None = None,
+) -> list[Conversation]:
+    """Return a Page's Messenger or Instagram conversations, newest first (§9.2).
+
+    `GET /{page-id}/conversations?platform=messenger|instagram` with the Page token;
+    `user_id` (a PSID or IGSID) keeps only the conversation with that person.
+    """
+    params: dict[str, Any] = {
+        "platform": "instagram" if platform is Platform.INSTAGRAM else "messenger",
+        "fields": CONVERSATION_FIELDS,
+        "limit": CONVERSATION_PAGE_SIZE,
+    }
+    if user_id:
+        params["user_id"] = user_id
+    client = GraphClient(access_token, on_call=on_call)
+    return [
+        Conversation(
+            id=str(item.get("id") or ""),
+            platform=platform,
+            updated_at=_parse_time(item.get("updated_time")),
+            participants=_participants(item.get("participants")),
+            message_count=_as_int(item.get("message_count")),
+            unread_count=_as_int(item.get("unread_count")),
+        )
+        for item in client.paginate(f"/{page_id}/conversations", params, max_pages=max_pages)
+    ]
+
+
+def list_conversation_messages(
+    *,
+    access_token: str,
+    conversation_id: str,
+    max_pages: int = MAX_MESSAGE_PAGES,
+    on_call: CallHook | None = None,
+) -> list[ConversationMessage]:
+    """Return a conversation's messages, newest first (`GET /{conversation-id}/messages`).
+
+    Meta gives details only for about the 20 most recent messages (§9.2).
+    """
+    params = {"fields": MESSAGE_FIELDS, "limit": CONVERSATION_PAGE_SIZE}
+    client = GraphClient(access_token, on_call=on_call)
+    messages = []
+    for item in client.paginate(f"/{conversation_id}/messages", params, max_pages=max_pages):
+        sender = _mapping(item.get("from"))
+        messages.append(
+            ConversationMessage(
+                id=str(item.get("id") or ""),
+                created_at=_parse_time(item.get("created_time")),
+                sender=Participant(
+                    id=str(sender.get("id") or ""),
+                    name=str(sender.get("name") or sender.get("username") or ""),
+                ),
+                recipients=_participants(item.get("to")),
+                text=str(item.get("message") or ""),
+                attachments=_attachments(item.get("attachments")),
+            )
+        )
+    return messages
+
+
+def send_message(
+    *,
+    access_token: str,
+    page_id: str,
+    recipient_id: str | None = None,
+    comment_id: str | None = None,
+    text: str | None = None,
+    image_url: str | None = None,
+    human_agent: bool = False,
+    on_call: CallHook | None = None,
+) -> SentMessage:
+    """Send one Messenger or Instagram message as the Page (`POST /{page-id}/messages`, §9.3).
+
+    The recipient is a person (`recipient_id`, a PSID or IGSID) or, for a private reply, a
+    comment (`comment_id`: one message per comment, within 7 days). The message is `text` or
+    one image by URL (Meta fetches it). `human_agent` sends `messaging_type=MESSAGE_TAG` with
+    `tag=HUMAN_AGENT` (a person's reply 24 h-7 days after the customer's last message); else
+    `messaging_type=RESPONSE`. Deciding which one applies is the caller's job (the inbox's
+    window rules). Refusals: window closed 10/2018278 (or 10/2534022), person unavailable
+    551/1545041, Page restricted 10/1893063, private reply used or too old 10900/10903; see
+    `error_catalogue`. Not retried when the outcome is unknown (a send may have happened).
+    """
+    if (recipient_id is None) == (comment_id is None):
+        raise ValueError("send_message needs exactly one of recipient_id and comment_id")
+    if (text is None) == (image_url is None):
+        raise ValueError("send_message needs exactly one of text and image_url")
+    recipient = {"id": recipient_id} if recipient_id is not None else {"comment_id": comment_id}
+    message: dict[str, Any] = (
+        {"text": text}
+        if text is not None
+        else {"attachment": {"type": "image", "payload": {"url": image_url, "is_reusable": False}}}
+    )
+    data: dict[str, Any] = {"recipient": recipient, "message": message}
+    if human_agent:
+        data.update(messaging_type="MESSAGE_TAG", tag=HUMAN_AGENT_TAG)
+    else:
+        data["messaging_type"] = "RESPONSE"
+    body = GraphClient(access_token, on_call=on_call).post(f"/{page_id}/messages", data)
+    message_id = body.get("message_id")
+    if not message_id:
+        raise GraphError(
+            "Meta accepted the message but returned no message_id",
+            http_status=200,
+            kind=ErrorKind.INVALID,
+            outcome_unknown=True,
+        )
+    return SentMessage(recipient_id=str(body.get("recipient_id") or ""), message_id=str(message_id))

@@ -11,7 +11,13 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
+from meta_integration.models import (
+    InstagramAccount,
+    MetaAdAccount,
+    MetaConnection,
+    MetaPage,
+    MetaPageSubscription,
+)
 from meta_integration.scopes import FEATURES, SCOPE_ASSET_KIND, Feature
 
 # Ad account statuses that can run ads (GRAPH_NOTES §1.10: 1 ACTIVE, 9 IN_GRACE_PERIOD delivers).
@@ -34,11 +40,26 @@ class FeatureHealth:
         return not self.missing_scopes
 
 
+@dataclass(frozen=True)
+class WebhookHealth:
+    """Whether Meta sends an asset's comments and messages to ProSocial, in plain words."""
+
+    state: str  # "ok", "warning", "problem", "pending" or "off" (not used by the workspace)
+    summary: str
+    detail: str = ""
+    checked_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "ok"
+
+
 @dataclass
 class AssetHealth:
     asset: MetaPage | InstagramAccount | MetaAdAccount
     kind: str
     gaps: list[Gap] = field(default_factory=list)
+    webhooks: WebhookHealth | None = None
 
     @property
     def ok(self) -> bool:
@@ -179,3 +200,116 @@ def connection_gaps(connection: MetaConnection, *, now: datetime | None = None) 
             )
         )
     return gaps
+
+
+# --- Webhook subscriptions (GRAPH_NOTES §7.3) ---------------------------------------------------
+
+SubscriptionStatus = MetaPageSubscription.Status
+
+
+def subscriptions_by_page(connection: MetaConnection) -> dict[int, MetaPageSubscription]:
+    """Return the connection's Page subscription rows keyed by MetaPage pk (one query)."""
+    rows = MetaPageSubscription.objects.filter(page__connection=connection)
+    return {row.page_id: row for row in rows}
+
+
+def _subscription_health(
+    row: MetaPageSubscription | None,
+    *,
+    what: str,
+    app_object: str,
+    via: str = "",
+    usable: bool = True,
+) -> WebhookHealth:
+    """Describe one subscription row for an asset whose events are ``what``."""
+    if not usable and row is not None and row.is_wanted:
+        return WebhookHealth(
+            "problem",
+            _("Not receiving %(what)s reliably: the connection needs reconnecting.")
+            % {"what": what},
+            "",
+            row.last_checked_at,
+        )
+    if row is None or (not row.is_wanted and row.status == SubscriptionStatus.UNSUBSCRIBED):
+        return WebhookHealth(
+            "off",
+            _("Not subscribed: tick it above to receive its %(what)s in the inbox.")
+            % {"what": what},
+            row.message if row is not None else "",
+            row.last_checked_at if row is not None else None,
+        )
+    if not row.is_wanted:
+        if row.status == SubscriptionStatus.FAILED:
+            return WebhookHealth(
+                "warning",
+                _("Unsubscribing failed; Meta may still send its events (they are ignored)."),
+                row.error,
+                row.last_checked_at,
+            )
+        return WebhookHealth("pending", _("Unsubscribing…"), "", row.last_checked_at)
+    if row.status in (SubscriptionStatus.PENDING, SubscriptionStatus.RUNNING):
+        detail = row.error and _("Last try: %(error)s") % {"error": row.error}
+        return WebhookHealth("pending", _("Subscribing…"), detail or "", row.last_checked_at)
+    if row.status == SubscriptionStatus.FAILED:
+        return WebhookHealth(
+            "problem",
+            _("Not receiving %(what)s: the subscription failed. Fix it, then press Resubscribe.")
+            % {"what": what},
+            row.error,
+            row.last_checked_at,
+        )
+    if app_object in row.missing_app_objects:
+        return WebhookHealth(
+            "problem",
+            _(
+                "Subscribed, but nothing arrives yet: Meta's app-level webhook subscription is "
+                "missing."
+            ),
+            row.message,
+            row.last_checked_at,
+        )
+    summary = _("Receiving its %(what)s live%(via)s.") % {"what": what, "via": via}
+    if app_object == "page" and "messages" not in row.subscribed_fields:
+        return WebhookHealth(
+            "warning",
+            _("Receiving comments live, but not Messenger messages."),
+            row.message,
+            row.last_checked_at,
+        )
+    if "feed" not in row.subscribed_fields:
+        return WebhookHealth(
+            "problem",
+            _("Meta no longer reports the subscription. Press Resubscribe."),
+            row.message,
+            row.last_checked_at,
+        )
+    return WebhookHealth("ok", summary, "", row.last_checked_at)
+
+
+def page_webhook_health(
+    page: MetaPage, row: MetaPageSubscription | None, *, usable: bool = True
+) -> WebhookHealth:
+    """Say whether the Page's comments and Messenger messages reach ProSocial."""
+    return _subscription_health(
+        row, what=_("comments and messages"), app_object="page", usable=usable
+    )
+
+
+def instagram_webhook_health(
+    account: InstagramAccount, row: MetaPageSubscription | None, *, usable: bool = True
+) -> WebhookHealth:
+    """Say whether the account's comments, mentions and DMs reach ProSocial (via its Page)."""
+    if account.page is None:
+        return WebhookHealth(
+            "problem" if account.is_selected else "off",
+            _("Not linked to a Facebook Page here, so its comments and messages can't arrive."),
+            _("Link it to a Page in Instagram's settings and share that Page when you reconnect."),
+        )
+    via = _(" through %(page)s's subscription") % {"page": account.page.name}
+    return _subscription_health(
+        row,
+        what=_("comments, mentions and messages"),
+        app_object="instagram",
+        via=via,
+        usable=usable,
+    )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace, WorkspaceScopedQuerySet
+from prosocial.jobs import Job
 from prosocial.vault import EncryptedTextField
 
 
@@ -157,7 +158,41 @@ class MetaAdAccount(MetaAsset):
         return self.account_status == 1
 
 
-class WebhookEvent(models.Model):
+class MetaPageSubscription(Job):
+    """Whether a Page sends ProSocial its webhooks (``/{page-id}/subscribed_apps``, §7.3).
+
+    One per MetaPage. ``is_wanted`` is what the workspace needs (the Page, or an Instagram
+    account linked to it, is selected); the job (``services.sync_page_subscription``) makes
+    Meta match it and records what Meta reports. A job row of ``prosocial.jobs``: status,
+    message, error, attempts and the lease come from ``Job``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be subscribed")
+        RUNNING = "running", _("Talking to Meta")
+        SUBSCRIBED = "subscribed", _("Subscribed")
+        UNSUBSCRIBED = "unsubscribed", _("Not subscribed")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    page = models.OneToOneField(MetaPage, on_delete=models.CASCADE, related_name="subscription")
+    is_wanted = models.BooleanField(default=False)
+    # The fields Meta reported for ProSocial's app at the last check (empty: not installed).
+    subscribed_fields = models.JSONField(default=list, blank=True)
+    # Webhook objects ("page", "instagram") whose app-level subscription was missing at the
+    # last check: their events reach nobody, whatever the Page's own subscription says.
+    missing_app_objects = models.JSONField(default=list, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    # ``attempts`` when the latest (re)subscription was asked for: attempts count from here.
+    attempts_base = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.page} webhooks: {self.get_status_display()}"
+
+
+class WebhookEvent(Job):
     """One change Meta announced on /meta/webhooks/ (GRAPH_NOTES §7.2), stored for later work.
 
     A POST holds entries (one per Page / IG account / Meta user), each with changes or messaging
@@ -167,9 +202,23 @@ class WebhookEvent(models.Model):
     removed by the retention rule "meta_integration.webhook_events".
 
     ``workspace`` is empty when no workspace uses the account; such rows keep only the
-    metadata (``payload`` is ``{}``), nobody processes them, and the retention job removes them
-    (privacy.expired_unassigned_webhook_events).
+    metadata (``payload`` is ``{}``), nobody processes them (status ``unrouted``), and the
+    retention job removes them (privacy.expired_unassigned_webhook_events).
+
+    Each row is also a job (prosocial.jobs): the inbox (``inbox.ingest``) claims a pending
+    Page or Instagram event, turns it into threads and messages, and finishes it as
+    ``processed`` (``is_processed``) or ``ignored`` (nothing for the inbox: a post, a like),
+    or as ``flagged`` with ``error`` saying what was wrong with a payload it cannot read.
+    ``is_processed`` is true only for rows the inbox really handled.
     """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be processed")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Nothing to do")
+        FLAGGED = "flagged", _("Unreadable payload (flagged)")
+        FAILED = "failed", _("Failed")
+        UNROUTED = "unrouted", _("No workspace uses this account")
 
     object = models.CharField(max_length=32, help_text=_("page, instagram, user, permissions…"))
     field = models.CharField(max_length=64, blank=True, help_text=_("feed, comments, messages…"))
@@ -179,6 +228,9 @@ class WebhookEvent(models.Model):
         db_index=True,
         help_text=_("The Page id, Instagram user id or Meta user id the entry is about."),
     )
+    # The entry's "time" (seconds or, for messaging, milliseconds in Meta's payloads): when the
+    # change happened, which orders an edit or a removal against the comment it changes.
+    entry_time = models.DateTimeField(null=True, blank=True)
     workspace = models.ForeignKey(
         Workspace,
         null=True,
@@ -197,6 +249,9 @@ class WebhookEvent(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     is_processed = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Due at once; set on arrival so the sweeper leaves a fresh row to the task sent for it.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     # sha256 of the workspace and the item's content, so Meta's retries (GRAPH_NOTES §7.2)
     # store nothing new, whether they come byte for byte or batched differently.
     dedupe_key = models.CharField(max_length=64, unique=True, editable=False)
@@ -207,6 +262,12 @@ class WebhookEvent(models.Model):
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["workspace", "received_at"], name="webhookevent_ws_received"),
+            # The sweeper's and the job's look-up of what is still to do.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="webhookevent_pending",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,8 +35,12 @@ class Feature:
 
 
 # Only features ProSocial has: the connect flow asks for exactly these permissions, and the
-# page before Meta's dialog lists each with its reason. (No comments, messages or insights
-# features exist, so none of their permissions is asked for.)
+# page before Meta's dialog lists each with its reason. (No insights feature exists, so none of
+# its permissions is asked for.) The inbox's scopes are checked against GRAPH_NOTES §1.11, §7.3
+# and §9: webhooks need pages_manage_metadata; Page comments pages_read_engagement (read) and
+# pages_manage_engagement (reply, hide, delete); Messenger and private replies pages_messaging;
+# Instagram comments and mentions instagram_manage_comments; Instagram DMs
+# instagram_manage_messages.
 FEATURES = (
     Feature(
         "publishing",
@@ -65,6 +69,49 @@ FEATURES = (
             Permission(
                 "instagram_content_publish",
                 _("Publish the posts, reels and stories you schedule to Instagram."),
+                "instagram",
+            ),
+        ),
+        "page",
+    ),
+    Feature(
+        "inbox",
+        _("Inbox: comments and direct messages"),
+        (
+            Permission(
+                "pages_manage_metadata",
+                _(
+                    "Subscribe your Pages to Meta's webhooks, so new comments and messages arrive live."
+                ),
+                "page",
+            ),
+            Permission(
+                "pages_read_engagement",
+                _("Read the comments under your Pages' posts and who wrote them."),
+                "page",
+            ),
+            Permission(
+                "pages_manage_engagement",
+                _(
+                    "Reply to, hide and delete comments on your Pages' posts when you do so in the inbox."
+                ),
+                "page",
+            ),
+            Permission(
+                "pages_messaging",
+                _(
+                    "Read and answer your Pages' Messenger conversations, and reply privately to comments."
+                ),
+                "page",
+            ),
+            Permission(
+                "instagram_manage_comments",
+                _("Read, answer, hide and delete comments and mentions on your Instagram posts."),
+                "instagram",
+            ),
+            Permission(
+                "instagram_manage_messages",
+                _("Read and answer your Instagram direct messages from the inbox."),
                 "instagram",
             ),
         ),

@@ -1,5 +1,9 @@
 """Meta connection use-cases: connect, choose assets, refresh, check health, disconnect.
 
+Choosing assets also decides which Pages Meta must send webhooks for: each MetaPage's
+MetaPageSubscription is kept in line by a job on the runner (``sync_page_subscription``), and a
+disconnect unsubscribes first, while the Page tokens still work (section at the end).
+
 Removing assets (disconnect, Meta's callbacks, erasures) never damages what other apps built
 on them: ``announce_removed_assets`` sends ``signals.assets_removed`` (publishing pauses what
 was about to use them; history keeps their names) and notifies owners and admins; saving a
@@ -15,10 +19,12 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,12 +33,19 @@ from accounts.audit import record_audit_event
 from accounts.models import Membership, Workspace
 from accounts.permissions import MANAGERS, has_permission
 from accounts.services import notify_workspace
-from meta_integration import graph, signals
+from meta_integration import graph, signals, tasks
 from meta_integration.error_catalogue import explain
 from meta_integration.errors import MetaConnectionError
-from meta_integration.health import status_for_expiry
-from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
+from meta_integration.health import scope_covers, status_for_expiry
+from meta_integration.models import (
+    InstagramAccount,
+    MetaAdAccount,
+    MetaConnection,
+    MetaPage,
+    MetaPageSubscription,
+)
 from meta_integration.scopes import requested_scopes
+from prosocial import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +210,8 @@ def _save_connection(*, actor: Membership, access_token: str, world: MetaWorld) 
     pages = _sync_pages(connection, world.pages)
     _sync_instagram(connection, world, pages)
     _sync_ad_accounts(connection, world.ad_accounts)
+    # A new token (connect, reconnect, refresh): make sure Meta still sends our webhooks.
+    plan_page_subscriptions(connection=connection, recheck=True)
     # Same Meta ids as before a disconnect: what pointed at the old rows points at these.
     signals.assets_restored.send(
         sender=MetaConnection, workspace_id=connection.workspace_id, connection_id=connection.pk
@@ -308,6 +323,7 @@ def select_meta_assets(
         rows.filter(pk__in=ids, is_available=True).update(is_selected=True)
         rows.exclude(pk__in=ids).update(is_selected=False)
         chosen[model.__name__] = len(ids)
+    plan_page_subscriptions(connection=connection)
     record_audit_event(
         actor=actor.user,
         action="meta.assets_selected",
@@ -382,6 +398,10 @@ def check_meta_connection(*, connection_id: int) -> MetaConnection | None:
         if announce:
             pk = connection.pk
             transaction.on_commit(lambda: _email_admins_about(pk))
+        if connection.is_usable:
+            # Pages can lose the app's subscription on Meta's side (a Page admin removes the
+            # app in Business Suite): each check confirms it and says when it last did.
+            plan_page_subscriptions(connection=connection, recheck=True)
     return connection
 
 
@@ -528,6 +548,8 @@ def disconnect_meta_account(*, actor: Membership, connection: MetaConnection) ->
     Meta confirmed the revocation; the local wipe happens either way.
     """
     _require(actor)
+    # Before the revocation: unsubscribing needs the Page tokens, which die with it.
+    webhooks = unsubscribe_pages_now(connection=connection)
     revoked_on_meta = False
     if connection.access_token:
         try:
@@ -538,12 +560,23 @@ def disconnect_meta_account(*, actor: Membership, connection: MetaConnection) ->
             # and the user is told to remove the app in Facebook settings.
             revoked_on_meta = exc.is_auth
             logger.warning("meta connection %s: revoke failed: %s", connection.pk, exc)
-    _wipe_connection(actor=actor, connection_id=connection.pk, revoked_on_meta=revoked_on_meta)
+    _wipe_connection(
+        actor=actor,
+        connection_id=connection.pk,
+        revoked_on_meta=revoked_on_meta,
+        webhooks=webhooks,
+    )
     return revoked_on_meta
 
 
 @transaction.atomic
-def _wipe_connection(*, actor: Membership, connection_id: int, revoked_on_meta: bool) -> None:
+def _wipe_connection(
+    *,
+    actor: Membership,
+    connection_id: int,
+    revoked_on_meta: bool,
+    webhooks: "UnsubscribeResult | None" = None,
+) -> None:
     connection = MetaConnection.objects.select_for_update().get(pk=connection_id)
     removed = collect_removed_assets([connection])
     counts = {
@@ -575,7 +608,11 @@ def _wipe_connection(*, actor: Membership, connection_id: int, revoked_on_meta: 
         action="meta.disconnected",
         workspace=actor.workspace,
         target=connection,
-        metadata={**counts, "revoked_on_meta": revoked_on_meta},
+        metadata={
+            **counts,
+            "revoked_on_meta": revoked_on_meta,
+            **(webhooks.as_metadata() if webhooks is not None else {}),
+        },
     )
     for assets in removed or [RemovedAssets(connection.workspace_id)]:
         announce_removed_assets(
@@ -708,3 +745,406 @@ def revoke_meta_connections_for_user(*, meta_user_id: str) -> int:
                 ),
             )
     return len(ids)
+
+
+# --- Webhook subscriptions (GRAPH_NOTES §7.3) ---------------------------------------------------
+#
+# Meta sends a Page's webhooks (feed, Messenger) only while the app is installed on it
+# (`/{page-id}/subscribed_apps`), and an Instagram account's (comments, mentions, DMs) only
+# while its *linked Page* is; in both cases the app-level subscription for the object must exist
+# too. Each MetaPage has one MetaPageSubscription row: `plan_page_subscriptions` decides what the
+# workspace wants (inside the transaction that changed the selection) and queues a job, and the
+# job (`sync_page_subscription`, on the runner of prosocial.jobs) makes Meta match it and records
+# what Meta reports. Jobs retry transient failures and rate limits with back-off; everything else
+# fails with the catalogue's explanation, shown on the connection's health page with *Resubscribe*.
+
+SubscriptionStatus = MetaPageSubscription.Status
+SUBSCRIPTION_MAX_ATTEMPTS = 5
+SUBSCRIPTION_RETRY_SECONDS = 30.0  # first retry; doubles per attempt (jobs.retry_delay's shape)
+MESSAGING_FIELDS = tuple(f for f in graph.PAGE_SUBSCRIBED_FIELDS if f != "feed")
+
+
+def _enqueue_subscription(subscription_id: int, *, countdown: float = 0) -> None:
+    transaction.on_commit(
+        partial(
+            tasks.sync_page_subscription_task.apply_async, (subscription_id,), countdown=countdown
+        )
+    )
+
+
+PAGE_SUBSCRIPTIONS = jobs.register(
+    jobs.JobKind(
+        name="page webhook subscription",
+        model=MetaPageSubscription,
+        runnable=Q(status__in=[SubscriptionStatus.PENDING, SubscriptionStatus.RUNNING]),
+        enqueue=_enqueue_subscription,
+        running_status=SubscriptionStatus.RUNNING,
+        queued_status=SubscriptionStatus.PENDING,
+        done_status=SubscriptionStatus.SUBSCRIBED,
+        failed_status=SubscriptionStatus.FAILED,
+        max_attempts=SUBSCRIPTION_MAX_ATTEMPTS,
+        attempts_used=lambda row: row.attempts - row.attempts_base,
+        exhausted=lambda n: (
+            _("Meta kept failing after %(n)d tries. Press Resubscribe to try again.") % {"n": n}
+        ),
+    )
+)
+
+
+def _wanted_page_ids(connection: MetaConnection) -> set[int]:
+    """Return the pks of the Pages whose webhooks the workspace needs.
+
+    A selected Page, and the Page linked to a selected Instagram account (Instagram's webhooks
+    need the linked Page's subscription, §7.3).
+    """
+    wanted = set(
+        MetaPage.objects.filter(connection=connection, is_selected=True).values_list(
+            "pk", flat=True
+        )
+    )
+    wanted |= {
+        pk
+        for pk in InstagramAccount.objects.filter(
+            connection=connection, is_selected=True, is_available=True
+        ).values_list("page_id", flat=True)
+        if pk is not None
+    }
+    return wanted
+
+
+def _requeue(pks: list[int], *, message: str) -> int:
+    """Queue the given subscription rows now, fencing off any worker still on them."""
+    if not pks:
+        return 0
+    changed = MetaPageSubscription.objects.filter(pk__in=pks).update(
+        status=SubscriptionStatus.PENDING,
+        message=message[:300],
+        next_attempt_at=timezone.now(),
+        lease_expires_at=None,
+        # Bumping attempts fences a worker still holding an older claim (prosocial.jobs).
+        attempts=F("attempts") + 1,
+        attempts_base=F("attempts") + 1,
+        retryable=False,
+        updated_at=timezone.now(),
+    )
+    for pk in pks:
+        _enqueue_subscription(pk)
+    return changed
+
+
+def plan_page_subscriptions(*, connection: MetaConnection, recheck: bool = False) -> list[int]:
+    """Decide which of the connection's Pages must be subscribed, and queue the jobs that do it.
+
+    Runs inside the caller's transaction (jobs are sent after COMMIT). A Page whose want changed
+    gets a job; so does a wanted Page that isn't subscribed yet. ``recheck`` also queues every
+    Page that is or was wanted (a new token, the periodic check, *Resubscribe*). Returns the
+    queued rows' pks.
+    """
+    wanted_ids = _wanted_page_ids(connection)
+    queued: list[int] = []
+    again: list[int] = []
+    pages = MetaPage.objects.filter(connection=connection).order_by("pk")
+    existing = {
+        row.page_id: row for row in MetaPageSubscription.objects.filter(page__connection=connection)
+    }
+    for page in pages:
+        wanted = page.pk in wanted_ids and page.is_available
+        row = existing.get(page.pk)
+        if row is None:
+            if not wanted:
+                continue
+            row = MetaPageSubscription.objects.create(
+                page=page, is_wanted=True, status=SubscriptionStatus.PENDING
+            )
+            queued.append(row.pk)
+            _enqueue_subscription(row.pk)
+            continue
+        busy = row.status in (SubscriptionStatus.PENDING, SubscriptionStatus.RUNNING)
+        changed = wanted != row.is_wanted
+        if changed:
+            MetaPageSubscription.objects.filter(pk=row.pk).update(
+                is_wanted=wanted, updated_at=timezone.now()
+            )
+        if (
+            changed
+            or (recheck and (wanted or row.status != SubscriptionStatus.UNSUBSCRIBED))
+            or (wanted and not busy and row.status != SubscriptionStatus.SUBSCRIBED)
+        ):
+            again.append(row.pk)
+    _requeue(again, message=_("Queued: checking the subscription with Meta."))
+    return queued + again
+
+
+def resubscribe_meta_pages(*, actor: Membership, connection: MetaConnection) -> int:
+    """Run every Page subscription of ``connection`` again (*Resubscribe*); return how many."""
+    _require(actor)
+    if not connection.is_usable:
+        raise MetaConnectionError(
+            _("This connection can't reach Meta (%(status)s). Reconnect it first.")
+            % {"status": connection.get_status_display().lower()}
+        )
+    with transaction.atomic():
+        connection = MetaConnection.objects.select_for_update().get(pk=connection.pk)
+        queued = plan_page_subscriptions(connection=connection, recheck=True)
+        record_audit_event(
+            actor=actor.user,
+            action="meta.webhooks_resubscribed",
+            workspace=actor.workspace,
+            target=connection,
+            metadata={"pages": len(queued)},
+        )
+    return len(queued)
+
+
+def _used_elsewhere(row: MetaPageSubscription) -> bool:
+    """Whether another connection (any workspace) still wants this Meta Page's webhooks.
+
+    The subscription belongs to ProSocial's app and the Page, not to a workspace: removing it
+    for one workspace would silence every other workspace that uses the same Page.
+    """
+    return (
+        MetaPageSubscription.objects.filter(page__page_id=row.page.page_id, is_wanted=True)
+        .exclude(pk=row.pk)
+        .exclude(page__connection__status=Status.DISCONNECTED)
+        .exists()
+    )
+
+
+def _page_fields(page: MetaPage) -> tuple[list[str], str]:
+    """Return the fields to subscribe the Page to, and a note on what is left out and why."""
+    connection = page.connection
+    ids = {page.page_id}
+    if scope_covers(connection, "pages_messaging", ids):
+        return list(graph.PAGE_SUBSCRIBED_FIELDS), ""
+    note = _(
+        "Messenger messages are not subscribed: the pages_messaging permission was not granted "
+        "for this Page. Reconnect and keep it ticked."
+    )
+    return ["feed"], note
+
+
+def sync_page_subscription(*, subscription_id: int) -> None:
+    """Make Meta's subscription of one Page match ``is_wanted``, and record what Meta reports.
+
+    A job of the runner (claimed, fenced, retried). Subscribing is idempotent at Meta (the call
+    replaces the field list) and is confirmed by reading ``subscribed_apps`` back; an unwanted
+    Page is unsubscribed unless another workspace still uses it. The Page token is read from
+    the vault here, never passed around.
+    """
+    lease = jobs.claim(PAGE_SUBSCRIPTIONS, subscription_id)
+    if lease is None:
+        return
+    with lease:
+        row = MetaPageSubscription.objects.select_related("page__connection").get(
+            pk=subscription_id
+        )
+        page = row.page
+        now = timezone.now()
+        if not row.is_wanted and not page.access_token:
+            lease.finish(
+                status=SubscriptionStatus.UNSUBSCRIBED,
+                subscribed_fields=[],
+                missing_app_objects=[],
+                last_checked_at=now,
+                message=_("No longer shared with ProSocial, so there is nothing to unsubscribe."),
+            )
+            return
+        if not page.access_token or not page.connection.is_usable:
+            lease.fail(
+                _("ProSocial has no working access to this Page (reconnect Meta)."),
+                last_checked_at=now,
+            )
+            return
+        if row.is_wanted and not scope_covers(
+            page.connection, "pages_manage_metadata", {page.page_id}
+        ):
+            lease.fail(
+                _(
+                    "The pages_manage_metadata permission, which webhooks need, was not granted "
+                    "for this Page. Reconnect and keep it ticked."
+                ),
+                last_checked_at=now,
+            )
+            return
+        try:
+            if row.is_wanted:
+                _subscribe(lease, row)
+            else:
+                _unsubscribe(lease, row)
+        except graph.GraphError as exc:
+            explanation = explain(exc)
+            text = f"{explanation.cause} {explanation.fix}"
+            logger.warning("page subscription %s: %s", subscription_id, exc)
+            if exc.is_retryable:
+                wait = exc.retry_after or SUBSCRIPTION_RETRY_SECONDS * 2 ** (
+                    PAGE_SUBSCRIPTIONS.attempts_used(row) - 1
+                )
+                lease.fail(text, retry_in=wait, retryable=True, last_checked_at=now)
+            else:
+                lease.fail(text, last_checked_at=now)
+
+
+def _subscribe(lease: "jobs.Lease[MetaPageSubscription]", row: MetaPageSubscription) -> None:
+    page = row.page
+    fields, note = _page_fields(page)
+    lease.progress(20, _("Subscribing the Page with Meta…"))
+    graph.subscribe_page(access_token=page.access_token, page_id=page.page_id, fields=fields)
+    lease.progress(60, _("Confirming with Meta…"))
+    ours = _our_fields(page)
+    missing_app = _ensure_app_subscriptions(with_instagram=page.instagram_accounts.exists())
+    notes = [note] if note else []
+    if not set(fields) <= set(ours):
+        notes.append(
+            _("Meta reports only these fields: %(fields)s.") % {"fields": ", ".join(ours) or "—"}
+        )
+    if missing_app:
+        notes.append(
+            _(
+                "Meta's app-level webhook subscription is missing for: %(objects)s; an operator "
+                "must set the callback URL (docs: Using a real Meta app)."
+            )
+            % {"objects": ", ".join(missing_app)}
+        )
+    lease.finish(
+        subscribed_fields=list(ours),
+        missing_app_objects=missing_app,
+        last_checked_at=timezone.now(),
+        message=" ".join(notes) or _("Subscribed."),
+    )
+
+
+def _unsubscribe(lease: "jobs.Lease[MetaPageSubscription]", row: MetaPageSubscription) -> None:
+    page = row.page
+    if _used_elsewhere(row):
+        lease.finish(
+            status=SubscriptionStatus.UNSUBSCRIBED,
+            subscribed_fields=[],
+            missing_app_objects=[],
+            last_checked_at=timezone.now(),
+            message=_("Not used here; left subscribed for another workspace that uses this Page."),
+        )
+        return
+    lease.progress(30, _("Unsubscribing the Page with Meta…"))
+    graph.unsubscribe_page(access_token=page.access_token, page_id=page.page_id)
+    lease.finish(
+        status=SubscriptionStatus.UNSUBSCRIBED,
+        subscribed_fields=[],
+        missing_app_objects=[],
+        last_checked_at=timezone.now(),
+        message=_("Unsubscribed: this workspace doesn't use the Page."),
+    )
+
+
+def _our_fields(page: MetaPage) -> list[str]:
+    """Return the fields Meta reports for ProSocial's app on the Page ([] when not installed)."""
+    for app in graph.list_page_subscriptions(access_token=page.access_token, page_id=page.page_id):
+        if app.id == settings.META_APP_ID:
+            return list(app.subscribed_fields)
+    return []
+
+
+def webhook_callback_url() -> str:
+    """Return the address Meta posts webhooks to (ARCHITECTURE §6: /meta/webhooks/)."""
+    return settings.PUBLIC_BASE_URL + reverse("meta_integration:webhooks")
+
+
+def _ensure_app_subscriptions(*, with_instagram: bool) -> list[str]:
+    """Make sure the app-level subscriptions the inbox needs exist; return the objects missing.
+
+    Checked on every Page job (one GET). A missing or incomplete object is subscribed at our
+    callback URL (Meta then calls it to verify, §7.1). Failures are not the Page's: they are
+    returned, recorded on the row and shown on the health page, and the Page stays subscribed.
+    """
+    objects = ["page", "instagram"] if with_instagram else ["page"]
+    try:
+        current = {sub.object: sub for sub in graph.list_app_subscriptions()}
+    except graph.GraphError as exc:
+        logger.warning("app webhook subscriptions could not be read: %s", exc)
+        return objects
+    missing = []
+    for object_type in objects:
+        needed = graph.APP_SUBSCRIBED_FIELDS[object_type]
+        sub = current.get(object_type)
+        if sub is not None and sub.active and set(needed) <= set(sub.fields):
+            continue
+        try:
+            graph.subscribe_app(
+                object=object_type,
+                callback_url=webhook_callback_url(),
+                fields=needed,
+                verify_token=settings.META_WEBHOOK_VERIFY_TOKEN,
+            )
+        except graph.GraphError as exc:
+            logger.warning("app webhook subscription for %s failed: %s", object_type, exc)
+            missing.append(object_type)
+    return missing
+
+
+@dataclass
+class UnsubscribeResult:
+    """What a disconnect did to the Pages' webhook subscriptions (for the audit log)."""
+
+    unsubscribed: list[str] = field(default_factory=list)  # Page names
+    kept: list[str] = field(default_factory=list)  # still used by another workspace
+    failed: list[str] = field(default_factory=list)
+
+    def as_metadata(self) -> dict[str, object]:
+        """Return the audit metadata; nothing when no Page was subscribed."""
+        if not (self.unsubscribed or self.kept or self.failed):
+            return {}
+        return {
+            "webhooks_unsubscribed": len(self.unsubscribed),
+            "webhooks_kept_for_other_workspaces": len(self.kept),
+            "webhooks_unsubscribe_failed": self.failed,
+        }
+
+
+def unsubscribe_pages_now(*, connection: MetaConnection) -> UnsubscribeResult:
+    """Remove ProSocial's webhooks from the connection's Pages now, best effort (disconnect).
+
+    Pages another workspace still uses keep theirs. Meta's refusals are logged and returned,
+    never raised: the disconnect goes on either way (and the revocation that follows ends every
+    subscription of a person who removed the app).
+    """
+    result = UnsubscribeResult()
+    rows = MetaPageSubscription.objects.filter(page__connection=connection).select_related("page")
+    for row in rows:
+        if not row.is_wanted and row.status == SubscriptionStatus.UNSUBSCRIBED:
+            continue
+        page = row.page
+        MetaPageSubscription.objects.filter(pk=row.pk).update(
+            is_wanted=False, updated_at=timezone.now()
+        )
+        if _used_elsewhere(row):
+            result.kept.append(page.name)
+            continue
+        if not page.access_token:
+            result.failed.append(page.name)
+            continue
+        try:
+            graph.unsubscribe_page(access_token=page.access_token, page_id=page.page_id)
+        except graph.GraphError as exc:
+            logger.warning("page %s: unsubscribe on disconnect failed: %s", page.pk, exc)
+            result.failed.append(page.name)
+        else:
+            result.unsubscribed.append(page.name)
+    return result
+
+
+def sweep_page_subscriptions() -> int:
+    """Queue subscription jobs whose worker died or whose message was lost (beat)."""
+    return jobs.sweep(PAGE_SUBSCRIPTIONS)
+
+
+def page_token_for(*, page: MetaPage) -> str:
+    """Return the Page's token from the vault for a Graph call, or explain why there is none.
+
+    For the inbox and other apps acting as a Page: the token goes straight into a
+    ``graph`` call, never into a task argument, a log line or a template.
+    """
+    if not page.access_token or not page.connection.is_usable:
+        raise MetaConnectionError(
+            _("ProSocial has no working access to the Page %(page)s. Reconnect Meta.")
+            % {"page": page.name}
+        )
+    return page.access_token

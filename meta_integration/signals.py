@@ -19,6 +19,10 @@ nothing can be published through it until someone reconnects. ``cause`` is safe 
 
 ``disconnect_impact`` is sent (no writes) to describe, before an admin confirms a disconnect,
 what depends on the connection. Receivers return a list of ``(label, count)`` pairs.
+
+``webhook_events_stored`` is sent after the COMMIT that stored new webhook events for
+workspaces (``webhooks.record_webhook_events``), with their ids: the inbox queues their
+processing. Receivers must be quick: they run inside Meta's webhook request.
 """
 
 from django.dispatch import Signal
@@ -29,3 +33,4 @@ assets_removed = Signal()
 assets_restored = Signal()  # sender=MetaConnection, workspace_id=int, connection_id=int
 disconnect_impact = Signal()  # sender=MetaConnection, connection_id=int
 connection_revoked = Signal()  # sender=MetaConnection, connection_id=int, cause=str
+webhook_events_stored = Signal()  # sender=WebhookEvent, event_ids=list[int]

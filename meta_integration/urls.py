@@ -17,5 +17,10 @@ urlpatterns = [
     path("w/<slug:slug>/meta/<int:pk>/", views.connection_detail, name="connection"),
     path("w/<slug:slug>/meta/<int:pk>/refresh/", views.connection_refresh, name="refresh"),
     path("w/<slug:slug>/meta/<int:pk>/check/", views.connection_check, name="check"),
+    path(
+        "w/<slug:slug>/meta/<int:pk>/resubscribe/",
+        views.connection_resubscribe,
+        name="resubscribe",
+    ),
     path("w/<slug:slug>/meta/<int:pk>/disconnect/", views.connection_disconnect, name="disconnect"),
 ]

@@ -117,7 +117,8 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
 @member_required("workspace.view", post="meta.connect")
 def connection_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     connection = selectors.get_meta_connection_for_member(membership, pk)
-    form = AssetSelectionForm(request.POST or None, connection=connection)
+    data = request.POST if request.method == "POST" else None  # unticking all is a choice too
+    form = AssetSelectionForm(data, connection=connection)
     if request.method == "POST" and form.is_valid():
         services.select_meta_assets(
             actor=membership,
@@ -141,6 +142,22 @@ def _detail_context(
     membership: Membership, connection: MetaConnection, form: AssetSelectionForm
 ) -> dict[str, object]:
     pages, instagram, ad_accounts = selectors.list_connection_assets(connection)
+    subscriptions = health.subscriptions_by_page(connection)
+    page_rows = []
+    for page in pages:
+        item = health.asset_health(connection, page, "page")
+        item.webhooks = health.page_webhook_health(
+            page, subscriptions.get(page.pk), usable=connection.is_usable
+        )
+        page_rows.append(item)
+    instagram_rows = []
+    for account in instagram:
+        item = health.asset_health(connection, account, "instagram")
+        linked = subscriptions.get(account.page_id) if account.page_id else None
+        item.webhooks = health.instagram_webhook_health(
+            account, linked, usable=connection.is_usable
+        )
+        instagram_rows.append(item)
     return {
         "membership": membership,
         "workspace": membership.workspace,
@@ -148,8 +165,8 @@ def _detail_context(
         "form": form,
         "gaps": health.connection_gaps(connection),
         "features": health.feature_health(connection),
-        "pages": [health.asset_health(connection, page, "page") for page in pages],
-        "instagram": [health.asset_health(connection, ig, "instagram") for ig in instagram],
+        "pages": page_rows,
+        "instagram": instagram_rows,
         "ad_accounts": [health.asset_health(connection, ad, "ad_account") for ad in ad_accounts],
     }
 
@@ -173,6 +190,32 @@ def connection_check(request: HttpRequest, membership: Membership, pk: int) -> H
     connection = selectors.get_meta_connection_for_member(membership, pk)
     services.check_meta_connection(connection_id=connection.pk)
     messages.info(request, _("Checked the connection with Meta."))
+    return redirect("meta_integration:connection", slug=membership.workspace.slug, pk=pk)
+
+
+@member_required("meta.connect")
+@require_POST
+def connection_resubscribe(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """Run the webhook subscription of every Page of the connection again (health page fix)."""
+    connection = selectors.get_meta_connection_for_member(membership, pk)
+    try:
+        count = services.resubscribe_meta_pages(actor=membership, connection=connection)
+    except MetaConnectionError as exc:
+        messages.error(request, exc.message)
+    else:
+        if count:
+            messages.success(
+                request,
+                _("Subscribing %(count)s Page(s) again; this page shows the result shortly.")
+                % {"count": count},
+            )
+        else:
+            messages.info(
+                request,
+                _(
+                    "No Page to subscribe: tick the Pages or Instagram accounts this workspace uses."
+                ),
+            )
     return redirect("meta_integration:connection", slug=membership.workspace.slug, pk=pk)
 
 

@@ -7,7 +7,9 @@
 ``record_webhook_events`` is the one place that writes WebhookEvent rows. It verifies before it
 parses, writes every row of a notification in one transaction or none, and is idempotent: Meta
 retries a delivery for up to 36 hours, and a repeat stores nothing new. It only stores; the
-processing of events (``is_processed``) happens later, so Meta gets its 200 quickly.
+processing of events (``is_processed``) happens later, so Meta gets its 200 quickly: after
+COMMIT it sends ``signals.webhook_events_stored`` with the new rows' ids, and the inbox queues
+their processing (``inbox.ingest``).
 
 Routing: the entry id names the account (a Page id for ``page``, an Instagram user id for
 ``instagram``, a Meta user id for ``user`` / ``permissions``). Each item is stored once for
@@ -25,12 +27,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.crypto import constant_time_compare
 
+from meta_integration import signals
 from meta_integration.models import InstagramAccount, MetaConnection, MetaPage, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -111,6 +115,32 @@ def verify_signature(*, body: bytes, header: str, secret: str) -> None:
 
 # --- Parsing --------------------------------------------------------------------------------
 
+# Unix times past this many seconds (the year 5138) are milliseconds: Meta writes ``entry.time``
+# and ``timestamp`` in milliseconds for messaging and in seconds elsewhere (GRAPH_NOTES §7.4).
+_MILLISECONDS_FROM = 10**11
+
+
+def meta_time(value: Any) -> datetime | None:
+    """Return a Meta time (unix seconds or milliseconds, or ISO 8601) as a datetime, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value >= _MILLISECONDS_FROM else value
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC) if seconds > 0 else None
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str) and 0 < len(value) <= 40:
+        # Graph's "2017-08-31T18:10:30+0000": Python reads +0000 since 3.11.
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
 
 def _entry_id(entry: dict[str, Any], object_type: str) -> str:
     # User and permissions entries name the person in "uid" (GRAPH_NOTES §7.4).
@@ -175,6 +205,8 @@ def parse_notification(body: bytes) -> list[WebhookItem]:
 # --- Storing --------------------------------------------------------------------------------
 
 Route = tuple[int, int]  # (workspace id, connection id)
+_PENDING = WebhookEvent.Status.PENDING
+_UNROUTED = WebhookEvent.Status.UNROUTED
 
 
 def _routes(object_type: str, entry_ids: set[str]) -> dict[str, list[Route]]:
@@ -203,6 +235,21 @@ def _routes(object_type: str, entry_ids: set[str]) -> dict[str, list[Route]]:
     for (entry_id, workspace_id), connection_id in chosen.items():
         routes[entry_id].append((workspace_id, connection_id))
     return routes
+
+
+def _storable(value: Any) -> Any:
+    """Return ``value`` without NUL characters, which PostgreSQL's jsonb cannot hold.
+
+    JSON allows an escaped NUL in strings; a payload carrying one (a pasted comment) would
+    otherwise fail the INSERT and the whole delivery with it.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 def _dedupe_key(item: WebhookItem, workspace_id: int | None) -> str:
@@ -244,12 +291,14 @@ def _store_items(items: list[WebhookItem]) -> int:
         for workspace_id, connection_id in targets:
             key = _dedupe_key(item, workspace_id)
             events[key] = WebhookEvent(
-                object=item.object,
-                field=item.field,
-                entry_id=item.entry_id,
+                object=_storable(item.object),
+                field=_storable(item.field),
+                entry_id=_storable(item.entry_id),
+                entry_time=meta_time(item.entry_time),
                 workspace_id=workspace_id,
                 connection_id=connection_id,
-                payload=item.payload if workspace_id is not None else {},
+                payload=_storable(item.payload) if workspace_id is not None else {},
+                status=_PENDING if workspace_id is not None else _UNROUTED,
                 dedupe_key=key,
             )
     known = set(
@@ -260,7 +309,16 @@ def _store_items(items: list[WebhookItem]) -> int:
     new = [event for key, event in events.items() if key not in known]
     # ignore_conflicts: a concurrent retry that committed first wins; this one adds nothing.
     WebhookEvent.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    routed = [event.dedupe_key for event in new if event.workspace_id is not None]
+    if routed:
+        transaction.on_commit(lambda: _announce_stored(routed))
     return len(new)
+
+
+def _announce_stored(dedupe_keys: list[str]) -> None:
+    # bulk_create with ignore_conflicts sets no ids; one indexed read finds the rows we wrote.
+    ids = list(WebhookEvent.objects.filter(dedupe_key__in=dedupe_keys).values_list("pk", flat=True))
+    signals.webhook_events_stored.send(sender=WebhookEvent, event_ids=ids)
 
 
 def is_valid_challenge(challenge: str) -> bool:

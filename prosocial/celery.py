@@ -54,6 +54,18 @@ app.conf.beat_schedule = {
         "task": "publishing.sweep_publications",
         "schedule": 15.0,
     },
+    # Every minute: Page webhook subscription jobs whose worker died or whose message was lost
+    # (meta_integration.services.sync_page_subscription) are queued again.
+    "sweep-page-subscriptions": {
+        "task": "meta_integration.sweep_page_subscriptions",
+        "schedule": 60.0,
+    },
+    # Every 15 s: Meta webhook events still waiting to be turned into inbox threads (a lost
+    # message, a dead worker, events stored while no worker ran) are queued.
+    "sweep-webhook-events": {
+        "task": "inbox.sweep_webhook_events",
+        "schedule": 15.0,
+    },
     # Every 5 minutes: Meta's review verdict on recently created ads (PENDING_REVIEW → …).
     "refresh-ad-reviews": {
         "task": "publishing.refresh_ad_reviews",

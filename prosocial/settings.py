@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "creatives.studio",
     "meta_integration",
     "publishing",
+    "inbox",
     "privacy",
 ]
 
@@ -208,6 +209,8 @@ else:
             "OPTIONS": {
                 # WAL lets the web server and the worker read while the other writes;
                 # IMMEDIATE avoids "database is locked" on read-then-write transactions.
+                # bench/embedded_load.py shows they hold under load (bench/README.md says
+                # why each is there); tests/test_sqlite_settings.py pins them.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -398,6 +401,9 @@ EXPORT_MAX_MEDIA_BYTES = env_int("EXPORT_MAX_MEDIA_MB", 10 * 1024) * 1024 * 1024
 RETENTION_UNUSED_GENERATED_MEDIA_DAYS = env_int("RETENTION_UNUSED_GENERATED_MEDIA_DAYS", 90)
 RETENTION_PUBLISH_TRACE_DAYS = env_int("RETENTION_PUBLISH_TRACE_DAYS", 180)
 RETENTION_WEBHOOK_EVENT_DAYS = env_int("RETENTION_WEBHOOK_EVENT_DAYS", 30)
+# Inbox threads marked done are deleted (with their messages and notes) this long after their
+# last message (site-wide; inbox.privacy).
+RETENTION_INBOX_THREAD_DAYS = env_int("RETENTION_INBOX_THREAD_DAYS", 365)
 RETENTION_DELETION_RECEIPT_YEARS = env_int("RETENTION_DELETION_RECEIPT_YEARS", 3)
 # Audit events are kept this long (site-wide), then removed by the nightly retention run.
 RETENTION_AUDIT_EVENT_DAYS = env_int("RETENTION_AUDIT_EVENT_DAYS", 730)

@@ -72,6 +72,8 @@ def test_every_model_with_a_lease_is_a_job_with_a_kind():
 
     assert {m._meta.label for m in leased} == {
         "creatives.MediaAsset",
+        "meta_integration.MetaPageSubscription",
+        "meta_integration.WebhookEvent",
         "privacy.DataDeletionRequest",
         "privacy.DataExport",
         "publishing.Publication",

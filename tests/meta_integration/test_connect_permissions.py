@@ -11,13 +11,19 @@ from tests.meta_integration.helpers import start_connect
 
 pytestmark = pytest.mark.usefixtures("sandbox")
 
-# What ProSocial can do with Meta today: publishing to Pages and Instagram, and ads.
+# What ProSocial can do with Meta today: publishing to Pages and Instagram, the inbox
+# (comments and direct messages, issue #16) and ads.
 EXISTING_FEATURE_SCOPES = [
     "pages_show_list",
     "pages_read_engagement",
     "pages_manage_posts",
     "instagram_basic",
     "instagram_content_publish",
+    "pages_manage_metadata",
+    "pages_manage_engagement",
+    "pages_messaging",
+    "instagram_manage_comments",
+    "instagram_manage_messages",
     "ads_management",
     "ads_read",
 ]
@@ -31,7 +37,7 @@ def test_the_oauth_url_asks_for_exactly_the_scopes_of_existing_features(owner):
     dialog = start_connect(client_for(owner))
 
     assert dialog["scope"].split(",") == table_scopes() == EXISTING_FEATURE_SCOPES
-    assert {f.key for f in FEATURES} == {"publishing", "ads"}
+    assert {f.key for f in FEATURES} == {"publishing", "inbox", "ads"}
 
 
 def test_every_permission_has_a_one_line_reason():
@@ -55,7 +61,7 @@ def test_the_page_before_meta_lists_each_permission_with_its_reason(owner):
         for permission in feature.permissions:
             assert f"<code>{permission.scope}</code>" in page
             assert str(permission.reason) in page
-    assert "instagram_manage_comments" not in page
+    assert "instagram_manage_insights" not in page  # no insights feature asks for it
     continue_url = reverse("meta_integration:connect", args=["acme"])
     assert f'href="{continue_url}"' in page
     assert 'data-testid="continue-to-meta"' in page

@@ -1,0 +1,41 @@
+from django.apps import AppConfig
+
+
+class InboxConfig(AppConfig):
+    name = "inbox"
+    verbose_name = "Inbox"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from inbox import ingest, privacy
+        from meta_integration import signals
+        from prosocial.erasure import (
+            register_meta_user_eraser,
+            register_user_eraser,
+            register_workspace_eraser,
+        )
+        from prosocial.exporting import register_user_exporter, register_workspace_exporter
+        from prosocial.inventory import register_workspace_inventory
+        from prosocial.policy_facts import register_policy_facts
+        from prosocial.retention import register_site_retention_rule
+
+        # Stored events are queued for processing after the webhook's COMMIT.
+        signals.webhook_events_stored.connect(
+            ingest.queue_stored_events, dispatch_uid="inbox.queue_stored_events"
+        )
+        # A disconnected (or erased, or deauthorised) account takes its conversations along.
+        signals.assets_removed.connect(
+            privacy.on_assets_removed, dispatch_uid="inbox.on_assets_removed"
+        )
+        register_meta_user_eraser("inbox", privacy.erase_meta_user)
+        register_user_eraser("inbox", privacy.erase_user)
+        register_workspace_eraser("inbox", privacy.erase_workspace)
+        register_user_exporter("inbox", privacy.export_user)
+        register_workspace_exporter("inbox", privacy.export_workspace)
+        register_workspace_inventory("inbox", privacy.describe_workspace)
+        register_site_retention_rule(privacy.DONE_THREAD_RETENTION)
+        register_site_retention_rule(privacy.PLACEHOLDER_RETENTION)
+        register_policy_facts(
+            "inbox", lambda: {"inbox_thread_days": settings.RETENTION_INBOX_THREAD_DAYS}
+        )
