@@ -12,7 +12,8 @@ preflight) and then measures, one after another:
 - ``in_process``: ``advance_publication`` called directly in this process until each of
   ``--in-process`` publications is published (2 steps each), no Celery: the service's own
   cost on top of the same two calls (claim, row updates, event rows, enqueueing the next step).
-  One publication's SQL is captured and classified.
+  One publication's SQL is captured step by step, classified, and its commits counted (each
+  COMMIT, and each write sent outside a transaction).
 - ``workers_<n>``: for each ``--workers`` count, start n worker processes (``--pool solo``,
   the test suite's env), call ``publish_publication`` for ``--publications`` fb_post text
   publications back to back and wait until every one is published: publications per second,
@@ -152,6 +153,21 @@ def classify(sql: str) -> str:
     return f"{verb} {table.group(1) if table else '?'}"
 
 
+def commits(statements: list[str]) -> int:
+    """Commits the statements made: each COMMIT, and each write outside BEGIN … COMMIT."""
+    count, in_transaction = 0, False
+    for sql in statements:
+        verb = sql.split(None, 1)[0].upper()
+        if verb == "BEGIN":
+            in_transaction = True
+        elif verb in ("COMMIT", "ROLLBACK"):
+            count += verb == "COMMIT"
+            in_transaction = False
+        elif verb in ("INSERT", "UPDATE", "DELETE") and not in_transaction:
+            count += 1
+    return count
+
+
 def run_in_process(stage: Stage, publications: list[Any]) -> dict[str, Any]:
     """Publish, then call advance_publication until published, one publication at a time."""
     from django.db import connection
@@ -160,10 +176,16 @@ def run_in_process(stage: Stage, publications: list[Any]) -> dict[str, Any]:
     from publishing import services
     from publishing.models import Publication
 
-    def drive(pk: int) -> int:
+    def drive(pk: int, per_step: list[list[str]] | None = None) -> int:
         steps = 0
         while Publication.objects.filter(pk=pk).values_list("status", flat=True)[0] != "published":
-            services.advance_publication(publication_id=pk)
+            if per_step is None:
+                services.advance_publication(publication_id=pk)
+            else:
+                connection.queries_log.clear()  # a full log (DEBUG keeps 9000) captures nothing
+                with CaptureQueriesContext(connection) as step_ctx:
+                    services.advance_publication(publication_id=pk)
+                per_step.append([q["sql"] for q in step_ctx.captured_queries])
             steps += 1
             if steps > 10:
                 raise BenchError(f"in-process publication {pk} not published after 10 steps")
@@ -173,17 +195,14 @@ def run_in_process(stage: Stage, publications: list[Any]) -> dict[str, Any]:
     advance_ms: list[float] = []
     steps: list[int] = []
     queries: Counter[str] = Counter()
+    by_step: list[list[str]] = []
     for index, publication in enumerate(publications):
         started = time.perf_counter()
         services.publish_publication(actor=stage.owner, publication=publication)
         publish_ms.append((time.perf_counter() - started) * 1000)
         if index == IN_PROCESS_WARMUP:  # one warm publication's SQL, classified
-            connection.queries_log.clear()  # a full log (DEBUG keeps 9000) captures nothing
-            with CaptureQueriesContext(connection) as ctx:
-                drive(publication.pk)
-            queries = Counter(classify(q["sql"]) for q in ctx.captured_queries)
-            # The loop's own status reads are the bench's, not the pipeline's.
-            queries["SELECT publishing_publication"] -= 3
+            drive(publication.pk, by_step)  # each step's own SQL: the loop's reads stay out
+            queries = Counter(classify(sql) for step in by_step for sql in step)
             continue
         started = time.perf_counter()
         steps.append(drive(publication.pk))
@@ -196,6 +215,15 @@ def run_in_process(stage: Stage, publications: list[Any]) -> dict[str, Any]:
         "steps_per_publication": statistics.fmean(steps),
         "sql_per_publication": sum(queries.values()),
         "sql_by_kind": dict(queries.most_common()),
+        "commits_per_publication": sum(commits(step) for step in by_step),
+        "sql_by_step": [
+            {
+                "statements": len(step),
+                "commits": commits(step),
+                "by_kind": dict(Counter(classify(sql) for sql in step).most_common()),
+            }
+            for step in by_step
+        ],
         "note": "advance_publication timing excludes publish_publication (the web request's part) "
         "and includes the bench loop's own status read per step (~0.3 ms)",
     }
@@ -342,11 +370,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     report["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     bare_ms = bare["per_publication_ms"]["mean"]
     inproc_ms = inproc["per_publication_ms"]["mean"]
+    bare_p50 = bare["per_publication_ms"]["p50"]
+    inproc_p50 = inproc["per_publication_ms"]["p50"]
     comparison: dict[str, Any] = {
         "bare_ms": bare_ms,
         "in_process_ms": inproc_ms,
         "in_process_over_bare": round(inproc_ms / bare_ms, 2),
         "in_process_minus_bare_ms": round(inproc_ms - bare_ms, 2),
+        "bare_p50_ms": bare_p50,
+        "in_process_p50_ms": inproc_p50,
+        "in_process_p50_minus_bare_p50_ms": round(inproc_p50 - bare_p50, 2),
     }
     one = runs.get("workers_1")
     if one and one["drain"]["per_publication_ms"]:

@@ -13,23 +13,29 @@ choices), ``progress`` 0-100, a human ``message``, ``attempts``, ``lease_expires
 ``retryable``. PostgreSQL is the truth; a Celery task only carries the row's id and is a
 wake-up call.
 
-**Claiming.** ``claim(kind, pk)`` is one conditional UPDATE (``claim_job_row``): the row must be
-runnable, due (``next_attempt_at`` reached) and not leased by a live worker; it takes a lease
-of ``JOB_LEASE_SECONDS`` and increments ``attempts``. Exactly one row changed means the job is
-ours, and the ``attempts`` value we wrote is our fencing token. A row that used up its
-attempts fails there with the kind's explanation instead of running again.
+**Claiming.** ``claim(kind, pk)`` is one conditional UPDATE: the row must be runnable, due
+(``next_attempt_at`` reached) and not leased by a live worker; it takes a lease of
+``JOB_LEASE_SECONDS`` and increments ``attempts``. Exactly one row changed means the job is
+ours, and the ``attempts`` value we wrote is our fencing token; the UPDATE returns the row
+(``RETURNING``), so a claim is one statement and one commit. A row that used up its attempts
+fails there with the kind's explanation instead of running again.
 
 **Fencing.** Every write the job makes goes through its ``Lease`` and matches the row only while
 ``attempts`` is still ours and a lease is set. Another worker's claim, the sweeper taking an
 expired row back, or a cancel (``attempts + 1``) make all our later writes match nothing:
-they raise ``LeaseLost`` and the job stops without changing anything.
+they raise ``LeaseLost`` and the job stops without changing anything. A fenced write can carry
+other writes into its transaction (``attach``: callables run once the row matched, e.g. a
+timeline row or a result) and fields staged along the way (``stage``: a status shown), so a
+job step commits once instead of once per write.
 
-**Heartbeat.** ``with lease:`` starts a daemon thread that renews the lease every third of its
-length (its own database connection: Django's are per thread). A worker that dies, even by
-SIGKILL, stops renewing, so its jobs are taken over within one lease plus one sweep. The
-heartbeat stops when the block ends; a ``LeaseLost`` raised inside the block ends the job
-quietly; any other exception releases the row for a retry after a back-off (bounded by the
-kind's ``max_attempts``) and propagates.
+**Heartbeat.** ``with lease:`` registers the lease with the process's heartbeat, one daemon
+thread (started on first use, again after a fork) that renews every registered lease every
+third of its length on its own database connection (Django's are per thread), and closes it
+when no lease is left. A worker that dies, even by SIGKILL, stops renewing, so its jobs are
+taken over within one lease plus one sweep. The lease leaves the heartbeat when the block ends
+(after a renewal of it that is under way, so none follows); a ``LeaseLost`` raised inside the
+block ends the job quietly; any other exception releases the row for a retry after a back-off
+(bounded by the kind's ``max_attempts``) and propagates.
 
 **Sweeping.** ``sweep(kind)`` (each app's beat task, every 15 s) hands back rows whose lease
 expired and rows whose time came but that no worker took within a grace period (a lost
@@ -84,13 +90,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, ParamSpec, Protocol, Self, TypeVar
+from typing import Any, ClassVar, ParamSpec, Protocol, Self, TypeVar, cast
 
 from celery import shared_task
 from django.conf import settings
 from django.db import Error as DatabaseError
 from django.db import connection, connections, models, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, sql
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -289,25 +295,45 @@ def claim[M: Job](kind: JobKind[M], pk: int) -> "Lease[M] | None":
     is failed here with the kind's explanation). Never call it inside a transaction: other
     workers must see the lease at once.
     """
-    values = {"status": kind.running_status} if kind.running_status else {}
-    with transaction.atomic():
-        if not claim_job_row(
-            kind.model,
-            pk,
-            runnable=kind.due(timezone.now()),
-            lease=kind.lease_length(),
-            values=kind.fit(values),
-        ):
-            logger.info("%s %s: not runnable, not due, or held by another worker", kind.name, pk)
-            return None
-        # Our UPDATE holds the row lock until COMMIT, so this reads our own attempts value.
-        row = kind.model._default_manager.get(pk=pk)
+    values = kind.fit({"status": kind.running_status} if kind.running_status else {})
+    row = _claim_returning(kind, pk, values)
+    if row is None:
+        logger.info("%s %s: not runnable, not due, or held by another worker", kind.name, pk)
+        return None
     lease = Lease(kind, row)
     if kind.max_attempts is not None and kind.attempts_used(row) > kind.max_attempts:
         logger.warning("%s %s: out of attempts (%s)", kind.name, pk, row.attempts)
         lease.fail(kind.exhausted(kind.max_attempts), retryable=True)
         return None
     return lease
+
+
+def _claim_returning[M: Job](kind: JobKind[M], pk: int, values: dict[str, Any]) -> M | None:
+    """Claim row ``pk`` in one UPDATE … RETURNING and return the row as claimed (None: not ours).
+
+    Where the database can't return rows from an UPDATE, the claim and a read of the row share
+    a transaction instead (our UPDATE holds the row lock, so the read sees our attempts value).
+    """
+    now = timezone.now()
+    model = kind.model
+    rows = model._default_manager.filter(kind.due(now), pk=pk)  # due: no live lease either
+    if not connections[rows.db].features.can_return_rows_from_update:
+        with transaction.atomic(using=rows.db):
+            if not claim_job_row(
+                model, pk, runnable=kind.due(now), lease=kind.lease_length(), values=values
+            ):
+                return None
+            return model._default_manager.get(pk=pk)
+    query = cast(sql.UpdateQuery, rows.query.chain(sql.UpdateQuery))
+    query.add_update_values(
+        {**values, "lease_expires_at": now + kind.lease_length(), "attempts": F("attempts") + 1}
+    )
+    fields = list(model._meta.concrete_fields)
+    with transaction.mark_for_rollback_on_error(using=rows.db):
+        returned = query.get_compiler(rows.db).execute_returning_sql(fields)
+    if len(returned) != 1:
+        return None
+    return model.from_db(rows.db, [f.attname for f in fields], returned[0])
 
 
 def retry_delay(attempts: int) -> float:
@@ -331,7 +357,11 @@ class Lease[M: Job]:
         self.lost = threading.Event()
         self.closed = False  # finished, failed or released: nothing more to write
         self._last_progress = 0.0
-        self._heartbeat: _Heartbeat | None = None
+        self._staged: dict[str, Any] = {}  # written with the next fenced write (``stage``)
+        self._attached: list[Callable[[], object]] = []  # run in its transaction (``attach``)
+        # Held while the heartbeat renews this lease; leaving the heartbeat waits for it.
+        self._beat = threading.Lock()
+        self._beating = False
 
     @classmethod
     def for_row(cls, row: M) -> "Lease[M]":
@@ -350,14 +380,55 @@ class Lease[M: Job]:
         )
 
     def _write(self, values: dict[str, Any], *, renew: bool) -> None:
+        """Write ``values`` (over the staged fields) and the attached writes, or nothing.
+
+        Attached writes (``attach``) run in the same transaction once the fenced UPDATE
+        matched; a lost lease, or their own error, rolls everything back. Without them the
+        UPDATE commits alone (one statement).
+        """
+        also, self._attached = self._attached, []  # this write's, whatever becomes of it
+        values = {**self._staged, **values}
         if renew:
             values = {"lease_expires_at": timezone.now() + self.kind.lease_length(), **values}
         values = self.kind.fit(values)
-        if self.mine().update(**values) != 1:
-            self.lost.set()
-            raise LeaseLost(f"{self!r} no longer holds the row")
+        if also:
+            with transaction.atomic(using=self.mine().db):
+                self._update_mine(values)
+                for write in also:
+                    write()
+        else:
+            self._update_mine(values)
+        self._staged.clear()
         for name, value in values.items():
             setattr(self.row, name, value)
+
+    def _update_mine(self, values: dict[str, Any]) -> None:
+        if self.mine().update(**values) != 1:
+            self.lost.set()
+            self._staged.clear()
+            raise LeaseLost(f"{self!r} no longer holds the row")
+
+    @property
+    def has_staged(self) -> bool:
+        """Whether fields are staged for the next write (``stage``)."""
+        return bool(self._staged)
+
+    def attach(self, *writes: Callable[[], object]) -> None:
+        """Run ``writes`` in the transaction of the next fenced write, after it matched our row.
+
+        For what must commit with the row's new state and never without it (a timeline row, a
+        result, a notification): one commit for all. They are dropped if that write fails.
+        """
+        self._attached.extend(writes)
+
+    def stage(self, **fields: Any) -> None:
+        """Have the next fenced write (any of them: ``update``, ``finish``, …) write ``fields`` too.
+
+        Under what that write sets itself: a ``finish`` after ``stage(status=…)`` still writes
+        the done status. For what a job shows along the way (a status, a message) that needn't
+        commit on its own; a write that fails leaves it staged for the next.
+        """
+        self._staged.update(fields)
 
     def check(self) -> None:
         """Raise ``LeaseLost`` if the heartbeat found the row taken over."""
@@ -473,8 +544,8 @@ class Lease[M: Job]:
             # row, the heartbeat's included; the job's own writes renew the lease instead.
             logger.debug("%r: no heartbeat inside a transaction", self)
         else:
-            self._heartbeat = _Heartbeat(self)
-            self._heartbeat.start()
+            _heartbeat().add(self)
+            self._beating = True
         return self
 
     def __exit__(
@@ -483,9 +554,9 @@ class Lease[M: Job]:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> bool:
-        if self._heartbeat is not None:
-            self._heartbeat.stop()
-            self._heartbeat = None
+        if self._beating:
+            _heartbeat().remove(self)
+            self._beating = False
         if isinstance(exc, LeaseLost):
             logger.warning("%r: lost the lease; the new owner carries on", self)
             return True
@@ -503,36 +574,91 @@ class Lease[M: Job]:
 
 
 class _Heartbeat(threading.Thread):
-    """Renews a lease every third of its length until stopped, on its own DB connection."""
+    """Renews this process's leases, each every third of its length, on its own DB connection.
 
-    def __init__(self, lease: Lease[Any]) -> None:
-        super().__init__(name=f"lease-{lease.kind.name}-{lease.pk}", daemon=True)
-        self.lease = lease
-        self.stopping = threading.Event()
+    One thread per process for every lease (a thread per lease cost a start and a join per job
+    step); it sleeps while no lease is registered, with its connection closed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(name="jobs-heartbeat", daemon=True)
+        self.pid = os.getpid()
+        self.changed = threading.Condition()
+        self.due: dict[Lease[Any], float] = {}  # lease → when it is renewed next (monotonic)
+        self.wakes_at = float("inf")  # when the thread looks next (monotonic)
+        self.idle_wait = 1.0  # how long it waits with no lease: a third of the last one's
+        self.connected = False
+
+    @staticmethod
+    def interval(lease: Lease[Any]) -> float:
+        return lease.kind.lease_length().total_seconds() / 3
+
+    def add(self, lease: Lease[Any]) -> None:
+        with self.changed:
+            due = self.due[lease] = time.monotonic() + self.interval(lease)
+            self.idle_wait = self.interval(lease)
+            if due < self.wakes_at:  # else the thread looks in time anyway: don't wake it
+                self.changed.notify()
+
+    def remove(self, lease: Lease[Any]) -> None:
+        """Stop renewing ``lease``; a renewal of it under way finishes first."""
+        with lease._beat, self.changed:
+            self.due.pop(lease, None)
 
     def run(self) -> None:
-        interval = self.lease.kind.lease_length().total_seconds() / 3
-        try:
-            while not self.stopping.wait(interval):
-                try:
-                    alive = self.lease.renew()
-                except DatabaseError:
-                    # The database is away: try again next beat (the lease may lapse meanwhile,
-                    # and then the job's next write finds out).
-                    logger.warning("%r: heartbeat failed", self.lease, exc_info=True)
-                    connections.close_all()
-                    continue
-                if not alive:
-                    if not self.lease.closed and not self.stopping.is_set():
-                        logger.warning("%r: the row was taken over", self.lease)
-                        self.lease.lost.set()
-                    return
-        finally:
-            connections.close_all()  # this thread's connections only
+        while True:
+            with self.changed:
+                while True:
+                    now = time.monotonic()
+                    ready = [lease for lease, when in self.due.items() if when <= now]
+                    if ready or (not self.due and self.connected):
+                        break
+                    self.wakes_at = min(self.due.values(), default=now + self.idle_wait)
+                    self.changed.wait(self.wakes_at - now)
+                for lease in ready:
+                    self.due[lease] = now + self.interval(lease)
+            if not ready:  # nothing to renew any more: don't hold a connection meanwhile
+                connections.close_all()  # this thread's connections only
+                self.connected = False
+                continue
+            for lease in ready:
+                self.beat(lease)
 
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=10)
+    def beat(self, lease: Lease[Any]) -> None:
+        with lease._beat:
+            with self.changed:
+                if lease not in self.due:
+                    return  # left the heartbeat meanwhile
+            self.connected = True
+            try:
+                alive = lease.renew()
+            except Exception:  # the thread serves every lease of the process: it must not die
+                # The database is away: try again next beat (the lease may lapse meanwhile,
+                # and then the job's next write finds out).
+                logger.warning("%r: heartbeat failed", lease, exc_info=True)
+                connections.close_all()
+                return
+            if not alive:
+                if not lease.closed:
+                    logger.warning("%r: the row was taken over", lease)
+                    lease.lost.set()
+                with self.changed:
+                    self.due.pop(lease, None)
+
+
+_HEARTBEAT: _Heartbeat | None = None
+_HEARTBEAT_LOCK = threading.Lock()
+
+
+def _heartbeat() -> _Heartbeat:
+    """Return this process's heartbeat thread, started on first use (and again after a fork)."""
+    global _HEARTBEAT
+    with _HEARTBEAT_LOCK:
+        beat = _HEARTBEAT
+        if beat is None or beat.pid != os.getpid() or not beat.is_alive():
+            beat = _HEARTBEAT = _Heartbeat()
+            beat.start()
+        return beat
 
 
 # --- Kinds and the sweeper -----------------------------------------------------------------------

@@ -43,7 +43,7 @@ from publishing.models import (
 )
 from publishing.preflight import preflight_blockers, run_preflight
 from publishing.publishers import publisher_for
-from publishing.publishers.base import PublishContext
+from publishing.publishers.base import PublishContext, Publisher
 
 logger = logging.getLogger(__name__)
 
@@ -403,7 +403,9 @@ def retry_publication(*, actor: Membership, publication: Publication) -> Publica
 # --- the job -------------------------------------------------------------------------------------
 
 
-def _client_for(publication: Publication, *, page_token: bool) -> graph.GraphClient:
+def _client_for(
+    publication: Publication, *, page_token: bool, on_call: graph.CallHook
+) -> graph.GraphClient:
     if page_token:
         token = publication.page.access_token if publication.page else ""
     else:
@@ -415,96 +417,115 @@ def _client_for(publication: Publication, *, page_token: bool) -> graph.GraphCli
             cause="There is no Meta access token for the chosen account any more.",
             fix="Reconnect Meta from the workspace's Meta page, then retry.",
         )
-
-    def record(call: graph.GraphCallRecord) -> None:
-        PublicationEvent.objects.create(
-            publication=publication,
-            kind=PublicationEvent.Kind.GRAPH,
-            method=call.method,
-            path=call.path[:300],
-            params=call.params,
-            status_code=call.status_code,
-            duration_ms=round(call.duration_ms, 1),
-            fbtrace_id=call.fbtrace_id,
-            error_code=call.error_code,
-            error_subcode=call.error_subcode,
-            attempt=call.attempt,
-            response_excerpt=call.response_excerpt,
-        )
-
-    return graph.GraphClient(token, on_call=record, max_retries=1)
+    return graph.GraphClient(token, on_call=on_call, max_retries=1)
 
 
-def advance_publication(*, publication_id: int) -> None:
+# A worker (``chain``) runs up to this many steps due at once in a row under one claim.
+CHAIN_STEPS = 10
+
+
+def advance_publication(*, publication_id: int, chain: bool = False) -> None:
     """Run the next step of a publication (the publish job); idempotent and resumable.
 
     Every write of the step is fenced by the claim (``prosocial.jobs``): once another worker
-    has taken the row over, ours raise ``LeaseLost`` and the step stops without a trace.
+    has taken the row over, ours raise ``LeaseLost`` and the step stops without a trace (but
+    the record of a Graph call it made). A step commits its claim, the in-flight mark before a
+    create (``PublishContext.sending``), what a create made, and its end — each once, with the
+    status, the timeline and the Graph-call rows of that moment (``PublishContext``); no
+    transaction is open during a Graph call.
+
+    With ``chain`` (the worker's task), a step whose next one is due at once (``CONTINUE``)
+    goes on to it under the same claim, up to ``CHAIN_STEPS``, instead of handing the row back
+    and sending a task for it: the writes stay fenced, and a worker that dies meanwhile leaves
+    a leased row, taken over like any other.
     """
     lease = jobs.claim(PUBLICATIONS, publication_id)
     if lease is None:
         return
-    publication = Publication.objects.select_related(
-        "page__connection", "instagram_account__connection", "ad_account__connection", "cover_asset"
-    ).get(pk=publication_id)
-    publisher = publisher_for(publication.target)
+    publisher = publisher_for(lease.row.target)
+    publication = Publication.objects.select_related("workspace", *publisher.related).get(
+        pk=publication_id
+    )
     with lease:
-        try:
-            client = _client_for(publication, page_token=publisher.uses_page_token)
-            ctx = PublishContext(publication, client, lease=lease)
-            outcome = publisher.advance(ctx)
-        except LeaseLost:
-            raise
-        except SlotBusy as busy:
-            # Another publication's create to this account and kind is in flight: go next.
-            lease.release(delay=busy.retry_in * random.uniform(1.0, 1.4), message=str(busy))  # noqa: S311
-            return
-        except PublishFailure as failure:
-            # Raised ``from`` a GraphError, the failure keeps Meta's code (and its own words).
-            _fail(
-                lease,
-                publication,
-                item=failure.item,
-                cause=failure.cause,
-                fix=failure.fix,
-                error=failure.__cause__,
-            )
-            return
-        except graph.GraphError as error:
-            _graph_error(lease, publication, error)
-            return
-        except Exception as exc:  # a bug or an outage of our own storage: back off, don't lose it
-            logger.exception("publication %s: step failed", publication_id)
-            _back_off(lease, publication, reason=f"Internal error ({type(exc).__name__}); retrying")
-            return
-        _record_outcome(lease, publication, outcome.kind, outcome.wait_seconds)
+        for step in range(1, CHAIN_STEPS + 1):
+            ctx = PublishContext(publication, None, lease=lease)
+            try:
+                if not _run_step(ctx, publisher, go_on=chain and step < CHAIN_STEPS):
+                    return
+            except LeaseLost:
+                # What we sent to Meta stays on the timeline, even from a worker that lost it.
+                graph_calls = [e for e in ctx.events if e["kind"] == PublicationEvent.Kind.GRAPH]
+                ctx.save_events(graph_calls)
+                raise
 
 
-def _record_outcome(
-    lease: jobs.Lease[Publication], publication: Publication, kind: str, wait_seconds: float
-) -> None:
-    now = timezone.now()
+def _run_step(ctx: PublishContext, publisher: Publisher, *, go_on: bool) -> bool:
+    """Run one step and record how it ended; True: the next is due now and ours to run."""
+    lease, publication = ctx.lease, ctx.publication
+    try:
+        ctx.client = _client_for(
+            publication, page_token=publisher.uses_page_token, on_call=ctx.record_call
+        )
+        outcome = publisher.advance(ctx)
+    except LeaseLost:
+        raise
+    except SlotBusy as busy:
+        # Another publication's create to this account and kind is in flight: go next.
+        delay = busy.retry_in * random.uniform(1.0, 1.4)  # noqa: S311
+        ctx.close(lease.release, delay=delay, message=str(busy))
+        return False
+    except PublishFailure as failure:
+        # Raised ``from`` a GraphError, the failure keeps Meta's code (and its own words).
+        _fail(ctx, item=failure.item, cause=failure.cause, fix=failure.fix, error=failure.__cause__)
+        return False
+    except graph.GraphError as error:
+        _graph_error(ctx, error)
+        return False
+    except Exception as exc:  # a bug or an outage of our own storage: back off, don't lose it
+        logger.exception("publication %s: step failed", publication.pk)
+        _back_off(ctx, reason=f"Internal error ({type(exc).__name__}); retrying")
+        return False
+    if outcome.kind == "continue" and go_on:
+        # The next step is ours at once: what this one still holds goes with its first write.
+        if publication.failures:
+            publication.failures = 0
+            lease.stage(failures=0)
+        if ctx.events:
+            ctx.write()
+        return True
+    _record_outcome(ctx, outcome.kind, outcome.wait_seconds)
+    return False
+
+
+def _record_outcome(ctx: PublishContext, kind: str, wait_seconds: float) -> None:
+    lease, publication = ctx.lease, ctx.publication
     if kind == "done":
-        with lease.owned():
-            lease.finish(
-                message=_("Published"),
-                remote_id=publication.remote_id,
-                permalink=publication.permalink,
-                published_at=now,
-                failures=0,
-            )
-            MediaAsset.objects.filter(publication_items__publication=publication).update(
-                last_used_at=now
-            )
-            _event(publication, f"Published: {publication.permalink or publication.remote_id}")
-            notifications.publication_published(publication)
+        now = timezone.now()
+        ctx.note(
+            f"Published: {publication.permalink or publication.remote_id}",
+            kind=PublicationEvent.Kind.STATE,
+        )
+        ctx.close(
+            lease.finish,
+            message=_("Published"),
+            remote_id=publication.remote_id,
+            permalink=publication.permalink,
+            published_at=now,
+            failures=0,
+            also=[
+                partial(
+                    MediaAsset.objects.filter(publication_items__publication=publication).update,
+                    last_used_at=now,
+                ),
+                partial(notifications.publication_published, publication),
+            ],
+        )
         return
-    lease.release(delay=wait_seconds if kind == "wait" else 0, failures=0)
+    ctx.close(lease.release, delay=wait_seconds if kind == "wait" else 0, failures=0)
 
 
 def _fail(
-    lease: jobs.Lease[Publication],
-    publication: Publication,
+    ctx: PublishContext,
     *,
     item: str,
     cause: str,
@@ -513,27 +534,32 @@ def _fail(
     title: str = "",
 ) -> None:
     """Fail for good; ``title`` (Meta's own headline, when it sent one) heads the ``cause``."""
-    lease.fail(
+    said = f"{title}: {cause}" if title else cause
+    ctx.note(f"Failed on {item}: {said} {fix}", kind=PublicationEvent.Kind.ERROR)
+    ctx.close(
+        ctx.lease.fail,
         cause,
         failed_item=item,
         error_title=(title or cause)[:200],
         error_fix=fix,
         error_code=getattr(error, "code", None),
         error_subcode=getattr(error, "subcode", None),
+        also=[
+            partial(
+                notifications.publication_failed,
+                ctx.publication,
+                reason=f"{item}: {said} {fix}".strip(),
+            )
+        ],
     )
-    said = f"{title}: {cause}" if title else cause
-    _event(publication, f"Failed on {item}: {said} {fix}", kind=PublicationEvent.Kind.ERROR)
-    notifications.publication_failed(publication, reason=f"{item}: {said} {fix}".strip())
 
 
-def _back_off(
-    lease: jobs.Lease[Publication], publication: Publication, *, reason: str, wait: float = 0
-) -> None:
+def _back_off(ctx: PublishContext, *, reason: str, wait: float = 0) -> None:
+    publication = ctx.publication
     failures = publication.failures + 1
     if failures > MAX_FAILURES:
         _fail(
-            lease,
-            publication,
+            ctx,
             item=publication.title,
             cause=f"It kept failing after {MAX_FAILURES} tries: {reason}",
             fix="Retry later; the timeline shows each attempt.",
@@ -542,8 +568,8 @@ def _back_off(
     # Meta's own wait (usage headers, the quota window) wins; else exponential with jitter.
     backoff = min(600.0, 5.0 * 2**failures) * random.uniform(0.8, 1.2)  # noqa: S311
     delay = wait or backoff
-    lease.release(delay=delay, failures=failures, message=reason)
-    _event(publication, f"{reason} (in {delay:.0f} s)", kind=PublicationEvent.Kind.ERROR)
+    ctx.note(f"{reason} (in {delay:.0f} s)", kind=PublicationEvent.Kind.ERROR)
+    ctx.close(ctx.lease.release, delay=delay, failures=failures, message=reason)
 
 
 def _item(publication: Publication) -> str:
@@ -551,28 +577,24 @@ def _item(publication: Publication) -> str:
     return ", ".join(names) or publication.title
 
 
-def _graph_error(
-    lease: jobs.Lease[Publication], publication: Publication, error: graph.GraphError
-) -> None:
+def _graph_error(ctx: PublishContext, error: graph.GraphError) -> None:
     explanation = explain(error)
     if error.is_auth:
-        _pause_for_reauth(publication, explanation.cause)
+        _pause_for_reauth(ctx, explanation.cause)
         return
     if error.is_quota:
         _back_off(
-            lease,
-            publication,
+            ctx,
             reason="Instagram's 24-hour publishing limit is reached; waiting for room",
             wait=QUOTA_WAIT.total_seconds(),
         )
         return
     if error.is_retryable or error.outcome_unknown:
-        _back_off(lease, publication, reason=explanation.cause, wait=error.retry_after or 0)
+        _back_off(ctx, reason=explanation.cause, wait=error.retry_after or 0)
         return
     _fail(
-        lease,
-        publication,
-        item=_item(publication),
+        ctx,
+        item=_item(ctx.publication),
         cause=explanation.cause,
         fix=explanation.fix,
         error=error,
@@ -580,13 +602,16 @@ def _graph_error(
     )
 
 
-def _pause_for_reauth(publication: Publication, cause: str) -> None:
+def _pause_for_reauth(ctx: PublishContext, cause: str) -> None:
     """Token refused (190): the connection needs reconnecting; its publications wait for it."""
+    publication = ctx.publication
     asset = publication.page or publication.instagram_account or publication.ad_account
     if asset is None:
+        ctx.save_events()  # the calls that were refused
         return
     connection = asset.connection
     with transaction.atomic():
+        ctx.save_events()  # the calls that were refused (the pause takes our lease)
         MetaConnection.objects.filter(pk=connection.pk).update(
             status=MetaConnection.Status.NEEDS_REAUTH, last_error=cause[:500]
         )

@@ -6,7 +6,7 @@ from publishing import services
 
 @job_task(name="publishing.advance_publication", queue="publish")
 def advance_publication_task(publication_id: int) -> None:
-    services.advance_publication(publication_id=publication_id)
+    services.advance_publication(publication_id=publication_id, chain=True)
 
 
 @job_task(name="publishing.run_preflight", queue="publish")

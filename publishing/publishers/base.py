@@ -14,25 +14,28 @@ last run stopped. A create call whose answer was lost (``GraphError.outcome_unkn
 anything again. Permanent problems raise ``PublishFailure`` naming the item.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import IO, Any, ClassVar
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from creatives.library.media_urls import signed_media_url
 from creatives.library.models import MediaAsset
-from meta_integration.graph import GraphClient, GraphError, Upload
+from meta_integration.graph import GraphCallRecord, GraphClient, GraphError, Upload
 from prosocial.jobs import Lease
 from publishing.errors import PublishFailure
 from publishing.locks import release_slots, take_slot
 from publishing.models import Publication, PublicationEvent
+
+# Writes committed with a fenced one (``Lease.attach``).
+Writes = Sequence[Callable[[], object]]
 
 # Signed URLs handed to Meta live long enough for slow processing and a retry or two.
 MEDIA_URL_TTL_SECONDS = 6 * 60 * 60
@@ -83,54 +86,116 @@ def graph_time(value: Any) -> datetime | None:
 
 
 class PublishContext:
-    """What a publisher works with: the row, a Graph client and helpers that persist at once.
+    """What a publisher works with: the row, a Graph client and helpers that persist.
 
     Every write goes through the job's lease (``prosocial.jobs.Lease``): it renews the lease
     and raises ``LeaseLost`` once another worker has claimed the publication (the lease as of
     the row's current attempt when none is given).
+
+    One transaction per write, and only where one is needed (#15): what the user sees along the
+    way (``status``) and the timeline (``note``, one row per Graph call through ``record_call``)
+    are held until the step's next write and commit with it — ``remember``/``forget`` and the
+    in-flight mark before a create, or the step's end (``close``: finish, fail or release).
     """
 
     def __init__(
         self,
         publication: Publication,
-        client: GraphClient,
+        client: GraphClient | None,
         *,
         lease: Lease[Publication] | None = None,
     ) -> None:
         self.publication = publication
-        self.client = client
+        self._client = client
         self.lease = lease if lease is not None else Lease.for_row(publication)
         self.remote: dict[str, Any] = dict(publication.remote or {})
+        # Timeline rows not written yet (PublicationEvent fields), in the order they happened.
+        self.events: list[dict[str, Any]] = []
+
+    @property
+    def client(self) -> GraphClient:
+        if self._client is None:
+            raise RuntimeError("this publish context has no Graph client")
+        return self._client
+
+    @client.setter
+    def client(self, client: GraphClient) -> None:
+        self._client = client
 
     # --- state that must survive a crash -----------------------------------------------------
 
     def remember(self, **values: Any) -> None:
         """Store remote ids/progress markers now, before anything else happens."""
-        self.remote.update(values)
-        self._save_remote()
+        self._store({**self.remote, **values})
 
     def forget(self, *keys: str) -> None:
-        for key in keys:
-            self.remote.pop(key, None)
-        self._save_remote()
+        self._store({key: value for key, value in self.remote.items() if key not in keys})
 
-    def _save_remote(self) -> None:
-        """Write ``remote``; when it no longer has a create in flight, free its slot with it."""
-        settled = "pending" in (self.publication.remote or {}) and "pending" not in self.remote
-        if "pending" not in self.remote:
+    def _store(self, remote: dict[str, Any], *, also: Writes = ()) -> None:
+        """Write ``remote`` with what the step holds, in one transaction; ``self.remote`` follows.
+
+        When it no longer has a create in flight, its slot is freed in the same transaction. A
+        failed write (``LeaseLost``, or a write of ``also`` refusing) leaves ``self.remote`` as
+        it was.
+        """
+        settled = "pending" in (self.publication.remote or {}) and "pending" not in remote
+        if "pending" not in remote:
             for key in PENDING_KEYS:
-                self.remote.pop(key, None)
+                remote.pop(key, None)
+        writes = list(also)
         if settled:
-            with transaction.atomic():
-                self._write(remote=self.remote)
-                release_slots(publication_id=self.publication.pk)
-        else:
-            self._write(remote=self.remote)
-        self.publication.remote = dict(self.remote)
+            writes.append(partial(release_slots, publication_id=self.publication.pk))
+        self.write(remote=remote, also=writes)
+        self.remote.clear()  # in place: publishers hold on to it
+        self.remote.update(remote)
+        self.publication.remote = dict(remote)
 
-    def _write(self, **values: Any) -> None:
-        """Update our row if we still own it (LeaseLost if not), renewing the lease."""
+    def write(self, *, also: Writes = (), **values: Any) -> None:
+        """Update our row now (LeaseLost if it isn't ours), with the held status and timeline."""
+        self.lease.attach(*self._timeline(), *also)
         self.lease.update(**values)
+        self.events.clear()
+
+    def close(
+        self, end: Callable[..., None], /, *args: Any, also: Writes = (), **fields: Any
+    ) -> None:
+        """End the step with the lease's ``end`` (``finish``, ``fail``, ``release``) and ``fields``.
+
+        One transaction with the held status and timeline and the writes ``also``.
+        """
+        self.lease.attach(*self._timeline(), *also)
+        end(*args, **fields)
+        self.events.clear()
+
+    def _timeline(self) -> list[Callable[[], object]]:
+        return [partial(self.save_events, list(self.events))] if self.events else []
+
+    def save_events(self, events: list[dict[str, Any]] | None = None) -> None:
+        """Insert timeline rows (by default those held), in one statement."""
+        rows = list(self.events if events is None else events)
+        PublicationEvent.objects.bulk_create(
+            PublicationEvent(publication_id=self.publication.pk, **row) for row in rows
+        )
+        if events is None:
+            self.events.clear()
+
+    def record_call(self, call: GraphCallRecord) -> None:
+        """Hold the Graph call's timeline row (the client's trace hook); it commits with the step."""
+        self.events.append(
+            {
+                "kind": PublicationEvent.Kind.GRAPH,
+                "method": call.method,
+                "path": call.path[:300],
+                "params": call.params,
+                "status_code": call.status_code,
+                "duration_ms": round(call.duration_ms, 1),
+                "fbtrace_id": call.fbtrace_id,
+                "error_code": call.error_code,
+                "error_subcode": call.error_subcode,
+                "attempt": call.attempt,
+                "response_excerpt": call.response_excerpt,
+            }
+        )
 
     @contextmanager
     def sending(self, step: str, *, slot: tuple[str, str] | None = None) -> Iterator[None]:
@@ -170,20 +235,30 @@ class PublishContext:
         """
         account, kind = slot or create_slot(self.publication, step)
         now = timezone.now()
-        values = {"pending": step, "pending_since": (since or now).isoformat()}
+        remote = {**self.remote, "pending": step, "pending_since": (since or now).isoformat()}
         if until is not None:
-            values["pending_until"] = until.isoformat()
+            remote["pending_until"] = until.isoformat()
         else:
-            self.remote.pop("pending_until", None)
-        with self.lease.owned():
-            take_slot(publication_id=self.publication.pk, account=account, kind=kind, now=now)
-            self.remember(**values)
+            remote.pop("pending_until", None)
+        # The fenced write first (it locks our row, then the slot's: the order ``_store`` of a
+        # settled create takes them in); SlotBusy rolls both back.
+        self._store(
+            remote,
+            also=[
+                partial(
+                    take_slot,
+                    publication_id=self.publication.pk,
+                    account=account,
+                    kind=kind,
+                    now=now,
+                )
+            ],
+        )
 
     def sent(self, **values: Any) -> None:
         """Store what an in-flight create made and clear its mark, in one write."""
-        for key in PENDING_KEYS:
-            self.remote.pop(key, None)
-        self.remember(**values)
+        remote = {key: value for key, value in self.remote.items() if key not in PENDING_KEYS}
+        self._store({**remote, **values})
 
     def pending_settle_seconds(self) -> float:
         """Return how long the lost create may still land at Meta (0: it can't any more).
@@ -319,7 +394,7 @@ class PublishContext:
     # --- what the user sees ------------------------------------------------------------------
 
     def status(self, status: str, *, progress: int, message: str) -> None:
-        """Show ``status`` and ``message``; ``progress`` only ever moves the bar forward.
+        """Show ``status`` and ``message`` (with the step's next write); the bar only moves forward.
 
         A step revisited after a retry or a wait, or a later step with a smaller number, keeps
         the bar where it is (issue #13, bug 12b: an ad went from 40 % back to 20 %).
@@ -331,17 +406,21 @@ class PublishContext:
         publication.status = status
         publication.progress = progress
         publication.message = message[:300]
-        self._write(status=status, progress=progress, message=publication.message)
+        self.lease.stage(status=status, progress=progress, message=publication.message)
         if changed:
             self.note(message, kind=PublicationEvent.Kind.STATE)
 
     def note(self, message: str, *, kind: str = PublicationEvent.Kind.STEP) -> None:
-        PublicationEvent.objects.create(publication=self.publication, kind=kind, message=message)
+        """Add a line to the timeline; it is written with the step's next write."""
+        self.events.append({"kind": kind, "message": message[:500]})
 
     def finish(self, *, remote_id: str, permalink: str) -> StepResult:
+        """Hold the result: the step's end (the job's ``finish``) writes it with the done status."""
         self.publication.remote_id = remote_id
         self.publication.permalink = permalink
-        self.remember(result_id=remote_id, permalink=permalink)
+        self.remote.update(result_id=remote_id, permalink=permalink)
+        self.publication.remote = dict(self.remote)
+        self.lease.stage(remote=dict(self.remote))
         return DONE
 
     # --- media ---------------------------------------------------------------------------------
@@ -378,6 +457,9 @@ class PublishContext:
 
         The bytes go only when preflight found Meta can't download our URLs.
         """
+        if self.events or self.lease.has_staged:
+            # Sending a file takes a while: show what is happening first (``status``).
+            self.write()
         if not self.uses_upload:
             return self.client.post(path, {**params, url_param: self.media_url(asset)})
         with self.open_media(asset) as handle:
@@ -396,6 +478,13 @@ class Publisher:
     target: ClassVar[str]
     # Page calls need the Page's own token; the others use the connection's user token.
     uses_page_token: ClassVar[bool] = False
+    # What the job reads with the publication (``select_related``): what ``advance`` uses.
+    related: ClassVar[tuple[str, ...]] = (
+        "page__connection",
+        "instagram_account__connection",
+        "ad_account__connection",
+        "cover_asset",
+    )
 
     def advance(self, ctx: PublishContext) -> StepResult:
         raise NotImplementedError

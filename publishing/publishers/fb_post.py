@@ -52,6 +52,7 @@ def call_to_action(publication: Publication) -> dict[str, Any] | None:
 class FacebookPostPublisher(Publisher):
     target = Target.FB_POST
     uses_page_token = True
+    related = ("page",)  # the Page and its token; no connection, no cover
 
     def advance(self, ctx: PublishContext) -> StepResult:
         remote = ctx.remote

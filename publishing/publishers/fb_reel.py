@@ -23,6 +23,7 @@ MAX_POLLS = 40
 class FacebookReelPublisher(Publisher):
     target = Target.FB_REEL
     uses_page_token = True
+    related = ("page",)  # the Page and its token; no connection, no cover
 
     def advance(self, ctx: PublishContext) -> StepResult:
         remote = ctx.remote
