@@ -310,6 +310,9 @@ AD_CREATIVE = NodeType(
         "object_story_spec": attr("object_story_spec"),
         "object_story_id": lambda c, _call, _ch: None if c.object_story_spec else c.object_story_id,
         "effective_object_story_id": attr("object_story_id"),
+        # The Instagram media an ad runs as; the sandbox makes none (Meta does, for Instagram
+        # placements), so the field is absent as on a creative Meta has not placed there yet.
+        "effective_instagram_media_id": lambda _c, _call, _ch: None,
         "instagram_user_id": lambda c, _call, _ch: (c.object_story_spec or {}).get(
             "instagram_user_id"
         ),

@@ -24,9 +24,9 @@ from typing import Any
 
 from meta_sandbox import ads_rules, config, lifecycle
 from meta_sandbox.ads_rules import invalid
-from meta_sandbox.endpoints.ad_assets import WRITE_SCOPES, validate_only, writable
+from meta_sandbox.endpoints.ad_assets import AD_CREATIVE, WRITE_SCOPES, validate_only, writable
 from meta_sandbox.endpoints.adaccounts import visible_ad_account
-from meta_sandbox.fields import NodeType, attr, meta_time
+from meta_sandbox.fields import FieldSpec, NodeType, attr, meta_time
 from meta_sandbox.nodes import register_node
 from meta_sandbox.objects import Ad, AdCreative, AdSet, Campaign, Created
 from meta_sandbox.routing import Call, converter, route
@@ -321,6 +321,15 @@ ADSET = NodeType(
     scopes_any=ADS_SCOPES,
 )
 
+
+def _creative(ad: Ad, call: Call, children: list[FieldSpec] | None) -> dict[str, Any]:
+    """Render an ad's creative: its id, or the fields asked (``creative{effective_object_story_id}``)."""
+    creative = call.state.objects.get(ad.creative_id, AdCreative)
+    if not children or creative is None:
+        return {"id": ad.creative_id}
+    return AD_CREATIVE.render(creative, call, children)
+
+
 AD = NodeType(
     "Ad",
     {
@@ -329,7 +338,7 @@ AD = NodeType(
         "name": attr("name"),
         "adset_id": attr("adset_id"),
         "campaign_id": attr("campaign_id"),
-        "creative": lambda ad, _call, _ch: {"id": ad.creative_id},
+        "creative": _creative,
         "status": attr("status"),
         "configured_status": attr("status"),
         "effective_status": lambda ad, call, _ch: lifecycle.ad_effective_status(call.state, ad),

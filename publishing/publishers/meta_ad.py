@@ -330,8 +330,24 @@ class MetaAdPublisher(Publisher):
     def _finish(self, ctx: PublishContext) -> StepResult:
         account = _account(ctx)
         ad_id = ctx.remote["ad_id"]
-        ad = ctx.client.get(f"/{ad_id}", {"fields": "id,effective_status"})
-        ctx.remember(effective_status=ad.get("effective_status", ""))
+        # The creative's post (and Instagram media) is where people comment on the ad: the
+        # inbox marks comments there as the ad's (inbox.ingest links threads by these ids).
+        ad = ctx.client.get(
+            f"/{ad_id}",
+            {
+                "fields": "id,effective_status,"
+                "creative{effective_object_story_id,effective_instagram_media_id}"
+            },
+        )
+        creative = ad.get("creative") or {}
+        ctx.remember(
+            effective_status=ad.get("effective_status", ""),
+            **{
+                key: str(creative[key])
+                for key in ("effective_object_story_id", "effective_instagram_media_id")
+                if creative.get(key)
+            },
+        )
         link = (
             "https://adsmanager.facebook.com/adsmanager/manage/ads"
             f"?act={account.account_id}&selected_ad_ids={ad_id}"

@@ -115,3 +115,16 @@ def test_a_same_named_campaign_of_another_publication_is_not_adopted(connected, 
     assert second.remote["campaign_id"] != first.remote["campaign_id"]
     assert len(_names(sandbox, "campaign")) == 2
     assert second.events.filter(message__contains="did not go through").exists()
+
+
+def test_a_published_ad_records_the_post_people_comment_on(connected, upload, sandbox):
+    """The creative's post is where the ad's comments land: the inbox finds the ad by it."""
+    publication = drive(_queued(connected, upload, title="Comments here"), sandbox)
+
+    assert publication.status == Publication.Status.PUBLISHED, publication.error_detail
+    (creative,) = sandbox.state.describe_objects(kind="ad_creative")
+    story_id = sandbox.state.objects.by_id[creative["id"]].object_story_id
+    assert story_id
+    assert publication.remote["effective_object_story_id"] == story_id
+    # The sandbox places no ad on Instagram, so there is no media id to record.
+    assert "effective_instagram_media_id" not in publication.remote
