@@ -229,6 +229,10 @@ ACTION_LABELS = {
     "meta.disconnected": _("disconnected a Meta account"),
     "meta.deauthorized": _("— Meta access was revoked: the Facebook account removed ProSocial"),
     "meta.page_deauthorized": _("— a Facebook Page removed ProSocial:"),
+    "inbox.thread_done": _("marked an inbox conversation done"),
+    "inbox.thread_reopened": _("reopened an inbox conversation"),
+    "inbox.thread_assigned": _("assigned an inbox conversation"),
+    "inbox.note_added": _("left a note on an inbox conversation"),
 }
 
 

@@ -35,6 +35,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "meta.connect": MANAGERS,
     "content.edit": CREATORS,
     "publish.approve": MANAGERS,
+    # The inbox (#16): everyone reads; editors answer, moderate (hide), assign, close and note;
+    # deleting a customer's comment is for owners and admins.
+    "inbox.view": ALL_ROLES,
+    "inbox.reply": CREATORS,
+    "inbox.delete": MANAGERS,
 }
 
 ROLE_DESCRIPTIONS = {

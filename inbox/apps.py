@@ -8,7 +8,7 @@ class InboxConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from inbox import ingest, privacy
+        from inbox import ingest, privacy, reconcile, selectors
         from meta_integration import signals
         from prosocial.erasure import (
             register_meta_user_eraser,
@@ -20,9 +20,15 @@ class InboxConfig(AppConfig):
         from prosocial.policy_facts import register_policy_facts
         from prosocial.retention import register_site_retention_rule
 
+        # The sidebar's unread badge travels in the membership query of every workspace page.
+        selectors.register_nav_counts()
         # Stored events are queued for processing after the webhook's COMMIT.
         signals.webhook_events_stored.connect(
             ingest.queue_stored_events, dispatch_uid="inbox.queue_stored_events"
+        )
+        # Pages and Instagram accounts Meta now sends webhooks for: read back what came before.
+        signals.webhooks_subscribed.connect(
+            reconcile.on_webhooks_subscribed, dispatch_uid="inbox.on_webhooks_subscribed"
         )
         # A disconnected (or erased, or deauthorised) account takes its conversations along.
         signals.assets_removed.connect(

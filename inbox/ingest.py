@@ -2,14 +2,15 @@
 
 Each stored ``WebhookEvent`` of a Page or an Instagram account is a job row (``EVENTS``,
 prosocial.jobs). The webhook view queues it after COMMIT (``queue_stored_events``, connected to
-``meta_integration.signals.webhook_events_stored``); the sweeper (beat, every 15 s) queues what
-is left: events whose message was lost, whose worker died, or that were stored while no worker
-ran. ``process_webhook_event`` claims one, reads it (``inbox.payloads``) and writes everything in
-one transaction that also finishes the event, so ``is_processed`` is true exactly when its
-changes are in the inbox. Outcomes: ``processed``; ``ignored`` (nothing for the inbox, or the
-account is no longer connected; also ``is_processed``); ``flagged`` with ``error`` for a payload
-Meta does not document (never retried, never a crash); an unexpected error retries with back-off
-and fails after ``MAX_ATTEMPTS``.
+``meta_integration.signals.webhook_events_stored``: one task per ``QUEUE_CHUNK`` events of a
+delivery, which runs each event's job in turn, ``process_webhook_events``); the sweeper (beat,
+every 15 s) queues what is left: events whose message was lost, whose worker died, or that were
+stored while no worker ran. ``process_webhook_event`` claims one, reads it (``inbox.payloads``)
+and writes everything in one transaction that also finishes the event, so ``is_processed`` is
+true exactly when its changes are in the inbox. Outcomes: ``processed``; ``ignored`` (nothing
+for the inbox, or the account is no longer connected; also ``is_processed``); ``flagged`` with
+``error`` for a payload Meta does not document (never retried, never a crash); an unexpected
+error retries with back-off and fails after ``MAX_ATTEMPTS``.
 
 Rules that make the result independent of duplicates and of the order events arrive in:
 
@@ -83,6 +84,12 @@ EVENTS = jobs.register(
 )
 
 
+# Events of one delivery per task. Sending a Celery message costs about 0.4 ms of the webhook
+# request, so one message per event made queueing, not storing, most of a batch's cost
+# (bench/inbox_ingest.py); chunks still spread a large delivery over the workers.
+QUEUE_CHUNK = 25
+
+
 def queue_stored_events(sender: Any, *, event_ids: list[int], **kwargs: Any) -> None:
     """Queue the processing of newly stored webhook events (``webhook_events_stored``).
 
@@ -91,10 +98,24 @@ def queue_stored_events(sender: Any, *, event_ids: list[int], **kwargs: Any) -> 
     The events are safe in the database and the sweeper queues them once the broker is back.
     """
     try:
-        for event_id in event_ids:
-            EVENTS.enqueue(event_id)
+        for start in range(0, len(event_ids), QUEUE_CHUNK):
+            chunk = list(event_ids[start : start + QUEUE_CHUNK])
+            transaction.on_commit(partial(tasks.process_webhook_events_task.apply_async, (chunk,)))
     except (KombuError, OSError):
         logger.warning("webhook events %s: not queued now; the sweeper will", event_ids[:10])
+
+
+def process_webhook_events(*, event_ids: list[int]) -> None:
+    """Run the job of each event of a delivery, in order (``queue_stored_events``' task).
+
+    Each event is its own job: one that fails unexpectedly is released for a retry as it would
+    be alone (``process_webhook_event``), and the others still run.
+    """
+    for event_id in event_ids:
+        try:
+            process_webhook_event(event_id=event_id)
+        except Exception:
+            logger.exception("webhook event %s: processing failed; it will be retried", event_id)
 
 
 def sweep_webhook_events() -> int:
@@ -183,6 +204,16 @@ def _account(event: WebhookEvent) -> Account | None:
         page=page,
         instagram=instagram,
     )
+
+
+def apply_change(account: Account, change: payloads.Change) -> None:
+    """Write one change as a webhook event carrying it would: the same rows, the same rules.
+
+    For what the Graph API shows and webhooks missed (``inbox.reconcile``), so a webhook that
+    comes after a reconcile, or before it, changes nothing twice. Runs in the caller's
+    transaction (it locks rows).
+    """
+    _apply(account, change)
 
 
 def _apply(account: Account, change: payloads.Change) -> None:
@@ -392,6 +423,9 @@ def _apply_comment(account: Account, change: CommentChange) -> None:
             values["edited_at"] = change.changed_at
     _save_changed(message, values)
     refresh_thread(thread, new_inbound=is_new and not outbound)
+    if is_new and change.is_mention and change.text is None:
+        # Meta's item names only ids: read what the mention said (inbox.reconcile).
+        transaction.on_commit(partial(tasks.fetch_mention_details_task.delay, message.pk))
 
 
 def _is_newer_text(message: Message, change: CommentChange) -> bool:
@@ -446,6 +480,49 @@ def _comment_thread(account: Account, change: CommentChange, *, outbound: bool) 
     return thread
 
 
+def fill_mention(
+    account: Account,
+    *,
+    external_id: str,
+    text: str,
+    author_name: str = "",
+    caption: str = "",
+    attachments: list[dict[str, str]] | None = None,
+) -> bool:
+    """Fill in what a mention said, read through the Graph API; return whether anything changed.
+
+    Meta's ``mentions`` item names only ids (GRAPH_NOTES §7.4). Only what is still missing is
+    written: a mention removed meanwhile stays removed, and text already there is kept. Runs in
+    the caller's transaction.
+    """
+    message = (
+        Message.objects.select_for_update()
+        .filter(
+            workspace_id=account.workspace_id,
+            external_id=external_id,
+            thread__kind=Thread.Kind.MENTION,
+            is_deleted=False,
+        )
+        .first()
+    )
+    if message is None or message.thread_id is None:
+        return False
+    values: dict[str, Any] = {}
+    if text and not message.text:
+        values["text"] = payloads.clean_text(text)
+    if author_name and not message.author_name:
+        values["author_name"] = author_name[:200]
+    if attachments and not message.attachments:
+        values["attachments"] = attachments
+    changed = _save_changed(message, values)
+    thread = _locked_thread(message.thread_id)
+    if caption and not thread.post_caption:
+        changed |= _save_changed(thread, {"post_caption": payloads.clean_text(caption)[:300]})
+    if changed:
+        refresh_thread(thread)
+    return changed
+
+
 # --- Direct messages ----------------------------------------------------------------------------
 
 
@@ -456,14 +533,17 @@ def _apply_direct_message(account: Account, change: DirectMessage) -> None:
         return
     if message.is_deleted:
         return  # unsent before its creation reached us
+    names = {"name": change.customer_name, "username": change.customer_username}
     if message.thread_id is not None:
+        if any(names.values()):
+            _contact(account, change.customer_id, **names)  # the Graph API names the customer
         # A repeat, or the echo of a message ProSocial sent (its mid already recorded).
         ours = change.is_echo and message.direction == Direction.OUTBOUND and message.sent_by_id
         if ours and (not message.is_echo_matched or message.status != SendStatus.SENT):
             message.is_echo_matched, message.status = True, SendStatus.SENT
             message.save(update_fields=["is_echo_matched", "status", "updated_at"])
         return
-    contact = _contact(account, change.customer_id)
+    contact = _contact(account, change.customer_id, **names)
     thread, _created = _open_thread(
         account, kind=Thread.Kind.DM, key=change.customer_id, at=change.sent_at
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace, WorkspaceScopedQuerySet
 from meta_integration.models import InstagramAccount, MetaConnection, MetaPage
+from prosocial.jobs import Job
 from publishing.models import Publication
 
 
@@ -124,6 +125,11 @@ class Thread(models.Model):
     snippet = models.CharField(_("last message (start)"), max_length=200, blank=True)
     # When the customer last read the conversation (messaging_seen), for "Seen" on replies.
     customer_read_at = models.DateTimeField(null=True, blank=True)
+    # The AI summary (inbox.assist) and how many messages it covered: a thread that has grown
+    # well past that is summarised again when asked.
+    summary = models.TextField(blank=True)
+    summary_message_count = models.PositiveIntegerField(default=0)
+    summary_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -269,3 +275,211 @@ class Note(models.Model):
     def __str__(self) -> str:
         return f"Note {self.pk} on {self.thread_id}"
 
+
+class Reply(Job):
+    """An answer a member wrote in the inbox, from the moment they press Send until Meta has it.
+
+    A reply is a job on the one runner (``prosocial.jobs``): Meta's Send API and comment
+    replies are network calls, retried only where a retry cannot send twice. Three kinds:
+    a public reply under a comment, a private reply to a comment (one DM per comment, within
+    7 days) and a message in a DM thread. ``text`` is kept until Meta confirms, so nothing typed
+    is lost when Meta refuses; the outbound ``Message`` it produced is ``sent_message``.
+
+    When the workspace requires approvals, an editor's reply waits (``AWAITING_APPROVAL``) for
+    an owner or admin (``approved_by``) before it is queued. ``written_by_person`` is false for
+    an AI suggestion sent unchanged: such a reply never carries Meta's HUMAN_AGENT tag.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLIC = "public", _("Public reply")
+        PRIVATE = "private", _("Private reply")
+        DM = "dm", _("Direct message")
+
+    class Status(models.TextChoices):
+        AWAITING_APPROVAL = "approval", _("Waiting for approval")
+        DECLINED = "declined", _("Declined")
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        # Meta's answer was lost and no echo came: it may or may not have gone (inbox.replies).
+        UNKNOWN = "unknown", _("Not confirmed")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="replies")
+    # The comment a public or private reply answers (its Meta id); empty for a DM.
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    text = models.TextField(max_length=2000, blank=True)
+    # An image from the media library, sent by its signed URL (DMs only).
+    image = models.ForeignKey(
+        "creatives.MediaAsset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    written_by_person = models.BooleanField(default=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    # How the Send API call was made (RESPONSE, or MESSAGE_TAG with HUMAN_AGENT).
+    messaging_type = models.CharField(max_length=16, blank=True)
+    tag = models.CharField(max_length=32, blank=True)
+    # The outbound message it became (``Job.message`` is the runner's human status line).
+    sent_message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="reply"
+    )
+    # Set in a committed write just before the Graph call: a run that finds it set must not
+    # send again (a lost answer), it looks for the message instead (inbox.replies).
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "lease_expires_at"], name="inbox_reply_runnable"),
+            models.Index(fields=["workspace", "status"], name="inbox_reply_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk} on thread {self.thread_id}"
+
+
+class SavedReply(models.Model):
+    """A workspace's canned answer; ``{first_name}`` and ``{name}`` become the customer's."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=100)
+    text = models.TextField(max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name_plural = "saved replies"
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "title"], name="inbox_savedreply_title")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AssistJob(Job):
+    """An AI request on a thread: its summary, or reply suggestions for the member who asked.
+
+    Every provider call is recorded as a ``creatives.studio`` AICall with its cost and held to
+    the workspace's AI budget. A summary is kept on the thread (``Thread.summary``) with the
+    number of messages it covered, so a thread that grew can be summarised again; suggestions
+    stay in ``result`` for the member who asked and are never sent by themselves.
+    """
+
+    class Kind(models.TextChoices):
+        SUMMARY = "summary", _("Summary")
+        SUGGESTIONS = "suggestions", _("Suggested replies")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="assist_jobs")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Suggestions: {"suggestions": ["…", …]}; a summary is written to the thread instead.
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "lease_expires_at"], name="inbox_assist_runnable")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for thread {self.thread_id}"
+
+
+class SyncRun(Job):
+    """One pass over a Page's or an Instagram account's comments and conversations on Meta.
+
+    What webhooks missed (``inbox.reconcile``): a *backfill* when the account is first selected
+    (the last ``INBOX_BACKFILL_DAYS`` days), a *reconcile* every 15 minutes (threads active in
+    the last 48 hours, posts of the last 7 days). It reads through the Graph API and writes
+    through the same rules as webhook processing (``inbox.ingest``), so either may come first.
+    At most one run per workspace and account is queued or running at a time.
+    """
+
+    class Kind(models.TextChoices):
+        BACKFILL = "backfill", _("Backfill")
+        RECONCILE = "reconcile", _("Reconcile")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(MetaConnection, on_delete=models.CASCADE, related_name="+")
+    page = models.ForeignKey(
+        MetaPage, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    instagram_account = models.ForeignKey(
+        InstagramAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    account_meta_id = models.CharField(max_length=64)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # Posts and conversations older than this are not looked at.
+    since = models.DateTimeField()
+    # Comments and messages Meta returned, and what they changed here.
+    seen = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "account_meta_id"],
+                condition=Q(status__in=["queued", "running"]),
+                name="inbox_syncrun_one_active",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "lease_expires_at"], name="inbox_syncrun_runnable"),
+            models.Index(
+                fields=["workspace", "account_meta_id", "-created_at"], name="inbox_syncrun_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.account_meta_id}"

@@ -103,6 +103,9 @@ class DirectMessage:
     attachments: list[dict[str, str]] = field(default_factory=list)
     reply_to_mid: str = ""
     is_deleted: bool = False
+    # What Meta calls the customer, when known (webhooks never say; the Graph API does).
+    customer_name: str = ""
+    customer_username: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,11 @@ def _text(value: Any, what: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise Malformed(f"{what} is not text")
+    return _clean(value[:MAX_TEXT])
+
+
+def clean_text(value: str) -> str:
+    """Return text as the inbox stores it (cut to ``MAX_TEXT``, no NUL)."""
     return _clean(value[:MAX_TEXT])
 
 
@@ -283,7 +291,8 @@ def _instagram_comment(value: dict[str, Any], *, changed_at: datetime) -> Commen
 def _instagram_mention(value: dict[str, Any], *, changed_at: datetime) -> CommentChange:
     """Read a mention in a comment (comment_id + media_id) or in a caption (media_id only).
 
-    The item names only the ids; the text and the author need a Graph read (GRAPH_NOTES §7.4).
+    The item names only the ids; the text and the author need a Graph read (GRAPH_NOTES §7.4,
+    ``inbox.reconcile``): ``text`` None says so, so a repeat never blanks what that read filled.
     """
     media_id = _id(value.get("media_id"), "media id")
     comment_id = _id(value.get("comment_id"), "comment id", required=False)
@@ -292,7 +301,7 @@ def _instagram_mention(value: dict[str, Any], *, changed_at: datetime) -> Commen
         comment_id=comment_id or media_id,
         changed_at=changed_at,
         post_id=media_id,
-        text="",
+        text=None,
         created_at=changed_at,
         is_mention=True,
     )

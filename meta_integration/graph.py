@@ -1887,3 +1887,98 @@ def send_message(
             outcome_unknown=True,
         )
     return SentMessage(recipient_id=str(body.get("recipient_id") or ""), message_id=str(message_id))
+
+
+# --- what the inbox reconciles (GRAPH_NOTES §7.4, §9.1): recent posts and media, mentions ----
+
+RECENT_PAGE_SIZE = 25
+MAX_RECENT_PAGES = 8  # 200 posts or media per account and run
+
+
+@dataclass(frozen=True)
+class RecentObject:
+    """A Page post or an Instagram media: its id and when it was published."""
+
+    id: str
+    created_at: datetime | None
+
+
+def _recent(
+    access_token: str, path: str, time_field: str, since: datetime, on_call: CallHook | None
+) -> list[RecentObject]:
+    """List newest first and stop at the first item older than ``since``."""
+    client = GraphClient(access_token, on_call=on_call)
+    found = []
+    params = {"fields": f"id,{time_field}", "limit": RECENT_PAGE_SIZE}
+    for item in client.paginate(path, params, max_pages=MAX_RECENT_PAGES):
+        created = _parse_time(item.get(time_field))
+        if created is not None and created < since:
+            break
+        if item.get("id"):
+            found.append(RecentObject(id=str(item["id"]), created_at=created))
+    return found
+
+
+def list_recent_posts(
+    *, access_token: str, page_id: str, since: datetime, on_call: CallHook | None = None
+) -> list[RecentObject]:
+    """Return the Page's posts published since ``since`` (`GET /{page-id}/feed`, newest first)."""
+    return _recent(access_token, f"/{page_id}/feed", "created_time", since, on_call)
+
+
+def list_recent_media(
+    *, access_token: str, ig_user_id: str, since: datetime, on_call: CallHook | None = None
+) -> list[RecentObject]:
+    """Return the account's media published since ``since`` (`GET /{ig-user-id}/media`)."""
+    return _recent(access_token, f"/{ig_user_id}/media", "timestamp", since, on_call)
+
+
+@dataclass(frozen=True)
+class MentionDetails:
+    """What an @mention said: a comment's text or a caption, and who wrote it."""
+
+    id: str
+    text: str
+    username: str
+    created_at: datetime | None
+    media_url: str  # a caption mention's picture, when Meta gives one
+
+
+def get_mentioned_comment(
+    *, access_token: str, ig_user_id: str, comment_id: str, on_call: CallHook | None = None
+) -> MentionDetails:
+    """Return the comment in which someone @mentioned the account (§7.4).
+
+    `GET /{ig-user-id}?fields=mentioned_comment.comment_id(<id>){text,username,timestamp}`:
+    the `mentions` webhook names only the ids. An unknown or gone mention raises GraphError 100.
+    """
+    field_name = f"mentioned_comment.comment_id({comment_id}){{text,username,timestamp}}"
+    body = GraphClient(access_token, on_call=on_call).get(f"/{ig_user_id}", {"fields": field_name})
+    found = _mapping(body.get("mentioned_comment"))
+    return MentionDetails(
+        id=str(found.get("id") or comment_id),
+        text=str(found.get("text") or ""),
+        username=str(found.get("username") or ""),
+        created_at=_parse_time(found.get("timestamp")),
+        media_url="",
+    )
+
+
+def get_mentioned_media(
+    *, access_token: str, ig_user_id: str, media_id: str, on_call: CallHook | None = None
+) -> MentionDetails:
+    """Return the media whose caption @mentions the account (§7.4).
+
+    `GET /{ig-user-id}?fields=mentioned_media.media_id(<id>){caption,media_url,username,
+    timestamp}`. An unknown or gone mention raises GraphError 100.
+    """
+    field_name = f"mentioned_media.media_id({media_id}){{caption,media_url,username,timestamp}}"
+    body = GraphClient(access_token, on_call=on_call).get(f"/{ig_user_id}", {"fields": field_name})
+    found = _mapping(body.get("mentioned_media"))
+    return MentionDetails(
+        id=str(found.get("id") or media_id),
+        text=str(found.get("caption") or ""),
+        username=str(found.get("username") or ""),
+        created_at=_parse_time(found.get("timestamp")),
+        media_url=str(found.get("media_url") or ""),
+    )

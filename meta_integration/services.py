@@ -969,6 +969,12 @@ def sync_page_subscription(*, subscription_id: int) -> None:
         try:
             if row.is_wanted:
                 _subscribe(lease, row)
+                # Meta sends this Page's webhooks from now on: what came before can be read.
+                for _receiver, error in signals.webhooks_subscribed.send_robust(
+                    sender=MetaConnection, connection_id=page.connection_id
+                ):
+                    if isinstance(error, Exception):
+                        logger.warning("webhooks_subscribed receiver failed: %r", error)
             else:
                 _unsubscribe(lease, row)
         except graph.GraphError as exc:

@@ -20,6 +20,10 @@ nothing can be published through it until someone reconnects. ``cause`` is safe 
 ``disconnect_impact`` is sent (no writes) to describe, before an admin confirms a disconnect,
 what depends on the connection. Receivers return a list of ``(label, count)`` pairs.
 
+``webhooks_subscribed`` is sent, outside any transaction, when a Page subscription job confirmed
+that Meta sends the Page's (and its Instagram account's) webhooks: the inbox backfills the
+connection's selected accounts it has not read yet.
+
 ``webhook_events_stored`` is sent after the COMMIT that stored new webhook events for
 workspaces (``webhooks.record_webhook_events``), with their ids: the inbox queues their
 processing. Receivers must be quick: they run inside Meta's webhook request.
@@ -34,3 +38,4 @@ assets_restored = Signal()  # sender=MetaConnection, workspace_id=int, connectio
 disconnect_impact = Signal()  # sender=MetaConnection, connection_id=int
 connection_revoked = Signal()  # sender=MetaConnection, connection_id=int, cause=str
 webhook_events_stored = Signal()  # sender=WebhookEvent, event_ids=list[int]
+webhooks_subscribed = Signal()  # sender=MetaConnection, connection_id=int

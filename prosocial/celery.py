@@ -66,6 +66,29 @@ app.conf.beat_schedule = {
         "task": "inbox.sweep_webhook_events",
         "schedule": 15.0,
     },
+    # Every 15 s: inbox replies whose worker died or whose message was lost are queued again;
+    # unconfirmed replies (a lost answer from Meta) adopt the echo that came meanwhile.
+    "sweep-inbox-replies": {
+        "task": "inbox.sweep_replies",
+        "schedule": 15.0,
+    },
+    # Every 15 s: AI summaries and reply drafts (inbox.assist) whose worker died or whose
+    # message was lost are queued again.
+    "sweep-assist-jobs": {
+        "task": "inbox.sweep_assist_jobs",
+        "schedule": 15.0,
+    },
+    # Every 15 minutes: read every selected Page's and Instagram account's recent comments,
+    # conversations and mentions back from Meta, for what webhooks missed (inbox.reconcile).
+    "reconcile-inbox": {
+        "task": "inbox.plan_reconciles",
+        "schedule": 15 * 60.0,
+    },
+    # Every minute: inbox sync runs whose worker died or whose message was lost.
+    "sweep-inbox-sync-runs": {
+        "task": "inbox.sweep_sync_runs",
+        "schedule": 60.0,
+    },
     # Every 5 minutes: Meta's review verdict on recently created ads (PENDING_REVIEW → …).
     "refresh-ad-reviews": {
         "task": "publishing.refresh_ad_reviews",

@@ -404,6 +404,9 @@ RETENTION_WEBHOOK_EVENT_DAYS = env_int("RETENTION_WEBHOOK_EVENT_DAYS", 30)
 # Inbox threads marked done are deleted (with their messages and notes) this long after their
 # last message (site-wide; inbox.privacy).
 RETENTION_INBOX_THREAD_DAYS = env_int("RETENTION_INBOX_THREAD_DAYS", 365)
+# How far back the inbox reads a Page's or Instagram account's comments and conversations
+# when it is first selected (inbox.reconcile, docs/inbox.md "When webhooks miss something").
+INBOX_BACKFILL_DAYS = env_int("INBOX_BACKFILL_DAYS", 30)
 RETENTION_DELETION_RECEIPT_YEARS = env_int("RETENTION_DELETION_RECEIPT_YEARS", 3)
 # Audit events are kept this long (site-wide), then removed by the nightly retention run.
 RETENTION_AUDIT_EVENT_DAYS = env_int("RETENTION_AUDIT_EVENT_DAYS", 730)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("creatives.urls")),
     path("", include("publishing.urls")),
+    path("", include("inbox.urls")),
     path("", include("meta_integration.urls")),
     path("", include("accounts.urls")),
 ]

@@ -4,7 +4,9 @@ Serves ``/v1/chat/completions`` (plain and ``json_schema`` response formats),
 ``/v1/images/generations`` (base64 PNG of the requested size) and ``/v1/audio/speech``
 (a real MP3: a sine tone about as long as the text would take to say, see ``speech_mp3``)
 on 127.0.0.1 with an ephemeral port. Every request is recorded
-(path, headers, JSON body). Faults are queued per call with ``fail_next(kind)``:
+(path, headers, JSON body). Structured answers follow the schema's name: ``scripts``,
+``storyboard``, ``shorter`` and the inbox's ``replies``. Faults are queued per call with
+``fail_next(kind)``:
 
     quota      429 insufficient_quota        auth      401 invalid_api_key
     rate       429 rate_limit_exceeded       refusal   400 content_policy_violation
@@ -157,6 +159,17 @@ class OpenAIFake:
             words, budget = request["line"].split(), request["max_chars"]
             kept = [w for i, w in enumerate(words) if len(" ".join(words[: i + 1])) <= budget]
             return {"text": " ".join(kept) or request["line"][:budget]}
+        if name == "replies":
+            # Reply drafts that show what the model was given: the customer's name and how
+            # many messages it read (never the customers' words, which are data).
+            customer = request["customer_name"] or "there"
+            count = len(request["conversation"])
+            drafts = [
+                f"Hi {customer}, thanks for your message!",
+                f"Thanks {customer}, we read all {count} messages and are on it.",
+                f"Hello {customer}, someone from {request['business_name']} will reply shortly.",
+            ]
+            return {"replies": drafts[: request["replies"]]}
         product = request["brief"]["product_name"]
         if name == "scripts":
             return {

@@ -34,8 +34,17 @@ ALLOWED_IMPORTS = {
         "creatives.studio",
         "meta_integration",
     },
-    # The inbox builds on the Meta accounts and links threads to publications.
-    "inbox": {"prosocial", "accounts", "meta_integration", "publishing"},
+    # The inbox builds on the Meta accounts and links threads to publications; DM replies
+    # attach media-library images; its AI summaries and reply drafts use the studio's
+    # providers, budget and call records.
+    "inbox": {
+        "prosocial",
+        "accounts",
+        "meta_integration",
+        "publishing",
+        "creatives.library",
+        "creatives.studio",
+    },
     "privacy": {"prosocial", "accounts"},
     "creatives": {"creatives.library", "creatives.studio"},
     "meta_sandbox": set(),
@@ -231,9 +240,11 @@ def test_tasks_take_only_ids(name):
     bad = {
         param: param_def.annotation
         for param, param_def in signature.parameters.items()
-        if param_def.annotation not in (int, str)
+        if param_def.annotation not in (int, str, list[int])
     }
-    assert bad == {}, "tasks take int/str ids only; load rows inside the service"
+    assert bad == {}, (
+        "tasks take int/str ids (or a list of int ids) only; load rows inside the service"
+    )
     assert (task.acks_late, task.reject_on_worker_lost) == (True, True), (
         "use prosocial.jobs.job_task"
     )

@@ -72,6 +72,9 @@ def test_every_model_with_a_lease_is_a_job_with_a_kind():
 
     assert {m._meta.label for m in leased} == {
         "creatives.MediaAsset",
+        "inbox.AssistJob",
+        "inbox.Reply",
+        "inbox.SyncRun",
         "meta_integration.MetaPageSubscription",
         "meta_integration.WebhookEvent",
         "privacy.DataDeletionRequest",

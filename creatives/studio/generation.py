@@ -195,25 +195,48 @@ class _Session:
             self._record()
 
     def _record(self) -> None:
-        rows = [
-            AICall(
-                workspace_id=self.job.workspace_id,
-                campaign_id=self.job.campaign_id,
-                job=self.job,
-                provider=usage.provider,
-                model=usage.model,
-                operation=usage.operation,
-                prompt=usage.prompt[:8000],
-                unit=usage.unit,
-                input_units=usage.input_units,
-                output_units=usage.output_units,
-                cost_micro_usd=usage.cost_micro_usd,
-            )
-            for usage in self.provider.take_usage()
-        ]
+        rows = record_usage(
+            self.provider,
+            workspace_id=self.job.workspace_id,
+            campaign_id=self.job.campaign_id,
+            job=self.job,
+        )
         if rows:
-            AICall.objects.bulk_create(rows)
             self.last_model = rows[-1].model
+
+
+def record_usage(
+    provider: ai_base.Provider,
+    *,
+    workspace_id: int,
+    campaign_id: int | None = None,
+    job: GenerationJob | None = None,
+    prompt: str | None = None,
+) -> list[AICall]:
+    """Record every call ``provider`` made since the last time as ``AICall`` rows with their cost.
+
+    ``prompt`` replaces what the provider sent, for callers whose prompts hold other people's
+    personal data (the inbox records a description of the thread instead of its messages).
+    """
+    rows = [
+        AICall(
+            workspace_id=workspace_id,
+            campaign_id=campaign_id,
+            job=job,
+            provider=usage.provider,
+            model=usage.model,
+            operation=usage.operation,
+            prompt=(usage.prompt if prompt is None else prompt)[:8000],
+            unit=usage.unit,
+            input_units=usage.input_units,
+            output_units=usage.output_units,
+            cost_micro_usd=usage.cost_micro_usd,
+        )
+        for usage in provider.take_usage()
+    ]
+    if rows:
+        AICall.objects.bulk_create(rows)
+    return rows
 
 
 # --- From rows to provider inputs ----------------------------------------------------------

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.models import Contact, Message, Note, Thread
+from inbox.models import AssistJob, Contact, Message, Note, Reply, SavedReply, Thread
 from inbox.privacy import DONE_THREAD_RETENTION, PLACEHOLDER_RETENTION
 from meta_integration import services as meta_services
 from meta_integration.models import MetaConnection, WebhookEvent
@@ -204,6 +204,10 @@ SAID = {
         "assignee": "assigned to",
         "customer_read_at": "last read it",
         "contact": "Customers",
+        "summary": "the summary of a conversation",
+        "summary_message_count": "how many messages it covers",
+        "replies": "Replies",
+        "assist_jobs": "reply drafts",
         **dict.fromkeys(
             [
                 "id",
@@ -221,6 +225,7 @@ SAID = {
                 "updated_at",
                 "messages",
                 "notes",
+                "summary_updated_at",
             ],
             "",
         ),
@@ -236,6 +241,7 @@ SAID = {
         "is_hidden": "hidden",
         "is_deleted": "deleted",
         "sent_by": "which member sent them",
+        "reply": "Replies",
         **dict.fromkeys(
             [
                 "id",
@@ -260,6 +266,68 @@ SAID = {
         "text": "Internal notes",
         "author": "with their author",
         **dict.fromkeys(["id", "thread", "workspace", "created_at"], ""),
+    },
+    Reply: {
+        "text": "the text",
+        "image": "the image from the media library",
+        "kind": "publicly, privately or in a direct message",
+        "in_reply_to": "answers a comment",
+        "author": "who wrote it",
+        "approved_by": "who approved or declined it",
+        "decision_note": "with their note",
+        "decided_at": "approved or declined",
+        "written_by_person": "whether a person wrote it",
+        "messaging_type": "how it was sent to Meta",
+        "tag": "how it was sent to Meta",
+        "status": "whether Meta accepted it",
+        "error": "Meta refuses",
+        **dict.fromkeys(
+            [
+                "id",
+                "workspace",
+                "thread",
+                "sent_message",
+                "message",
+                "progress",
+                "attempts",
+                "lease_expires_at",
+                "next_attempt_at",
+                "retryable",
+                "send_started_at",
+                "sent_at",
+                "created_at",
+                "updated_at",
+            ],
+            "",
+        ),
+    },
+    AssistJob: {
+        "result": "the reply drafts made for that member",
+        "requested_by": "when a member asks",
+        "kind": "summaries and suggested replies",
+        **dict.fromkeys(
+            [
+                "id",
+                "workspace",
+                "thread",
+                "status",
+                "message",
+                "progress",
+                "attempts",
+                "lease_expires_at",
+                "next_attempt_at",
+                "error",
+                "retryable",
+                "created_at",
+                "updated_at",
+            ],
+            "",
+        ),
+    },
+    SavedReply: {
+        "text": "Saved replies",
+        "title": "Saved replies",
+        **dict.fromkeys(["id", "workspace", "created_by", "created_at", "updated_at"], ""),
     },
 }
 

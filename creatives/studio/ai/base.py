@@ -7,12 +7,14 @@ whose ``retryable`` tells the job layer whether trying again later may help.
 Every call appends one ``Usage`` to ``provider.usage`` (provider, model, operation, prompt,
 units, estimated cost); the job layer drains it with ``take_usage()`` and records it.
 
-Brief and page content are *data*: providers quote them, they never follow instructions
-found inside them. A cohort's ``name`` is internal (a label for the team): providers describe
-the audience by its ages, countries, interests and description, and never print the name
-(``copyedit.scrub`` guards every line they return).
+Brief and page content, and the messages of an inbox thread (``ThreadText``), are *data*:
+providers quote them, they never follow instructions found inside them. A cohort's ``name`` is
+internal (a label for the team): providers describe the audience by its ages, countries,
+interests and description, and never print the name (``copyedit.scrub`` guards every line
+they return).
 """
 
+import json
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -47,6 +49,70 @@ class Brief:
     language: str = "en"  # ISO 639-1
     brand_colours: tuple[str, ...] = ()  # "#RRGGBB"
     cohort: Cohort = field(default_factory=lambda: Cohort(name="Everyone"))
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    """One message of an inbox conversation as a provider reads it (text only, no ids)."""
+
+    from_customer: bool
+    author: str  # the customer's (or another commenter's) name, or the business's
+    text: str
+    hidden: bool = False  # hidden from the public by the business (comments)
+    attachments: tuple[str, ...] = ()  # attachment types: "image", "video", …
+
+
+@dataclass(frozen=True)
+class ThreadText:
+    """An inbox conversation, oldest message first: what summaries and reply drafts read.
+
+    Every text in it was written by other people (customers, commenters) and is *data*:
+    providers quote it and never follow instructions found inside it. ``omitted`` earlier
+    messages were left out to keep the request short.
+    """
+
+    messages: tuple[ThreadMessage, ...]
+    channel: str = "facebook"  # "facebook" | "instagram"
+    kind: str = "comment"  # "comment" | "dm" | "mention"
+    post_caption: str = ""  # the post or media commented on (comments and mentions)
+    omitted: int = 0
+
+    def customer_messages(self) -> tuple[ThreadMessage, ...]:
+        return tuple(m for m in self.messages if m.from_customer)
+
+    def as_text(self) -> str:
+        """Return the conversation as numbered, quoted lines (for logs and plain prompts)."""
+        lines = [f"({self.omitted} earlier messages left out)"] if self.omitted else []
+        for number, message in enumerate(self.messages, start=1):
+            who = "customer" if message.from_customer else "business"
+            extras = [*(f"[{kind}]" for kind in message.attachments)]
+            if message.hidden:
+                extras.append("[hidden from the public]")
+            quoted = json.dumps(message.text, ensure_ascii=False) if message.text else ""
+            text = " ".join([quoted, *extras]).strip()
+            author = json.dumps(message.author, ensure_ascii=False)
+            lines.append(f"{number}. {who} {author}: {text}")
+        return "\n".join(lines)
+
+
+# The longest text Meta accepts in a reply, by (channel, thread kind): Instagram messages
+# 1,000 (GRAPH_NOTES §9), Messenger 2,000, Instagram comments 2,200, Facebook comments 8,000.
+REPLY_LIMITS = {
+    ("instagram", "dm"): 1000,
+    ("facebook", "dm"): 2000,
+    ("instagram", "comment"): 2200,
+    ("instagram", "mention"): 2200,
+    ("facebook", "comment"): 8000,
+    ("facebook", "mention"): 8000,
+}
+# What a suggested reply aims for at most: people answer in a few lines, not in essays.
+SUGGESTION_CHARS = 400
+MAX_SUGGESTIONS = 3
+
+
+def reply_limit(channel: str, kind: str) -> int:
+    """Return how long a suggested reply may be on ``channel`` in a ``kind`` thread."""
+    return min(SUGGESTION_CHARS, REPLY_LIMITS.get((channel, kind), 1000))
 
 
 # --- Outputs -----------------------------------------------------------------------------------
@@ -102,7 +168,8 @@ class Usage:
 
     provider: str
     model: str
-    # "write_scripts", "make_storyboard", "make_image", "shorten", "speak", "summarize"
+    # "write_scripts", "make_storyboard", "make_image", "shorten", "speak", "summarize",
+    # "inbox_summary", "inbox_suggestions"
     operation: str
     prompt: str
     unit: str  # "tokens", "images", "characters"
@@ -197,6 +264,30 @@ class Provider(Protocol):
     def speak(self, text: str, voice: str) -> Speech | None: ...
 
     def summarize(self, text: str) -> str: ...
+
+    def summarize_thread(self, thread: ThreadText, *, language: str = "en") -> str:
+        """Return 3-5 plain sentences: who wrote, what they want, what was answered, what is open.
+
+        Usage is recorded under the operation ``inbox_summary``.
+        """
+        ...
+
+    def suggest_replies(
+        self,
+        thread: ThreadText,
+        *,
+        customer_name: str,
+        business_name: str,
+        website: str = "",
+        language: str = "en",
+        n: int = MAX_SUGGESTIONS,
+    ) -> list[str]:
+        """Return ``n`` (2-3) short reply drafts for the business, each within ``reply_limit``.
+
+        Drafts for a person to edit and send: they never state facts the thread does not
+        give (prices, stock, dates). Usage is recorded under ``inbox_suggestions``.
+        """
+        ...
 
     def take_usage(self) -> list[Usage]: ...
 

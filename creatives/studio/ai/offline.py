@@ -26,16 +26,20 @@ from django.utils.translation import gettext as _
 from campaigns.meta_vocabulary import CallToAction
 from creatives.studio.ai import copyedit, layout
 from creatives.studio.ai.base import (
+    MAX_SUGGESTIONS,
+    AIError,
     Brief,
     GeneratedImage,
     Scene,
     ScriptVariant,
     Speech,
     Storyboard,
+    ThreadText,
     Usage,
     UsageLog,
     check_variant_count,
     cta_label,
+    reply_limit,
     short_objective,
 )
 
@@ -482,3 +486,431 @@ class OfflineProvider(UsageLog):
         summary = copyedit.shorten_by_rules(summary, SUMMARY_CHARS)
         self._usage("summarize", text, "characters", len(summary))
         return summary
+
+    # -- inbox threads --
+
+    def summarize_thread(self, thread: ThreadText, *, language: str = "en") -> str:
+        """Return 3-5 sentences built from the thread: who, what they want, answers, what is open.
+
+        English only (like every inbox template here); ``language`` is accepted for the
+        interface's sake.
+        """
+        summary = " ".join(_summary_sentences(thread))
+        self._usage("inbox_summary", thread.as_text(), "characters", len(summary))
+        return summary
+
+    def suggest_replies(
+        self,
+        thread: ThreadText,
+        *,
+        customer_name: str,
+        business_name: str,
+        website: str = "",
+        language: str = "en",
+        n: int = MAX_SUGGESTIONS,
+    ) -> list[str]:
+        """Return ``n`` drafts answering the customer's latest message, in English.
+
+        The drafts answer what the message is (a complaint, a price, stock or delivery
+        question, another question, a thanks), name its topic and the customer, point to the
+        workspace's website when it has one, and move order details to a private message on a
+        public comment. They promise to check rather than state a price or a date.
+        """
+        if not 1 <= n <= MAX_SUGGESTIONS:
+            raise AIError(_("Ask for between 1 and %(max)d replies.") % {"max": MAX_SUGGESTIONS})
+        drafts = _reply_drafts(thread, customer_name, business_name, website)
+        start = _stable_index(thread.as_text(), len(drafts)) if len(drafts) > n else 0
+        chosen = [drafts[(start + i) % len(drafts)] for i in range(n)]
+        limit = reply_limit(thread.channel, thread.kind)
+        replies = [copyedit.shorten_by_rules(draft, limit) for draft in chosen]
+        self._usage("inbox_suggestions", thread.as_text(), "characters", sum(map(len, replies)))
+        return replies
+
+
+# --- Inbox threads: reading a customer's message, summaries and reply drafts -----------------
+#
+# Nothing here understands language; it reads signals a person would notice first: a question
+# mark or a question word, words of complaint, thanks, and what a question is about (price,
+# stock, delivery, opening hours). The *topic* is the first run of words in the message that
+# are not function words or those signals ("Is the Ethiopian blend back?" → "Ethiopian blend").
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+QUOTE_CHARS = 120
+QUESTION_STARTS = _words(
+    "how what when where why who which whose is are am was were do does did can could will "
+    "would should shall may might have has any anyone"
+)
+NEGATIVE_WORDS = _words(
+    "broken broke bad terrible awful horrible worst disappointed disappointing disappointment "
+    "refund angry rude wrong damaged late missing complaint complain unhappy poor "
+    "scam useless faulty dirty stale burnt burned mouldy moldy leaking leaked cracked ripped "
+    "overcharged unacceptable ridiculous annoyed upset furious hate sucks slow"
+)
+NEGATIVE_PHRASES = (
+    "not working",
+    "doesn't work",
+    "does not work",
+    "didn't work",
+    "still waiting",
+    "never arrived",
+    "not happy",
+    "not good",
+    "no answer",
+    "no reply",
+    "waste of money",
+)
+THANKS_WORDS = _words(
+    "thanks thank thx ty cheers appreciate appreciated grateful love loved lovely amazing "
+    "awesome great delicious perfect fantastic wonderful excellent brilliant"
+)
+# What a question is about: the first family with a word in the message wins.
+ASKS: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
+    (
+        "price",
+        _words("price prices pricing cost costs much expensive cheap cheaper discount"),
+        ("how much", "$", "€", "£"),
+    ),
+    (
+        "availability",
+        _words("stock available availability restock restocked sold left back"),
+        ("do you have", "do you sell", "any left", "sold out"),
+    ),
+    (
+        "delivery",
+        _words("delivery deliver delivered shipping ship shipped tracking parcel package"),
+        ("my order", "where is"),
+    ),
+    (
+        "hours",
+        _words("hours opening closing"),
+        ("are you open", "open today", "open tomorrow", "what time"),
+    ),
+)
+STOPWORDS = _words(
+    "a an the and or but if so to of for with in on at by from up down out over about as into "
+    "than then too very just really also still yet again here there this that these those it "
+    "its it's i i'm i've i'd me my mine we we're our ours you you're your yours he she they them "
+    "their his her is are am was were be been being do does did done doing have has had having "
+    "can could will would should shall may might must not no yes yeah ok okay please hi hello "
+    "hey dear guys team all any some anyone anything something everything one ever get got "
+    "want wanted need needed like know let make made go going come came see saw look looking "
+    "tell told say said ask asked how what when where why who which whose today tomorrow "
+    "now soon already only much many more most back again arrived arrive came order ordered "
+    "buy bought thing things lot bit way time day days week weeks month months ago minutes "
+    "open closed agreed agree same true lol wow omg nice cool good interested info pls plz"
+)
+SIGNAL_WORDS = NEGATIVE_WORDS | THANKS_WORDS | frozenset().union(*(w for _n, w, _p in ASKS))
+_WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one customer message is, as far as its words show."""
+
+    topic: str  # "Ethiopian blend", or "" when every word is a function word or a signal
+    question: bool
+    complaint: bool
+    thanks: bool
+    asks: str  # "price" | "availability" | "delivery" | "hours" | ""
+    sentence: str  # the message's key sentence: its question, else its first sentence
+
+
+def _has_any(lowered: str, words: set[str] | frozenset[str], phrases: tuple[str, ...]) -> bool:
+    tokens = {t.strip("'-") for t in _WORD.findall(lowered)}
+    return bool(tokens & words) or any(phrase in lowered for phrase in phrases)
+
+
+def _topic(sentence: str) -> str:
+    """Return the first run of up to three content words of ``sentence`` (as written).
+
+    A lone word opening the sentence is often a verb or an exclamation ("Ignore …",
+    "Agreed!"): a later run is preferred to it.
+    """
+    runs: list[list[str]] = [[]]
+    for index, match in enumerate(_WORD.finditer(sentence)):
+        word = match.group().strip("'-")
+        lowered = word.lower()
+        if len(word) < 3 or lowered in STOPWORDS or lowered in SIGNAL_WORDS:
+            if runs[-1]:
+                runs.append([])
+            continue
+        if len(runs[-1]) == 3:
+            continue
+        if index == 0 and not word.isupper():
+            word = word[:1].lower() + word[1:]  # capitalised only because it starts the line
+        runs[-1].append(f"{word}\0" if index == 0 else word)
+    found = [run for run in runs if run]
+    chosen = next((run for run in found if len(run) > 1 or not run[0].endswith("\0")), None)
+    return " ".join(chosen or (found[0] if found else [])).replace("\0", "")
+
+
+def read_message(text: str) -> Reading:
+    """Return what ``text`` is: a question (and about what), a complaint, a thanks, its topic."""
+    clean = " ".join(text.replace("\u2019", "'").split())  # a typographic apostrophe too
+    lowered = clean.lower()
+    sentences = [s for s in _SENTENCES.split(clean) if s.strip()] or [""]
+    first_words = [(_WORD.findall(s.lower()) or [""])[0] for s in sentences]
+    questions = [
+        s for s, w in zip(sentences, first_words, strict=True) if "?" in s or w in QUESTION_STARTS
+    ]
+    key = questions[0] if questions else sentences[0]
+    asks = next((name for name, words, phrases in ASKS if _has_any(lowered, words, phrases)), "")
+    complaint = _has_any(lowered, NEGATIVE_WORDS, NEGATIVE_PHRASES)
+    if complaint:
+        key = next(
+            (s for s in sentences if _has_any(s.lower(), NEGATIVE_WORDS, NEGATIVE_PHRASES)), key
+        )
+    topic = _topic(key) or next((t for t in map(_topic, sentences) if t), "")
+    return Reading(
+        topic=topic,
+        question=bool(questions),
+        complaint=complaint,
+        thanks=_has_any(lowered, THANKS_WORDS, ()) and not complaint,
+        asks=asks if questions or asks == "delivery" else "",
+        sentence=key,
+    )
+
+
+def _quote(text: str, limit: int = QUOTE_CHARS, *, ends: bool = False) -> str:
+    """Return ``text`` in curly quotes, cut at a word and marked "…" when longer than ``limit``.
+
+    ``ends``: the quote ends a sentence, whose full stop replaces the quote's own "." or "!".
+    """
+    text = " ".join(text.split())
+    if ends:
+        text = text.rstrip(".!") or text
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.!?") + "…"
+    return f"“{text}”"
+
+
+def _the(topic: str) -> str:
+    """Return "the coffee" for a common noun, "Ethiopian blend" for a name as written."""
+    return f"the {topic}" if topic[:1].islower() else topic
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def _channel_label(thread: ThreadText) -> str:
+    return "Instagram" if thread.channel == "instagram" else "Facebook"
+
+
+def _summary_sentences(thread: ThreadText) -> list[str]:
+    customer = [m for m in thread.messages if m.from_customer]
+    business = [m for m in thread.messages if not m.from_customer]
+    # The customer is whoever opened the thread; others may join a comment thread.
+    opener = customer[0].author if customer else ""
+    name = opener or "A customer"
+    total = len(thread.messages) + thread.omitted
+    size = f"({total} {_plural(total, 'message', 'messages')})"
+    if thread.kind == "dm":
+        app = "an Instagram" if thread.channel == "instagram" else "a Messenger"
+        who = f"{name} wrote in {app} conversation {size}"
+    elif thread.kind == "mention":
+        who = f"{name} mentioned the account on {_channel_label(thread)} {size}"
+    else:
+        post = f" under the post {_quote(thread.post_caption, 60)}" if thread.post_caption else ""
+        who = f"{name} commented on {_channel_label(thread)}{post} {size}"
+    others = {m.author for m in customer if m.author != opener}
+    if others:
+        who += f"; {len(others)} other {_plural(len(others), 'person', 'people')} joined in"
+    sentences = [f"{who}."]
+
+    own = [read_message(m.text) for m in customer if m.author == opener and m.text.strip()]
+    sentences.append(_what_they_want(own))
+
+    if business:
+        last_answer = next((m.text for m in reversed(business) if m.text.strip()), "")
+        times = {1: "once", 2: "twice"}.get(len(business), f"{len(business)} times")
+        answered = f"The business answered {times}"
+        sentences.append(
+            f"{answered}, last: {_quote(last_answer, 90, ends=True)}."
+            if last_answer
+            else f"{answered}."
+        )
+    else:
+        sentences.append("Nobody from the business has answered yet.")
+
+    sentences.append(_what_is_open(thread))
+
+    extras = []
+    hidden = sum(m.hidden for m in thread.messages)
+    if hidden:
+        extras.append(
+            f"{hidden} {_plural(hidden, 'message is', 'messages are')} hidden from the public"
+        )
+    pictures = sum(len(m.attachments) for m in customer)
+    if pictures:
+        extras.append(
+            f"the customer sent {pictures} {_plural(pictures, 'attachment', 'attachments')}"
+        )
+    if thread.omitted:
+        extras.append(
+            f"the {thread.omitted} oldest {_plural(thread.omitted, 'message was', 'messages were')} not read"
+        )
+    if extras:
+        text = "; ".join(extras)
+        sentences.append(text[:1].upper() + text[1:] + ".")
+    return sentences
+
+
+def _what_they_want(readings: list[Reading]) -> str:
+    if not readings:
+        return "They sent no text, only attachments or reactions."
+    complaint = next((r for r in readings if r.complaint), None)
+    if complaint is not None:
+        about = f" about {_the(complaint.topic)}" if complaint.topic else ""
+        return f"They are unhappy{about}: {_quote(complaint.sentence, ends=True)}."
+    asked = next((r for r in readings if r.asks), None)
+    if asked is not None:
+        topic = _the(asked.topic) if asked.topic else ""
+        return {
+            "price": f"They want to know the price of {topic}."
+            if topic
+            else "They asked about prices.",
+            "availability": f"They asked whether {topic} is available."
+            if topic
+            else "They asked what is available.",
+            "delivery": f"They asked about the delivery of {topic}."
+            if topic
+            else "They asked about a delivery.",
+            "hours": "They asked about opening hours.",
+        }[asked.asks]
+    question = next((r for r in readings if r.question), None)
+    if question is not None:
+        return f"They asked: {_quote(question.sentence)}."
+    if all(r.thanks for r in readings):
+        topic = next((r.topic for r in readings if r.topic), "")
+        return f"They thanked the team{f' for {_the(topic)}' if topic else ''}."
+    first = readings[0]
+    about = f" about {_the(first.topic)}" if first.topic else ""
+    return f"They wrote{about}: {_quote(first.sentence, ends=True)}."
+
+
+def _what_is_open(thread: ThreadText) -> str:
+    last = next((m for m in reversed(thread.messages) if m.text.strip() or m.attachments), None)
+    if last is None or not last.from_customer:
+        return "The business had the last word: nothing is waiting for an answer."
+    opener = next(m.author for m in thread.messages if m.from_customer)
+    own = next(
+        (m for m in reversed(thread.messages) if m.from_customer and m.author == opener), last
+    )
+    reading = read_message(own.text)
+    if reading.complaint:
+        return "Open: their latest message, a complaint, has no answer yet."
+    if reading.question:
+        return f"Open: their latest question, {_quote(reading.sentence, 90)}, has no answer yet."
+    if reading.thanks:
+        return "Their latest message is a thanks: nothing is open."
+    return "Open: their latest message has no answer yet."
+
+
+def _reply_drafts(
+    thread: ThreadText, customer_name: str, business_name: str, website: str
+) -> list[str]:
+    """Return three drafts for the customer's latest message (see ``suggest_replies``)."""
+    customer = [m for m in thread.messages if m.from_customer and m.text.strip()]
+    opener = customer[0].author if customer else ""
+    said = [read_message(m.text) for m in customer if m.author == opener]
+    reading = said[-1] if said else read_message("")
+    # "How much will it cost?" is about what the customer named before.
+    subject = next((r.topic for r in reversed(said) if r.topic), "")
+    name = customer_name.strip()
+    hi = f"Hi {name}," if name else "Hi there,"
+    thanks_name = f"Thanks, {name}" if name else "Thanks"
+    thanks_for = f"Thanks, {name}, for" if name else "Thanks for"
+    topic = _the(subject) if subject else ""
+    public = thread.kind != "dm"
+    team = f"the {business_name} team" if business_name else "our team"
+    # Order details belong in a private message, never under a public post.
+    details = (
+        "Could you send us a private message with your order number"
+        if public
+        else "Could you send me your order number"
+    )
+    later = "in a private message" if public else "here"
+    site = f" You can also see it on {website}." if website else ""
+
+    if reading.complaint:
+        about = f" about {topic}" if topic else ""
+        return [
+            f"{hi} I'm so sorry{about}. That's not the experience we want for you. "
+            f"{details}, so we can put it right?",
+            f"{thanks_for} telling us, and sorry{about}. We're looking into it now and "
+            f"will get back to you {later} today.",
+            f"Sorry to hear this, {name or 'and thank you for letting us know'}. "
+            f"{details}? We'll sort it out.",
+        ]
+    if reading.asks == "price":
+        what = topic or "it"
+        pointer = (
+            f"You'll find the current price on {website}."
+            if website
+            else (
+                "We'll send you the current price in a private message."
+                if public
+                else "Let me check the current price and get right back to you."
+            )
+        )
+        return [
+            f"{hi} thanks for asking about {what}! {pointer}",
+            f"{hi} good question! Let me check the latest price{f' of {topic}' if topic else ''} "
+            "for you; "
+            f"I'll reply {later} shortly.{site}",
+            f"{thanks_for} your interest in {what}! {pointer}",
+        ]
+    if reading.asks == "availability":
+        what = topic or "it"
+        return [
+            f"{hi} thanks for asking! Let me check whether {what} is in stock and get back to "
+            f"you {later} shortly.",
+            f"{hi} good question! You can see what's available right now on {website}."
+            if website
+            else f"{hi} good question! We're checking the stock of {what} for you now.",
+            f"{thanks_for} your interest in {what}! We'll let you know {later} as soon "
+            "as we know when it's available.",
+        ]
+    if reading.asks == "delivery":
+        what = f"your {subject}" if subject[:1].islower() else "your order"
+        return [
+            f"{hi} thanks for your patience. {details}, so we can check where {what} is?",
+            f"{hi} sorry for the wait! We'll look up {what} and get back to you {later} today.",
+            f"{thanks_for} checking in. {details}? We'll track {what} down for you.",
+        ]
+    if reading.asks == "hours":
+        return [
+            f"{hi} thanks for asking! Our opening hours are on {website}."
+            if website
+            else f"{hi} thanks for asking! We'll send you our opening hours {later}.",
+            f"{hi} good question! Let me confirm today's opening hours and get right back to you.",
+            f"{thanks_for} asking! We'll reply {later} with our hours shortly.",
+        ]
+    if reading.question:
+        about = f" about {topic}" if topic else ""
+        return [
+            f"{hi} thanks for your question{about}! Let me find out and get back to you {later} "
+            "shortly.",
+            f"{hi} good question! We're checking{about.replace(' about', ' on') if about else ''} "
+            f"and will reply {later} soon.{site}",
+            f"{thanks_for} asking! Someone from {team} will answer {later} shortly.",
+        ]
+    if reading.thanks:
+        glad = f"We're so glad you enjoy {topic}" if topic else "We're so glad to hear it"
+        return [
+            f"Thank you so much, {name or 'for your kind words'}! {glad}.",
+            f"That's lovely to hear{f', {name}' if name else ''}! Thanks for the kind words.",
+            f"{thanks_name}! It means a lot to {team}.",
+        ]
+    about = f" about {topic}" if topic else ""
+    return [
+        f"{hi} thanks for your message{about}! How can we help?",
+        f"{hi} thanks for reaching out{about}. Could you tell us a little more, so we can help?",
+        f"{thanks_for} getting in touch! Someone from {team} will be with you {later} shortly.",
+    ]
