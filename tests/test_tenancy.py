@@ -4,6 +4,8 @@ New views are covered automatically: the walk reads the URL resolver, so a view 
 ``/w/<slug>/`` without ``member_required`` fails ``test_every_workspace_view_declares_a_permission``.
 """
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -47,8 +49,10 @@ def invitation(owner):
 
 def _url(name, pattern, editor, invitation):
     kwargs = {"slug": "acme"}
-    if "<int:pk>" in str(pattern.pattern):
-        kwargs["pk"] = invitation.pk if "invitation" in name else editor.pk
+    # Every integer in the path (``pk``, and the inbox's ``message_pk``, ``reply_pk``…) names an
+    # object the caller may not reach: a 404 for outsiders, a 403 before any lookup for viewers.
+    for key in re.findall(r"<int:(\w+)>", str(pattern.pattern)):
+        kwargs[key] = invitation.pk if "invitation" in name else editor.pk
     return reverse(name, kwargs=kwargs)
 
 

@@ -273,6 +273,7 @@ class Command(BaseCommand):
             )
         if settings.META_USES_SANDBOX:
             self.stdout.write(
-                f"Meta is the local sandbox: {settings.META_GRAPH_URL}/_sandbox/ shows its state."
+                f"Meta is the local sandbox: {settings.META_GRAPH_URL}/_sandbox/ shows its state; "
+                "its “Play a customer” panel comments and sends DMs to your Pages (the Inbox)."
             )
         self.stdout.flush()
