@@ -544,12 +544,15 @@ def _apply_direct_message(account: Account, change: DirectMessage) -> None:
             message.save(update_fields=["is_echo_matched", "status", "updated_at"])
         return
     contact = _contact(account, change.customer_id, **names)
-    thread, _created = _open_thread(
+    thread, created = _open_thread(
         account, kind=Thread.Kind.DM, key=change.customer_id, at=change.sent_at
     )
     if thread.contact_id is None:
         thread.contact = contact
         thread.save(update_fields=["contact", "updated_at"])
+    if created and not (contact.name or contact.username):
+        # Meta's message names only the customer's id: read their name (inbox.reconcile).
+        transaction.on_commit(partial(tasks.fetch_contact_name_task.delay, thread.pk))
     message.thread = thread
     message.direction = Direction.OUTBOUND if change.is_echo else Direction.INBOUND
     message.status = SendStatus.SENT if change.is_echo else SendStatus.NONE

@@ -637,6 +637,64 @@ def fetch_mention_details(*, message_id: int) -> bool:
         return _fill(account, message.external_id, details, in_caption)
 
 
+def fetch_contact_name(*, thread_id: int) -> bool:
+    """Read the name of a new DM thread's customer (queued by ``ingest`` when it opens one).
+
+    Messenger's and Instagram's message webhooks carry only the customer's id; the
+    conversation's participants carry their name (Messenger) or username (Instagram). Until
+    this runs the inbox shows the id. A failure is logged and left to the next reconcile,
+    which reads every recent conversation's participants. Returns whether a name was stored.
+    """
+    thread = (
+        Thread.objects.select_related("contact", "page", "instagram_account__page")
+        .filter(pk=thread_id, kind=Thread.Kind.DM, contact__isnull=False)
+        .first()
+    )
+    contact = thread.contact if thread is not None else None
+    if thread is None or contact is None or contact.name or contact.username:
+        return False
+    instagram = thread.instagram_account
+    page = instagram.page if instagram is not None else thread.page
+    if page is None:
+        return False
+    try:
+        conversations = graph.list_conversations(
+            access_token=meta_services.page_token_for(page=page),
+            page_id=page.page_id,
+            platform=Platform.INSTAGRAM if instagram is not None else Platform.FACEBOOK,
+            user_id=contact.meta_id,
+            max_pages=1,
+        )
+    except (MetaConnectionError, GraphError) as exc:
+        logger.warning(
+            "thread %s: customer's name not read now (%s); a reconcile will", thread_id, exc
+        )
+        return False
+    name = next(
+        (
+            p.name
+            for conversation in conversations
+            for p in conversation.participants
+            if p.id == contact.meta_id and p.name
+        ),
+        "",
+    )
+    if not name:
+        return False
+    field = "username" if instagram is not None else "name"
+    with transaction.atomic():
+        stored = (
+            type(contact)
+            .objects.filter(pk=contact.pk, name="", username="")
+            .update(
+                **{field: name[: 100 if instagram is not None else 200]}, updated_at=timezone.now()
+            )
+        )
+        # The list and the open thread poll on the threads' times: show the name at once.
+        Thread.objects.filter(contact_id=contact.pk).update(updated_at=timezone.now())
+    return bool(stored)
+
+
 # --- Writing ------------------------------------------------------------------------------------
 
 

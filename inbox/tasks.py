@@ -64,3 +64,8 @@ def sweep_sync_runs_task() -> None:
 @job_task(name="inbox.fetch_mention_details", queue="default")
 def fetch_mention_details_task(message_id: int) -> None:
     reconcile.fetch_mention_details(message_id=message_id)
+
+
+@job_task(name="inbox.fetch_contact_name", queue="default")
+def fetch_contact_name_task(thread_id: int) -> None:
+    reconcile.fetch_contact_name(thread_id=thread_id)
