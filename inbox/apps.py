@@ -6,8 +6,6 @@ class InboxConfig(AppConfig):
     verbose_name = "Inbox"
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from inbox import ingest, privacy, reconcile, selectors
         from meta_integration import signals
         from prosocial.erasure import (
@@ -17,8 +15,7 @@ class InboxConfig(AppConfig):
         )
         from prosocial.exporting import register_user_exporter, register_workspace_exporter
         from prosocial.inventory import register_workspace_inventory
-        from prosocial.policy_facts import register_policy_facts
-        from prosocial.retention import register_site_retention_rule
+        from prosocial.retention import register_retention_rule, register_site_retention_rule
 
         # The sidebar's unread badge travels in the membership query of every workspace page.
         selectors.register_nav_counts()
@@ -40,8 +37,5 @@ class InboxConfig(AppConfig):
         register_user_exporter("inbox", privacy.export_user)
         register_workspace_exporter("inbox", privacy.export_workspace)
         register_workspace_inventory("inbox", privacy.describe_workspace)
-        register_site_retention_rule(privacy.DONE_THREAD_RETENTION)
+        register_retention_rule(privacy.DONE_THREAD_RETENTION)
         register_site_retention_rule(privacy.PLACEHOLDER_RETENTION)
-        register_policy_facts(
-            "inbox", lambda: {"inbox_thread_days": settings.RETENTION_INBOX_THREAD_DAYS}
-        )

@@ -412,7 +412,9 @@ class AssistJob(Job):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "lease_expires_at"], name="inbox_assist_runnable")]
+        indexes = [
+            models.Index(fields=["status", "lease_expires_at"], name="inbox_assist_runnable")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for thread {self.thread_id}"

@@ -8,9 +8,9 @@ kept only while the account they came through is connected:
   deleted (``remove_account_threads``);
 - **Meta's data-deletion request for the person who connected** (``erase_meta_user``): the same
   for every account of that person's connections;
-- **retention** (site-wide rules): a thread marked done whose last message is older than
-  RETENTION_INBOX_THREAD_DAYS (365 by default) is deleted with its messages and notes;
-  placeholders (changes whose comment or message never arrived) go after
+- **retention**: a thread marked done whose last message is older than the workspace's period
+  (``RetentionSettings.inbox_thread_days``; RETENTION_INBOX_THREAD_DAYS, 365, for a new
+  workspace) is deleted with its messages, replies and notes; placeholders (a site-wide rule) (changes whose comment or message never arrived) go after
   RETENTION_WEBHOOK_EVENT_DAYS, like the webhook events they came from.
 
 The workspace export holds every contact, thread, message and note; a person's export holds the
@@ -29,7 +29,7 @@ from inbox.models import Contact, Message, Note, Thread
 from meta_integration.models import InstagramAccount, MetaConnection, MetaPage
 from prosocial.exporting import ExportPart, serialize_rows
 from prosocial.inventory import StoredItem
-from prosocial.retention import SiteRetentionRule
+from prosocial.retention import RetentionRule, SiteRetentionRule
 
 
 def _delete_threads(
@@ -169,9 +169,11 @@ def describe_workspace(workspace_id: int) -> list[StoredItem]:
 # --- Retention ----------------------------------------------------------------------------------
 
 
-def expired_done_threads(cutoff: datetime) -> QuerySet[Thread]:
-    """Threads marked done whose last message is older than ``cutoff``."""
-    return Thread.objects.filter(status=Thread.Status.DONE, last_message_at__lt=cutoff)
+def expired_done_threads(workspace_id: int, cutoff: datetime) -> QuerySet[Thread]:
+    """Return the workspace's threads marked done whose last message is older than ``cutoff``."""
+    return Thread.objects.filter(
+        workspace_id=workspace_id, status=Thread.Status.DONE, last_message_at__lt=cutoff
+    )
 
 
 def remove_threads(rows: QuerySet[Thread]) -> int:
@@ -187,13 +189,10 @@ def expired_placeholders(cutoff: datetime) -> QuerySet[Message]:
     return Message.objects.filter(thread__isnull=True, updated_at__lt=cutoff)
 
 
-DONE_THREAD_RETENTION = SiteRetentionRule(
+DONE_THREAD_RETENTION = RetentionRule(
     name="inbox.done_threads",
-    label=_(
-        "Inbox threads marked done, with their messages and notes, once their last message is "
-        "older than the period (365 days unless RETENTION_INBOX_THREAD_DAYS says otherwise)"
-    ),
-    days_setting="RETENTION_INBOX_THREAD_DAYS",
+    label=_("Inbox conversations marked done, with their messages, replies and notes"),
+    period_field="inbox_thread_days",
     expired=expired_done_threads,
     remove=remove_threads,
 )

@@ -40,6 +40,12 @@ class RetentionForm(forms.Form):
     webhook_event_days = forms.IntegerField(
         label=_("Meta webhook events"), min_value=1, max_value=3650, help_text=_("days")
     )
+    inbox_thread_days = forms.IntegerField(
+        label=_("Inbox conversations marked done (after their last message)"),
+        min_value=1,
+        max_value=3650,
+        help_text=_("days"),
+    )
     deletion_receipt_years = forms.IntegerField(
         label=_("Deletion receipts"), min_value=1, max_value=10, help_text=_("years")
     )

@@ -181,6 +181,10 @@ def default_webhook_event_days() -> int:
     return _default("RETENTION_WEBHOOK_EVENT_DAYS")
 
 
+def default_inbox_thread_days() -> int:
+    return _default("RETENTION_INBOX_THREAD_DAYS")
+
+
 def default_deletion_receipt_years() -> int:
     return _default("RETENTION_DELETION_RECEIPT_YEARS")
 
@@ -205,6 +209,14 @@ class RetentionSettings(models.Model):
         _("Meta webhook events (days)"),
         default=default_webhook_event_days,
         help_text=_("Notifications Meta sent about your Pages and Instagram accounts."),
+    )
+    inbox_thread_days = models.PositiveIntegerField(
+        _("inbox conversations marked done (days)"),
+        default=default_inbox_thread_days,
+        help_text=_(
+            "Customers' comments and messages, with the replies and notes, counted from the "
+            "conversation's last message."
+        ),
     )
     deletion_receipt_years = models.PositiveSmallIntegerField(
         _("deletion receipts (years)"),

@@ -71,6 +71,7 @@ def _context() -> dict[str, Any]:
             "unused_generated_media_days": settings.RETENTION_UNUSED_GENERATED_MEDIA_DAYS,
             "publish_trace_days": settings.RETENTION_PUBLISH_TRACE_DAYS,
             "webhook_event_days": settings.RETENTION_WEBHOOK_EVENT_DAYS,
+            "inbox_thread_days": settings.RETENTION_INBOX_THREAD_DAYS,
             "deletion_receipt_years": settings.RETENTION_DELETION_RECEIPT_YEARS,
             "audit_event_days": settings.RETENTION_AUDIT_EVENT_DAYS,
         },

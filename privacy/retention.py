@@ -28,6 +28,7 @@ RETENTION_FIELDS = [
     "unused_generated_media_days",
     "publish_trace_days",
     "webhook_event_days",
+    "inbox_thread_days",
     "deletion_receipt_years",
 ]
 

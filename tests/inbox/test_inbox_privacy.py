@@ -13,9 +13,13 @@ from inbox.models import AssistJob, Contact, Message, Note, Reply, SavedReply, T
 from inbox.privacy import DONE_THREAD_RETENTION, PLACEHOLDER_RETENTION
 from meta_integration import services as meta_services
 from meta_integration.models import MetaConnection, WebhookEvent
-from privacy.retention import apply_site_retention
+from privacy.retention import (
+    apply_site_retention,
+    apply_workspace_retention,
+    get_retention_settings,
+)
 from prosocial import erasure, exporting
-from prosocial.retention import site_retention_rules
+from prosocial.retention import retention_rules, site_retention_rules
 from tests.factories import UserFactory
 from tests.inbox.meta_events import (
     APP_SECRET,
@@ -154,8 +158,10 @@ def test_personal_export_holds_the_members_notes_and_sent_messages(owner, worksp
 def test_retention_removes_old_done_threads_and_stale_placeholders(
     settings, workspace, other_workspace, inbox
 ):
-    assert {DONE_THREAD_RETENTION, PLACEHOLDER_RETENTION} <= set(site_retention_rules())
+    assert DONE_THREAD_RETENTION in retention_rules()
+    assert PLACEHOLDER_RETENTION in site_retention_rules()
     assert settings.RETENTION_INBOX_THREAD_DAYS == 365
+    assert get_retention_settings(workspace).inbox_thread_days == 365
     now = timezone.now()
     old = now - timedelta(days=366)
     # In workspace: the DM is done and old, the comment is old but open, the IG one done but new.
@@ -166,7 +172,7 @@ def test_retention_removes_old_done_threads_and_stale_placeholders(
     Thread.objects.filter(workspace=workspace, channel="instagram").update(status="done")
     Message.objects.filter(thread__isnull=True).update(updated_at=now - timedelta(days=31))
 
-    removed = apply_site_retention(now=now)
+    removed = apply_workspace_retention(workspace, now=now) | apply_site_retention(now=now)
 
     assert (removed["inbox.done_threads"], removed["inbox.placeholders"]) == (1, 2)
     assert sorted(Thread.objects.filter(workspace=workspace).values_list("kind", "channel")) == [
@@ -177,6 +183,23 @@ def test_retention_removes_old_done_threads_and_stale_placeholders(
     # The DM's customer had no other conversation: gone with it.
     assert held(workspace) == (2, 2, 2)
     assert held(other_workspace) == (3, 3, 3)
+
+
+def test_a_workspace_keeps_done_threads_for_its_own_period(workspace, other_workspace, inbox):
+    row = get_retention_settings(workspace)
+    row.inbox_thread_days = 30
+    row.save(update_fields=["inbox_thread_days"])
+    now = timezone.now()
+    forty_days_ago = now - timedelta(days=40)
+    for each in (workspace, other_workspace):
+        Thread.objects.filter(workspace=each, kind="dm").update(
+            status="done", last_message_at=forty_days_ago
+        )
+
+    assert apply_workspace_retention(workspace, now=now)["inbox.done_threads"] == 1
+    assert apply_workspace_retention(other_workspace, now=now).get("inbox.done_threads", 0) == 0
+    assert not Thread.objects.filter(workspace=workspace, kind="dm").exists()
+    assert Thread.objects.filter(workspace=other_workspace, kind="dm").exists()
 
 
 # --- The policy page ------------------------------------------------------------------------------

@@ -110,12 +110,14 @@ def test_admins_change_periods_and_it_is_audited(owner, admin):
             "unused_generated_media_days": 14,
             "publish_trace_days": 60,
             "webhook_event_days": 7,
+            "inbox_thread_days": 180,
             "deletion_receipt_years": 2,
         },
     )
     assert response.status_code == 302
     row = RetentionSettings.objects.get(workspace=owner.workspace)
     assert (row.unused_generated_media_days, row.webhook_event_days) == (14, 7)
+    assert row.inbox_thread_days == 180
     event = AuditEvent.objects.get(action="retention.updated")
     assert event.metadata["changes"]["unused_generated_media_days"][1] == 14
 
@@ -127,6 +129,7 @@ def test_admins_change_periods_and_it_is_audited(owner, admin):
         {"unused_generated_media_days": -5},
         {"unused_generated_media_days": "many"},
         {"deletion_receipt_years": 99},
+        {"inbox_thread_days": 0},
         {},
     ],
 )
@@ -135,6 +138,7 @@ def test_bad_periods_are_refused_and_nothing_changes(owner, bad):
         "unused_generated_media_days": 30,
         "publish_trace_days": 60,
         "webhook_event_days": 7,
+        "inbox_thread_days": 180,
         "deletion_receipt_years": 2,
     }
     data = {**good, **bad} if bad else {}
