@@ -23,8 +23,10 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.mail import send_mail, send_mass_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -494,7 +496,6 @@ def delete_workspace_row(*, workspace_id: int) -> int:
 # --- Notifications ----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def notify_workspace(
     workspace: Workspace,
     *,
@@ -513,28 +514,79 @@ def notify_workspace(
     after commit: a rolled-back change tells nobody, no request or Meta callback waits for the
     mail server, and one refused address delays nobody else's. A mail failure is logged and the
     in-app notification stays.
+
+    The rows are written by one ``INSERT … SELECT`` over the memberships (#15): no read of the
+    recipients first, and no savepoint of its own (one statement is atomic). The returned rows
+    carry ``recipient_id``; ``recipient`` loads when used.
     """
     chosen = Membership.objects.filter(workspace=workspace, role__in=list(roles))
     if user_ids is not None:
         chosen = chosen.filter(user_id__in=list(user_ids))
-    members = list(chosen.select_related("user").order_by("pk"))
-    notifications = Notification.objects.bulk_create(
-        Notification(
-            workspace=workspace,
-            recipient=member.user,
-            kind=kind,
-            title=str(title)[:200],
-            body=str(body)[:2000],
-            link=str(link)[:500],
-        )
-        for member in members
+    template = Notification(
+        workspace=workspace,
+        kind=kind,
+        title=str(title)[:200],
+        body=str(body)[:2000],
+        link=str(link)[:500],
     )
+    notifications = _insert_per_member(template, chosen)
     from accounts.tasks import email_notification_task  # the tasks module imports this one
 
     for notification in notifications:
         # robust: a broker that is down is logged; the committed change is not turned into a 500.
         transaction.on_commit(partial(email_notification_task.delay, notification.pk), robust=True)
     return notifications
+
+
+def _insert_per_member(template: Notification, members: QuerySet[Membership]) -> list[Notification]:
+    """Insert a copy of ``template`` for each of ``members`` (in their order) in one statement."""
+    using = router.db_for_write(Notification)
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    pk, member_pk = Notification._meta.pk, Membership._meta.pk
+    assert pk is not None  # noqa: S101
+    assert member_pk is not None  # noqa: S101
+    try:  # each column is named after its field ("AS" the name given)
+        member_sql, member_params = (
+            members.order_by().values_list("user_id", member_pk.name).query.sql_with_params()
+        )
+    except EmptyResultSet:  # no roles or no user ids: nobody to tell
+        return []
+    fields = [field for field in Notification._meta.concrete_fields if not field.primary_key]
+    recipient = Notification._meta.get_field("recipient")
+    columns, values, params = [], [], []
+    for field in fields:
+        columns.append(quote(str(field.column)))
+        if field is recipient:
+            values.append(f"member.{quote('user_id')}")
+        else:
+            values.append("%s")
+            params.append(field.get_db_prep_save(getattr(template, field.attname), connection))
+    sql = (
+        f"INSERT INTO {quote(Notification._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(values)} FROM ({member_sql}) member "
+        f"ORDER BY member.{quote(member_pk.name)} "
+        f"RETURNING {quote(str(pk.column))}, {quote(str(recipient.column))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *member_params])
+        returned = sorted(cursor.fetchall())
+    rows = []
+    for row_pk, recipient_id in returned:
+        row = Notification(
+            pk=row_pk,
+            recipient_id=recipient_id,
+            **{
+                field.attname: getattr(template, field.attname)
+                for field in fields
+                if field is not recipient
+            },
+        )
+        row.workspace = template.workspace  # the instance the caller passed
+        row._state.adding = False
+        row._state.db = using
+        rows.append(row)
+    return rows
 
 
 def email_notifications(*, notification_ids: list[int]) -> None:

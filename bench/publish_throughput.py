@@ -21,6 +21,11 @@ preflight) and then measures, one after another:
   workers' steady state: per-publication cost with no competition from the publish loop).
 - ``photo_workers_<n>``: the same with ``--photo-publications`` fb_post photos (the sandbox
   downloads each photo from gunicorn), when that is not 0.
+- ``one_at_a_time``: ``--one-at-a-time`` fb_post text publications through one worker, each
+  published only once the one before is: the latency of a single post in flight (median), with
+  no queueing behind other posts. ``queued_to_published_ms`` runs from the commit that queued
+  it (``publish_publication`` returned) to the worker's ``published_at``: broker delivery, the
+  task and both Graph calls; the fair "through a worker" counterpart of ``in_process``.
 
 The sweeper is off by default (``--sweep-interval 0``): nothing fails here, and every tick
 would re-queue the whole backlog of queued rows (see the README); pass e.g. 15 to run it as beat
@@ -79,6 +84,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--bare-calls", type=positive_int, default=500, help="bare POST+GET pairs")
     parser.add_argument(
         "--in-process", type=positive_int, default=100, help="publications run in-process"
+    )
+    parser.add_argument(
+        "--one-at-a-time",
+        type=int,
+        default=100,
+        help="publications sent one at a time through one worker (0: skip)",
     )
     parser.add_argument(
         "--sweep-interval", type=float, default=0.0, help="seconds between sweeps (0: off)"
@@ -148,9 +159,13 @@ def run_bare(stage: Stage, calls: int) -> dict[str, Any]:
 
 
 def classify(sql: str) -> str:
+    """Return "<verb> <table>": the statement's own table, not one of a subquery's."""
     verb = sql.split(None, 1)[0].upper()
-    table = re.search(r'(?:FROM|INTO|UPDATE)\s+"(\w+)"', sql)
-    return f"{verb} {table.group(1) if table else '?'}"
+    for table in re.finditer(r'(?:FROM|INTO|UPDATE)\s+"(\w+)"', sql):
+        head = sql[: table.start()]
+        if head.count("(") == head.count(")"):  # outside every parenthesis
+            return f"{verb} {table.group(1)}"
+    return f"{verb} ?"
 
 
 def commits(statements: list[str]) -> int:
@@ -309,6 +324,61 @@ def run_workers(
     }
 
 
+def run_one_at_a_time(
+    stage: Stage, publications: list[Any], args: argparse.Namespace
+) -> dict[str, Any]:
+    """One worker; each publication is published (status read every 2 ms) before the next goes."""
+    from django.utils import timezone
+
+    from publishing import services
+    from publishing.models import Publication
+
+    purge_queues()
+    log_dir = stage.tmp / "workers-one-at-a-time"
+    log_dir.mkdir()
+    pool = WorkerPool(stage.worker_env(LEASE_SECONDS), log_dir)
+    asked: dict[int, datetime] = {}
+    queued: dict[int, datetime] = {}
+    try:
+        pool.start(0, wait=True)
+        load_start = os.getloadavg()[0]
+        for publication in publications:
+            asked[publication.pk] = timezone.now()
+            services.publish_publication(actor=stage.owner, publication=publication)
+            queued[publication.pk] = timezone.now()
+            deadline = time.monotonic() + 30
+            rows = Publication.objects.filter(pk=publication.pk, status="published")
+            while not rows.exists():
+                if time.monotonic() > deadline:
+                    raise BenchError(f"one at a time: {publication.pk} not published in 30 s")
+                time.sleep(0.002)
+    finally:
+        pool.stop_all()
+    ids = list(asked)
+    done = list(Publication.objects.filter(pk__in=ids).values("pk", "published_at", "attempts"))
+
+    def ms(start: dict[int, datetime]) -> list[float]:
+        return [
+            (row["published_at"] - start[row["pk"]]).total_seconds() * 1000  # type: ignore[operator]
+            for row in done
+        ]
+
+    tasks = pool.tasks_run()
+    return {
+        "workers": 1,
+        "publications": len(ids),
+        "queued_to_published_ms": percentiles(ms(queued)),
+        "publish_to_published_ms": percentiles(ms(asked)),
+        "celery_tasks_run": tasks,
+        "tasks_per_publication": round(tasks / len(ids), 2),
+        "claims_per_publication": round(statistics.fmean(r["attempts"] for r in done), 2),
+        "loadavg_1m_before": round(load_start, 2),
+        "loadavg_1m_after": round(os.getloadavg()[0], 2),
+        "note": "queued_to_published: from publish_publication's return (its commit queued the "
+        "task) to the worker's published_at; publish_to_published adds the publish call itself",
+    }
+
+
 # --- main -------------------------------------------------------------------------------------
 
 
@@ -328,11 +398,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         total = (
             args.in_process
             + IN_PROCESS_WARMUP
+            + args.one_at_a_time
             + len(args.workers) * (args.publications + args.photo_publications)
         )
         print(f"building {total} publications (full preflight each)…", flush=True)
         began = time.monotonic()
         in_process = build("fb_post_text", args.in_process + IN_PROCESS_WARMUP)
+        one_by_one = build("fb_post_text", args.one_at_a_time)
         text_runs = {n: build("fb_post_text", args.publications) for n in args.workers}
         photo_runs = {
             n: build("fb_post_photo", args.photo_publications)
@@ -353,6 +425,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"  {inproc['per_publication_ms']['mean']:.2f} ms per publication", flush=True)
 
         runs: dict[str, Any] = {}
+        if one_by_one:
+            print(f"one at a time: {len(one_by_one)} publications, one worker…", flush=True)
+            runs["one_at_a_time"] = run_one_at_a_time(stage, one_by_one, args)
+            single = runs["one_at_a_time"]["queued_to_published_ms"]
+            print(f"  queued→published p50 {single['p50']:.1f} ms", flush=True)
         for label, publications_by_n in (("workers", text_runs), ("photo_workers", photo_runs)):
             for n, publications in publications_by_n.items():
                 name = f"{label}_{n}"
@@ -392,6 +469,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "one_worker_minus_in_process_ms": round(worker_ms - inproc_ms, 2),
             }
         )
+    single = runs.get("one_at_a_time")
+    if single:
+        single_p50 = single["queued_to_published_ms"]["p50"]
+        comparison.update(
+            {
+                "one_worker_single_p50_ms": single_p50,
+                "one_worker_single_p50_minus_bare_p50_ms": round(single_p50 - bare_p50, 2),
+            }
+        )
     return {
         "benchmark": "publish_throughput",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -402,6 +488,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "workers": args.workers,
             "bare_calls": args.bare_calls,
             "in_process": args.in_process,
+            "one_at_a_time": args.one_at_a_time,
             "sweep_interval_s": args.sweep_interval,
             "lease_seconds": LEASE_SECONDS,
             "sandbox_processing_s": 0,

@@ -76,17 +76,51 @@ def _in_flight(publication_id: int) -> bool:
 def take_slot(*, publication_id: int, account: str, kind: str, now: datetime | None = None) -> None:
     """Take the slot for a create (inside the caller's transaction); raise ``SlotBusy`` if held.
 
-    Held by this publication already (a resumed step) counts as taken.
+    Held by this publication already (a resumed step) counts as taken. One statement when the
+    slot is free or ours (``_take_or_lock``); when another publication holds it, that statement
+    has locked the slot, and whether the holder's create is still in flight is read after it,
+    so the read sees what the holder committed before we got the lock.
     """
     assert transaction.get_connection().in_atomic_block, "take the slot with the pending mark"  # noqa: S101
-    CreateSlot.objects.bulk_create([CreateSlot(account=account, kind=kind)], ignore_conflicts=True)
-    slot = CreateSlot.objects.select_for_update().get(account=account, kind=kind)
-    holder = slot.holder_id
-    if holder not in (None, publication_id) and _in_flight(holder):
+    since = now or timezone.now()
+    holder = _take_or_lock(publication_id=publication_id, account=account, kind=kind, since=since)
+    if holder == publication_id:
+        return
+    if _in_flight(holder):
         raise SlotBusy(account=account, kind=kind)
-    slot.holder_id = publication_id
-    slot.since = now or timezone.now()
-    slot.save(update_fields=["holder", "since"])
+    CreateSlot.objects.filter(account=account, kind=kind).update(
+        holder_id=publication_id, since=since
+    )
+
+
+def _take_or_lock(*, publication_id: int, account: str, kind: str, since: datetime) -> int:
+    """Create the slot held by us, or take it when it is free or ours; return its holder.
+
+    One ``INSERT … ON CONFLICT DO UPDATE`` (PostgreSQL, and SQLite 3.35+): the update keeps
+    another holder as it is but still locks the row until our transaction ends. Whether that
+    holder's create is in flight can't be decided in this statement: under READ COMMITTED its
+    subqueries would read the snapshot taken before the lock was granted, and miss a holder
+    that committed its in-flight mark meanwhile.
+    """
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    table = quote(CreateSlot._meta.db_table)
+    holder = quote(CreateSlot._meta.get_field("holder").column)
+    since_column = quote("since")
+    take = f"{table}.{holder} IS NULL OR {table}.{holder} = excluded.{holder}"
+    sql = (
+        f"INSERT INTO {table} ({quote('account')}, {quote('kind')}, {holder}, {since_column}) "  # noqa: S608
+        f"VALUES (%s, %s, %s, %s) ON CONFLICT ({quote('account')}, {quote('kind')}) DO UPDATE SET "
+        f"{holder} = CASE WHEN {take} THEN excluded.{holder} ELSE {table}.{holder} END, "
+        f"{since_column} = CASE WHEN {take} THEN excluded.{since_column} "
+        f"ELSE {table}.{since_column} END "
+        f"RETURNING {holder}"
+    )
+    since_value = CreateSlot._meta.get_field("since").get_db_prep_value(since, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [account, kind, publication_id, since_value])
+        (row,) = cursor.fetchall()
+    return int(row[0])
 
 
 def release_slots(*, publication_id: int) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -443,8 +443,12 @@ def advance_publication(*, publication_id: int, chain: bool = False) -> None:
     if lease is None:
         return
     publisher = publisher_for(lease.row.target)
-    publication = Publication.objects.select_related("workspace", *publisher.related).get(
-        pk=publication_id
+    # What the steps read, in one query: the accounts the target uses, the workspace (for the
+    # notification) and whether it has media at all (``PublishContext.items``).
+    publication = (
+        Publication.objects.select_related("workspace", *publisher.related)
+        .annotate(has_items=Exists(PublicationAsset.objects.filter(publication=OuterRef("pk"))))
+        .get(pk=publication_id)
     )
     with lease:
         for step in range(1, CHAIN_STEPS + 1):
@@ -505,6 +509,14 @@ def _record_outcome(ctx: PublishContext, kind: str, wait_seconds: float) -> None
             f"Published: {publication.permalink or publication.remote_id}",
             kind=PublicationEvent.Kind.STATE,
         )
+        also: list[Any] = []
+        if getattr(publication, "has_items", True):  # a text post has no media to mark
+            also.append(
+                partial(
+                    MediaAsset.objects.filter(publication_items__publication=publication).update,
+                    last_used_at=now,
+                )
+            )
         ctx.close(
             lease.finish,
             message=_("Published"),
@@ -512,13 +524,7 @@ def _record_outcome(ctx: PublishContext, kind: str, wait_seconds: float) -> None
             permalink=publication.permalink,
             published_at=now,
             failures=0,
-            also=[
-                partial(
-                    MediaAsset.objects.filter(publication_items__publication=publication).update,
-                    last_used_at=now,
-                ),
-                partial(notifications.publication_published, publication),
-            ],
+            also=[*also, partial(notifications.publication_published, publication)],
         )
         return
     ctx.close(lease.release, delay=wait_seconds if kind == "wait" else 0, failures=0)

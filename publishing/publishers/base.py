@@ -426,6 +426,8 @@ class PublishContext:
     # --- media ---------------------------------------------------------------------------------
 
     def items(self) -> list[MediaAsset]:
+        if getattr(self.publication, "has_items", True) is False:
+            return []  # the job's row read found none (``advance_publication``): no query
         assets = [item.asset for item in self.publication.items.select_related("asset")]
         for asset in assets:
             if asset.status != MediaAsset.Status.READY or not asset.storage_key:
