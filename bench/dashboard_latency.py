@@ -198,6 +198,24 @@ class Seed:
     audit_events: int
 
 
+def ensure_verified_user(email: str, password: str, *, contact_name: str) -> Any:
+    """Return the user ``email`` (created if missing) with ``password`` and a verified address."""
+    from allauth.account.models import EmailAddress
+
+    from accounts.models import User
+
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, password, contact_name=contact_name)
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
 def seed(members: int) -> Seed:
     """Ensure an owner and a workspace with exactly ``members`` members; idempotent.
 
@@ -205,7 +223,6 @@ def seed(members: int) -> Seed:
     Members join the way real ones do (invitation, then acceptance), which also leaves two
     audit events per member for the dashboard's activity card. Email goes to memory.
     """
-    from allauth.account.models import EmailAddress
 
     from accounts import services
     from accounts.models import AuditEvent, Invitation, Membership, User, Workspace
@@ -214,15 +231,7 @@ def seed(members: int) -> Seed:
     roles = [Role.EDITOR, Role.VIEWER, Role.VIEWER, Role.ADMIN]
     password = secrets.token_urlsafe(24)
     with mail_to_memory():
-        owner = User.objects.filter(email=OWNER_EMAIL).first()
-        if owner is None:
-            owner = User.objects.create_user(OWNER_EMAIL, password, contact_name="Bench Owner")
-        else:
-            owner.set_password(password)
-            owner.save(update_fields=["password"])
-        EmailAddress.objects.update_or_create(
-            user=owner, email=OWNER_EMAIL, defaults={"verified": True, "primary": True}
-        )
+        owner = ensure_verified_user(OWNER_EMAIL, password, contact_name="Bench Owner")
 
         name = f"Bench workspace ({members} members)"
         workspace = Workspace.objects.filter(created_by=owner, name=name).first()

@@ -39,11 +39,9 @@ from typing import Any
 from bench.dashboard_latency import (
     BASE_DIR,
     BenchError,
-    bench_database,
-    create_database_if_missing,
+    ensure_verified_user,
     free_port,
     login,
-    migrate,
     positive_int,
     setup_django,
     start_server,
@@ -93,20 +91,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def make_owner(run_id: str, password: str) -> Any:
-    from allauth.account.models import EmailAddress
-
     from accounts import services
-    from accounts.models import Membership, User
+    from accounts.models import Membership
 
-    owner = User.objects.filter(email=OWNER_EMAIL).first()
-    if owner is None:
-        owner = User.objects.create_user(OWNER_EMAIL, password, contact_name="Bench Delivery")
-    else:
-        owner.set_password(password)
-        owner.save(update_fields=["password"])
-    EmailAddress.objects.update_or_create(
-        user=owner, email=OWNER_EMAIL, defaults={"verified": True, "primary": True}
-    )
+    owner = ensure_verified_user(OWNER_EMAIL, password, contact_name="Bench Delivery")
     workspace = services.create_workspace(
         user=owner, name=f"{WORKSPACE_PREFIX}{run_id}", company_name="Bench Co"
     )
@@ -172,20 +160,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connections
     from django.test.utils import override_settings
 
-    from bench.inbox_ingest import check_redis_db, warn_if_loaded
+    from bench.inbox_ingest import prepare_database
     from bench.publish_faults import WorkerPool, connect_meta, environment_report, purge_queues
     from inbox.models import Thread
     from meta_integration import graph
     from meta_sandbox import seed
     from meta_sandbox.testing import start_server as start_sandbox
 
-    db = bench_database()
-    check_redis_db()
-    if create_database_if_missing(db):
-        print(f"created database {db['NAME']}")
-    print("migrating…", flush=True)
-    migrate()
-    warn_if_loaded()
+    prepare_database()
     report = environment_report()
     run_id = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     password = secrets.token_urlsafe(24)

@@ -66,6 +66,7 @@ from bench.dashboard_latency import (
     Endpoint,
     bench_database,
     create_database_if_missing,
+    ensure_verified_user,
     free_port,
     login,
     migrate,
@@ -139,23 +140,6 @@ def check_redis_db() -> str:
     return redis_db
 
 
-def ensure_owner(password: str) -> Any:
-    from allauth.account.models import EmailAddress
-
-    from accounts.models import User
-
-    owner = User.objects.filter(email=OWNER_EMAIL).first()
-    if owner is None:
-        owner = User.objects.create_user(OWNER_EMAIL, password, contact_name="Bench Inbox")
-    else:
-        owner.set_password(password)
-        owner.save(update_fields=["password"])
-    EmailAddress.objects.update_or_create(
-        user=owner, email=OWNER_EMAIL, defaults={"verified": True, "primary": True}
-    )
-    return owner
-
-
 def ensure_workspace(owner: Any, name: str, *, page_id: str, ig_id: str) -> Any:
     """A workspace of the owner's with a connected, selected Page and Instagram account.
 
@@ -202,6 +186,17 @@ def environment() -> dict[str, Any]:
     report = environment_report()
     report["versions"]["gunicorn"] = gunicorn.__version__
     return report
+
+
+def prepare_database() -> None:
+    """Check the bench database and Redis db, create the database if missing and migrate it."""
+    db = bench_database()
+    check_redis_db()
+    if create_database_if_missing(db):
+        print(f"created database {db['NAME']}")
+    print("migrating…", flush=True)
+    migrate()
+    warn_if_loaded()
 
 
 def warn_if_loaded() -> None:
@@ -529,7 +524,7 @@ def run_ingest(args: argparse.Namespace, report: dict[str, Any]) -> dict[str, An
     from bench.publish_faults import purge_queues
 
     password = secrets.token_urlsafe(24)
-    owner = ensure_owner(password)
+    owner = ensure_verified_user(OWNER_EMAIL, password, contact_name="Bench Inbox")
     membership = ensure_workspace(owner, INGEST_WORKSPACE, page_id=PAGE_ID, ig_id=IG_ID)
     workspace_id = membership.workspace_id
     cleaned = clean_earlier_runs(workspace_id)
@@ -893,7 +888,7 @@ def run_list(args: argparse.Namespace, report: dict[str, Any]) -> dict[str, Any]
     from inbox.selectors import PER_PAGE
 
     password = secrets.token_urlsafe(24)
-    owner = ensure_owner(password)
+    owner = ensure_verified_user(OWNER_EMAIL, password, contact_name="Bench Inbox")
     slugs: dict[int, str] = {}
     seeded: dict[str, int] = {}
     for size in args.list_threads:
@@ -1003,13 +998,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         setup_django()
-        db = bench_database()
-        check_redis_db()
-        if create_database_if_missing(db):
-            print(f"created database {db['NAME']}")
-        print("migrating…", flush=True)
-        migrate()
-        warn_if_loaded()
+        prepare_database()
         outputs = []
         if "ingest" in args.part:
             result = run_ingest(args, environment())

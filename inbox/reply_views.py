@@ -7,6 +7,7 @@ calls one service and responds. The reply box works with htmx (the box is swappe
 with the reason and the text kept, 422).
 """
 
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -125,69 +126,77 @@ def reply_status(request: HttpRequest, membership: Membership, pk: int) -> HttpR
     return render(request, "inbox/_reply_status.html", context)
 
 
-@member_required("inbox.reply")
-@require_POST
-def retry(request: HttpRequest, membership: Membership, pk: int, reply_pk: int) -> HttpResponse:
+def _act_on_reply(
+    request: HttpRequest,
+    membership: Membership,
+    pk: int,
+    reply_pk: int,
+    act: Callable[[Reply], str],
+) -> HttpResponse:
+    """Resolve the thread's reply and run ``act`` on it (one service call, returning what to say).
+
+    An ``InboxError`` from ``act`` is a refusal: the box again with the reason, 422.
+    """
     thread = selectors.get_thread_for_member(membership, pk)
     reply = replies.get_reply_for_member(membership, thread, reply_pk)
     try:
-        replies.retry_reply(actor=membership, reply=reply)
+        said = act(reply)
     except InboxError as error:
         return _refused(request, membership, thread, error.message)
-    _say(request, _("Sending your reply again…"))
+    _say(request, said)
     return _box(request, membership, thread)
+
+
+@member_required("inbox.reply")
+@require_POST
+def retry(request: HttpRequest, membership: Membership, pk: int, reply_pk: int) -> HttpResponse:
+    def act(reply: Reply) -> str:
+        replies.retry_reply(actor=membership, reply=reply)
+        return _("Sending your reply again…")
+
+    return _act_on_reply(request, membership, pk, reply_pk, act)
 
 
 @member_required("publish.approve")
 @require_POST
 def approve(request: HttpRequest, membership: Membership, pk: int, reply_pk: int) -> HttpResponse:
-    thread = selectors.get_thread_for_member(membership, pk)
-    reply = replies.get_reply_for_member(membership, thread, reply_pk)
-    try:
+    def act(reply: Reply) -> str:
         replies.approve_reply(actor=membership, reply=reply)
-    except InboxError as error:
-        return _refused(request, membership, thread, error.message)
-    _say(request, _("Approved: the reply is being sent."))
-    return _box(request, membership, thread)
+        return _("Approved: the reply is being sent.")
+
+    return _act_on_reply(request, membership, pk, reply_pk, act)
 
 
 @member_required("publish.approve")
 @require_POST
 def decline(request: HttpRequest, membership: Membership, pk: int, reply_pk: int) -> HttpResponse:
-    thread = selectors.get_thread_for_member(membership, pk)
-    reply = replies.get_reply_for_member(membership, thread, reply_pk)
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, membership, thread, _("The note can be at most 500 characters."))
-    try:
+
+    def act(reply: Reply) -> str:
+        if not form.is_valid():
+            raise InboxError(_("The note can be at most 500 characters."))
         replies.decline_reply(actor=membership, reply=reply, note=form.cleaned_data["note"])
-    except InboxError as error:
-        return _refused(request, membership, thread, error.message)
-    _say(request, _("Declined: the author was told what to change."))
-    return _box(request, membership, thread)
+        return _("Declined: the author was told what to change.")
+
+    return _act_on_reply(request, membership, pk, reply_pk, act)
 
 
 @member_required("inbox.reply")
 @require_POST
 def resubmit(request: HttpRequest, membership: Membership, pk: int, reply_pk: int) -> HttpResponse:
-    thread = selectors.get_thread_for_member(membership, pk)
-    reply = replies.get_reply_for_member(membership, thread, reply_pk)
     form = ResubmitForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, membership, thread, str(next(iter(form.errors.values()))[0]))
-    try:
+
+    def act(reply: Reply) -> str:
+        if not form.is_valid():
+            raise InboxError(str(next(iter(form.errors.values()))[0]))
         reply = replies.resubmit_reply(
             actor=membership, reply=reply, text=form.cleaned_data["text"] or ""
         )
-    except InboxError as error:
-        return _refused(request, membership, thread, error.message)
-    _say(
-        request,
-        _("Submitted again for approval.")
-        if reply.status == Reply.Status.AWAITING_APPROVAL
-        else _("Sending your reply…"),
-    )
-    return _box(request, membership, thread)
+        if reply.status == Reply.Status.AWAITING_APPROVAL:
+            return _("Submitted again for approval.")
+        return _("Sending your reply…")
+
+    return _act_on_reply(request, membership, pk, reply_pk, act)
 
 
 # --- moderation ---------------------------------------------------------------------------------

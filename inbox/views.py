@@ -7,6 +7,7 @@ action refuses. The list and the conversation each have a small partial that the
 every 10 s; it answers 204 (htmx swaps nothing) while nothing changed.
 """
 
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -166,33 +167,41 @@ def _refused(
     )
 
 
+def _set_state(
+    request: HttpRequest,
+    membership: Membership,
+    pk: int,
+    action: Callable[..., Thread],
+    done: str,
+    *,
+    default: str = "",
+) -> HttpResponse:
+    """Run ``action`` (done, reopen, unread) on the member's thread; say ``done`` and go back."""
+    thread = selectors.get_thread_for_member(membership, pk)
+    action(actor=membership, thread=thread)
+    messages.success(request, done)
+    return _back(request, membership, thread, default=default)
+
+
 @member_required("inbox.reply")
 @require_POST
 def thread_done(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    thread = selectors.get_thread_for_member(membership, pk)
-    actions.mark_thread_done(actor=membership, thread=thread)
-    messages.success(request, _("Marked done."))
-    return _back(request, membership, thread)
+    return _set_state(request, membership, pk, actions.mark_thread_done, _("Marked done."))
 
 
 @member_required("inbox.reply")
 @require_POST
 def thread_reopen(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    thread = selectors.get_thread_for_member(membership, pk)
-    actions.reopen_thread(actor=membership, thread=thread)
-    messages.success(request, _("Reopened."))
-    return _back(request, membership, thread)
+    return _set_state(request, membership, pk, actions.reopen_thread, _("Reopened."))
 
 
 @member_required("inbox.reply")
 @require_POST
 def thread_unread(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    thread = selectors.get_thread_for_member(membership, pk)
-    actions.mark_thread_unread(actor=membership, thread=thread)
-    messages.success(request, _("Marked unread."))
     # Back to the list (``next``): staying on the thread would read it again.
-    return _back(
-        request, membership, thread, default=reverse("inbox:list", args=[membership.workspace.slug])
+    back = reverse("inbox:list", args=[membership.workspace.slug])
+    return _set_state(
+        request, membership, pk, actions.mark_thread_unread, _("Marked unread."), default=back
     )
 
 

@@ -1733,18 +1733,17 @@ class SentMessage:
     message_id: str
 
 
+def _participant(item: Mapping[str, Any]) -> Participant:
+    return Participant(
+        id=str(item.get("id") or ""), name=str(item.get("name") or item.get("username") or "")
+    )
+
+
 def _participants(value: Any) -> tuple[Participant, ...]:
     data = value.get("data") if isinstance(value, Mapping) else value
     if not isinstance(data, list):
         return ()
-    return tuple(
-        Participant(
-            id=str(item.get("id") or ""),
-            name=str(item.get("name") or item.get("username") or ""),
-        )
-        for item in data
-        if isinstance(item, Mapping)
-    )
+    return tuple(_participant(item) for item in data if isinstance(item, Mapping))
 
 
 def _attachments(value: Any) -> tuple[Attachment, ...]:
@@ -1821,23 +1820,17 @@ def list_conversation_messages(
     """
     params = {"fields": MESSAGE_FIELDS, "limit": CONVERSATION_PAGE_SIZE}
     client = GraphClient(access_token, on_call=on_call)
-    messages = []
-    for item in client.paginate(f"/{conversation_id}/messages", params, max_pages=max_pages):
-        sender = _mapping(item.get("from"))
-        messages.append(
-            ConversationMessage(
-                id=str(item.get("id") or ""),
-                created_at=_parse_time(item.get("created_time")),
-                sender=Participant(
-                    id=str(sender.get("id") or ""),
-                    name=str(sender.get("name") or sender.get("username") or ""),
-                ),
-                recipients=_participants(item.get("to")),
-                text=str(item.get("message") or ""),
-                attachments=_attachments(item.get("attachments")),
-            )
+    return [
+        ConversationMessage(
+            id=str(item.get("id") or ""),
+            created_at=_parse_time(item.get("created_time")),
+            sender=_participant(_mapping(item.get("from"))),
+            recipients=_participants(item.get("to")),
+            text=str(item.get("message") or ""),
+            attachments=_attachments(item.get("attachments")),
         )
-    return messages
+        for item in client.paginate(f"/{conversation_id}/messages", params, max_pages=max_pages)
+    ]
 
 
 def send_message(

@@ -240,6 +240,20 @@ def _store(state: "SandboxState", conversation: Conversation, message: Message) 
 # --- the customer's side ------------------------------------------------------------------
 
 
+def _receive(state: "SandboxState", conversation: Conversation, message: Message) -> Message:
+    """Store a message the customer wrote and emit its `messages` webhook."""
+    _store(state, conversation, message)
+    _emit(
+        state,
+        conversation,
+        field_name="messages",
+        from_customer=True,
+        body_key="message",
+        body=message_payload(message),
+    )
+    return message
+
+
 def _reachable_conversation(
     state: "SandboxState", customer: Customer, asset_id: str
 ) -> Conversation:
@@ -302,16 +316,7 @@ def customer_sends(
         story=story,
         opens_window=True,
     )
-    _store(state, conversation, message)
-    _emit(
-        state,
-        conversation,
-        field_name="messages",
-        from_customer=True,
-        body_key="message",
-        body=message_payload(message),
-    )
-    return message
+    return _receive(state, conversation, message)
 
 
 def customer_mentions_in_story(
@@ -331,16 +336,7 @@ def customer_mentions_in_story(
         story={"mention": {"id": story_id, "link": url}},
         opens_window=True,
     )
-    _store(state, conversation, message)
-    _emit(
-        state,
-        conversation,
-        field_name="messages",
-        from_customer=True,
-        body_key="message",
-        body=message_payload(message),
-    )
-    return message
+    return _receive(state, conversation, message)
 
 
 def _customers_message(state: "SandboxState", customer: Customer, mid: str) -> Message:

@@ -72,60 +72,6 @@ QUEUED, HELD, SENT, UNSUBSCRIBED, FAULT_DROPPED, EXPIRED = (
     "dropped (36 h of failures)",
 )
 
-# Fields each object type can subscribe to; None accepts any field name. Page fields from the
-# Pages and Messenger webhook references, Instagram fields from GRAPH_NOTES §7.4.
-OBJECT_FIELDS: dict[str, frozenset[str] | None] = {
-    "page": frozenset(
-        {
-            "feed",
-            "mention",
-            "name",
-            "picture",
-            "category",
-            "description",
-            "conversations",
-            "ratings",
-            "photos",
-            "videos",
-            "live_videos",
-            "leadgen",
-            "messages",
-            "message_echoes",
-            "message_edits",
-            "message_reactions",
-            "message_reads",
-            "message_deliveries",
-            "messaging_postbacks",
-            "messaging_optins",
-            "messaging_optouts",
-            "messaging_referrals",
-            "messaging_handovers",
-            "messaging_policy_enforcement",
-            "messaging_account_linking",
-            "messaging_feedback",
-            "standby",
-        }
-    ),
-    "instagram": frozenset(
-        {
-            "comments",
-            "live_comments",
-            "mentions",
-            "story_insights",
-            "messages",
-            "message_edit",
-            "message_reactions",
-            "messaging_postbacks",
-            "messaging_seen",
-            "messaging_referral",
-            "messaging_optins",
-            "messaging_handover",
-            "standby",
-        }
-    ),
-    "user": None,
-    "permissions": None,
-}
 # Page fields that also need pages_messaging on the Page token (§7.3).
 PAGE_MESSAGING_FIELDS = frozenset(
     {
@@ -146,6 +92,46 @@ PAGE_MESSAGING_FIELDS = frozenset(
         "standby",
     }
 )
+# Fields each object type can subscribe to; None accepts any field name. Page fields from the
+# Pages and Messenger webhook references, Instagram fields from GRAPH_NOTES §7.4.
+OBJECT_FIELDS: dict[str, frozenset[str] | None] = {
+    "page": frozenset(
+        {
+            "feed",
+            "mention",
+            "name",
+            "picture",
+            "category",
+            "description",
+            "conversations",
+            "ratings",
+            "photos",
+            "videos",
+            "live_videos",
+            "leadgen",
+        }
+    )
+    | PAGE_MESSAGING_FIELDS,
+    "instagram": frozenset(
+        {
+            "comments",
+            "live_comments",
+            "mentions",
+            "story_insights",
+            "messages",
+            "message_edit",
+            "message_reactions",
+            "messaging_postbacks",
+            "messaging_seen",
+            "messaging_referral",
+            "messaging_optins",
+            "messaging_handover",
+            "standby",
+        }
+    ),
+    "user": None,
+    "permissions": None,
+}
 _MAX_BODY_BYTES = 64 * 1024
 BODY_EXCERPT_CHARS = 300
 

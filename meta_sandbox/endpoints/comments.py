@@ -309,6 +309,16 @@ def _target_of(call: Call, comment: Comment) -> Target:
     return target
 
 
+def _app_comment(
+    call: Call, target: Target, text: str, *, parent: Comment | None = None
+) -> dict[str, str]:
+    """Comment (or reply under ``parent``) as the Page / account; answer with the new id."""
+    comment = engagement.add_comment(
+        call.state, target=target, author_id=None, message=text, parent=parent, by_app=True
+    )
+    return {"id": comment.id}
+
+
 # --- Facebook ----------------------------------------------------------------------------
 
 
@@ -349,10 +359,7 @@ def create_fb_comment(call: Call) -> dict[str, str]:
     target: Target = call.args["post"]
     require_fb_write(call, _page_of(call, target.owner_id))
     text = _message(call, engagement.FB_COMMENT_LIMIT)
-    comment = engagement.add_comment(
-        call.state, target=target, author_id=None, message=text, by_app=True
-    )
-    return {"id": comment.id}
+    return _app_comment(call, target, text)
 
 
 @route("GET", "/{comment:fb_comment}/comments")
@@ -367,11 +374,7 @@ def reply_fb_comment(call: Call) -> dict[str, str]:
     parent: Comment = call.args["comment"]
     require_fb_write(call, _page_of(call, parent.owner_id))
     text = _message(call, engagement.FB_COMMENT_LIMIT)
-    target = _target_of(call, parent)
-    reply = engagement.add_comment(
-        call.state, target=target, author_id=None, message=text, parent=parent, by_app=True
-    )
-    return {"id": reply.id}
+    return _app_comment(call, _target_of(call, parent), text, parent=parent)
 
 
 @route("POST", "/{comment:fb_comment}")
@@ -434,10 +437,7 @@ def create_ig_comment(call: Call) -> dict[str, str]:
         raise errors.invalid_parameter(
             "(#100) Comments are turned off for this media (or it is a story)"
         )
-    comment = engagement.add_comment(
-        call.state, target=target, author_id=None, message=text, by_app=True
-    )
-    return {"id": comment.id}
+    return _app_comment(call, target, text)
 
 
 @route("POST", "/{media:ig_commentable}")
@@ -473,11 +473,7 @@ def reply_ig_comment(call: Call) -> dict[str, str]:
         raise errors.invalid_parameter("(#100) Replies can only be made to top-level comments")
     if parent.is_hidden:
         raise errors.invalid_parameter("(#100) Cannot reply to a hidden comment")
-    target = _target_of(call, parent)
-    reply = engagement.add_comment(
-        call.state, target=target, author_id=None, message=text, parent=parent, by_app=True
-    )
-    return {"id": reply.id}
+    return _app_comment(call, _target_of(call, parent), text, parent=parent)
 
 
 @route("POST", "/{comment:ig_comment}")

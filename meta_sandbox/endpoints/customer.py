@@ -34,7 +34,7 @@ from werkzeug.wrappers import Response
 
 from meta_sandbox import engagement, messaging
 from meta_sandbox.endpoints.sandbox_api import _bad, _is_form, _payload
-from meta_sandbox.engagement import Comment, Customer, CustomerError
+from meta_sandbox.engagement import Comment, Customer, CustomerError, Mention
 from meta_sandbox.html import esc
 from meta_sandbox.messaging import Conversation, Message
 from meta_sandbox.routing import Call, route
@@ -47,13 +47,16 @@ def _answer(call: Call, body: dict[str, Any]) -> Response | dict[str, Any]:
     return redirect(CONSOLE_ANCHOR, code=303) if _is_form(call) else body
 
 
-def _text(data: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+def _optional(data: dict[str, Any], name: str) -> str | None:
     value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise _bad(f"{name} is required")
-        return None
-    return str(value)
+    return None if value is None or value == "" else str(value)
+
+
+def _required(data: dict[str, Any], name: str) -> str:
+    value = _optional(data, name)
+    if value is None:
+        raise _bad(f"{name} is required")
+    return value
 
 
 def _flag(value: Any) -> bool:
@@ -71,12 +74,9 @@ def describe_customer(state: SandboxState, customer: Customer) -> dict[str, Any]
     }
 
 
-def describe_comment(comment: Comment) -> dict[str, Any]:
-    return {**asdict(comment), "created_at": int(comment.created_at)}
-
-
-def describe_message(message: Message) -> dict[str, Any]:
-    return {**asdict(message), "created_at": int(message.created_at)}
+def describe_record(record: Comment | Message | Mention) -> dict[str, Any]:
+    """Return a comment, message or mention as JSON, ``created_at`` in whole seconds."""
+    return {**asdict(record), "created_at": int(record.created_at)}
 
 
 def describe_conversation(state: SandboxState, conversation: Conversation) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def describe_conversation(state: SandboxState, conversation: Conversation) -> di
         **asdict(conversation),
         "scoped_id": messaging.scoped_id(customer, conversation),
         "window": messaging.window_state(state, conversation),
-        "messages": [describe_message(m) for m in messaging.messages_of(state, conversation)],
+        "messages": [describe_record(m) for m in messaging.messages_of(state, conversation)],
     }
 
 
@@ -158,7 +158,7 @@ def list_comments(call: Call) -> dict[str, Any]:
         if state.engagement.live_comment(state, c.id) is not None
         and (not object_id or c.object_id == object_id)
     ]
-    return {"data": [describe_comment(c) for c in comments]}
+    return {"data": [describe_record(c) for c in comments]}
 
 
 @route("POST", "/_sandbox/customer/comments", auth="none")
@@ -167,13 +167,13 @@ def comment(call: Call) -> Response | dict[str, Any]:
     made = _acting(
         call,
         lambda: call.state.customer_comment(
-            customer_id=_text(data, "customer_id") or "",
-            object_id=_text(data, "object_id") or "",
-            message=_text(data, "message") or "",
-            parent_id=_text(data, "parent_id", required=False),
+            customer_id=_required(data, "customer_id"),
+            object_id=_required(data, "object_id"),
+            message=_required(data, "message"),
+            parent_id=_optional(data, "parent_id"),
         ),
     )
-    return _answer(call, describe_comment(made))
+    return _answer(call, describe_record(made))
 
 
 @route("POST", "/_sandbox/customer/comments/{comment_id}/edit", auth="none")
@@ -182,10 +182,10 @@ def edit_comment(call: Call) -> Response | dict[str, Any]:
     edited = _acting(
         call,
         lambda: call.state.customer_edit_comment(
-            comment_id=call.args["comment_id"], message=_text(data, "message") or ""
+            comment_id=call.args["comment_id"], message=_required(data, "message")
         ),
     )
-    return _answer(call, describe_comment(edited))
+    return _answer(call, describe_record(edited))
 
 
 @route("POST", "/_sandbox/customer/comments/{comment_id}/delete", auth="none")
@@ -193,7 +193,7 @@ def delete_comment(call: Call) -> Response | dict[str, Any]:
     gone = _acting(
         call, lambda: call.state.customer_delete_comment(comment_id=call.args["comment_id"])
     )
-    return _answer(call, describe_comment(gone))
+    return _answer(call, describe_record(gone))
 
 
 @route("POST", "/_sandbox/customer/reactions", auth="none")
@@ -202,9 +202,9 @@ def react(call: Call) -> Response | dict[str, Any]:
     verb = _acting(
         call,
         lambda: call.state.customer_react(
-            customer_id=_text(data, "customer_id") or "",
-            object_id=_text(data, "object_id") or "",
-            reaction=_text(data, "reaction") or "",
+            customer_id=_required(data, "customer_id"),
+            object_id=_required(data, "object_id"),
+            reaction=_required(data, "reaction"),
         ),
     )
     return _answer(call, {"verb": verb})
@@ -223,7 +223,7 @@ def list_conversations(call: Call) -> dict[str, Any]:
 def _message_answer(call: Call, message: Message) -> Response | dict[str, Any]:
     conversation = call.state.engagement.conversations[message.conversation_id]
     body = {
-        **describe_message(message),
+        **describe_record(message),
         "conversation": describe_conversation(call.state, conversation),
     }
     return _answer(call, body)
@@ -235,11 +235,11 @@ def send(call: Call) -> Response | dict[str, Any]:
     message = _acting(
         call,
         lambda: call.state.customer_message(
-            customer_id=_text(data, "customer_id") or "",
-            to=_text(data, "to") or "",
-            text=_text(data, "text", required=False),
-            image_url=_text(data, "image_url", required=False),
-            story_id=_text(data, "story_id", required=False),
+            customer_id=_required(data, "customer_id"),
+            to=_required(data, "to"),
+            text=_optional(data, "text"),
+            image_url=_optional(data, "image_url"),
+            story_id=_optional(data, "story_id"),
         ),
     )
     return _message_answer(call, message)
@@ -251,9 +251,9 @@ def story_mention(call: Call) -> Response | dict[str, Any]:
     message = _acting(
         call,
         lambda: call.state.customer_story_mention(
-            customer_id=_text(data, "customer_id") or "",
-            ig_user_id=_text(data, "ig_user_id") or "",
-            story_url=_text(data, "story_url", required=False),
+            customer_id=_required(data, "customer_id"),
+            ig_user_id=_required(data, "ig_user_id"),
+            story_url=_optional(data, "story_url"),
         ),
     )
     return _message_answer(call, message)
@@ -262,12 +262,12 @@ def story_mention(call: Call) -> Response | dict[str, Any]:
 @route("POST", "/_sandbox/customer/message_reactions", auth="none")
 def react_to_message(call: Call) -> Response | dict[str, Any]:
     data = _payload(call)
-    reaction = _text(data, "reaction", required=False)
+    reaction = _optional(data, "reaction")
     message = _acting(
         call,
         lambda: call.state.customer_react_to_message(
-            customer_id=_text(data, "customer_id") or "",
-            mid=_text(data, "mid") or "",
+            customer_id=_required(data, "customer_id"),
+            mid=_required(data, "mid"),
             reaction=None if reaction in (None, "none") else reaction,
         ),
     )
@@ -280,7 +280,7 @@ def unsend(call: Call) -> Response | dict[str, Any]:
     message = _acting(
         call,
         lambda: call.state.customer_unsend(
-            customer_id=_text(data, "customer_id") or "", mid=call.args["mid"]
+            customer_id=_required(data, "customer_id"), mid=call.args["mid"]
         ),
     )
     return _message_answer(call, message)
@@ -292,13 +292,13 @@ def mention(call: Call) -> Response | dict[str, Any]:
     made = _acting(
         call,
         lambda: call.state.customer_mention(
-            customer_id=_text(data, "customer_id") or "",
-            ig_user_id=_text(data, "ig_user_id") or "",
-            text=_text(data, "text") or "",
+            customer_id=_required(data, "customer_id"),
+            ig_user_id=_required(data, "ig_user_id"),
+            text=_required(data, "text"),
             in_comment=_flag(data.get("in_comment", False)),
         ),
     )
-    return _answer(call, {**asdict(made), "created_at": int(made.created_at)})
+    return _answer(call, describe_record(made))
 
 
 # --- the console's "Play a customer" panel (rendered by endpoints/console.py) ------------

@@ -5,53 +5,24 @@ routing, storing) and then runs the processing job for each stored row, in order
 worker would (``process_webhook_event``).
 """
 
-import hashlib
-import hmac
-import json
-
 from inbox.ingest import process_webhook_event
-from meta_integration.models import InstagramAccount, MetaConnection, MetaPage, WebhookEvent
+from meta_integration.models import WebhookEvent
 from meta_integration.webhooks import record_webhook_events
+from tests.meta_integration.webhook_helpers import (
+    APP_SECRET,  # noqa: F401 (the inbox tests import it from here)
+    IG_ID,
+    PAGE_ID,
+    connect,  # noqa: F401 (likewise)
+    encode,
+    sign,
+)
 
-APP_SECRET = "inbox-test-secret"
-PAGE_ID = "1234567890321"
-IG_ID = "17841400000000001"
 POST_ID = f"{PAGE_ID}_930145403745849"
 MEDIA_ID = "17887498072083520"
 JAMIE = "24242424"  # a Facebook commenter
 PSID = "6543210987654321"  # a Messenger customer
 IGSID = "5353535"  # an Instagram customer
 T0 = 1_767_225_600  # 2026-01-01 00:00:00 UTC, in seconds
-
-
-def connect(workspace, meta_user_id="10000000000000042", *, page_id=PAGE_ID, ig_id=IG_ID):
-    connection = MetaConnection.objects.create(
-        workspace=workspace, meta_user_id=meta_user_id, display_name=f"User {meta_user_id}"
-    )
-    page = MetaPage.objects.create(
-        workspace=workspace,
-        connection=connection,
-        page_id=page_id,
-        name="Coffee Corner",
-        is_selected=True,
-    )
-    InstagramAccount.objects.create(
-        workspace=workspace,
-        connection=connection,
-        page=page,
-        ig_user_id=ig_id,
-        username="coffeecorner",
-        is_selected=True,
-    )
-    return connection
-
-
-def encode(document) -> bytes:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=True).encode()
-
-
-def sign(body: bytes, secret: str = APP_SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def store(document) -> list[WebhookEvent]:

@@ -3,9 +3,7 @@
 Payloads are the shapes of GRAPH_NOTES §7.4, signed here the way Meta signs them (§7.2).
 """
 
-import hashlib
 import hmac
-import json
 from datetime import timedelta
 
 import pytest
@@ -21,12 +19,10 @@ from meta_integration.privacy import (
 from meta_integration.webhooks import MAX_BODY_BYTES, WebhookRejected, verify_signature
 from prosocial import erasure
 from prosocial.retention import retention_rules, site_retention_rules
+from tests.meta_integration.webhook_helpers import APP_SECRET, IG_ID, PAGE_ID, connect, encode, sign
 
-APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "verify-me-please"
 URL = "/meta/webhooks/"
-PAGE_ID = "1234567890321"
-IG_ID = "17841400000000001"
 ALEX = "10000000000000042"
 SAM = "10000000000000077"
 
@@ -35,37 +31,6 @@ SAM = "10000000000000077"
 def _secrets(settings):
     settings.META_APP_SECRET = APP_SECRET
     settings.META_WEBHOOK_VERIFY_TOKEN = VERIFY_TOKEN
-
-
-def connect(workspace, meta_user_id, *, page_id=PAGE_ID, ig_id=IG_ID, selected=True):
-    connection = MetaConnection.objects.create(
-        workspace=workspace, meta_user_id=meta_user_id, display_name=f"User {meta_user_id}"
-    )
-    page = MetaPage.objects.create(
-        workspace=workspace,
-        connection=connection,
-        page_id=page_id,
-        name="Coffee Corner",
-        is_selected=selected,
-    )
-    InstagramAccount.objects.create(
-        workspace=workspace,
-        connection=connection,
-        page=page,
-        ig_user_id=ig_id,
-        username="coffeecorner",
-        is_selected=selected,
-    )
-    return connection
-
-
-def encode(document) -> bytes:
-    # Meta sends ASCII-escaped JSON and signs exactly those bytes (GRAPH_NOTES §7.2).
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=True).encode()
-
-
-def sign(body: bytes, secret: str = APP_SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def post(client, body: bytes, signature: str | None = "sign"):

@@ -360,6 +360,22 @@ class OpenAIProvider(UsageLog):
             )
         )
 
+    def _chat(self, operation: str, prompt: str, *, system: str, **options: Any) -> Any:
+        """Send one chat completion (``system``, then ``prompt``) and record its usage."""
+        response = self._call(
+            self.text_model,
+            lambda: self.client.chat.completions.create(
+                model=self.text_model,
+                messages=[
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": prompt},
+                ],
+                **options,
+            ),
+        )
+        self._record_text(operation, prompt, response)
+        return response
+
     def _structured(
         self,
         operation: str,
@@ -370,21 +386,15 @@ class OpenAIProvider(UsageLog):
         system: str = SYSTEM_PROMPT,
     ) -> Any:
         prompt = json.dumps(payload, ensure_ascii=False)
-        response = self._call(
-            self.text_model,
-            lambda: self.client.chat.completions.create(
-                model=self.text_model,
-                messages=[
-                    {"role": "system", "content": system},
-                    {"role": "user", "content": prompt},
-                ],
-                response_format={
-                    "type": "json_schema",
-                    "json_schema": {"name": schema_name, "strict": True, "schema": schema},
-                },
-            ),
+        response = self._chat(
+            operation,
+            prompt,
+            system=system,
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": schema_name, "strict": True, "schema": schema},
+            },
         )
-        self._record_text(operation, prompt, response)
         choice = response.choices[0] if response.choices else None
         if choice is None:
             raise AIBadOutputError(_("The AI returned no answer."))
@@ -400,6 +410,22 @@ class OpenAIProvider(UsageLog):
             raise AIBadOutputError(_("The AI returned malformed output (not JSON).")) from None
         validate(data, schema)
         return data
+
+    def _summary(self, operation: str, prompt: str, *, system: str, refused: str) -> str:
+        """Return the model's plain-text summary (no schema): not blank, not yet tidied.
+
+        A refusal raises ``AIRefusalError(refused)``; a blank answer is bad output.
+        """
+        response = self._chat(
+            operation, prompt, system=system, max_completion_tokens=SUMMARY_MAX_TOKENS
+        )
+        choice = response.choices[0] if response.choices else None
+        if choice is not None and getattr(choice.message, "refusal", None):
+            raise AIRefusalError(refused)
+        summary = (choice.message.content if choice else None) or ""
+        if not summary.strip():
+            raise AIBadOutputError(_("The AI returned an empty summary."))
+        return summary
 
     # -- the Provider interface --
 
@@ -601,25 +627,12 @@ class OpenAIProvider(UsageLog):
             {"task": "Summarise this text in at most 3 sentences.", "text": text},
             ensure_ascii=False,
         )
-        response = self._call(
-            self.text_model,
-            lambda: self.client.chat.completions.create(
-                model=self.text_model,
-                messages=[
-                    {"role": "system", "content": SYSTEM_PROMPT},
-                    {"role": "user", "content": prompt},
-                ],
-                max_completion_tokens=SUMMARY_MAX_TOKENS,
-            ),
-        )
-        self._record_text("summarize", prompt, response)
-        choice = response.choices[0] if response.choices else None
-        if choice is not None and getattr(choice.message, "refusal", None):
-            raise AIRefusalError(_("OpenAI declined to summarise this text."))
-        summary = ((choice.message.content if choice else None) or "").strip()
-        if not summary:
-            raise AIBadOutputError(_("The AI returned an empty summary."))
-        return summary
+        return self._summary(
+            "summarize",
+            prompt,
+            system=SYSTEM_PROMPT,
+            refused=_("OpenAI declined to summarise this text."),
+        ).strip()
 
     # -- inbox threads --
 
@@ -635,25 +648,13 @@ class OpenAIProvider(UsageLog):
             **_thread_data(thread),
         }
         prompt = json.dumps(payload, ensure_ascii=False)
-        response = self._call(
-            self.text_model,
-            lambda: self.client.chat.completions.create(
-                model=self.text_model,
-                messages=[
-                    {"role": "system", "content": INBOX_SYSTEM_PROMPT},
-                    {"role": "user", "content": prompt},
-                ],
-                max_completion_tokens=SUMMARY_MAX_TOKENS,
-            ),
+        summary = self._summary(
+            "inbox_summary",
+            prompt,
+            system=INBOX_SYSTEM_PROMPT,
+            refused=_("OpenAI declined to summarise this conversation."),
         )
-        self._record_text("inbox_summary", prompt, response)
-        choice = response.choices[0] if response.choices else None
-        if choice is not None and getattr(choice.message, "refusal", None):
-            raise AIRefusalError(_("OpenAI declined to summarise this conversation."))
-        summary = " ".join(((choice.message.content if choice else None) or "").split())
-        if not summary:
-            raise AIBadOutputError(_("The AI returned an empty summary."))
-        return summary
+        return " ".join(summary.split())
 
     def suggest_replies(
         self,
