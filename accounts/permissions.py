@@ -34,6 +34,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view": MANAGERS,
     "meta.connect": MANAGERS,
     "content.edit": CREATORS,
+    # The video editor (#17): everyone watches projects and renders; editors edit and render.
+    "editor.edit": CREATORS,
     "publish.approve": MANAGERS,
     # The inbox (#16): everyone reads; editors answer, moderate (hide), assign, close and note;
     # deleting a customer's comment is for owners and admins.

@@ -37,6 +37,11 @@ app.conf.beat_schedule = {
         "task": "creatives.remove_abandoned_direct_uploads",
         "schedule": 15 * 60.0,
     },
+    # Edit renders (#17) whose worker died or whose message was lost.
+    "sweep-edit-renders": {
+        "task": "creatives.editor.sweep_renders",
+        "schedule": 15.0,
+    },
     # AI generation jobs whose worker died (lease expired) or that no worker picked up.
     "sweep-generation-jobs": {
         "task": "creatives.sweep_generation_jobs",

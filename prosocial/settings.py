@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "campaigns",
     "creatives.library",
     "creatives.studio",
+    "creatives.editor",
     "meta_integration",
     "publishing",
     "inbox",

@@ -25,6 +25,7 @@ ALLOWED_IMPORTS = {
     "creatives.library": {"prosocial", "accounts"},
     "campaigns": {"prosocial", "accounts", "creatives.library"},
     "creatives.studio": {"prosocial", "accounts", "creatives.library", "campaigns"},
+    "creatives.editor": {"prosocial", "accounts", "creatives.library", "creatives.studio"},
     "meta_integration": {"prosocial", "accounts"},
     "publishing": {
         "prosocial",
@@ -46,7 +47,7 @@ ALLOWED_IMPORTS = {
         "creatives.studio",
     },
     "privacy": {"prosocial", "accounts"},
-    "creatives": {"creatives.library", "creatives.studio"},
+    "creatives": {"creatives.library", "creatives.studio", "creatives.editor"},
     "meta_sandbox": set(),
 }
 # Longest names first, so creatives.library/… is not taken for the creatives package.

@@ -72,6 +72,7 @@ def test_every_model_with_a_lease_is_a_job_with_a_kind():
 
     assert {m._meta.label for m in leased} == {
         "creatives.MediaAsset",
+        "editor.Render",
         "inbox.AssistJob",
         "inbox.Reply",
         "inbox.SyncRun",
