@@ -20,3 +20,10 @@ class EditorConfig(AppConfig):
         register_workspace_exporter("editor", privacy.export_workspace)
         register_user_inventory("editor", privacy.describe_user)
         register_workspace_inventory("editor", privacy.describe_workspace)
+
+        from creatives.editor import usage
+        from creatives.library.usage import register_media_user
+
+        register_media_user(
+            "editor", describe=usage.describe_media_use, release=usage.release_media
+        )
