@@ -202,28 +202,16 @@ def last_customer_message_at(messages: Iterable[Message]) -> datetime | None:
 def window_for(
     thread: Thread, messages: list[Message], zone: ZoneInfo, *, now: datetime | None = None
 ) -> WindowView | None:
-    """Return what may be sent in ``thread`` now, in plain words (None for mentions).
+    """Return a DM's messaging window in plain words, from its loaded messages (else None).
 
-    A DM follows Meta's messaging windows (``inbox.windows.dm_window``); a comment can be
-    answered publicly at any time, and privately once within 7 days of the comment.
+    The conversation's poll refreshes it without a query of its own; the reply box says the
+    rest (a comment's private reply, with whether it was used: ``inbox.reply_box``).
     """
+    if thread.kind != Thread.Kind.DM:
+        return None
     now = now or timezone.now()
-    if thread.kind == Thread.Kind.DM:
-        window = windows.dm_window(
-            last_customer_message_at=last_customer_message_at(messages), now=now
-        )
-        return WindowView(state=str(window.state), text=window.describe(zone, now=now))
-    if thread.kind == Thread.Kind.COMMENT:
-        first = next((m for m in messages if m.direction == Message.Direction.INBOUND), None)
-        if first is None:
-            return None
-        private = windows.private_reply_window(
-            comment_created_at=first.sent_at or first.created_at,
-            already_sent=False,
-            now=now,
-        )
-        return WindowView(state="private", text=private.describe(zone, now=now))
-    return None
+    window = windows.dm_window(last_customer_message_at=last_customer_message_at(messages), now=now)
+    return WindowView(state=str(window.state), text=window.describe(zone, now=now))
 
 
 @dataclass
