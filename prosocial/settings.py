@@ -455,6 +455,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
+    # The video editor's audio waveforms.
+    ("vendor/wavesurfer", BASE_DIR / "node_modules" / "wavesurfer.js" / "dist"),
 ]
 _staticfiles_backend = (
     "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -512,7 +514,8 @@ MEDIA_FFMPEG_TIMEOUT_SECONDS = env_int("MEDIA_FFMPEG_TIMEOUT_SECONDS", 30 * 60)
 SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
+    # The nonce is for wavesurfer.js's <style> in its shadow root (the editor's waveforms).
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
@@ -571,6 +574,8 @@ OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "")  # empty: the SDK's default (ap
 OPENAI_TEXT_MODEL = env_str("OPENAI_TEXT_MODEL", "gpt-4.1-mini")
 OPENAI_IMAGE_MODEL = env_str("OPENAI_IMAGE_MODEL", "gpt-image-1")
 OPENAI_SPEECH_MODEL = env_str("OPENAI_SPEECH_MODEL", "gpt-4o-mini-tts")
+# Captions from speech (the video editor): a model that returns segment timings.
+OPENAI_TRANSCRIPTION_MODEL = env_str("OPENAI_TRANSCRIPTION_MODEL", "whisper-1")
 OPENAI_TIMEOUT_SECONDS = env_int("OPENAI_TIMEOUT_SECONDS", 60)
 AI_MONTHLY_COST_CAP_USD = env_int("AI_MONTHLY_COST_CAP_USD", 50)
 

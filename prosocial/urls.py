@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("privacy.urls")),
     path("", include("campaigns.urls")),
     path("", include("creatives.urls")),
+    path("", include("creatives.editor.urls")),
     path("", include("publishing.urls")),
     path("", include("inbox.urls")),
     path("", include("meta_integration.urls")),

@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.decorators import member_required
 from accounts.models import Membership
+from creatives.editor import selectors as editor_selectors
 from creatives.library import selectors as media_selectors
 from creatives.library import services as media_services
 from creatives.library.errors import MediaError
@@ -186,6 +187,29 @@ def _initial_from_creative(
     return initial
 
 
+def _initial_from_render(
+    request: HttpRequest, membership: Membership, render_id: str, *, target: str = ""
+) -> dict[str, Any]:
+    """Return a draft's prefill from a finished render of the video editor.
+
+    The ``target`` asked for, else the one the table names for the render's aspect ratio; the
+    rendered file and a name. A render that failed, was cancelled or whose file is gone is
+    refused with a message.
+    """
+    if not render_id.isascii() or not render_id.isdigit() or len(render_id) > 9:
+        return {}
+    row = editor_selectors.get_render_for_member(membership, int(render_id))
+    if row.output_id is None:
+        messages.warning(request, _("That render has no video; render it again first."))
+        return {}
+    target = target if target in TARGETS else target_for_aspect(row.ratio) or ""
+    return {
+        "title": f"{row.project.name} · {row.ratio} (version {row.version.number})"[:200],
+        "target": target,
+        "item_1": row.output_id,
+    }
+
+
 def _initial_from_brief(request: HttpRequest, script: Script) -> dict[str, Any]:
     """Return an ad's objective and audience from the campaign brief and the script's cohort."""
     cohort = script.cohort
@@ -217,6 +241,9 @@ def publication_new(request: HttpRequest, membership: Membership) -> HttpRespons
         initial = {"target": request.GET.get("target", "")}
         initial |= _initial_from_creative(
             request, membership, request.GET.get("creative", ""), target=initial["target"]
+        )
+        initial |= _initial_from_render(
+            request, membership, request.GET.get("render", ""), target=initial["target"]
         )
     form = PublicationForm(request.POST or None, membership=membership, initial=initial)
     if request.method == "POST" and form.is_valid():

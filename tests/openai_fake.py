@@ -1,10 +1,11 @@
 """A local fake of the OpenAI HTTP API, driven through the real ``openai`` SDK.
 
 Serves ``/v1/chat/completions`` (plain and ``json_schema`` response formats),
-``/v1/images/generations`` (base64 PNG of the requested size) and ``/v1/audio/speech``
+``/v1/images/generations`` (base64 PNG of the requested size), ``/v1/audio/speech``
 (a real MP3: a sine tone about as long as the text would take to say, see ``speech_mp3``)
-on 127.0.0.1 with an ephemeral port. Every request is recorded
-(path, headers, JSON body). Structured answers follow the schema's name: ``scripts``,
+and ``/v1/audio/transcriptions`` (multipart upload; see ``transcript``) on 127.0.0.1 with an
+ephemeral port. Every request is recorded (path, headers, JSON body; for a multipart upload
+its fields, with the file as its name, type and size). Structured answers follow the schema's name: ``scripts``,
 ``storyboard``, ``shorter`` and the inbox's ``replies``. Faults are queued per call with
 ``fail_next(kind)``:
 
@@ -17,13 +18,25 @@ on 127.0.0.1 with an ephemeral port. Every request is recorded
     bad_image  200 from images/generations whose b64_json is not an image
     slow       sleep ``slow_seconds`` before answering normally
     ok         answer normally (queue it first to fault a later call: "ok", "ok", "bad_image")
+
+Transcriptions answer like OpenAI's ``verbose_json`` (text, language, duration, segments with
+start/end/text, usage in seconds), read from the uploaded audio itself: ffmpeg measures its
+duration and loudness; a silent file gets no segments (``text`` ""), any other gets the fixed
+``TRANSCRIPT`` lines, spread over the duration in proportion to their length (whisper's
+leading space included). A missing file is a 400, a file ffmpeg can't decode a 400 "Invalid
+file format", a body over 25 MB a 413, each with OpenAI's error shape.
 """
 
 import base64
+import email.parser
+import email.policy
 import functools
 import io
 import json
+import math
+import re
 import subprocess
+import tempfile
 import threading
 import time
 from collections import deque
@@ -59,6 +72,95 @@ def _sine_mp3(seconds: float) -> bytes:
 def speech_mp3(text: str) -> bytes:
     """Return the MP3 the fake answers ``/v1/audio/speech`` with for ``text``."""
     return _sine_mp3(speech_seconds(text))
+
+
+# What the fake "hears" in any audio with sound: the second line is longer than one caption.
+TRANSCRIPT = (
+    "Hello and welcome to our spring collection.",
+    "Every piece is made from recycled cotton, sewn by hand in our small workshop by the "
+    "river, and shipped to you without any plastic at all.",
+    "Order today for free delivery.",
+)
+# OpenAI's upload limit for transcriptions (and the message its 413 carries).
+MAX_UPLOAD_BYTES = 26_214_400
+# Quieter than this peak is silence (ffmpeg volumedetect's max_volume, dBFS).
+SILENCE_DB = -60.0
+AUDIO_FORMATS = ["flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm"]
+
+
+def probe_audio(data: bytes) -> tuple[float, float] | None:
+    """Return (duration s, peak dBFS) of ``data`` as ffmpeg decodes it; None if it can't."""
+    with tempfile.NamedTemporaryFile(suffix=".audio") as upload:
+        upload.write(data)
+        upload.flush()
+        args = [get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", upload.name]
+        args += ["-vn", "-af", "volumedetect", "-f", "null", "-"]
+        done = subprocess.run(args, capture_output=True, timeout=60, check=False)  # noqa: S603
+    log = done.stderr.decode("utf-8", "replace")
+    duration = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", log)
+    peak = re.search(r"max_volume: (-?(?:inf|\d+(?:\.\d+)?)) dB", log)
+    if done.returncode != 0 or duration is None or peak is None:
+        return None
+    hours, minutes, seconds = duration.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds), float(peak.group(1))
+
+
+def transcript(duration: float, peak_db: float) -> dict[str, Any]:
+    """Return the ``verbose_json`` transcription of audio that long and that loud."""
+    segments = []
+    if peak_db > SILENCE_DB and duration > 0:
+        total = sum(len(line) for line in TRANSCRIPT)
+        at = 0.0
+        for number, line in enumerate(TRANSCRIPT):
+            length = duration * len(line) / total
+            segments.append(
+                {
+                    "id": number,
+                    "seek": 0,
+                    "start": round(at, 2),
+                    "end": round(at + length, 2),
+                    "text": f" {line}",
+                    "tokens": list(range(50364, 50364 + len(line.split()))),
+                    "temperature": 0.0,
+                    "avg_logprob": -0.25,
+                    "compression_ratio": 1.3,
+                    "no_speech_prob": 0.01,
+                }
+            )
+            at += length
+    return {
+        "task": "transcribe",
+        "language": "english",
+        "duration": round(duration, 2),
+        "text": "".join(segment["text"] for segment in segments).strip(),
+        "segments": segments,
+        "usage": {"type": "duration", "seconds": math.ceil(duration)},
+    }
+
+
+def parse_multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    """Return a multipart/form-data body's fields: text as str, files as (name, type, bytes).
+
+    A repeated field (``timestamp_granularities[]``) is a list.
+    """
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_filename()
+        payload = part.get_payload(decode=True) or b""
+        value: Any = (
+            (filename, part.get_content_type(), payload)
+            if filename is not None
+            else payload.decode("utf-8")
+        )
+        if name in fields:
+            kept = fields[name]
+            fields[name] = [*(kept if isinstance(kept, list) else [kept]), value]
+        else:
+            fields[name] = value
+    return fields
 
 
 ERRORS = {
@@ -232,7 +334,18 @@ class OpenAIFake:
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                body = json.loads(raw or b"{}")
+                content_type = self.headers.get("Content-Type") or ""
+                upload: dict[str, Any] = {}
+                if content_type.startswith("multipart/form-data"):
+                    upload = parse_multipart(content_type, raw)
+                    body = {
+                        name: {"filename": v[0], "content_type": v[1], "size": len(v[2])}
+                        if isinstance(v, tuple)
+                        else v
+                        for name, v in upload.items()
+                    }
+                else:
+                    body = json.loads(raw or b"{}")
                 path = self.path.split("?")[0]
                 fake.requests.append(Recorded("POST", path, dict(self.headers.items()), body))
                 fault = fake.faults.popleft() if fake.faults else None
@@ -257,7 +370,52 @@ class OpenAIFake:
                     self._json(200, fake._image(body))
                 elif path == "/v1/audio/speech":
                     self._send(200, speech_mp3(str(body.get("input", ""))), "audio/mpeg")
+                elif path == "/v1/audio/transcriptions":
+                    self._transcription(len(raw), upload)
                 else:
                     self._json(404, {"error": {"message": f"Unknown path {path}", "code": None}})
+
+            def _bad_request(self, message: str, param: str | None = None) -> None:
+                error = {
+                    "message": message,
+                    "type": "invalid_request_error",
+                    "param": param,
+                    "code": None,
+                }
+                self._json(400, {"error": error})
+
+            def _transcription(self, size: int, upload: dict[str, Any]) -> None:
+                if size > MAX_UPLOAD_BYTES:
+                    message = (
+                        f"Maximum content size limit ({MAX_UPLOAD_BYTES}) exceeded "
+                        f"({size} bytes read)"
+                    )
+                    error = {"message": message, "type": "server_error", "param": None}
+                    self._json(413, {"error": {**error, "code": None}})
+                    return
+                file = upload.get("file")
+                if not isinstance(file, tuple):
+                    self._bad_request(
+                        "1 validation error for Request\nbody -> file\n  field required"
+                    )
+                    return
+                if not upload.get("model"):
+                    self._bad_request("you must provide a model parameter", "model")
+                    return
+                response_format = upload.get("response_format", "json")
+                if response_format not in ("json", "verbose_json"):
+                    self._bad_request(
+                        f"The fake answers json and verbose_json, not {response_format}.",
+                        "response_format",
+                    )
+                    return
+                probed = probe_audio(file[2])
+                if probed is None:
+                    self._bad_request(f"Invalid file format. Supported formats: {AUDIO_FORMATS}")
+                    return
+                result = transcript(*probed)
+                if response_format == "json":
+                    result = {"text": result["text"], "usage": result["usage"]}
+                self._json(200, result)
 
         return Handler

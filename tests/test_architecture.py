@@ -14,7 +14,8 @@ from prosocial.celery import app as celery_app
 ROOT = Path(__file__).resolve().parent.parent
 
 # Which project apps each app may import (besides itself). Apps depend only downward:
-#   prosocial ← accounts ← creatives.library ← campaigns ← creatives.studio ← publishing ← inbox
+#   prosocial ← accounts ← creatives.library ← campaigns ← creatives.studio ← creatives.editor
+#   ← publishing ← inbox
 # meta_integration sits on accounts and is used by publishing; privacy reaches every other app
 # only through the registries in prosocial (erasure, exporting, inventory, retention,
 # policy_facts), so it imports nothing but accounts. ``creatives`` itself is only the package
@@ -33,6 +34,8 @@ ALLOWED_IMPORTS = {
         "creatives.library",
         "campaigns",
         "creatives.studio",
+        # A draft from a render (Publish… in the editor) reads the render's project and file.
+        "creatives.editor",
         "meta_integration",
     },
     # The inbox builds on the Meta accounts and links threads to publications; DM replies

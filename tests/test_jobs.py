@@ -73,6 +73,7 @@ def test_every_model_with_a_lease_is_a_job_with_a_kind():
     assert {m._meta.label for m in leased} == {
         "creatives.MediaAsset",
         "editor.Render",
+        "editor.Transcription",
         "inbox.AssistJob",
         "inbox.Reply",
         "inbox.SyncRun",

@@ -1,10 +1,11 @@
 """The edit document, version 1: frozen dataclasses, strict parsing, and pure edit operations.
 
-The contract with the renderer is ``notes/editor_document.md``. This module has no I/O and
-touches no database: ``parse_document(data, sources=…)`` turns untrusted JSON (a dict, or the
-raw text/bytes of a request) into a ``Document`` or raises ``DocumentError`` naming the field
-and what is wrong (``clips[2].speed: must be between 0.5 and 2 (got 3)``); ``to_json`` turns a
-``Document`` back into the JSON object, so ``parse_document(to_json(doc)) == doc``.
+The contract with the renderer is in ``docs/editor.md`` ("The edit document"). This module has
+no I/O and touches no database: ``parse_document(data, sources=…)`` turns untrusted JSON (a
+dict, or the raw text/bytes of a request) into a ``Document`` or raises ``DocumentError``
+naming the field and what is wrong (``clips[2].speed: must be between 0.5 and 2 (got 3)``);
+``to_json`` turns a ``Document`` back into the JSON object, so
+``parse_document(to_json(doc)) == doc``.
 
 Rules beyond the types (decided here, relied on by the services and the renderer):
 

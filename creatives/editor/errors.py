@@ -12,3 +12,7 @@ class DocumentError(EditorError):
         super().__init__(f"{path}: {problem}" if path else problem)
         self.path = path
         self.problem = problem
+
+
+class StaleVersionError(EditorError):
+    """A change based on a version the project has moved past (another tab, another member)."""

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,9 +104,17 @@ def _require_editor(actor: Membership) -> None:
         raise EditorError(_("Your role can't render edits."))
 
 
-def start_render(actor: Membership, project: EditProject, ratio: str) -> Render:
-    """Queue a render of the project's current version at ``ratio``; refuse a bad edit now."""
-    _require_editor(actor)
+def start_render(
+    actor: Membership, project: EditProject, ratio: str, *, proxy: bool = False
+) -> Render:
+    """Queue a render of the project's current version at ``ratio``; refuse a bad edit now.
+
+    A ``proxy`` is the editor's preview (540p, fast preset, kept outside the library): anyone
+    who can open the project may ask for one, and an open or finished proxy of the same
+    version and ratio is returned instead of rendering it again.
+    """
+    if not proxy:
+        _require_editor(actor)
     if project.workspace_id != actor.workspace_id:
         raise EditProject.DoesNotExist
     if ratio not in (project.ratios or []):
@@ -112,6 +122,15 @@ def start_render(actor: Membership, project: EditProject, ratio: str) -> Render:
     version = project.current_version
     if version is None:
         raise EditorError(_("Save the edit before rendering it."))
+    if proxy:
+        existing = (
+            Render.objects.filter(version=version, ratio=ratio, proxy=True)
+            .filter(Q(status__in=OPEN) | Q(status=Render.Status.SUCCEEDED))
+            .order_by("-pk")
+            .first()
+        )
+        if existing is not None:
+            return existing
     document = version.document
     assets = _assets(project.workspace_id, document)
     sources = {
@@ -128,6 +147,7 @@ def start_render(actor: Membership, project: EditProject, ratio: str) -> Render:
             project=project,
             version=version,
             ratio=ratio,
+            proxy=proxy,
             status=Render.Status.QUEUED,
             created_by=actor.user,
             message=_("Waiting for a worker…"),
@@ -143,7 +163,8 @@ def cancel_render(actor: Membership, render: Render) -> bool:
     The running worker's ffmpeg is killed at its next progress report (its fenced write
     fails), and it stores nothing.
     """
-    _require_editor(actor)
+    if not render.proxy:
+        _require_editor(actor)
     if render.workspace_id != actor.workspace_id:
         raise Render.DoesNotExist
     now = timezone.now()
@@ -158,6 +179,45 @@ def cancel_render(actor: Membership, render: Render) -> bool:
     )
     render.refresh_from_db()
     return changed == 1
+
+
+def preview_key(row: Render) -> str:
+    """Where a proxy's file is kept: per workspace and project, outside the media library."""
+    return f"editor-previews/{row.workspace_id}/{row.project_id}/{row.pk}-{row.ratio.replace(':', 'x')}.mp4"
+
+
+def delete_previews(rows: QuerySet[Render]) -> int:
+    """Delete the stored files of the proxies among ``rows`` after COMMIT; return how many."""
+    keys = [key for key in rows.filter(proxy=True).values_list("preview_key", flat=True) if key]
+
+    def remove() -> None:
+        for key in keys:
+            try:
+                default_storage.delete(key)
+            except OSError:  # already gone, or storage unreachable: nothing to keep anyway
+                logger.warning("could not delete the preview %s", key)
+
+    transaction.on_commit(remove)
+    return len(keys)
+
+
+def _keep_preview(lease: runner.Lease[Render], row: Render, output: Path) -> None:
+    """Store a finished proxy and drop the project's older proxies at the same ratio."""
+    lease.progress(96, _("Saving the preview…"), force=True)
+    key = preview_key(row)
+    older = Render.objects.filter(
+        project_id=row.project_id, ratio=row.ratio, proxy=True, pk__lt=row.pk
+    ).exclude(status__in=OPEN)
+    with lease.owned():  # the row is ours and locked: a cancel waits, then finds it done
+        with output.open("rb") as handle:
+            stored = default_storage.save(key, File(handle))
+        try:
+            delete_previews(older)
+            older.delete()
+            lease.finish(preview_key=stored, message=_("Done"))
+        except BaseException:
+            default_storage.delete(stored)
+            raise
 
 
 def run_render(*, render_id: int) -> None:
@@ -191,10 +251,14 @@ def _render(lease: runner.Lease[Render]) -> None:
                 row.ratio,
                 sources,
                 output,
+                proxy=row.proxy,
                 # Raises LeaseLost once the row is cancelled or taken over: ffmpeg is killed.
                 on_progress=lambda percent: lease.progress(percent * 0.95),
                 timeout=settings.MEDIA_FFMPEG_TIMEOUT_SECONDS,
             )
+            if row.proxy:
+                _keep_preview(lease, row, output)
+                return
             checks = check_conformance(facts, placement)
             preflight = {
                 "placement": placement,

@@ -1,7 +1,7 @@
 """The video editor's records: edit projects, their versions, templates and renders.
 
 An EditProject's edit document (``creatives/editor/document.py``, contract in
-``notes/editor_document.md``) is never edited in place: every save is a new immutable
+``docs/editor.md``) is never edited in place: every save is a new immutable
 EditVersion (numbered 1, 2, 3… per project) and the project's ``current_version`` points at the
 one shown. Undo moves the pointer to the version the current one was based on (``parent``), redo
 to the newest version based on the current one; a save after an undo starts from the pointer and
@@ -9,6 +9,7 @@ gets the next number, so the undone versions stay in the history (restorable), n
 
 A Render is one job row (``prosocial.jobs.Job``) rendering one version at one aspect ratio into
 a new MediaAsset (``output``); its job kind and service live in ``jobs.py`` / ``render.py``.
+A Transcription is one job row making captions from a version's speech (``transcribe.py``).
 """
 
 from django.conf import settings
@@ -133,6 +134,10 @@ class Render(Job):
     )
     # The placement checks of the output ({"placement": ..., "checks": [...]}), for the history.
     preflight = models.JSONField(default=dict, blank=True)
+    # A proxy is the editor's low-resolution preview (540p, fast preset): its file is kept at
+    # ``preview_key`` in storage (not in the library), one per project and ratio.
+    proxy = models.BooleanField(default=False)
+    preview_key = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -149,6 +154,56 @@ class Render(Job):
 
     def __str__(self) -> str:
         return f"Render #{self.pk} of {self.project} at {self.ratio}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class Transcription(Job):
+    """Captions from speech: one job hearing a version's sound and saving its words as captions.
+
+    ``version`` is the version whose sound was heard; ``result_version`` the version saved with
+    the captions (based on the project's current version at that moment). Service and job kind:
+    ``transcribe.py``.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Listening")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="edit_transcriptions"
+    )
+    project = models.ForeignKey(
+        EditProject, on_delete=models.CASCADE, related_name="transcriptions"
+    )
+    version = models.ForeignKey(EditVersion, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    result_version = models.ForeignKey(
+        EditVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the provider reported: the language it heard and how many cues were made.
+    language = models.CharField(max_length=40, blank=True)
+    cue_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "lease_expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Captions from speech #{self.pk} of {self.project}"
 
     @property
     def is_open(self) -> bool:

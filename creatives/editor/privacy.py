@@ -1,15 +1,17 @@
 """What the video editor holds for a person and a workspace: erasure, export and inventory.
 
-Registered from EditorConfig.ready(). Edit projects, their versions, templates and renders
-belong to the workspace: its export carries them as records (rendered files are media assets,
-exported by the library) and its erasure removes them. A person is only unlinked from what they
-created or saved, and their export lists those rows. They are kept until a member deletes the
-project or the workspace is deleted, as the policy page says; there is no retention period.
+Registered from EditorConfig.ready(). Edit projects, their versions, templates, renders and
+transcriptions (captions from speech) belong to the workspace: its export carries them as
+records (rendered files are media assets, exported by the library) and its erasure removes
+them. A person is only unlinked from what they created or saved, and their export lists those
+rows. They are kept until a member deletes the project or the workspace is deleted, as the
+policy page says; there is no retention period.
 """
 
 from django.db.models import QuerySet
 
-from creatives.editor.models import EditProject, EditTemplate, EditVersion, Render
+from creatives.editor.jobs import delete_previews
+from creatives.editor.models import EditProject, EditTemplate, EditVersion, Render, Transcription
 from prosocial.exporting import ExportPart, serialize_rows
 from prosocial.inventory import StoredItem
 
@@ -27,6 +29,9 @@ def erase_user(user_id: int) -> dict[str, int]:
             created_by=None
         ),
         "renders_unlinked": Render.objects.filter(created_by_id=user_id).update(created_by=None),
+        "edit_transcriptions_unlinked": Transcription.objects.filter(created_by_id=user_id).update(
+            created_by=None
+        ),
     }
 
 
@@ -38,8 +43,10 @@ def _delete(rows: QuerySet) -> int:
 def erase_workspace(workspace_id: int) -> dict[str, int]:
     # Projects hold their versions and renders (they cascade); rendered files are the
     # library's, erased after this.
+    delete_previews(Render.objects.filter(workspace_id=workspace_id))  # files, after COMMIT
     return {
         "renders": _delete(Render.objects.filter(workspace_id=workspace_id)),
+        "edit_transcriptions": _delete(Transcription.objects.filter(workspace_id=workspace_id)),
         "edit_projects": _delete(EditProject.objects.filter(workspace_id=workspace_id)),
         "edit_templates": _delete(EditTemplate.objects.filter(workspace_id=workspace_id)),
     }
@@ -58,6 +65,9 @@ def export_user(user_id: int) -> ExportPart:
                 EditTemplate.objects.filter(created_by_id=user_id).order_by("pk")
             ),
             "renders": serialize_rows(Render.objects.filter(created_by_id=user_id).order_by("pk")),
+            "edit_transcriptions": serialize_rows(
+                Transcription.objects.filter(created_by_id=user_id).order_by("pk")
+            ),
         },
         files=[],
     )
@@ -79,6 +89,9 @@ def export_workspace(workspace_id: int) -> ExportPart:
             "renders": serialize_rows(
                 Render.objects.filter(workspace_id=workspace_id).order_by("pk")
             ),
+            "edit_transcriptions": serialize_rows(
+                Transcription.objects.filter(workspace_id=workspace_id).order_by("pk")
+            ),
         },
         files=[],
     )
@@ -99,6 +112,8 @@ def describe_workspace(workspace_id: int) -> list[StoredItem]:
             "Video edit projects",
             projects.count(),
             f"{EditVersion.objects.filter(project__workspace_id=workspace_id).count()} versions, "
-            f"{Render.objects.filter(workspace_id=workspace_id).count()} renders",
+            f"{Render.objects.filter(workspace_id=workspace_id).count()} renders, "
+            f"{Transcription.objects.filter(workspace_id=workspace_id).count()} "
+            "captions-from-speech requests",
         )
     ]

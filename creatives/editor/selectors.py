@@ -60,7 +60,7 @@ def get_template_for_member(membership: Membership, pk: int) -> EditTemplate:
 
 
 def list_renders_for_project(project: EditProject) -> QuerySet[Render]:
-    return Render.objects.filter(project=project).select_related("version", "output")
+    return Render.objects.filter(project=project).select_related("version", "output", "created_by")
 
 
 def get_render_for_member(membership: Membership, pk: int) -> Render:

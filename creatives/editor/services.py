@@ -48,8 +48,9 @@ from creatives.editor.document import (
     timeline_duration,
     to_json,
 )
-from creatives.editor.errors import DocumentError, EditorError
-from creatives.editor.models import EditProject, EditTemplate, EditVersion
+from creatives.editor.errors import DocumentError, EditorError, StaleVersionError
+from creatives.editor.jobs import delete_previews
+from creatives.editor.models import EditProject, EditTemplate, EditVersion, Render
 from creatives.editor.selectors import source_facts
 from creatives.library.models import MediaAsset
 from creatives.studio.models import Creative, SceneImage
@@ -104,7 +105,7 @@ def _current_number(project: EditProject) -> int | None:
 def _check_base(project: EditProject, base_version: int | None) -> None:
     current = _current_number(project)
     if base_version != current:
-        raise EditorError(
+        raise StaleVersionError(
             _(
                 "This project was changed in another tab or by someone else (version {n}); "
                 "reload to see it."
@@ -138,7 +139,7 @@ def _write_version(
     return version
 
 
-def _current_document(project: EditProject) -> Document:
+def current_document(project: EditProject) -> Document:
     """Return the document of the project's current version, as stored now (not as cached)."""
     current_id = (
         EditProject.objects.filter(pk=project.pk)
@@ -227,6 +228,7 @@ def delete_project(*, actor: Membership, project: EditProject) -> None:
         workspace=actor.workspace,
         metadata={"name": project.name, "project_id": project.pk},
     )
+    delete_previews(Render.objects.filter(project_id=project.pk))
     EditProject.objects.filter(pk=project.pk).delete()
 
 
@@ -446,7 +448,7 @@ def create_template(*, actor: Membership, project: EditProject, name: str) -> Ed
     The look is its texts, caption style, end card, logo and music (file and levels).
     """
     _require_editor(actor, project)
-    document = _current_document(project)
+    document = current_document(project)
     music = next((a for a in document.audio if a.role == "music"), None)
     template = EditTemplate.objects.create(
         workspace=actor.workspace,
@@ -485,7 +487,7 @@ def apply_template(
         raise EditorError(_("This template is not in your workspace."))
     project = _locked(project)
     _check_base(project, base_version)
-    document = _current_document(project)
+    document = current_document(project)
     look = template.look or {}
     try:
         template_part = parse_document(
@@ -544,3 +546,18 @@ def apply_template(
         document=document,
         note=_("Applied template {name}").format(name=template.name),
     )
+
+
+@transaction.atomic
+def delete_template(*, actor: Membership, template: EditTemplate) -> None:
+    """Delete ``template`` (projects it was applied to keep their look)."""
+    _require_editor(actor)
+    if template.workspace_id != actor.workspace_id:
+        raise EditorError(_("This template is not in your workspace."))
+    record_audit_event(
+        actor=actor.user,
+        action="edit_template.deleted",
+        workspace=actor.workspace,
+        metadata={"name": template.name, "template_id": template.pk},
+    )
+    EditTemplate.objects.filter(pk=template.pk).delete()

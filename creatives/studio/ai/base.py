@@ -16,6 +16,7 @@ they return).
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from django.utils import translation
@@ -163,16 +164,34 @@ class Speech:
 
 
 @dataclass(frozen=True)
+class TranscriptSegment:
+    """A stretch of speech heard in an audio file: seconds from its start, and what was said."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a provider heard in an audio file (``language`` as the provider names it)."""
+
+    segments: tuple[TranscriptSegment, ...]
+    language: str = ""
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
 class Usage:
     """What one call consumed. ``cost_micro_usd`` is an estimate from our price table."""
 
     provider: str
     model: str
     # "write_scripts", "make_storyboard", "make_image", "shorten", "speak", "summarize",
-    # "inbox_summary", "inbox_suggestions"
+    # "inbox_summary", "inbox_suggestions", "transcribe"
     operation: str
     prompt: str
-    unit: str  # "tokens", "images", "characters"
+    unit: str  # "tokens", "images", "characters", "seconds"
     input_units: int = 0
     output_units: int = 0
     cost_micro_usd: int = 0
@@ -286,6 +305,24 @@ class Provider(Protocol):
 
         Drafts for a person to edit and send: they never state facts the thread does not
         give (prices, stock, dates). Usage is recorded under ``inbox_suggestions``.
+        """
+        ...
+
+    def take_usage(self) -> list[Usage]: ...
+
+
+@runtime_checkable
+class Transcriber(Protocol):
+    """A provider that can hear speech (OpenAI's; the built-in provider can't)."""
+
+    name: str
+    free: bool
+    usage: list[Usage]
+
+    def transcribe(self, audio_path: Path) -> Transcript:
+        """Return the speech in the audio file at ``audio_path``, segment by segment.
+
+        Usage is recorded under the operation ``transcribe``, in seconds of audio.
         """
         ...
 

@@ -12,6 +12,9 @@
 - Images come from ``images.generate`` (base64 PNG); the model draws the scene only and our
   ``layout`` adds headline, CTA and logo, since image models still misspell text.
 - Speech comes from ``audio.speech.create`` (MP3).
+- Transcripts come from ``audio.transcriptions.create`` (``verbose_json`` with segment
+  timestamps: ``whisper-1``; the gpt-4o transcribe models give no timings). The file is checked
+  against the endpoint's 25 MB limit before it is sent.
 - The brief is user data: it travels as JSON in the user message and the system message
   says to treat it as data, never as instructions (prompt injection from product pages).
   So do an inbox thread's messages (``summarize_thread``, ``suggest_replies``): each is a
@@ -30,10 +33,12 @@
 import base64
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import openai
@@ -60,6 +65,8 @@ from creatives.studio.ai.base import (
     Speech,
     Storyboard,
     ThreadText,
+    Transcript,
+    TranscriptSegment,
     Usage,
     UsageLog,
     check_variant_count,
@@ -89,6 +96,12 @@ SPEECH_PRICES: dict[str, float] = {  # model -> per 1M input characters
     "tts-1-hd": 30.00,
     "gpt-4o-mini-tts": 15.00,  # billed per token; ~$0.015 a minute of audio ≈ $15 / 1M chars
 }
+TRANSCRIPTION_PRICES: dict[str, float] = {  # model -> per minute of audio
+    "whisper-1": 0.006,
+    "gpt-4o-transcribe": 0.006,
+    "gpt-4o-mini-transcribe": 0.003,
+}
+MAX_TRANSCRIPTION_BYTES = 25 * 1024 * 1024  # the endpoint's upload limit
 IMAGE_QUALITY: Literal["medium"] = "medium"
 SPEECH_FORMAT: Literal["mp3"] = "mp3"
 MAX_SPEECH_CHARS = 4096  # the endpoint's input limit
@@ -225,6 +238,8 @@ def translate_error(exc: Exception, *, model: str) -> AIError:
         return AIError(
             _("OpenAI rejected the request: %(detail)s") % {"detail": getattr(exc, "message", "")}
         )
+    if isinstance(exc, openai.APIStatusError) and exc.status_code == 413:
+        return AIError(_("The file is larger than OpenAI accepts (25 MB)."))
     if isinstance(exc, openai.APIStatusError) and exc.status_code >= 500:
         return AIUnavailableError(_("OpenAI had a server error. Try again in a moment."))
     return AIError(_("OpenAI failed: %(kind)s") % {"kind": type(exc).__name__})
@@ -290,11 +305,13 @@ class OpenAIProvider(UsageLog):
         speech_model: str,
         timeout: float,
         max_retries: int = 2,
+        transcription_model: str = "whisper-1",
     ) -> None:
         super().__init__()
         self.text_model = text_model
         self.image_model = image_model
         self.speech_model = speech_model
+        self.transcription_model = transcription_model
         self.client = OpenAI(
             api_key=api_key,
             base_url=base_url or None,
@@ -314,6 +331,7 @@ class OpenAIProvider(UsageLog):
             text_model=text_model or settings.OPENAI_TEXT_MODEL,
             image_model=image_model or settings.OPENAI_IMAGE_MODEL,
             speech_model=speech_model or settings.OPENAI_SPEECH_MODEL,
+            transcription_model=settings.OPENAI_TRANSCRIPTION_MODEL,
             timeout=float(settings.OPENAI_TIMEOUT_SECONDS),
         )
 
@@ -620,6 +638,66 @@ class OpenAIProvider(UsageLog):
         if not audio:
             raise AIBadOutputError(_("OpenAI returned empty audio."))
         return Speech(data=audio, format=SPEECH_FORMAT)
+
+    def transcribe(self, audio_path: Path) -> Transcript:
+        """Return the speech in ``audio_path`` as timed segments (at most 25 MB of audio).
+
+        The call is priced per minute of audio (OpenAI's ``usage.seconds``, else the
+        ``duration`` it heard). Segments without words are left out; an answer without
+        segment timings is bad output.
+        """
+        path = Path(audio_path)
+        size = path.stat().st_size
+        if size == 0:
+            raise AIError(_("There is no sound to transcribe."))
+        if size > MAX_TRANSCRIPTION_BYTES:
+            raise AIError(
+                _("The sound is %(mb)d MB; OpenAI transcribes at most 25 MB at a time.")
+                % {"mb": math.ceil(size / 1024 / 1024)}
+            )
+        model = self.transcription_model
+        response = self._call(
+            model,
+            lambda: self.client.audio.transcriptions.create(
+                model=model,
+                file=path,
+                response_format="verbose_json",
+                timestamp_granularities=["segment"],
+            ),
+        )
+        duration = float(getattr(response, "duration", 0.0) or 0.0)
+        usage = getattr(response, "usage", None)
+        seconds = float(getattr(usage, "seconds", 0.0) or 0.0) or duration
+        price = TRANSCRIPTION_PRICES.get(model, max(TRANSCRIPTION_PRICES.values()))
+        self.record(
+            Usage(
+                provider=self.name,
+                model=model,
+                operation="transcribe",
+                prompt=f"{path.name} ({size} bytes)",
+                unit="seconds",
+                input_units=math.ceil(seconds),
+                cost_micro_usd=_micro(seconds / 60 * price),
+            )
+        )
+        segments = getattr(response, "segments", None)
+        if segments is None:
+            raise AIBadOutputError(
+                _("OpenAI's %(model)s gave no timings for the speech; use whisper-1.")
+                % {"model": model}
+            )
+        heard = []
+        for segment in segments:
+            words = " ".join(str(segment.text or "").split())
+            start, end = float(segment.start), float(segment.end)
+            if not words or not (math.isfinite(start) and math.isfinite(end)) or end <= start:
+                continue
+            heard.append(TranscriptSegment(start=max(0.0, start), end=end, text=words))
+        return Transcript(
+            segments=tuple(heard),
+            language=str(getattr(response, "language", "") or ""),
+            duration=duration,
+        )
 
     def summarize(self, text: str) -> str:
         """Return a summary of ``text`` in at most ~3 sentences (plain text, no schema)."""

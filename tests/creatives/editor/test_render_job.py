@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from creatives.editor import jobs as render_jobs
+from creatives.editor import services as editor_services
 from creatives.editor.errors import EditorError
 from creatives.editor.models import EditProject, EditVersion, Render
 from creatives.library import services
@@ -209,3 +210,46 @@ def test_renders_of_another_workspace_are_not_found(editor, outsider, clips):
     project = project_with(editor, doc(*clips))
     with pytest.raises(EditProject.DoesNotExist):
         render_jobs.start_render(outsider, project, "9:16")
+
+
+def test_a_preview_proxy_is_kept_outside_the_library_and_replaces_the_last(
+    editor, viewer, clips, tasks_inline
+):
+    project = project_with(editor, doc(*clips, seconds=1.5))
+
+    first = render_jobs.start_render(viewer, project, "9:16", proxy=True)  # viewers may watch
+    first.refresh_from_db()
+    again = render_jobs.start_render(editor, project, "9:16", proxy=True)
+
+    assert first.status == Render.Status.SUCCEEDED, first.error
+    assert again.pk == first.pk  # the same version and ratio is rendered once
+    assert not rendered_assets().exists()
+    assert first.output is None
+    assert first.preview_key.startswith(f"editor-previews/{editor.workspace_id}/{project.pk}/")
+    with default_storage.open(first.preview_key) as handle:
+        head = handle.read(12)
+    assert head[4:8] == b"ftyp"
+
+    version = EditVersion.objects.create(
+        project=project, number=2, parent=project.current_version, document=doc(*clips, seconds=1.0)
+    )
+    project.current_version = version
+    project.save(update_fields=["current_version"])
+    second = render_jobs.start_render(editor, project, "9:16", proxy=True)
+    second.refresh_from_db()
+
+    assert second.status == Render.Status.SUCCEEDED, second.error
+    assert not Render.objects.filter(pk=first.pk).exists()
+    assert not default_storage.exists(first.preview_key)
+    assert default_storage.exists(second.preview_key)
+
+
+def test_deleting_a_project_deletes_its_preview_files(editor, clips, tasks_inline):
+    project = project_with(editor, doc(*clips, seconds=1.0))
+    proxy = render_jobs.start_render(editor, project, "1:1", proxy=True)
+    proxy.refresh_from_db()
+    assert default_storage.exists(proxy.preview_key)
+
+    editor_services.delete_project(actor=editor, project=project)
+
+    assert not default_storage.exists(proxy.preview_key)

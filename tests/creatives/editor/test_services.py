@@ -443,9 +443,11 @@ def test_privacy_export_unlink_and_erase(editor, project, workspace):
         "edit_versions_unlinked": 2,
         "edit_templates_unlinked": 0,
         "renders_unlinked": 0,
+        "edit_transcriptions_unlinked": 0,
     }
     assert privacy.erase_workspace(workspace.pk) == {
         "renders": 1,
+        "edit_transcriptions": 0,
         "edit_projects": 1,
         "edit_templates": 0,
     }
