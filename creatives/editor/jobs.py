@@ -82,7 +82,8 @@ def asset_ids(document: dict[str, Any]) -> set[int]:
     return {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
 
 
-def _assets(workspace_id: int, document: dict[str, Any]) -> dict[int, MediaAsset]:
+def ready_assets(workspace_id: int, document: dict[str, Any]) -> dict[int, MediaAsset]:
+    """Return the document's media by id; refuse media deleted, still processing or failed."""
     wanted = asset_ids(document)
     found = {
         asset.pk: asset
@@ -97,6 +98,19 @@ def _assets(workspace_id: int, document: dict[str, Any]) -> dict[int, MediaAsset
                 % {"name": asset.original_filename}
             )
     return found
+
+
+def local_sources(
+    stack: ExitStack, workspace_id: int, document: dict[str, Any]
+) -> dict[int, SourceMedia]:
+    """Return the document's media as local files (copies from S3, kept until ``stack`` ends)."""
+    return {
+        pk: SourceMedia(
+            stack.enter_context(media_services.local_copy(asset.storage_key)),
+            facts_for_asset(asset),
+        )
+        for pk, asset in ready_assets(workspace_id, document).items()
+    }
 
 
 def _require_editor(actor: Membership) -> None:
@@ -132,7 +146,7 @@ def start_render(
         if existing is not None:
             return existing
     document = version.document
-    assets = _assets(project.workspace_id, document)
+    assets = ready_assets(project.workspace_id, document)
     sources = {
         pk: SourceMedia(Path(asset.storage_key), facts_for_asset(asset))
         for pk, asset in assets.items()
@@ -235,15 +249,8 @@ def _render(lease: runner.Lease[Render]) -> None:
     document = row.version.document
     placement = PLACEMENT_FOR_RATIO[row.ratio]
     try:
-        assets = _assets(row.workspace_id, document)
         with ExitStack() as stack:
-            sources = {
-                pk: SourceMedia(
-                    stack.enter_context(media_services.local_copy(asset.storage_key)),
-                    facts_for_asset(asset),
-                )
-                for pk, asset in assets.items()
-            }
+            sources = local_sources(stack, row.workspace_id, document)
             work = stack.enter_context(runner.work_dir("edit-render"))
             output = work / "render.mp4"
             facts = render_document(

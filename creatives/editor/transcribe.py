@@ -60,12 +60,11 @@ from creatives.editor.document import (
     to_json,
 )
 from creatives.editor.errors import DocumentError, EditorError
-from creatives.editor.jobs import _assets as ready_assets
+from creatives.editor.jobs import local_sources, ready_assets
 from creatives.editor.models import EditProject, EditVersion, Transcription
 from creatives.editor.render import RenderError, SourceMedia, build_render
 from creatives.editor.render import render as render_document
 from creatives.editor.selectors import source_facts
-from creatives.library import services as media_services
 from creatives.library.errors import MediaError
 from creatives.library.media.errors import FfmpegError
 from creatives.library.media.ffmpeg import run_ffmpeg
@@ -447,15 +446,8 @@ def _transcribe(lease: runner.Lease[Transcription]) -> None:
         if not isinstance(provider, ai_base.Transcriber):
             lease.fail(_("The workspace's AI provider can't hear speech; choose OpenAI."))
             return
-        assets = ready_assets(row.workspace_id, document)
         with ExitStack() as stack:
-            sources = {
-                pk: SourceMedia(
-                    stack.enter_context(media_services.local_copy(asset.storage_key)),
-                    facts_for_asset(asset),
-                )
-                for pk, asset in assets.items()
-            }
+            sources = local_sources(stack, row.workspace_id, document)
             work = stack.enter_context(runner.work_dir("edit-transcribe"))
             timeline = work / "timeline.mp4"
             timeout = float(settings.MEDIA_FFMPEG_TIMEOUT_SECONDS)
