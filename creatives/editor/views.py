@@ -314,7 +314,7 @@ def render_start(request: HttpRequest, membership: Membership, pk: int) -> HttpR
     ratios = [r for r in request.POST.getlist("ratio") if isinstance(r, str)]
     if not ratios:
         messages.error(request, _("Choose at least one aspect ratio to render."))
-        return redirect(_project_url(membership, project))
+        return redirect(f"{_project_url(membership, project)}#panel-render")
     started: list[Render] = []
     try:
         started.extend(jobs.start_render(membership, project, r) for r in dict.fromkeys(ratios))
@@ -327,7 +327,7 @@ def render_start(request: HttpRequest, membership: Membership, pk: int) -> HttpR
                 ratios=", ".join(r.ratio for r in started)
             ),
         )
-    return redirect(f"{_project_url(membership, project)}#renders")
+    return redirect(f"{_project_url(membership, project)}#panel-render")
 
 
 @member_required("editor.view")
@@ -347,7 +347,7 @@ def render_cancel(request: HttpRequest, membership: Membership, pk: int) -> Http
         messages.success(request, _("Render cancelled; nothing was kept."))
     else:
         messages.info(request, _("That render had already finished."))
-    return redirect(f"{_project_url(membership, row.project)}#renders")
+    return redirect(f"{_project_url(membership, row.project)}#panel-render")
 
 
 # --- Preview proxies ---------------------------------------------------------------------------
@@ -425,7 +425,7 @@ def template_save(request: HttpRequest, membership: Membership, pk: int) -> Http
                 request,
                 _("Saved the look as the template “{name}”.").format(name=template.name),
             )
-    return redirect(_project_url(membership, project))
+    return redirect(f"{_project_url(membership, project)}#panel-templates")
 
 
 @member_required("editor.edit")
@@ -435,7 +435,7 @@ def template_apply(request: HttpRequest, membership: Membership, pk: int) -> Htt
     raw = request.POST.get("template", "")
     if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
         messages.error(request, _("Choose a template."))
-        return redirect(_project_url(membership, project))
+        return redirect(f"{_project_url(membership, project)}#panel-templates")
     template = selectors.get_template_for_member(membership, int(raw))
     try:
         services.apply_template(
@@ -451,7 +451,7 @@ def template_apply(request: HttpRequest, membership: Membership, pk: int) -> Htt
             request,
             _("Applied “{name}”. Undo brings the old look back.").format(name=template.name),
         )
-    return redirect(_project_url(membership, project))
+    return redirect(f"{_project_url(membership, project)}#panel-templates")
 
 
 @member_required("editor.edit")

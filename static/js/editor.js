@@ -1118,6 +1118,10 @@ if (root) {
     }
   });
 
+  // After a form's redirect (a render started, a template saved), open the tab it came from.
+  const returnTab = window.location.hash && document.querySelector(`[data-bs-target="${CSS.escape(window.location.hash)}"]`);
+  if (returnTab && window.bootstrap) window.bootstrap.Tab.getOrCreateInstance(returnTab).show();
+
   renderLibrarySelects();
   applyState(state);
   requestFrame(true);
