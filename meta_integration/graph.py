@@ -52,7 +52,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -363,54 +364,153 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _saturated(usage: Any, keys: Sequence[str]) -> bool:
-    if not isinstance(usage, Mapping):
-        return False
-    return any((_number(usage.get(key)) or 0.0) >= 100 for key in keys)
+USAGE_KEYS = ("call_count", "total_cputime", "total_time")
+
+
+@dataclass(frozen=True)
+class UsageReading:
+    """One utilisation figure from Meta's usage headers (GRAPH_NOTES §5.4).
+
+    `scope` says whose budget it is: "app" (`X-App-Usage`, or the insights app figure of
+    `X-FB-Ads-Insights-Throttle`), "page" (`X-Page-Usage`), "ad_account"
+    (`X-Ad-Account-Usage`, or the insights account figure) or "business_use_case"
+    (`X-Business-Use-Case-Usage`: `use_case` is its type, e.g. "ads_insights", "pages",
+    "instagram", and `object_id` the business object). `percent` is the highest of its
+    percentages (0-100); `regain_seconds` is set when Meta said how long until access
+    returns (BUC `estimated_time_to_regain_access` is in minutes; `reset_time_duration` in
+    seconds).
+    """
+
+    header: str  # lower-case header name
+    scope: str
+    percent: float
+    use_case: str = ""
+    object_id: str = ""
+    regain_seconds: float | None = None
+    access_tier: str = ""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Everything Meta's usage headers said about one answer, for waits and schedulers."""
+
+    readings: tuple[UsageReading, ...] = ()
+    retry_after: float | None = None  # a `Retry-After` header, in seconds
+
+    @property
+    def max_percent(self) -> float:
+        """The most used budget, in percent (0 when Meta sent no usage header)."""
+        return max((reading.percent for reading in self.readings), default=0.0)
+
+    @property
+    def is_saturated(self) -> bool:
+        return self.max_percent >= 100
+
+    def percent(self, *, scope: str | None = None, use_case: str | None = None) -> float | None:
+        """Return the highest percentage among readings of that scope / use case (or None)."""
+        found = [
+            reading.percent
+            for reading in self.readings
+            if (scope is None or reading.scope == scope)
+            and (use_case is None or reading.use_case == use_case)
+        ]
+        return max(found) if found else None
+
+    @property
+    def wait_seconds(self) -> float | None:
+        """How long to wait before calling again, or None when the headers don't say.
+
+        The longest explicit wait wins (`estimated_time_to_regain_access`,
+        `reset_time_duration`, `Retry-After`); a budget at 100% without a time means
+        SATURATED_USAGE_RETRY_AFTER_SECONDS.
+        """
+        waits = [r.regain_seconds for r in self.readings if r.regain_seconds]
+        if self.retry_after is not None:
+            waits.append(self.retry_after)
+        if waits:
+            return max(waits)
+        return SATURATED_USAGE_RETRY_AFTER_SECONDS if self.is_saturated else None
+
+
+def _percent_of(usage: Mapping[str, Any], keys: Sequence[str]) -> float:
+    return max((_number(usage.get(key)) or 0.0 for key in keys), default=0.0)
+
+
+def parse_usage(headers: Mapping[str, str]) -> Usage:
+    """Read Meta's usage headers (any letter case) into a `Usage`; bad values are skipped.
+
+    - `X-App-Usage` / `X-Page-Usage`: call_count, total_cputime, total_time in percent;
+    - `X-Business-Use-Case-Usage`: per business object, entries with a `type`, the same
+      percentages and `estimated_time_to_regain_access` in **minutes**;
+    - `X-Ad-Account-Usage`: `acc_id_util_pct` and `reset_time_duration` in seconds;
+    - `X-FB-Ads-Insights-Throttle`: `app_id_util_pct` and `acc_id_util_pct` (§4.7);
+    - `Retry-After` (seconds), should a proxy or Meta send it.
+    """
+    lower = {str(name).lower(): value for name, value in headers.items()}
+    readings: list[UsageReading] = []
+
+    for name, scope in (("x-app-usage", "app"), ("x-page-usage", "page")):
+        usage = _json_header(lower, name)
+        if isinstance(usage, Mapping):
+            readings.append(UsageReading(name, scope, _percent_of(usage, USAGE_KEYS)))
+
+    buc = _json_header(lower, "x-business-use-case-usage")
+    if isinstance(buc, Mapping):
+        for object_id, entries in buc.items():
+            for entry in entries if isinstance(entries, list) else [entries]:
+                if not isinstance(entry, Mapping):
+                    continue
+                minutes = _number(entry.get("estimated_time_to_regain_access"))
+                readings.append(
+                    UsageReading(
+                        "x-business-use-case-usage",
+                        "business_use_case",
+                        _percent_of(entry, USAGE_KEYS),
+                        use_case=str(entry.get("type") or ""),
+                        object_id=str(object_id),
+                        regain_seconds=minutes * 60 if minutes and minutes > 0 else None,
+                        access_tier=str(entry.get("ads_api_access_tier") or ""),
+                    )
+                )
+
+    account = _json_header(lower, "x-ad-account-usage")
+    if isinstance(account, Mapping):
+        reset = _number(account.get("reset_time_duration"))
+        readings.append(
+            UsageReading(
+                "x-ad-account-usage",
+                "ad_account",
+                _percent_of(account, ("acc_id_util_pct",)),
+                regain_seconds=reset if reset and reset > 0 else None,
+                access_tier=str(account.get("ads_api_access_tier") or ""),
+            )
+        )
+
+    throttle = _json_header(lower, "x-fb-ads-insights-throttle")
+    if isinstance(throttle, Mapping):
+        tier = str(throttle.get("ads_api_access_tier") or "")
+        for key, scope in (("app_id_util_pct", "app"), ("acc_id_util_pct", "ad_account")):
+            if key in throttle:
+                percent = _percent_of(throttle, (key,))
+                readings.append(
+                    UsageReading(
+                        "x-fb-ads-insights-throttle",
+                        scope,
+                        percent,
+                        use_case="ads_insights",
+                        access_tier=tier,
+                    )
+                )
+
+    return Usage(readings=tuple(readings), retry_after=_retry_after_header(lower))
 
 
 def throttle_wait(headers: Mapping[str, str]) -> float | None:
     """Return the seconds Meta's usage headers say to wait, or None when they don't say.
 
-    - `X-Business-Use-Case-Usage`: `estimated_time_to_regain_access` is in **minutes**;
-    - `X-Ad-Account-Usage`: `reset_time_duration` is in seconds;
-    - `Retry-After` (seconds), should a proxy or Meta send it;
-    - any usage at 100% without a time (`X-App-Usage`, `X-Page-Usage`, a BUC entry, the
-      ad account's `acc_id_util_pct`) means SATURATED_USAGE_RETRY_AFTER_SECONDS.
-
-    The longest of the explicit waits wins (GRAPH_NOTES §5.4).
+    See `parse_usage` for the headers and `Usage.wait_seconds` for the rule (GRAPH_NOTES §5.4).
     """
-    waits: list[float] = []
-    saturated = False
-    usage_keys = ("call_count", "total_cputime", "total_time")
-
-    buc = _json_header(headers, "X-Business-Use-Case-Usage")
-    if isinstance(buc, Mapping):
-        for entries in buc.values():
-            for entry in entries if isinstance(entries, list) else [entries]:
-                if not isinstance(entry, Mapping):
-                    continue
-                minutes = _number(entry.get("estimated_time_to_regain_access"))
-                if minutes and minutes > 0:
-                    waits.append(minutes * 60)
-                saturated = saturated or _saturated(entry, usage_keys)
-
-    account = _json_header(headers, "X-Ad-Account-Usage")
-    if isinstance(account, Mapping):
-        reset = _number(account.get("reset_time_duration"))
-        if reset and reset > 0:
-            waits.append(reset)
-        saturated = saturated or _saturated(account, ("acc_id_util_pct",))
-
-    for name in ("X-App-Usage", "X-Page-Usage"):
-        saturated = saturated or _saturated(_json_header(headers, name), usage_keys)
-
-    if (retry_after := _retry_after_header(headers)) is not None:
-        waits.append(retry_after)
-
-    if waits:
-        return max(waits)
-    return SATURATED_USAGE_RETRY_AFTER_SECONDS if saturated else None
+    return parse_usage(headers).wait_seconds
 
 
 # --- records ------------------------------------------------------------------------------
@@ -610,6 +710,9 @@ class GraphClient:
         self.backoff_base_seconds = backoff_base_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.max_throttle_wait_seconds = max_throttle_wait_seconds
+        # What the usage headers of the last answer said (None before any answer), so that a
+        # scheduler can slow down before Meta throttles it (GRAPH_NOTES §5.4).
+        self.last_usage: Usage | None = None
 
     def __repr__(self) -> str:
         token = "yes" if self._token else "no"
@@ -901,6 +1004,7 @@ class GraphClient:
                 # text holds the request URL, and a GET URL holds the token.
                 raise error from _sanitized(failure)
             status = response.status_code
+            self.last_usage = parse_usage(response.headers)
             text = response.text
             excerpt = text
             trace = response.headers.get("x-fb-trace-id", "")
@@ -995,7 +1099,7 @@ def _attach_wait(error: GraphError, headers: Mapping[str, str]) -> None:
 
 
 def _retry_after_header(headers: Mapping[str, str]) -> float | None:
-    seconds = _number(headers.get("Retry-After"))
+    seconds = _number(headers.get("Retry-After") or headers.get("retry-after"))
     return seconds if seconds is not None and seconds > 0 else None
 
 
@@ -1975,3 +2079,531 @@ def get_mentioned_media(
         created_at=_parse_time(found.get("timestamp")),
         media_url=str(found.get("media_url") or ""),
     )
+
+
+# --- insights (GRAPH_NOTES §4.7 ads, §10 Instagram and Pages) ------------------------------------
+#
+# Every result carries the `Usage` of the last answer, so the refresh scheduler can slow down
+# before Meta throttles it. Numbers arrive as strings in ads insights (§4.7) and as JSON
+# numbers in organic insights (§10); both come out typed. A metric with no data is absent
+# (Meta answers an empty set, not 0): never read a missing metric as zero.
+
+AD_INSIGHTS_FIELDS = (
+    "account_id",
+    "campaign_id",
+    "adset_id",
+    "ad_id",
+    "impressions",
+    "reach",
+    "frequency",
+    "clicks",
+    "spend",
+    "ctr",
+    "cpc",
+    "cpm",
+    "actions",
+    "cost_per_action_type",
+)
+AD_INSIGHTS_PAGE_SIZE = 100
+MAX_INSIGHTS_PAGES = 100
+JOB_COMPLETED = "Job Completed"
+JOB_FAILED_STATUSES = frozenset({"Job Failed", "Job Skipped"})
+# Why an organic object has no insights although the call itself was fine (§10.1).
+NOT_ENOUGH_VIEWERS = "not_enough_viewers"  # a story seen by fewer than 5 accounts (10)
+BEFORE_BUSINESS_CONVERSION = "before_business_conversion"  # 100/2108006 [secondary]
+PRE_CONVERSION_SUBCODE = 2108006
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _count(value: Any) -> int | None:
+    number = _decimal(value)
+    return int(number) if number is not None else None
+
+
+@dataclass(frozen=True)
+class ActionValue:
+    """One `actions` / `cost_per_action_type` item: a count (or cost) per action type."""
+
+    action_type: str
+    value: Decimal
+    windows: Mapping[str, Decimal] = field(default_factory=dict)  # e.g. {"1d_click": 3}
+
+
+def _action_values(value: Any) -> tuple[ActionValue, ...]:
+    found = []
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, Mapping) or _decimal(item.get("value")) is None:
+            continue
+        windows = {
+            str(key): number
+            for key, raw in item.items()
+            if key not in ("action_type", "value") and (number := _decimal(raw)) is not None
+        }
+        found.append(
+            ActionValue(
+                action_type=str(item.get("action_type") or ""),
+                value=_decimal(item.get("value")) or Decimal(0),
+                windows=windows,
+            )
+        )
+    return tuple(found)
+
+
+AD_BREAKDOWN_KEYS = ("age", "gender", "country", "publisher_platform", "platform_position")
+
+
+@dataclass(frozen=True)
+class AdInsightsRow:
+    """One row of ads insights: an object (at the asked level), a period, a segment."""
+
+    date_start: date
+    date_stop: date
+    account_id: str | None
+    campaign_id: str | None
+    adset_id: str | None
+    ad_id: str | None
+    impressions: int | None
+    reach: int | None
+    clicks: int | None
+    spend: Decimal | None  # major units of the ad account's currency
+    ctr: Decimal | None  # a percentage
+    cpc: Decimal | None
+    cpm: Decimal | None
+    frequency: Decimal | None
+    actions: tuple[ActionValue, ...]
+    cost_per_action_type: tuple[ActionValue, ...]
+    breakdowns: Mapping[str, str]  # e.g. {"age": "25-34", "gender": "female"}
+    fields: Mapping[str, Any]  # every column exactly as Meta sent it
+
+    def action(self, action_type: str) -> Decimal | None:
+        return next((a.value for a in self.actions if a.action_type == action_type), None)
+
+
+def _ad_row(item: Mapping[str, Any]) -> AdInsightsRow:
+    try:
+        start = date.fromisoformat(str(item.get("date_start")))
+        stop = date.fromisoformat(str(item.get("date_stop")))
+    except ValueError as exc:
+        raise GraphError(
+            "Meta answered an insights row without date_start/date_stop",
+            http_status=200,
+            kind=ErrorKind.INVALID,
+        ) from exc
+
+    def text(name: str) -> str | None:
+        value = item.get(name)
+        return str(value) if value not in (None, "") else None
+
+    return AdInsightsRow(
+        date_start=start,
+        date_stop=stop,
+        account_id=text("account_id"),
+        campaign_id=text("campaign_id"),
+        adset_id=text("adset_id"),
+        ad_id=text("ad_id"),
+        impressions=_count(item.get("impressions")),
+        reach=_count(item.get("reach")),
+        clicks=_count(item.get("clicks")),
+        spend=_decimal(item.get("spend")),
+        ctr=_decimal(item.get("ctr")),
+        cpc=_decimal(item.get("cpc")),
+        cpm=_decimal(item.get("cpm")),
+        frequency=_decimal(item.get("frequency")),
+        actions=_action_values(item.get("actions")),
+        cost_per_action_type=_action_values(item.get("cost_per_action_type")),
+        breakdowns={key: str(item[key]) for key in AD_BREAKDOWN_KEYS if key in item},
+        fields=dict(item),
+    )
+
+
+@dataclass(frozen=True)
+class AdInsights:
+    rows: tuple[AdInsightsRow, ...]
+    usage: Usage | None  # the usage headers of the last page read
+
+
+def _ad_insights_params(
+    *,
+    fields: Sequence[str],
+    level: str | None,
+    date_preset: str | None,
+    since: date | None,
+    until: date | None,
+    time_increment: int | str | None,
+    breakdowns: Sequence[str],
+    attribution_windows: Sequence[str],
+) -> dict[str, Any]:
+    """Build the Marketing API insights parameters (§4.7); a time range beats a preset."""
+    if (since is None) != (until is None):
+        raise ValueError("give both since and until, or neither")
+    params: dict[str, Any] = {"fields": ",".join(fields), "limit": AD_INSIGHTS_PAGE_SIZE}
+    if level:
+        params["level"] = level
+    if since is not None and until is not None:
+        params["time_range"] = {"since": since.isoformat(), "until": until.isoformat()}
+    elif date_preset:
+        params["date_preset"] = date_preset
+    if time_increment is not None:
+        params["time_increment"] = time_increment
+    if breakdowns:
+        params["breakdowns"] = ",".join(breakdowns)
+    if attribution_windows:
+        params["action_attribution_windows"] = list(attribution_windows)
+    return params
+
+
+def _read_ad_rows(client: GraphClient, path: str, params: Mapping[str, Any]) -> AdInsights:
+    rows = tuple(
+        _ad_row(item) for item in client.paginate(path, params, max_pages=MAX_INSIGHTS_PAGES)
+    )
+    return AdInsights(rows=rows, usage=client.last_usage)
+
+
+def get_ad_insights(
+    *,
+    access_token: str,
+    object_id: str,
+    fields: Sequence[str] = AD_INSIGHTS_FIELDS,
+    level: str | None = None,
+    date_preset: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    time_increment: int | str | None = None,
+    breakdowns: Sequence[str] = (),
+    attribution_windows: Sequence[str] = (),
+    on_call: CallHook | None = None,
+) -> AdInsights:
+    """Read ads insights of an ad account (`act_…`), campaign, ad set or ad, every page (§4.7).
+
+    `since`/`until` are days in the ad account's time zone, both included. A query Meta finds
+    too big raises GraphError 100/1504018: run it as an async report instead.
+    """
+    params = _ad_insights_params(
+        fields=fields,
+        level=level,
+        date_preset=date_preset,
+        since=since,
+        until=until,
+        time_increment=time_increment,
+        breakdowns=breakdowns,
+        attribution_windows=attribution_windows,
+    )
+    client = GraphClient(access_token, on_call=on_call)
+    return _read_ad_rows(client, f"/{object_id}/insights", params)
+
+
+@dataclass(frozen=True)
+class AdReportRun:
+    """An async insights report (§4.7): poll until `is_completed`, then read its rows."""
+
+    id: str
+    status: str  # Meta's async_status ("" right after starting)
+    percent: int  # async_percent_completion
+    time_completed: datetime | None
+    usage: Usage | None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == JOB_COMPLETED and self.percent >= 100
+
+    @property
+    def is_failed(self) -> bool:
+        """True when the run will never complete: start a new one."""
+        return self.status in JOB_FAILED_STATUSES
+
+
+def start_ad_insights_report(
+    *,
+    access_token: str,
+    object_id: str,
+    fields: Sequence[str] = AD_INSIGHTS_FIELDS,
+    level: str | None = None,
+    date_preset: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    time_increment: int | str | None = None,
+    breakdowns: Sequence[str] = (),
+    attribution_windows: Sequence[str] = (),
+    on_call: CallHook | None = None,
+) -> AdReportRun:
+    """Start an async report with the same parameters as `get_ad_insights` (POST …/insights).
+
+    Not retried when the answer is lost (a second run would start): the error then has
+    `outcome_unknown=True`, and starting again only costs one more run.
+    """
+    params = _ad_insights_params(
+        fields=fields,
+        level=level,
+        date_preset=date_preset,
+        since=since,
+        until=until,
+        time_increment=time_increment,
+        breakdowns=breakdowns,
+        attribution_windows=attribution_windows,
+    )
+    params.pop("limit")
+    client = GraphClient(access_token, on_call=on_call)
+    body = client.post(f"/{object_id}/insights", params)
+    run_id = body.get("report_run_id")
+    if not run_id:
+        raise GraphError(
+            "Meta started no report run (no report_run_id in its answer)",
+            http_status=200,
+            kind=ErrorKind.INVALID,
+        )
+    return AdReportRun(
+        id=str(run_id), status="", percent=0, time_completed=None, usage=client.last_usage
+    )
+
+
+def get_ad_insights_report(
+    *, access_token: str, report_run_id: str, on_call: CallHook | None = None
+) -> AdReportRun:
+    """Return where an async report stands (`GET /{report_run_id}`)."""
+    client = GraphClient(access_token, on_call=on_call)
+    body = client.get(
+        f"/{report_run_id}", {"fields": "id,async_status,async_percent_completion,time_completed"}
+    )
+    completed = _as_int(body.get("time_completed"))
+    return AdReportRun(
+        id=str(body.get("id") or report_run_id),
+        status=str(body.get("async_status") or ""),
+        percent=_as_int(body.get("async_percent_completion")) or 0,
+        time_completed=_parse_time(completed) if completed else None,
+        usage=client.last_usage,
+    )
+
+
+def read_ad_insights_report(
+    *, access_token: str, report_run_id: str, on_call: CallHook | None = None
+) -> AdInsights:
+    """Read a completed report's rows (`GET /{report_run_id}/insights`, every page).
+
+    A failed run raises GraphError -2/2490547 (§4.7): start a new run.
+    """
+    client = GraphClient(access_token, on_call=on_call)
+    params = {"limit": AD_INSIGHTS_PAGE_SIZE}
+    return _read_ad_rows(client, f"/{report_run_id}/insights", params)
+
+
+@dataclass(frozen=True)
+class InsightValue:
+    value: int | float | Mapping[str, Any] | None  # a count, or counts by type
+    end_time: datetime | None  # the end of the day (or period) it covers; None for lifetime
+
+
+@dataclass(frozen=True)
+class InsightBreakdown:
+    dimension_keys: tuple[str, ...]
+    results: tuple[tuple[tuple[str, ...], float], ...]  # ((dimension values), value)
+
+
+@dataclass(frozen=True)
+class InsightMetric:
+    name: str
+    period: str
+    title: str
+    values: tuple[InsightValue, ...]
+    total: int | float | None  # `total_value.value` (metric_type=total_value, breakdowns)
+    breakdowns: tuple[InsightBreakdown, ...]
+
+    @property
+    def latest(self) -> int | float | Mapping[str, Any] | None:
+        """The total, or the last value of the series (None when Meta sent none)."""
+        if self.total is not None:
+            return self.total
+        return self.values[-1].value if self.values else None
+
+
+@dataclass(frozen=True)
+class ObjectInsights:
+    """Insights of one Instagram media or account, Page or Page post (§10).
+
+    `metrics` is empty when Meta has no data yet (a fresh post: data lags). `unavailable`
+    says why an object shows no insights at all although nothing is wrong with the
+    connection: NOT_ENOUGH_VIEWERS (a story with fewer than 5 viewers, try later) or
+    BEFORE_BUSINESS_CONVERSION (never).
+    """
+
+    object_id: str
+    metrics: tuple[InsightMetric, ...]
+    usage: Usage | None
+    unavailable: str | None = None
+
+    def metric(self, name: str) -> InsightMetric | None:
+        return next((m for m in self.metrics if m.name == name), None)
+
+    def number(self, name: str) -> int | float | None:
+        """Return the total or latest value when it is a number (None when Meta sent none)."""
+        found = self.metric(name)
+        value = found.latest if found is not None else None
+        return value if isinstance(value, int | float) else None
+
+
+def _metric_value(value: Any) -> int | float | Mapping[str, Any] | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Mapping):
+        return value
+    return None
+
+
+def _breakdowns(total: Mapping[str, Any]) -> tuple[InsightBreakdown, ...]:
+    found = []
+    for item in total.get("breakdowns") or []:
+        if not isinstance(item, Mapping):
+            continue
+        results = tuple(
+            (tuple(str(v) for v in r.get("dimension_values") or []), float(r.get("value") or 0))
+            for r in item.get("results") or []
+            if isinstance(r, Mapping)
+        )
+        keys = tuple(str(key) for key in item.get("dimension_keys") or [])
+        found.append(InsightBreakdown(dimension_keys=keys, results=results))
+    return tuple(found)
+
+
+def _insight_metric(item: Mapping[str, Any]) -> InsightMetric:
+    total = _mapping(item.get("total_value"))
+    values = tuple(
+        InsightValue(value=_metric_value(v.get("value")), end_time=_parse_time(v.get("end_time")))
+        for v in item.get("values") or []
+        if isinstance(v, Mapping)
+    )
+    total_value = _metric_value(total.get("value"))
+    return InsightMetric(
+        name=str(item.get("name") or ""),
+        period=str(item.get("period") or ""),
+        title=str(item.get("title") or ""),
+        values=values,
+        total=total_value if isinstance(total_value, int | float) else None,
+        breakdowns=_breakdowns(total),
+    )
+
+
+def _object_insights(
+    access_token: str, object_id: str, params: Mapping[str, Any], on_call: CallHook | None
+) -> ObjectInsights:
+    client = GraphClient(access_token, on_call=on_call)
+    body = client.get(f"/{object_id}/insights", params)
+    metrics = tuple(
+        _insight_metric(item) for item in body.get("data") or [] if isinstance(item, Mapping)
+    )
+    return ObjectInsights(object_id=object_id, metrics=metrics, usage=client.last_usage)
+
+
+def _unix(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError("since/until must be timezone-aware datetimes")
+    return int(moment.timestamp())
+
+
+def get_ig_media_insights(
+    *,
+    access_token: str,
+    media_id: str,
+    metrics: Sequence[str],
+    breakdown: str | None = None,
+    on_call: CallHook | None = None,
+) -> ObjectInsights:
+    """Read an Instagram media's lifetime metrics (`GET /{ig-media-id}/insights`, §10.1).
+
+    Ask only current metrics (views, reach, likes, comments, saved, shares,
+    total_interactions…): impressions, plays and video_views are refused (GraphError 100).
+    A story below 5 viewers and a post older than the account's switch to a professional
+    account come back with `unavailable` set instead of raising.
+    """
+    params: dict[str, Any] = {"metric": ",".join(metrics)}
+    if breakdown:
+        params["breakdown"] = breakdown
+    try:
+        return _object_insights(access_token, media_id, params, on_call)
+    except GraphError as error:
+        reason = _unavailable_reason(error)
+        if reason is None:
+            raise
+        return ObjectInsights(object_id=media_id, metrics=(), usage=None, unavailable=reason)
+
+
+def _unavailable_reason(error: GraphError) -> str | None:
+    if error.subcode == PRE_CONVERSION_SUBCODE:
+        return BEFORE_BUSINESS_CONVERSION
+    # Meta sends "(#10) Not enough viewers for the media to show insights" with no subcode,
+    # under the code it also uses for missing permissions (§10.1, §5.2); its text is the only
+    # thing telling them apart, so this is the one place the client reads a message.
+    if error.code == 10 and "not enough viewers" in error.message.lower():
+        return NOT_ENOUGH_VIEWERS
+    return None
+
+
+def get_ig_account_insights(
+    *,
+    access_token: str,
+    ig_user_id: str,
+    metrics: Sequence[str],
+    period: str = "day",
+    metric_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    breakdown: str | None = None,
+    on_call: CallHook | None = None,
+) -> ObjectInsights:
+    """Read an Instagram account's metrics (`GET /{ig-user-id}/insights`).
+
+    Daily series (reach, follower_count) by default; most other metrics (views,
+    accounts_engaged, total_interactions, likes…) need `metric_type="total_value"`. Meta
+    refuses ranges longer than 30 days. `follower_count` is absent below 100 followers.
+    """
+    params: dict[str, Any] = {"metric": ",".join(metrics), "period": period}
+    if metric_type:
+        params["metric_type"] = metric_type
+    if breakdown:
+        params["breakdown"] = breakdown
+    params["since"], params["until"] = _unix(since), _unix(until)
+    return _object_insights(access_token, ig_user_id, params, on_call)
+
+
+def get_page_insights(
+    *,
+    page_access_token: str,
+    page_id: str,
+    metrics: Sequence[str],
+    period: str = "day",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    on_call: CallHook | None = None,
+) -> ObjectInsights:
+    """Read a Page's metrics with its Page token (`GET /{page-id}/insights`, §10.2).
+
+    Ask only current metrics (page_media_view, page_post_engagements, page_follows…); the
+    deprecated ones (page_impressions…, page_fans) are refused with GraphError 100. Ranges
+    longer than 90 days are refused too.
+    """
+    params: dict[str, Any] = {"metric": ",".join(metrics), "period": period}
+    params["since"], params["until"] = _unix(since), _unix(until)
+    return _object_insights(page_access_token, page_id, params, on_call)
+
+
+def get_page_post_insights(
+    *,
+    page_access_token: str,
+    post_id: str,
+    metrics: Sequence[str],
+    on_call: CallHook | None = None,
+) -> ObjectInsights:
+    """Read a Page post's lifetime metrics with its Page token (`GET /{post-id}/insights`).
+
+    A post deleted on Facebook raises GraphError 100/33.
+    """
+    params = {"metric": ",".join(metrics), "period": "lifetime"}
+    return _object_insights(page_access_token, post_id, params, on_call)

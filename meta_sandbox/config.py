@@ -59,3 +59,17 @@ WEBHOOK_BATCH_WINDOW_SECONDS = 0.05  # events emitted this close together share 
 WEBHOOK_MAX_ROUNDS = 20  # send rounds per flush (immediate retries and copies take one each)
 WEBHOOK_LOG_SIZE = 200  # finished deliveries kept for GET /_sandbox/webhooks
 WEBHOOK_EMITTED_LOG_SIZE = 1000
+
+# Insights (GRAPH_NOTES §4.7, §5.4, §10; meta_sandbox/insights.py). Settings a test may change.
+INSIGHTS_SEED = 1  # every number is a function of this seed, the objects and the clock
+# Meta's data lags ("up to 48 h" for Instagram, §10.1); the sandbox shows data 30 minutes late
+# so that a demo needs no long clock jump.
+INSIGHTS_DELAY_SECONDS = 30 * 60
+INSIGHTS_REPORT_SECONDS = 20.0  # an async report run takes this long on the sandbox clock
+INSIGHTS_SYNC_ROW_LIMIT = 5000  # a bigger synchronous query times out (100/1504018): go async
+# Hourly call budgets behind the usage headers (§5.4). Meta's ads_insights BUC for a
+# development-tier app starts at 600 calls an hour per ad account (the +400 per active ad
+# is left out so the budget is predictable); the others are sandbox choices.
+INSIGHTS_APP_CALLS_PER_HOUR = 5000
+INSIGHTS_ACCOUNT_CALLS_PER_HOUR = 600
+INSIGHTS_ORGANIC_CALLS_PER_HOUR = 1000  # per Instagram account or Page (BUC instagram/pages)

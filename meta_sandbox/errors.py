@@ -105,6 +105,9 @@ class GraphError(Exception):
         if self.type == OAUTH:
             kind = self.auth_kind or _auth_kind(self.code)
             quoted = " ".join(self.message.replace('"', "'").split())  # one header line
+            # Header values are Latin-1 on the wire; a message quoting the caller's input
+            # (an unknown metric name, say) may hold any character.
+            quoted = quoted.encode("latin-1", "replace").decode("latin-1")
             headers.setdefault("WWW-Authenticate", f'OAuth "Facebook Platform" "{kind}" "{quoted}"')
         return headers
 

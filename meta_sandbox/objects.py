@@ -1,7 +1,7 @@
 """Everything the app creates in the sandbox, kept by id with its owner and marker.
 
 The kinds: IG containers and media, Page posts, photos and videos, ad images, videos,
-creatives, campaigns, ad sets and ads.
+creatives, campaigns, ad sets, ads and async insights report runs.
 
 Plain dataclasses kept in one `ObjectStore` owned by `SandboxState` (so `reset()`
 forgets them and the state lock guards them). Every object records its `owner_id`
@@ -32,6 +32,7 @@ ID_PREFIXES = {
     "campaign": "1203",
     "adset": "1204",
     "ad": "1205",
+    "report_run": "1207",  # async insights report runs (meta_sandbox/insights.py)
     # Engagement (meta_sandbox/engagement.py, messaging.py): comments and conversations.
     "ig_comment": "1788",
     "fb_comment": "4",
@@ -43,6 +44,7 @@ ID_WIDTH = {
     "ig_comment": 17,
     "ad_creative": 18,
     "campaign": 18,
+    "report_run": 18,
 }
 
 
@@ -164,6 +166,9 @@ class Campaign(Created):
     lifetime_budget: int | None = None
     bid_strategy: str | None = None
     is_adset_budget_sharing_enabled: bool | None = None
+    # [[sandbox time, status], ...] since the first change (see record_status); insights
+    # read it to know when delivery was paused.
+    status_log: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)
@@ -183,6 +188,7 @@ class AdSet(Created):
     end_time: int | None = None
     destination_type: str | None = None
     promoted_object: dict[str, Any] | None = None
+    status_log: list[list[Any]] = field(default_factory=list)  # see record_status
 
 
 @dataclass(kw_only=True)
@@ -195,6 +201,35 @@ class Ad(Created):
     status: str
     review_done_at: float
     review_feedback: dict[str, Any] | None = None  # set when the review disapproves
+    status_log: list[list[Any]] = field(default_factory=list)  # see record_status
+
+
+@dataclass(kw_only=True)
+class AdReportRun(Created):
+    """An async insights report (`POST /{ad-object}/insights`, GRAPH_NOTES §4.7).
+
+    `owner_id` is the ad account; `object_id` the node it was asked on. `params` are
+    the request's insights parameters, checked when it was created; the results are
+    computed as of `created_at` (Meta's `time_ref`). `fails` is decided at creation by
+    the `insights_fail_next_reports` setting.
+    """
+
+    kind: str = "report_run"
+    object_id: str
+    params: dict[str, str]
+    duration_seconds: float
+    fails: bool = False
+
+
+def record_status(obj: "Campaign | AdSet | Ad", status: str, at: float) -> None:
+    """Set a Marketing object's status and remember when it changed (for delivery).
+
+    The first change also records the status the object was created with.
+    """
+    if not obj.status_log:
+        obj.status_log.append([obj.created_at, obj.status])
+    obj.status_log.append([at, status])
+    obj.status = status
 
 
 DEFAULT_DISAPPROVAL = {
@@ -219,6 +254,7 @@ OBJECT_TYPES: dict[str, type[Created]] = {
         Campaign,
         AdSet,
         Ad,
+        AdReportRun,
     )
 }
 

@@ -50,7 +50,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from meta_sandbox import config, engagement, lifecycle, messaging, persistence, seed
+from meta_sandbox import config, engagement, insights, lifecycle, messaging, persistence, seed
 from meta_sandbox.callbacks import CallbackResult, check_callback, send_callback
 from meta_sandbox.clock import Clock, SandboxClock
 from meta_sandbox.faults import Fault, FaultBook
@@ -76,6 +76,17 @@ class SandboxSettings:
     ig_video_processing_seconds: float = config.IG_VIDEO_PROCESSING_SECONDS
     video_processing_seconds: float = config.VIDEO_PROCESSING_SECONDS
     ad_review_seconds: float = config.AD_REVIEW_SECONDS
+    # Insights (meta_sandbox/insights.py): the seed of every number, how late data shows,
+    # async report runs (duration; the next N fail) and the hourly call budgets behind the
+    # usage headers and throttling errors.
+    insights_seed: int = config.INSIGHTS_SEED
+    insights_delay_seconds: float = config.INSIGHTS_DELAY_SECONDS
+    insights_report_seconds: float = config.INSIGHTS_REPORT_SECONDS
+    insights_fail_next_reports: int = 0
+    insights_sync_row_limit: int = config.INSIGHTS_SYNC_ROW_LIMIT
+    insights_app_calls_per_hour: int = config.INSIGHTS_APP_CALLS_PER_HOUR
+    insights_account_calls_per_hour: int = config.INSIGHTS_ACCOUNT_CALLS_PER_HOUR
+    insights_organic_calls_per_hour: int = config.INSIGHTS_ORGANIC_CALLS_PER_HOUR
 
 
 @dataclass
@@ -111,6 +122,7 @@ class SandboxState:
             linked_page=self._ig_page,
         )
         self.engagement = seed.build_engagement(self.clock.now())
+        self.insights_usage = insights.UsageMeter()  # calls per hour, for usage headers
         self._saved_text: str | None = None
         if self.state_file is not None:
             self._load(self.state_file)
@@ -136,6 +148,7 @@ class SandboxState:
             self.webhooks.clear()
             self.clock.reset()
             self.engagement = seed.build_engagement(self.clock.now())
+            self.insights_usage.clear()
 
     def save(self) -> None:
         """Write the state file if anything it keeps changed since the last write."""

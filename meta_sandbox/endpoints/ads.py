@@ -28,7 +28,7 @@ from meta_sandbox.endpoints.ad_assets import AD_CREATIVE, WRITE_SCOPES, validate
 from meta_sandbox.endpoints.adaccounts import visible_ad_account
 from meta_sandbox.fields import FieldSpec, NodeType, attr, meta_time
 from meta_sandbox.nodes import register_node
-from meta_sandbox.objects import Ad, AdCreative, AdSet, Campaign, Created
+from meta_sandbox.objects import Ad, AdCreative, AdSet, Campaign, Created, record_status
 from meta_sandbox.routing import Call, converter, route
 from meta_sandbox.scopes import ADS_SCOPES
 
@@ -370,8 +370,8 @@ def _update(call: Call, obj: Campaign | AdSet | Ad) -> dict[str, Any]:
             raise invalid("An archived object can only be renamed or deleted", "Object archived")
     if call.param("name"):
         obj.name = call.param("name") or obj.name
-    if status is not None:
-        obj.status = status
+    if status is not None and status != obj.status:
+        record_status(obj, status, call.state.now())  # insights stop delivery while paused
     return {"success": True}
 
 

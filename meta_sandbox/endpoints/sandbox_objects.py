@@ -36,6 +36,7 @@ KINDS = (
     "campaign",
     "adset",
     "ad",
+    "report_run",
 )
 
 
