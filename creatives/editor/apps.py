@@ -27,3 +27,8 @@ class EditorConfig(AppConfig):
         register_media_user(
             "editor", describe=usage.describe_media_use, release=usage.release_media
         )
+
+        from creatives.editor import aids
+
+        # A deleted file's filmstrip and waveform go with it (after COMMIT).
+        aids.connect_cleanup()
