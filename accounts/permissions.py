@@ -35,8 +35,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "meta.connect": MANAGERS,
     "content.edit": CREATORS,
     # The video editor (#17): everyone watches projects and renders; editors edit and render.
-    "editor.edit": CREATORS,
-    "editor.view": ALL_ROLES,
+    "edits.change": CREATORS,
+    "edits.view": ALL_ROLES,
     "publish.approve": MANAGERS,
     # The inbox (#16): everyone reads; editors answer, moderate (hide), assign, close and note;
     # deleting a customer's comment is for owners and admins.

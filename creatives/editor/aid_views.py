@@ -11,7 +11,7 @@
   failing on a valid edit is a 503 ("try again").
 
 Every object is resolved through the member's workspace (another workspace's file or project
-is a 404); every role may read (``editor.view``).
+is a 404); every role may read (``edits.view``).
 """
 
 import logging
@@ -59,7 +59,7 @@ def _plain(message: str, status: int) -> HttpResponse:
     return response
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_GET
 def asset_aids(request: HttpRequest, membership: Membership, pk: int) -> JsonResponse:
     asset = media_selectors.get_media_for_member(membership, pk)
@@ -83,7 +83,7 @@ def asset_aids(request: HttpRequest, membership: Membership, pk: int) -> JsonRes
     return response
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_GET
 def filmstrip(request: HttpRequest, membership: Membership, pk: int) -> HttpResponseBase:
     asset = media_selectors.get_media_for_member(membership, pk)
@@ -107,7 +107,7 @@ def filmstrip(request: HttpRequest, membership: Membership, pk: int) -> HttpResp
     return response
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_GET
 def frame(request: HttpRequest, membership: Membership, pk: int) -> HttpResponseBase:
     project = selectors.get_project_for_member(membership, pk)

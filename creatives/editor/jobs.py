@@ -114,7 +114,7 @@ def local_sources(
 
 
 def _require_editor(actor: Membership) -> None:
-    if not has_permission(actor.role, "editor.edit"):
+    if not has_permission(actor.role, "edits.change"):
         raise EditorError(_("Your role can't render edits."))
 
 

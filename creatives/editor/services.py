@@ -1,7 +1,7 @@
 """Video editor use-cases: every change to an edit project, its versions and templates.
 
 Views, tasks and the admin call these functions; nothing else writes an EditVersion or moves
-``EditProject.current_version``. Each takes the acting ``Membership`` (``editor.edit`` is
+``EditProject.current_version``. Each takes the acting ``Membership`` (``edits.change`` is
 required), runs in one transaction, and raises ``EditorError`` (``DocumentError`` for a bad
 document) with a message safe to show; a refusal writes nothing.
 
@@ -65,7 +65,7 @@ GENERATED_MUSIC_VOLUME = 0.35
 
 
 def _require_editor(actor: Membership, project: EditProject | None = None) -> None:
-    if not has_permission(actor.role, "editor.edit"):
+    if not has_permission(actor.role, "edits.change"):
         raise EditorError(_("Your role can watch edit projects but not change them."))
     if project is not None and project.workspace_id != actor.workspace_id:
         # Callers resolve projects through the selectors; this is the last line of defence.

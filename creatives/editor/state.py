@@ -69,7 +69,7 @@ def editor_state(membership: Membership, project: EditProject) -> dict[str, Any]
         "note": version.note if version is not None else "",
         "can_undo": version is not None and version.parent_id is not None,
         "can_redo": can_redo,
-        "can_edit": membership.can("editor.edit"),
+        "can_edit": membership.can("edits.change"),
         "document": document,
         "starts": doc_ops.clip_starts(parsed),
         "duration": doc_ops.timeline_duration(parsed),

@@ -1,7 +1,7 @@
 """Captions from speech: hear an edit's sound with OpenAI and save its words as caption cues.
 
 ``start_transcription(actor, project)`` checks, before anything is queued: the role
-(``editor.edit``), that the server has an OpenAI key and the workspace uses OpenAI (the built-in
+(``edits.change``), that the server has an OpenAI key and the workspace uses OpenAI (the built-in
 provider can't hear speech: the panel says to type captions or import an SRT file instead), the
 workspace's AI budget, that the project has a saved version whose timeline has clips and some
 sound (a clip with its sound on, or a voice or music track), and that it renders. It then
@@ -231,7 +231,7 @@ def has_sound(document: Document, facts: dict[int, SourceFacts]) -> bool:
 
 
 def _require_editor(actor: Membership) -> None:
-    if not has_permission(actor.role, "editor.edit"):
+    if not has_permission(actor.role, "edits.change"):
         raise EditorError(_("Your role can watch edit projects but not change their captions."))
 
 
@@ -354,7 +354,7 @@ def panel(membership: Membership, project: EditProject) -> Panel:
     """Return the panel's button (or why there is none) for ``membership`` on ``project``."""
     slug = membership.workspace.slug
     url = reverse("editor:transcribe", args=[slug, project.pk])
-    if not membership.can("editor.edit"):
+    if not membership.can("edits.change"):
         return Panel(can_edit=False, url=url)
     running = Transcription.objects.filter(project=project, status__in=OPEN).first()
     current = project.current_version
@@ -388,7 +388,7 @@ def _member(row: Transcription) -> Membership | None:
         if row.created_by_id
         else None
     )
-    return member if member is not None and member.can("editor.edit") else None
+    return member if member is not None and member.can("edits.change") else None
 
 
 def _peak(wav_path: Path) -> int:

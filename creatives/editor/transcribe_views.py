@@ -18,7 +18,7 @@ from creatives.editor import selectors, transcribe
 from creatives.editor.errors import EditorError
 
 
-@member_required("editor.view", post="editor.edit")
+@member_required("edits.view", post="edits.change")
 def transcribe_start(
     request: HttpRequest, membership: Membership, pk: int
 ) -> JsonResponse | HttpResponseNotAllowed:
@@ -50,7 +50,7 @@ def transcribe_start(
     )
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_GET
 def transcription_status(
     request: HttpRequest, membership: Membership, pk: int, job_pk: int

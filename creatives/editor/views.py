@@ -2,7 +2,7 @@
 
 Every view resolves the workspace through ``member_required`` and its objects through
 ``selectors`` (another workspace's project, render or template is a 404); viewers read, editors
-change (``editor.edit``). The editor page itself is driven by ``static/js/editor.js``: it reads
+change (``edits.change``). The editor page itself is driven by ``static/js/editor.js``: it reads
 ``state.json`` and sends each edit as JSON to ``edit/``, ``undo/`` and ``redo/``, which answer
 with the new state (200) or ``{"error": …}`` (400 for a refused edit, 409 when the project
 moved past the version the page had). Forms elsewhere (new project, renders, templates,
@@ -38,7 +38,7 @@ MAX_EDIT_BYTES = MAX_DOCUMENT_BYTES + 16 * 1024
 
 
 def _base(membership: Membership) -> dict[str, Any]:
-    return {"membership": membership, "workspace": membership.workspace, "nav_section": "editor"}
+    return {"membership": membership, "workspace": membership.workspace, "nav_section": "edits"}
 
 
 def _project_url(membership: Membership, project: EditProject) -> str:
@@ -64,7 +64,7 @@ def _base_version(raw: Any) -> int | None:
 # --- Lists -----------------------------------------------------------------------------------
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_GET
 def project_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     projects = selectors.list_projects_for_workspace(membership.workspace)
@@ -77,7 +77,7 @@ def project_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "creatives/editor/project_list.html", context)
 
 
-@member_required("editor.edit")
+@member_required("edits.change")
 def project_new(request: HttpRequest, membership: Membership) -> HttpResponse:
     # ``?asset=<id>`` (the media library's "Edit" button) ticks that file.
     chosen = request.GET.get("asset", "")
@@ -100,7 +100,7 @@ def project_new(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "creatives/editor/project_new.html", context, status=status)
 
 
-@member_required("editor.edit")
+@member_required("edits.change")
 @require_POST
 def project_from_creative(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     creative = studio_selectors.get_creative_for_member(membership, pk)
@@ -118,7 +118,7 @@ def project_from_creative(request: HttpRequest, membership: Membership, pk: int)
 # --- The editor ------------------------------------------------------------------------------
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_GET
 def project_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     project = selectors.get_project_for_member(membership, pk)
@@ -136,7 +136,7 @@ def project_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
     return render(request, "creatives/editor/project_detail.html", context)
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_GET
 def project_state(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     project = selectors.get_project_for_member(membership, pk)
@@ -165,7 +165,7 @@ def _refusal(membership: Membership, project: EditProject, error: EditorError) -
     )
 
 
-@member_required("editor.view", post="editor.edit")
+@member_required("edits.view", post="edits.change")
 @require_POST
 def project_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     project = selectors.get_project_for_member(membership, pk)
@@ -198,13 +198,13 @@ def _walk(request: HttpRequest, membership: Membership, pk: int, *, forward: boo
     return JsonResponse(editor_state(membership, project))
 
 
-@member_required("editor.view", post="editor.edit")
+@member_required("edits.view", post="edits.change")
 @require_POST
 def project_undo(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     return _walk(request, membership, pk, forward=False)
 
 
-@member_required("editor.view", post="editor.edit")
+@member_required("edits.view", post="edits.change")
 @require_POST
 def project_redo(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     return _walk(request, membership, pk, forward=True)
@@ -213,7 +213,7 @@ def project_redo(request: HttpRequest, membership: Membership, pk: int) -> HttpR
 # --- Versions, name, deletion ----------------------------------------------------------------
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_GET
 def project_versions(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     project = selectors.get_project_for_member(membership, pk)
@@ -222,7 +222,7 @@ def project_versions(request: HttpRequest, membership: Membership, pk: int) -> H
     return render(request, "creatives/editor/project_versions.html", context)
 
 
-@member_required("editor.edit")
+@member_required("edits.change")
 @require_POST
 def version_restore(
     request: HttpRequest, membership: Membership, pk: int, number: int
@@ -246,7 +246,7 @@ def version_restore(
     return redirect(_project_url(membership, project))
 
 
-@member_required("editor.edit")
+@member_required("edits.change")
 @require_POST
 def project_rename(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     project = selectors.get_project_for_member(membership, pk)
@@ -265,7 +265,7 @@ def project_rename(request: HttpRequest, membership: Membership, pk: int) -> Htt
     return redirect(_project_url(membership, project))
 
 
-@member_required("editor.view", post="editor.edit")
+@member_required("edits.view", post="edits.change")
 def project_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     project = selectors.get_project_for_member(membership, pk)
     if request.method == "POST":
@@ -284,7 +284,7 @@ def project_delete(request: HttpRequest, membership: Membership, pk: int) -> Htt
 # --- Captions files --------------------------------------------------------------------------
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_GET
 def captions_export(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     project = selectors.get_project_for_member(membership, pk)
@@ -307,7 +307,7 @@ def captions_export(request: HttpRequest, membership: Membership, pk: int) -> Ht
 # --- Renders ---------------------------------------------------------------------------------
 
 
-@member_required("editor.edit")
+@member_required("edits.change")
 @require_POST
 def render_start(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     project = selectors.get_project_for_member(membership, pk)
@@ -330,7 +330,7 @@ def render_start(request: HttpRequest, membership: Membership, pk: int) -> HttpR
     return redirect(f"{_project_url(membership, project)}#panel-render")
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_GET
 def render_list(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """Answer the render history (polled by the editor page while a render is open)."""
@@ -339,7 +339,7 @@ def render_list(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
     return render(request, "creatives/editor/_renders.html", context)
 
 
-@member_required("editor.edit")
+@member_required("edits.change")
 @require_POST
 def render_cancel(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     row: Render = selectors.get_render_for_member(membership, pk)
@@ -378,7 +378,7 @@ def _preview_answer(membership: Membership, row: Render) -> JsonResponse:
     )
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_POST
 def preview_start(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """Start (or find) the 540p preview of the current version at a ratio: for playing."""
@@ -394,7 +394,7 @@ def preview_start(request: HttpRequest, membership: Membership, pk: int) -> Http
     return _preview_answer(membership, row)
 
 
-@member_required("editor.view")
+@member_required("edits.view")
 @require_GET
 def preview_status(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     row = selectors.get_render_for_member(membership, pk)
@@ -406,7 +406,7 @@ def preview_status(request: HttpRequest, membership: Membership, pk: int) -> Htt
 # --- Templates -------------------------------------------------------------------------------
 
 
-@member_required("editor.edit")
+@member_required("edits.change")
 @require_POST
 def template_save(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     project = selectors.get_project_for_member(membership, pk)
@@ -428,7 +428,7 @@ def template_save(request: HttpRequest, membership: Membership, pk: int) -> Http
     return redirect(f"{_project_url(membership, project)}#panel-templates")
 
 
-@member_required("editor.edit")
+@member_required("edits.change")
 @require_POST
 def template_apply(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     project = selectors.get_project_for_member(membership, pk)
@@ -454,7 +454,7 @@ def template_apply(request: HttpRequest, membership: Membership, pk: int) -> Htt
     return redirect(f"{_project_url(membership, project)}#panel-templates")
 
 
-@member_required("editor.edit")
+@member_required("edits.change")
 @require_POST
 def template_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     template = selectors.get_template_for_member(membership, pk)
