@@ -43,6 +43,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "inbox.view": ALL_ROLES,
     "inbox.reply": CREATORS,
     "inbox.delete": MANAGERS,
+    # Results (#18): everyone reads them; editors and up refresh them from Meta.
+    "insights.view": ALL_ROLES,
+    "insights.refresh": CREATORS,
 }
 
 ROLE_DESCRIPTIONS = {

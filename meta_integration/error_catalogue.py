@@ -40,6 +40,9 @@ CHANGELOG = "https://developers.facebook.com/docs/graph-api/changelog"
 PAGE_FEED = "https://developers.facebook.com/docs/graph-api/reference/page/feed/"
 MARKETING_INSIGHTS = "https://developers.facebook.com/docs/marketing-api/insights"
 PAGE_INSIGHTS = "https://developers.facebook.com/docs/graph-api/reference/page/insights/"
+IG_INSIGHTS = (
+    "https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights"
+)
 IG_ERROR_CODES = "https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes"
 IG_MEDIA = "https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media"
 IG_PUBLISHING = "https://developers.facebook.com/docs/instagram-platform/content-publishing"
@@ -318,6 +321,39 @@ CATALOGUE: dict[tuple[int, int | None], Explanation] = {
         False,
         MARKETING_INSIGHTS,
     ),
+    # --- insights (GRAPH_NOTES §4.7, §10; results collection, #18) ---
+    (-2, 2490547): _e(
+        "Meta's report on these ads' results failed (code -2, subcode 2490547).",
+        "Nothing to fix: the next refresh asks Meta for a new report.",
+        False,
+        MARKETING_INSIGHTS,
+    ),
+    (4, 1504022): _e(
+        "ProSocial's app reached Meta's limit on insights requests (code 4, subcode 1504022).",
+        "ProSocial waits for the time Meta gives, then goes on reading results.",
+        True,
+        MARKETING_RATE_LIMITING,
+    ),
+    (100, 1504018): _e(
+        "Meta stopped a results query that took too long (code 100, subcode 1504018).",
+        "Nothing to fix: large ads results are asked for as a report Meta prepares in the "
+        "background.",
+        False,
+        MARKETING_INSIGHTS,
+    ),
+    (100, 2108006): _e(
+        "This Instagram post is older than the account's switch to a professional account, "
+        "so Meta has no insights for it (code 100, subcode 2108006).",
+        "Nothing to fix: results are collected for posts published after the switch.",
+        False,
+        IG_INSIGHTS,
+    ),
+    (3001, 1504028): _e(
+        "Meta was asked for insights without naming a metric (code 3001, subcode 1504028).",
+        "Report it to ProSocial with the trace id: every results request names its metrics.",
+        False,
+        PAGE_INSIGHTS,
+    ),
     # --- the access token (§5.2, 190 subcodes) ---
     (102, None): _e(
         "The Facebook session is no longer valid (code 102).", _RECONNECT, False, ACCESS_TOKENS
@@ -522,6 +558,16 @@ CATALOGUE: dict[tuple[int, int | None], Explanation] = {
 
 ABOUT.update(
     {
+        # Meta marks 2/1504041 not transient (a breakdown combination it refuses); without the
+        # flag, code 2 reads as an outage and the general explanation applies.
+        "insights": {
+            (2, 1504041): _e(
+                "Meta can't break these results down that way (code 2, subcode 1504041).",
+                "Choose one breakdown, or age with gender, or platform with placement.",
+                False,
+                MARKETING_INSIGHTS,
+            ),
+        },
         "comment": {
             (100, 33): _e(
                 "The comment was deleted (by its author, another moderator or Meta), or this "

@@ -35,12 +35,14 @@ class Feature:
 
 
 # Only features ProSocial has: the connect flow asks for exactly these permissions, and the
-# page before Meta's dialog lists each with its reason. (No insights feature exists, so none of
-# its permissions is asked for.) The inbox's scopes are checked against GRAPH_NOTES §1.11, §7.3
-# and §9: webhooks need pages_manage_metadata; Page comments pages_read_engagement (read) and
-# pages_manage_engagement (reply, hide, delete); Messenger and private replies pages_messaging;
-# Instagram comments and mentions instagram_manage_comments; Instagram DMs
-# instagram_manage_messages.
+# page before Meta's dialog lists each with its reason. The inbox's scopes are checked against
+# GRAPH_NOTES §1.11, §7.3 and §9: webhooks need pages_manage_metadata; Page comments
+# pages_read_engagement (read) and pages_manage_engagement (reply, hide, delete); Messenger and
+# private replies pages_messaging; Instagram comments and mentions instagram_manage_comments;
+# Instagram DMs instagram_manage_messages. Results (#18, insights.collect) read Page and post insights with
+# read_insights + pages_read_engagement (GRAPH_NOTES §10.2), Instagram media and account
+# insights with instagram_basic + instagram_manage_insights + pages_read_engagement (§10.1),
+# and ads insights with ads_read (§4.7).
 FEATURES = (
     Feature(
         "publishing",
@@ -133,6 +135,38 @@ FEATURES = (
             ),
         ),
         "ad_account",
+    ),
+    Feature(
+        "insights",
+        _("Results: reach, views, interactions and ad spend"),
+        (
+            Permission(
+                "read_insights",
+                _("Read your Pages' and posts' results (views, reach, clicks, follows)."),
+                "page",
+            ),
+            Permission(
+                "pages_read_engagement",
+                _("Read your Pages' posts and followers, which their results are about."),
+                "page",
+            ),
+            Permission(
+                "instagram_basic",
+                _("Find the Instagram posts whose results ProSocial collects."),
+                "instagram",
+            ),
+            Permission(
+                "instagram_manage_insights",
+                _("Read your Instagram posts' and account's results (views, reach, interactions)."),
+                "instagram",
+            ),
+            Permission(
+                "ads_read",
+                _("Read the results of your ads: spend, reach, impressions, clicks and actions."),
+                "ad_account",
+            ),
+        ),
+        "page",
     ),
 )
 

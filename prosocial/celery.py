@@ -94,6 +94,23 @@ app.conf.beat_schedule = {
         "task": "inbox.sweep_sync_runs",
         "schedule": 60.0,
     },
+    # Every minute: track newly published posts and ads and newly selected accounts, and queue
+    # a results refresh for each workspace with objects due (insights.schedule: every 30 min
+    # for a fresh post, then every 3 h, then daily, until its numbers settle).
+    "plan-insight-refreshes": {
+        "task": "insights.plan_refreshes",
+        "schedule": 60.0,
+    },
+    # Every minute: results refreshes whose worker died or whose message was lost.
+    "sweep-insight-refreshes": {
+        "task": "insights.sweep_refresh_runs",
+        "schedule": 60.0,
+    },
+    # Nightly at 03:45 UTC: results past their fixed two-year retention, old finished refreshes.
+    "apply-insights-retention": {
+        "task": "insights.apply_retention",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Every 5 minutes: Meta's review verdict on recently created ads (PENDING_REVIEW → …).
     "refresh-ad-reviews": {
         "task": "publishing.refresh_ad_reviews",

@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "meta_integration",
     "publishing",
     "inbox",
+    "insights",
     "privacy",
 ]
 

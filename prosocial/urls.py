@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("creatives.editor.urls")),
     path("", include("publishing.urls")),
     path("", include("inbox.urls")),
+    path("", include("insights.urls")),
     path("", include("meta_integration.urls")),
     path("", include("accounts.urls")),
 ]

@@ -49,6 +49,8 @@ ALLOWED_IMPORTS = {
         "creatives.library",
         "creatives.studio",
     },
+    # Results are read through the Meta accounts, for what publishing published.
+    "insights": {"prosocial", "accounts", "meta_integration", "publishing"},
     "privacy": {"prosocial", "accounts"},
     "creatives": {"creatives.library", "creatives.studio", "creatives.editor"},
     "meta_sandbox": set(),

@@ -77,6 +77,7 @@ def test_every_model_with_a_lease_is_a_job_with_a_kind():
         "inbox.AssistJob",
         "inbox.Reply",
         "inbox.SyncRun",
+        "insights.RefreshRun",
         "meta_integration.MetaPageSubscription",
         "meta_integration.WebhookEvent",
         "privacy.DataDeletionRequest",

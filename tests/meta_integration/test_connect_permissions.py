@@ -12,7 +12,7 @@ from tests.meta_integration.helpers import start_connect
 pytestmark = pytest.mark.usefixtures("sandbox")
 
 # What ProSocial can do with Meta today: publishing to Pages and Instagram, the inbox
-# (comments and direct messages, issue #16) and ads.
+# (comments and direct messages, issue #16), ads, and results (insights, issue #18).
 EXISTING_FEATURE_SCOPES = [
     "pages_show_list",
     "pages_read_engagement",
@@ -26,6 +26,8 @@ EXISTING_FEATURE_SCOPES = [
     "instagram_manage_messages",
     "ads_management",
     "ads_read",
+    "read_insights",
+    "instagram_manage_insights",
 ]
 
 
@@ -37,7 +39,7 @@ def test_the_oauth_url_asks_for_exactly_the_scopes_of_existing_features(owner):
     dialog = start_connect(client_for(owner))
 
     assert dialog["scope"].split(",") == table_scopes() == EXISTING_FEATURE_SCOPES
-    assert {f.key for f in FEATURES} == {"publishing", "inbox", "ads"}
+    assert {f.key for f in FEATURES} == {"publishing", "inbox", "ads", "insights"}
 
 
 def test_every_permission_has_a_one_line_reason():
@@ -61,7 +63,7 @@ def test_the_page_before_meta_lists_each_permission_with_its_reason(owner):
         for permission in feature.permissions:
             assert f"<code>{permission.scope}</code>" in page
             assert str(permission.reason) in page
-    assert "instagram_manage_insights" not in page  # no insights feature asks for it
+    assert "<code>instagram_manage_insights</code>" in page  # results read Instagram insights
     continue_url = reverse("meta_integration:connect", args=["acme"])
     assert f'href="{continue_url}"' in page
     assert 'data-testid="continue-to-meta"' in page
