@@ -163,6 +163,9 @@ if (root) {
 
   function applyState(next) {
     const versionChanged = next.version !== state.version;
+    // An autosave's answer is the document the page already shows: the panels stay as they
+    // are, so a field being typed in keeps its focus and caret.
+    const unchanged = saveTimer !== null || JSON.stringify(next.document) === JSON.stringify(doc);
     state = next;
     if (!saveTimer) doc = clone(state.document);
     if (!state.project.ratios.includes(ratio)) ratio = state.project.ratios[0];
@@ -171,7 +174,13 @@ if (root) {
       input.value = state.version ?? "";
     });
     if (versionChanged && playing) stop();
-    renderAll();
+    if (unchanged && root.querySelector(".editor-inspector").contains(document.activeElement)) {
+      renderButtons();
+      renderProblem();
+      renderTimeline();
+    } else {
+      renderAll();
+    }
     if (versionChanged) requestFrame();
   }
 
