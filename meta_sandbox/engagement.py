@@ -229,6 +229,7 @@ def commentable_objects(state: "SandboxState") -> list[Target]:
     ids += [obj.id for obj in state.objects.of_type(PagePost)]
     ids += [obj.id for obj in state.objects.of_type(IgMedia)]
     ids += [c.object_story_id for c in state.objects.of_type(AdCreative) if c.object_story_id]
+    ids = list(dict.fromkeys(ids))  # a promoted post is its creative's story too: list it once
     found = [t for t in (find_target(state, object_id) for object_id in ids) if t is not None]
     found.sort(key=lambda t: -t.created_at)
     return found

@@ -152,6 +152,9 @@ class AdCreative(Created):
     object_story_spec: dict[str, Any] | None
     object_story_id: str | None
     status: str = "ACTIVE"
+    # A promoted Instagram post (``source_instagram_media_id`` + ``instagram_user_id``).
+    source_instagram_media_id: str | None = None
+    instagram_user_id: str | None = None
 
 
 @dataclass(kw_only=True)

@@ -24,12 +24,14 @@ from meta_integration.health import asset_ids, scope_covers
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
 from prosocial import safe_http
 from prosocial.money import to_major_units
+from publishing import promotion
 from publishing.models import Publication, PublicationAsset, Target
 from publishing.preflight import FAIL, OK, WARN, Check, CheckResult, register
 from publishing.previews import carousel_crops, media_of
 from publishing.targeting import targeting_problems
 from publishing.targets import (
     ACCOUNT_NAMES,
+    AD_TARGETS,
     FACEBOOK_TARGETS,
     INSTAGRAM_TARGETS,
     item_problems,
@@ -628,12 +630,25 @@ for _check in (
     Check("link_use", "Link and button", check_link_use),
     Check("schedule", "Schedule", check_schedule),
     Check("duplicate", "Recent duplicates", check_recent_duplicate),
-    Check("ad_setup", "Ad setup", check_ad_setup, targets=frozenset({Target.META_AD})),
+    Check("ad_setup", "Ad setup", check_ad_setup, targets=AD_TARGETS),
     Check(
         "ad_account",
         "Ad account",
         check_ad_account,
-        targets=frozenset({Target.META_AD}),
+        targets=AD_TARGETS,
+        network=True,
+    ),
+    Check(
+        "promoted_post",
+        "Post to promote",
+        promotion.check_promoted_post,
+        targets=frozenset({Target.META_AD_PROMOTE}),
+    ),
+    Check(
+        "promoted_post_live",
+        "Post on Meta",
+        promotion.check_promoted_post_on_meta,
+        targets=frozenset({Target.META_AD_PROMOTE}),
         network=True,
     ),
     Check("media_fetchable", "Media URL", check_media_fetchable, network=True),

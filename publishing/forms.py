@@ -28,7 +28,7 @@ from campaigns.targeting import unknown_country_problem
 from creatives.library.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
 from prosocial.money import currency_decimals, to_major_units, to_minor_units
-from publishing import selectors
+from publishing import promotion, selectors
 from publishing.models import (
     EDITABLE_FIELDS,
     Publication,
@@ -80,6 +80,9 @@ SHOWN_FOR = {
     "more_items": _targets_where(lambda s: s.max_items > 1),
     "cover": _targets_where(lambda s: s.takes_cover),
     "link": _targets_where(lambda s: s.takes_link or s.takes_cta),
+    # Files and text: every target but a promoted post (the post carries its own).
+    "content": _targets_where(lambda s: s.max_items > 0),
+    "promoted": Target.META_AD_PROMOTE.value,
 }
 
 
@@ -118,6 +121,13 @@ class AssetChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         shape = f" · {obj.width}\u00d7{obj.height}" if obj.width and obj.height else ""
         copy = f" · copy for {obj.placement_key}" if obj.parent_id else ""
         return f"{obj.original_filename} ({obj.get_kind_display().lower()}{shape}{copy})"
+
+
+class PromotedChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Publication) -> str:  # type: ignore[override]
+        when = f" · {obj.published_at:%b %d, %Y}" if obj.published_at else ""
+        account = obj.instagram_label if obj.target in INSTAGRAM_TARGETS else obj.page_label
+        return f"{obj.title} ({obj.get_target_display()} · {account}{when})"
 
 
 class PublicationForm(forms.Form):
@@ -172,6 +182,16 @@ class PublicationForm(forms.Form):
     )
     thumb_offset_ms = forms.IntegerField(
         label=_("Cover frame (milliseconds into the video)"), min_value=0, initial=0, required=False
+    )
+    promoted = PromotedChoiceField(
+        label=_("Post to promote"),
+        queryset=Publication.objects.none(),
+        required=False,
+        empty_label=_("Choose a published post"),
+        help_text=_(
+            "Published Facebook and Instagram posts of this workspace. The ad runs as the "
+            "account that published it."
+        ),
     )
     # Ads.
     objective = forms.ChoiceField(
@@ -270,6 +290,8 @@ class PublicationForm(forms.Form):
         cast(AssetChoiceField, self.fields["cover_asset"]).queryset = media.filter(
             kind=MediaAsset.Kind.IMAGE
         )
+        promotable = selectors.list_promotable_for_member(membership)
+        cast(PromotedChoiceField, self.fields["promoted"]).queryset = promotable
         if publication is None and not self.is_bound:
             # One selected Page / Instagram account / ad account: that is the one meant.
             for name in ("page", "instagram_account", "ad_account"):
@@ -407,6 +429,8 @@ class PublicationForm(forms.Form):
             self.add_error(problem.field, problem.message)
         if "ad_account" in spec.accounts:
             self._check_ad(data)
+        if target == Target.META_AD_PROMOTE:
+            self._check_promoted(data, link=link)
         if data.get("also_target"):
             self._check_also(data, target, data["also_target"], caption, kinds)
         local = urlsplit(link).hostname in settings.SAFE_HTTP_ALLOWED_HOSTS  # dev/test pages
@@ -437,6 +461,22 @@ class PublicationForm(forms.Form):
         for problem in problems:
             if not problem.draft_ok:
                 self.add_error(problem.field, problem.message)
+
+    def _check_promoted(self, data: dict[str, Any], *, link: str) -> None:
+        """Check a promotion names a post, and a Page post gets no link or button of its own."""
+        source = cast(Publication | None, data.get("promoted"))
+        if source is None:
+            if "promoted" not in self.errors:
+                self.add_error("promoted", _("Choose the published post to promote."))
+            return
+        if source.target not in INSTAGRAM_TARGETS and (link or data.get("cta_type")):
+            self.add_error(
+                "link_url",
+                _(
+                    "A promoted Facebook post keeps its own link and button: clear these (an "
+                    "Instagram post's ad can add them)."
+                ),
+            )
 
     def _check_ad(self, data: dict[str, Any]) -> None:
         if not data.get("objective"):
@@ -540,7 +580,14 @@ class PublicationForm(forms.Form):
             else None,
             "cover_asset": data.get("cover_asset") if spec.takes_cover else None,
             "thumb_offset_ms": (data.get("thumb_offset_ms") or 0) if spec.takes_cover else 0,
+            "promoted": None,
         }
+        if target == Target.META_AD_PROMOTE:
+            # The post's text and account: it runs as the Page or Instagram account that
+            # published it (``publishing.promotion.accounts_of``).
+            source = cast(Publication, data["promoted"])
+            page, instagram = promotion.accounts_of(source)
+            fields.update(caption="", promoted=source, page=page, instagram_account=instagram)
         if "ad_account" in spec.accounts:
             account = data["ad_account"]
             targeting: dict[str, Any] = {

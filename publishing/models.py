@@ -28,6 +28,7 @@ class Target(models.TextChoices):
     IG_REEL = "ig_reel", _("Instagram reel")
     IG_STORY = "ig_story", _("Instagram story")
     META_AD = "meta_ad", _("Meta ad")
+    META_AD_PROMOTE = "meta_ad_promote", _("Promoted post (ad)")
 
 
 # What each target needs, and the Instagram / Facebook target groups: publishing.targets.
@@ -87,6 +88,17 @@ class Publication(Job):
     # says what was sent. Their PublicationAsset rows (or cover_asset) are gone.
     deleted_files = models.JSONField(default=list, blank=True)
     thumb_offset_ms = models.PositiveIntegerField(_("cover frame (ms into the video)"), default=0)
+    # A promoted post (``Target.META_AD_PROMOTE``): the published organic publication whose
+    # post the ad runs as it is (``publishing.promotion``). Deleting that publication here
+    # leaves the ad's record; preflight then refuses a draft that lost its post.
+    promoted = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="promotions",
+        verbose_name=_("post to promote"),
+    )
 
     # Where to publish.
     page = models.ForeignKey(
@@ -244,7 +256,7 @@ class Publication(Job):
 
 # The inputs of a publication people edit, defined once: services save them, the editor shows
 # them, admin groups them. The groups follow the editor's sections.
-CONTENT_FIELDS = ("caption", "link_url", "cta_type", "cover_asset", "thumb_offset_ms")
+CONTENT_FIELDS = ("caption", "link_url", "cta_type", "cover_asset", "thumb_offset_ms", "promoted")
 ACCOUNT_FIELDS = ("page", "instagram_account", "ad_account")
 ACCOUNT_SNAPSHOT_FIELDS = (
     "page_name",

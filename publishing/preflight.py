@@ -72,7 +72,7 @@ def inputs_fingerprint(publication: Publication) -> str:
         )
     )
     cover = publication.cover_asset
-    data = {
+    data: dict[str, Any] = {
         "fields": [
             publication.target,
             publication.caption,
@@ -94,6 +94,9 @@ def inputs_fingerprint(publication: Publication) -> str:
         ],
         "items": items,
     }
+    if publication.promoted_id is not None:
+        # Only where there is one, so every other publication's fingerprint stays as it was.
+        data["promoted"] = publication.promoted_id
     # sort_keys: jsonb hands dict keys back in its own order.
     return hashlib.sha256(json.dumps(data, default=str, sort_keys=True).encode()).hexdigest()
 

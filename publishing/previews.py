@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from campaigns.meta_vocabulary import CallToAction
 from creatives.library.models import MediaAsset
 from publishing.models import Target
-from publishing.targets import INSTAGRAM_TARGETS, TARGETS
+from publishing.targets import AD_TARGETS, INSTAGRAM_TARGETS, TARGETS
 
 # Where each frame folds the caption: (characters, lines). None: the frame shows no caption.
 FOLD = {
@@ -38,6 +38,7 @@ FOLD = {
 FRAMES: dict[str, str] = {
     Target.FB_POST: "fb_feed",
     Target.META_AD: "fb_feed",
+    Target.META_AD_PROMOTE: "fb_feed",
     Target.FB_REEL: "reel",
     Target.IG_FEED: "ig_feed",
     Target.IG_CAROUSEL: "ig_feed",
@@ -217,7 +218,7 @@ def build_preview(
         caption=shown,
         folded=folded,
         media=files,
-        sponsored=target == Target.META_AD,
+        sponsored=target in AD_TARGETS,
     )
     first_ratio = files[0].ratio if files else None
     if frame in ("reel", "story"):

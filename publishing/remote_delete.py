@@ -23,6 +23,7 @@ from meta_integration.error_catalogue import explain
 from meta_integration.models import MetaPage
 from publishing.errors import PublishingError
 from publishing.models import PublicationTombstone, Target
+from publishing.targets import AD_TARGETS
 
 RemoteStatus = PublicationTombstone.RemoteStatus
 DELETABLE_TARGETS = frozenset({Target.FB_POST, Target.FB_REEL})
@@ -33,7 +34,7 @@ GONE_CODE, GONE_SUBCODE = 100, 33
 
 def why_not_deletable_for_target(target: str) -> str:
     """Return why ProSocial can't delete a published ``target`` on Meta ("" when it can)."""
-    if target == Target.META_AD:
+    if target in AD_TARGETS:
         return _("Stop or delete the ad in Meta Ads Manager; ProSocial doesn't delete ads.")
     if target not in DELETABLE_TARGETS:
         return _(

@@ -33,8 +33,10 @@ from accounts.permissions import Role, has_permission
 from accounts.selectors import count_subquery
 from campaigns.models import Campaign
 from creatives.library.models import MediaAsset
+from creatives.studio.models import Creative, Script
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
 from publishing.models import Publication, PublicationEvent
+from publishing.targets import PROMOTABLE_TARGETS
 
 USABLE_CONNECTION = (MetaConnection.Status.ACTIVE, MetaConnection.Status.EXPIRING)
 # "Account" filter values on the history page: "<kind>:<pk>".
@@ -88,6 +90,33 @@ def get_publication_for_member(membership: Membership, pk: int) -> Publication:
     if publication is None:
         raise Http404("No such publication")
     return publication
+
+
+def list_promotable_for_member(membership: Membership) -> QuerySet[Publication]:
+    """Return the workspace's published organic posts an ad can promote, newest first."""
+    return (
+        Publication.objects.filter(
+            workspace=membership.workspace,
+            status=Publication.Status.PUBLISHED,
+            target__in=PROMOTABLE_TARGETS,
+        )
+        .exclude(remote_id="")
+        .select_related("page", "instagram_account")
+        .order_by("-published_at", "-id")
+    )
+
+
+def script_of(publication: Publication) -> Script | None:
+    """Return the campaign script whose AI video the publication carries, if it carries one."""
+    creative = (
+        Creative.objects.filter(
+            asset__publication_items__publication=publication,
+            script__campaign__workspace_id=publication.workspace_id,
+        )
+        .select_related("script__campaign", "script__cohort")
+        .first()
+    )
+    return creative.script if creative is not None else None
 
 
 def list_items(publication: Publication) -> list[MediaAsset]:

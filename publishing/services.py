@@ -39,11 +39,11 @@ from publishing.models import (
     Publication,
     PublicationAsset,
     PublicationEvent,
-    Target,
 )
 from publishing.preflight import preflight_blockers, run_preflight
 from publishing.publishers import publisher_for
 from publishing.publishers.base import PublishContext, Publisher
+from publishing.targets import AD_TARGETS
 
 logger = logging.getLogger(__name__)
 
@@ -788,7 +788,7 @@ def sweep_publications() -> int:
 def refresh_ad_reviews() -> int:
     """Read Meta's review verdict for recently created ads still in review; note changes."""
     recent = Publication.objects.filter(
-        target=Target.META_AD,
+        target__in=AD_TARGETS,
         status=Status.PUBLISHED,
         published_at__gte=timezone.now() - timedelta(days=14),
         remote__effective_status__in=["PENDING_REVIEW", "IN_PROCESS"],

@@ -283,6 +283,32 @@ TARGETS: dict[str, TargetSpec] = {
             link_required=True,
             cta_with=frozenset({IMAGE, VIDEO}),
         ),
+        # A post already published on a Page or Instagram, run as an ad as it is (§4.3
+        # ``object_story_id``, or ``source_instagram_media_id``): no files and no text of its
+        # own; the Page or Instagram account is the post's (``publishing.promotion``). Only an
+        # Instagram post's ad takes a link and a button (a Page post keeps its own).
+        TargetSpec(
+            target=Target.META_AD_PROMOTE,
+            label=Target.META_AD_PROMOTE.label,
+            if_meta_cannot_download=gettext_lazy(
+                "No file is sent: the ad uses the post as it already is on Facebook or Instagram."
+            ),
+            noun="a promoted post",
+            help=gettext_lazy(
+                "A post already published on your Page or Instagram, run as an ad just as it "
+                "is (its text, files and link). An Instagram post's ad can add a link and a "
+                "button."
+            ),
+            accounts=("ad_account",),
+            media_kinds=frozenset(),
+            min_items=0,
+            max_items=0,
+            placements={},
+            aspects=(),
+            takes_caption=False,
+            takes_link=True,
+            cta_with=frozenset({TEXT}),
+        ),
     )
 }
 
@@ -291,6 +317,10 @@ MAX_ITEMS = max(spec.max_items for spec in TARGETS.values())
 INSTAGRAM_TARGETS = frozenset(t for t, s in TARGETS.items() if "instagram_account" in s.accounts)
 # Organic Page targets (ads name a Page too, but publish through the ad account).
 FACEBOOK_TARGETS = frozenset(t for t, s in TARGETS.items() if s.accounts == ("page",))
+# Ads: paid for by an ad account (a new ad, or a promoted post).
+AD_TARGETS = frozenset(t for t, s in TARGETS.items() if "ad_account" in s.accounts)
+# Published organic posts an ad can promote as they are (stories are gone in a day).
+PROMOTABLE_TARGETS = frozenset((FACEBOOK_TARGETS | INSTAGRAM_TARGETS) - {Target.IG_STORY})
 
 # The account fields: how a sentence names each, and what the editor asks for when it is missing.
 ACCOUNT_NAMES = {
@@ -396,6 +426,11 @@ def item_problems(spec: TargetSpec, kinds: Sequence[str], *, has_text: bool) -> 
     has a caption or a link (a post without files needs one).
     """
     count = len(kinds)
+    if spec.max_items == 0:  # a promoted post: the post carries its own files
+        message = _("%(noun)s takes no files: the post is shown as it is.") % {
+            "noun": _cap(spec.noun)
+        }
+        return [Problem("item_1", message)] if count else []
     if not spec.min_items <= count <= spec.max_items:
         found = _("It has %(n)d.") % {"n": count}
         return [Problem("item_1", spec.count_rule, f"{spec.count_rule} {found}")]

@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.decorators import member_required
 from accounts.models import Membership
+from campaigns.meta_vocabulary import Objective
 from creatives.editor import selectors as editor_selectors
 from creatives.library import selectors as media_selectors
 from creatives.library import services as media_services
@@ -33,6 +34,7 @@ from prosocial.money import to_major_units
 from publishing import (
     deletion,
     previews,
+    promotion,
     remote_delete,
     selectors,
     services,
@@ -49,10 +51,17 @@ from publishing.forms import (
     ScheduleForm,
     UseCopyForm,
 )
-from publishing.models import Publication, PublicationTombstone
+from publishing.models import Publication, PublicationTombstone, Target
 from publishing.preflight import PENDING, preflight_blockers
 from publishing.targeting import interest_names, targeting_from_audience
-from publishing.targets import INSTAGRAM_TARGETS, TARGETS, target_for_aspect, target_spec
+from publishing.targets import (
+    AD_TARGETS,
+    INSTAGRAM_TARGETS,
+    PROMOTABLE_TARGETS,
+    TARGETS,
+    target_for_aspect,
+    target_spec,
+)
 
 UNPROCESSABLE = 422
 # Rows are plain text and one badge; 50 keeps the history page small and quick to render.
@@ -234,6 +243,39 @@ def _initial_from_brief(request: HttpRequest, script: Script) -> dict[str, Any]:
     }
 
 
+def _initial_from_promoted(
+    request: HttpRequest, membership: Membership, source_id: str
+) -> dict[str, Any]:
+    """Return a promotion's prefill from a published post of the workspace (``?promote=``).
+
+    The post, a name, and the brief's objective and audience when the post carries a campaign
+    script's video (an Instagram post's ad also gets the brief's link and button); else
+    Engagement, what promoting a post is most often for. Another workspace's post is a 404;
+    one that isn't live yet is refused with a message.
+    """
+    if not source_id.isascii() or not source_id.isdigit() or len(source_id) > 18:
+        return {}
+    source = selectors.get_publication_for_member(membership, int(source_id))
+    if why := promotion.why_not_promotable(source, workspace_id=membership.workspace_id):
+        messages.warning(request, why)
+        return {}
+    initial: dict[str, Any] = {
+        "title": f"Promote: {source.title}"[:200],
+        "target": Target.META_AD_PROMOTE,
+        "promoted": source.pk,
+        "objective": Objective.ENGAGEMENT.value,
+    }
+    script = selectors.script_of(source)
+    if script is not None:
+        initial |= _initial_from_brief(request, script)
+        if promotion.is_instagram(source):
+            initial |= {
+                "link_url": script.campaign.product_url,
+                "cta_type": script.campaign.call_to_action,
+            }
+    return initial
+
+
 @member_required("content.edit")
 def publication_new(request: HttpRequest, membership: Membership) -> HttpResponse:
     initial = None
@@ -245,6 +287,7 @@ def publication_new(request: HttpRequest, membership: Membership) -> HttpRespons
         initial |= _initial_from_render(
             request, membership, request.GET.get("render", ""), target=initial["target"]
         )
+        initial |= _initial_from_promoted(request, membership, request.GET.get("promote", ""))
     form = PublicationForm(request.POST or None, membership=membership, initial=initial)
     if request.method == "POST" and form.is_valid():
         sibling = form.sibling_fields()
@@ -580,6 +623,10 @@ def _detail_context(membership: Membership, publication: Publication) -> dict[st
     converting = any(row.get("converting") for row in checks)
     currency = publication.ad_account.currency if publication.ad_account else ""
     blockers = preflight_blockers(publication)
+    # A promotion shows (and previews) the post it promotes.
+    shown, shown_items = publication, items
+    if publication.target == Target.META_AD_PROMOTE and publication.promoted is not None:
+        shown, shown_items = publication.promoted, selectors.list_items(publication.promoted)
     time_set = publication.scheduled_at is not None and publication.scheduled_at > timezone.now()
     return {
         **_base(membership),
@@ -602,12 +649,17 @@ def _detail_context(membership: Membership, publication: Publication) -> dict[st
         "schedule_form": ScheduleForm(membership=membership),
         "review_form": ReviewForm(),
         "is_instagram": publication.target in INSTAGRAM_TARGETS,
+        "is_ad": publication.target in AD_TARGETS,
+        # *Promote…*: a live organic post can become an ad (``publishing.promotion``).
+        "can_promote": publication.target in PROMOTABLE_TARGETS
+        and publication.status == Publication.Status.PUBLISHED
+        and bool(publication.remote_id),
         "previews": previews.build_previews(
             targets=[publication.target],
-            caption=publication.caption,
+            caption=shown.caption,
             link_url=publication.link_url,
             cta_type=publication.cta_type,
-            media=previews.media_of(items, _thumb),
+            media=previews.media_of(shown_items, _thumb),
             page_name=publication.page_label,
             instagram_name=publication.instagram_label,
         ),

@@ -10,6 +10,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from creatives.library.models import MediaAsset
+from creatives.studio import generation
+from creatives.studio.ai.base import MAX_MORE_LIKE
+from creatives.studio.errors import GenerationError
 from creatives.studio.generation import MAX_VARIANTS_PER_RUN
 from creatives.studio.models import ASPECT_CHOICES, AISettings, ScriptVersion
 
@@ -26,6 +29,84 @@ class VariantsForm(forms.Form):
         choices=[(n, str(n)) for n in range(1, MAX_VARIANTS_PER_RUN + 1)],
         initial=3,
     )
+
+
+class MoreLikeForm(forms.Form):
+    """*Make more like this*: how many variants, and how the winner did (the results page posts it).
+
+    Every figure is optional, but at least one is needed; the service checks them again
+    (``generation.parse_results``), so a caller that skips this form can't sneak one past.
+    """
+
+    variants = forms.TypedChoiceField(
+        label=_("Variants"),
+        coerce=int,
+        choices=[(n, str(n)) for n in range(1, MAX_MORE_LIKE + 1)],
+        initial=MAX_MORE_LIKE,
+        required=False,
+    )
+    ctr = forms.DecimalField(
+        label=_("CTR (%)"),
+        min_value=Decimal(0),
+        max_value=generation.MAX_PERCENT,
+        max_digits=3 + generation.MAX_DECIMALS,
+        decimal_places=generation.MAX_DECIMALS,
+        required=False,
+    )
+    cost_per_result = forms.DecimalField(
+        label=_("Cost per result"),
+        min_value=Decimal(0),
+        max_value=generation.MAX_COST,
+        max_digits=7 + generation.MAX_DECIMALS,
+        decimal_places=generation.MAX_DECIMALS,
+        required=False,
+    )
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=3,
+        required=False,
+        validators=[RegexValidator(r"^[A-Za-z]{3}$", _("A three-letter code, such as USD."))],
+    )
+    reach = forms.IntegerField(
+        label=_("Reach"), min_value=0, max_value=generation.MAX_REACH, required=False
+    )
+    engagement_rate = forms.DecimalField(
+        label=_("Engagement rate (%)"),
+        min_value=Decimal(0),
+        max_value=generation.MAX_PERCENT,
+        max_digits=3 + generation.MAX_DECIMALS,
+        decimal_places=generation.MAX_DECIMALS,
+        required=False,
+    )
+    range = forms.CharField(label=_("Period"), max_length=23, required=False)
+
+    def clean_variants(self) -> int:
+        return int(self.cleaned_data.get("variants") or MAX_MORE_LIKE)
+
+    def clean_currency(self) -> str:
+        return str(self.cleaned_data.get("currency") or "").upper()
+
+    def clean_range(self) -> str:
+        try:
+            return generation.parse_period(str(self.cleaned_data.get("range") or "").strip())
+        except GenerationError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and all(data.get(name) is None for name in generation.RESULT_METRICS):
+            raise forms.ValidationError(
+                _("Give at least one result: CTR, cost per result, reach or engagement rate.")
+            )
+        return data
+
+    def results(self) -> dict[str, Any]:
+        """Return the figures given, as ``generation.generate_more_like`` takes them."""
+        return {
+            name: self.cleaned_data[name]
+            for name in generation.RESULT_KEYS
+            if self.cleaned_data.get(name) not in (None, "")
+        }
 
 
 def _lines(value: str) -> list[str]:

@@ -12,11 +12,12 @@ as an ``AICall`` row, whether the call succeeded or not.
 """
 
 import logging
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -371,6 +372,197 @@ def start_scripts(*, actor: Membership, cohort: AudienceCohort, variants: int) -
     )
 
 
+# --- Make more like this ----------------------------------------------------------------------
+
+# What a results summary may say it covers: Meta's ``date_preset`` values, Instagram's
+# ``lifetime``, or dates "YYYY-MM-DD..YYYY-MM-DD" (GRAPH_NOTES §4.7, §10).
+RESULT_PRESETS = frozenset(
+    {
+        "today",
+        "yesterday",
+        "this_month",
+        "last_month",
+        "this_quarter",
+        "last_quarter",
+        "this_year",
+        "last_year",
+        "last_3d",
+        "last_7d",
+        "last_14d",
+        "last_28d",
+        "last_30d",
+        "last_90d",
+        "maximum",
+        "lifetime",
+    }
+)
+RESULT_DATES = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+RESULT_KEYS = frozenset({"ctr", "cost_per_result", "currency", "reach", "engagement_rate", "range"})
+RESULT_METRICS = ("ctr", "cost_per_result", "reach", "engagement_rate")
+# The largest figures taken (anything beyond is a typo or not a figure from Meta).
+MAX_PERCENT = Decimal(100)
+MAX_COST = Decimal(1_000_000)
+MAX_REACH = 10**12
+MAX_DECIMALS = 6
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def parse_results(raw: dict[str, Any]) -> ai_base.Results:
+    """Return the results summary ``raw`` states, or raise ``GenerationError`` saying what is wrong.
+
+    Strict: only the known keys; numbers (never booleans, NaN or infinities) within range —
+    CTR and engagement rate 0-100 %, a cost per result of 0-1,000,000 in ``currency`` (three
+    capital letters), a whole reach of 0-10^12 — given as text or decimals with at most six
+    decimals (floats, which computed rates often are, are rounded to six); ``range`` a
+    ``date_preset`` or "YYYY-MM-DD..YYYY-MM-DD" (start before end). At least one figure.
+    """
+    unknown = sorted(set(raw) - RESULT_KEYS)
+    if unknown:
+        raise GenerationError(
+            _("Unknown results: %(names)s. Send %(known)s.")
+            % {"names": ", ".join(unknown), "known": ", ".join(sorted(RESULT_KEYS))}
+        )
+    values = {key: value for key, value in raw.items() if value not in (None, "")}
+    if not any(key in values for key in RESULT_METRICS):
+        raise GenerationError(
+            _("Give at least one result: CTR, cost per result, reach or engagement rate.")
+        )
+    currency = str(values.get("currency", "")).strip().upper()
+    if currency and not CURRENCY.match(currency):
+        raise GenerationError(_("The currency is a three-letter code, such as USD or EUR."))
+    return ai_base.Results(
+        ctr=_decimal(values, "ctr", _("CTR"), MAX_PERCENT),
+        cost_per_result=_decimal(values, "cost_per_result", _("The cost per result"), MAX_COST),
+        currency=currency,
+        reach=_whole(values, "reach", _("Reach"), MAX_REACH),
+        engagement_rate=_decimal(values, "engagement_rate", _("The engagement rate"), MAX_PERCENT),
+        period=parse_period(str(values.get("range", "")).strip()),
+    )
+
+
+def _decimal(values: dict[str, Any], key: str, label: str, top: Decimal) -> Decimal | None:
+    if key not in values:
+        return None
+    value = values[key]
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise GenerationError(_("%(label)s must be a number.") % {"label": label})
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise GenerationError(_("%(label)s must be a number.") % {"label": label}) from None
+    if not number.is_finite():
+        raise GenerationError(_("%(label)s must be a number.") % {"label": label})
+    if not Decimal(0) <= number <= top:
+        raise GenerationError(
+            _("%(label)s must be between 0 and %(top)s.") % {"label": label, "top": f"{top:,}"}
+        )
+    if isinstance(value, float):
+        number = number.quantize(Decimal(1).scaleb(-MAX_DECIMALS))
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
+        raise GenerationError(
+            _("%(label)s has more than %(n)d decimals.") % {"label": label, "n": MAX_DECIMALS}
+        )
+    return number
+
+
+def _whole(values: dict[str, Any], key: str, label: str, top: int) -> int | None:
+    if key not in values:
+        return None
+    value = values[key]
+    text = str(value).strip()
+    whole = isinstance(value, int | str) and not isinstance(value, bool)
+    if not (whole and text.isascii() and text.isdigit()):
+        raise GenerationError(_("%(label)s must be a whole number.") % {"label": label})
+    if len(text) > len(str(top)) or int(text) > top:
+        raise GenerationError(
+            _("%(label)s must be at most %(top)s.") % {"label": label, "top": f"{top:,}"}
+        )
+    return int(text)
+
+
+def parse_period(text: str) -> str:
+    """Return ``text`` if it names a results period (``RESULT_PRESETS`` or dates), else raise."""
+    if not text or text in RESULT_PRESETS:
+        return text
+    match = RESULT_DATES.match(text)
+    try:
+        dates = [date.fromisoformat(part) for part in match.groups()] if match else []
+    except ValueError:
+        dates = []
+    if not dates or dates[1] < dates[0]:
+        raise GenerationError(
+            _(
+                "The range is a period such as last_30d, or two dates "
+                "“YYYY-MM-DD..YYYY-MM-DD”, the first not after the second."
+            )
+        )
+    return text
+
+
+@transaction.atomic
+def generate_more_like(
+    *,
+    actor: Membership,
+    script: Script,
+    results: dict[str, Any],
+    variants: int = ai_base.MAX_MORE_LIKE,
+) -> GenerationJob:
+    """Start writing ``variants`` new variants for ``script``'s audience, modelled on it.
+
+    *Make more like this*: the job gives the provider the script's current text and the
+    results summary (``parse_results``; ``GenerationError`` when it is wrong, nothing
+    written), and records both on every variant it writes (``Script.modelled_on*``). The
+    workspace's AI budget applies as to every job: a paid provider's call is refused once the
+    cap is reached, and the job fails saying so.
+    """
+    _require_editor(actor)
+    summary = parse_results(results)
+    if not 1 <= variants <= ai_base.MAX_MORE_LIKE:
+        raise GenerationError(
+            _("Ask for between 1 and %(max)d variants like this one.")
+            % {"max": ai_base.MAX_MORE_LIKE}
+        )
+    if script.campaign.workspace_id != actor.workspace_id:
+        raise GenerationError(_("That variant belongs to another workspace."))
+    version = script.current
+    if version is None:
+        raise GenerationError(_("This variant has no text yet; write or regenerate it first."))
+    like = {
+        "script_id": script.pk,
+        "number": script.number,
+        "version": version.number,
+        "text": {name: getattr(version, name) for name in (*SCRIPT_FIELDS, "language")},
+        "results": summary.as_data(),
+    }
+    return _start(
+        actor,
+        Kind.SCRIPTS,
+        script.campaign,
+        cohort=script.cohort,
+        script=script,
+        params={"variants": variants, "like": like},
+    )
+
+
+def _winner(like: dict[str, Any]) -> ai_base.Winner:
+    text = like["text"]
+    return ai_base.Winner(
+        script=ai_base.ScriptVariant(
+            hook=text["hook"],
+            body=text["body"],
+            cta=text["cta"],
+            voiceover=text["voiceover"],
+            on_screen_text=tuple(text["on_screen_text"]),
+            caption=text["caption"],
+            hashtags=tuple(text["hashtags"]),
+            language=text.get("language", "en"),
+        ),
+        number=int(like["number"]),
+        results=ai_base.Results.from_data(like["results"]),
+    )
+
+
 @transaction.atomic
 def regenerate_script(*, actor: Membership, script: Script) -> GenerationJob:
     """Ask the AI for a new version of one variant (earlier versions are kept)."""
@@ -682,15 +874,30 @@ def _write_scripts(run: _Run) -> str:
     existing = Script.objects.filter(cohort=cohort).count()
     run.progress(10, _("Writing %(n)d script variants…") % {"n": wanted - done})
     brief = brief_for(job.campaign, cohort)
-    variants = run.ai.call(
-        run.ai.provider.write_scripts, brief, wanted - done, offset=existing % ai_base.MAX_VARIANTS
-    )
+    like = job.params.get("like")
+    modelled: dict[str, Any] = {}
+    if like:  # *Make more like this*: the winner is the job's script (its deletion ends the job)
+        variants = run.ai.call(run.ai.provider.write_more_like, brief, _winner(like), wanted - done)
+        modelled = {
+            "modelled_on": job.script,
+            "modelled_on_number": like["number"],
+            "modelled_on_results": like["results"],
+        }
+    else:
+        variants = run.ai.call(
+            run.ai.provider.write_scripts,
+            brief,
+            wanted - done,
+            offset=existing % ai_base.MAX_VARIANTS,
+        )
     with run.owned():
+        # One numbering at a time per audience: another job may be writing variants for it.
+        list(AudienceCohort.objects.select_for_update().filter(pk=cohort.pk).values_list("pk"))
         top = Script.objects.filter(cohort=cohort).aggregate(top=Max("number"))["top"] or 0
         ids = list(job.params.get("script_ids", []))
         for offset, variant in enumerate(variants, start=1):
             script = Script.objects.create(
-                campaign=job.campaign, cohort=cohort, number=top + offset
+                campaign=job.campaign, cohort=cohort, number=top + offset, **modelled
             )
             _add_version(
                 script,

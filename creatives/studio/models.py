@@ -159,6 +159,14 @@ class Script(models.Model):
     current = models.ForeignKey(
         "ScriptVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # *Make more like this* (``generation.generate_more_like``): the variant this one was
+    # modelled on, its number (kept should that variant be deleted) and the results summary
+    # the generation was given, as it was then (``ai.base.Results.as_data``).
+    modelled_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    modelled_on_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    modelled_on_results = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,6 +10,7 @@ from accounts.models import Membership
 from campaigns.models import Campaign
 from creatives.library.models import MediaAsset
 from creatives.studio import generation
+from creatives.studio.ai.base import Results
 from creatives.studio.models import (
     AICall,
     Creative,
@@ -112,6 +113,7 @@ def campaign_studio(campaign: Campaign) -> dict[str, Any]:
     )
     by_cohort: dict[int, list[Script]] = {}
     for script in scripts:
+        script.modelled_on_summary = modelled_on_summary(script)  # type: ignore[attr-defined]
         by_cohort.setdefault(script.cohort_id, []).append(script)
     jobs = list(
         GenerationJob.objects.filter(campaign=campaign).select_related("script", "cohort")[
@@ -127,6 +129,13 @@ def campaign_studio(campaign: Campaign) -> dict[str, Any]:
         "cost_so_far": generation.usd(generation.campaign_cost_micro_usd(campaign)),
         "variant_choices": range(1, generation.MAX_VARIANTS_PER_RUN + 1),
     }
+
+
+def modelled_on_summary(script: Script) -> str:
+    """Return the results a *Make more like this* variant followed, in one line ("" if none)."""
+    if script.modelled_on_number is None:
+        return ""
+    return Results.from_data(script.modelled_on_results or {}).describe()
 
 
 def script_studio(script: Script) -> dict[str, Any]:
@@ -160,6 +169,7 @@ def script_studio(script: Script) -> dict[str, Any]:
         ),
         "jobs": jobs,
         "jobs_open": any(job.is_open for job in jobs),
+        "modelled_on_summary": modelled_on_summary(script),
     }
 
 

@@ -32,6 +32,7 @@ urlpatterns = [
         name="voiceover_make",
     ),
     path("w/<slug:slug>/scripts/<int:pk>/videos/", views.videos_make, name="videos_make"),
+    path("w/<slug:slug>/scripts/<int:pk>/more-like/", views.more_like, name="more_like"),
     path(
         "w/<slug:slug>/script-versions/<int:pk>/use/",
         views.version_use,

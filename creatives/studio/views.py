@@ -31,6 +31,7 @@ from creatives.studio import selectors as studio_selectors
 from creatives.studio.errors import GenerationError
 from creatives.studio.forms import (
     AISettingsForm,
+    MoreLikeForm,
     SceneForm,
     ScriptEditForm,
     VariantsForm,
@@ -232,6 +233,37 @@ def videos_make(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
             _started(request, _("Rendering"))
             return redirect(_script_url(membership, script))
     return _render_script(request, membership, script, video_form=form, status=UNPROCESSABLE)
+
+
+@member_required("content.edit")
+@require_POST
+def more_like(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """Start *Make more like this* on a variant, from its results (the results page posts here).
+
+    Bad figures or a refusal: the variant's page with the reason and HTTP 422, nothing started.
+    """
+    script = studio_selectors.get_script_for_member(membership, pk)
+    form = MoreLikeForm(request.POST)
+    if not form.is_valid():
+        problems = [str(error) for errors in form.errors.values() for error in errors]
+        messages.error(request, " ".join(problems))
+        return _render_script(request, membership, script, status=UNPROCESSABLE)
+    try:
+        generation.generate_more_like(
+            actor=membership,
+            script=script,
+            results=form.results(),
+            variants=form.cleaned_data["variants"],
+        )
+    except GenerationError as exc:
+        messages.error(request, exc.message)
+        return _render_script(request, membership, script, status=UNPROCESSABLE)
+    _started(
+        request,
+        _("Writing variants like variant %(n)d for %(name)s")
+        % {"n": script.number, "name": script.cohort.name},
+    )
+    return redirect(_campaign_url(membership, script.campaign_id))
 
 
 @member_required("content.edit")

@@ -6,8 +6,10 @@
     GET  /act_{id}/adimages?hashes=["…"]   -> {"data": [{"hash","url",...,"id"}]}
     POST /act_{id}/advideos     file_url | multipart source | upload_phase=… -> {"id"}
                                 (status at GET /{video-id}?fields=status)
-    POST /act_{id}/adcreatives  name + object_story_spec (JSON) or object_story_id
-                                -> {"id"}
+    POST /act_{id}/adcreatives  name + object_story_spec (JSON), or object_story_id (an
+                                existing Page post), or source_instagram_media_id +
+                                instagram_user_id (an existing Instagram post; optional
+                                object_id = its Page, call_to_action) -> {"id"}
 
 Writes need `ads_management` and an ACTIVE ad account (account_status 1). The hash
 of an image is the MD5 of its bytes, as Meta's is; uploading the same bytes again
@@ -21,7 +23,7 @@ import binascii
 import hashlib
 from typing import Any
 
-from meta_sandbox import ads_rules, errors
+from meta_sandbox import ads_rules, errors, lifecycle
 from meta_sandbox.ads_rules import invalid
 from meta_sandbox.endpoints import videos
 from meta_sandbox.endpoints.adaccounts import visible_ad_account
@@ -29,7 +31,15 @@ from meta_sandbox.fields import NodeType, attr, parse_fields
 from meta_sandbox.media_check import MediaProblem, inspect_image
 from meta_sandbox.models import AdAccount
 from meta_sandbox.nodes import register_node
-from meta_sandbox.objects import AdCreative, AdImage, Video
+from meta_sandbox.objects import (
+    ID_PREFIXES,
+    ID_WIDTH,
+    AdCreative,
+    AdImage,
+    IgMedia,
+    PagePost,
+    Video,
+)
 from meta_sandbox.routing import Call, converter, route
 from meta_sandbox.scopes import ADS_SCOPES
 
@@ -261,24 +271,107 @@ def validate_story_spec(call: Call, account: AdAccount, spec: Any) -> str:
     return page_id
 
 
+def _check_story_id(call: Call, story_id: str) -> str:
+    """Check an existing Page post to promote (§4.3 ``object_story_id``); return its Page id.
+
+    "<page-id>_<post-id>" of a Page this person granted. A post the sandbox has must be that
+    Page's and published (not a draft, nor scheduled for later). The sandbox keeps only the
+    posts it made or seeded: an id in the shape it makes that it no longer has was deleted,
+    and does not exist; any other id is a post made outside the sandbox (tests promote such
+    posts to get ads with distinct creatives) and is taken as it is.
+    """
+    page_id, _sep, post_part = story_id.partition("_")
+    auth = call.authorization
+    if auth is None or page_id not in auth.page_ids or not post_part.isdigit():
+        raise invalid(
+            f"object_story_id {story_id} is not a post of a granted Page", "Post not found"
+        )
+    state = call.state
+    post = state.objects.get(story_id, PagePost) or state.engagement.seeded_posts.get(story_id)
+    if post is None and _made_here(post_part, "page_post"):
+        raise invalid(f"object_story_id {story_id} does not exist (deleted?)", "Post not found")
+    if post is not None and post.owner_id != page_id:
+        raise invalid(
+            f"object_story_id {story_id} is not a post of Page {page_id}", "Post not found"
+        )
+    if post is not None and not lifecycle.post_is_published(state, post):
+        raise invalid(
+            f"object_story_id {story_id} is not published yet; only a published post can be "
+            "promoted",
+            "Post not published",
+        )
+    return page_id
+
+
+def _made_here(number: str, family: str) -> bool:
+    """Whether ``number`` has the shape of the ids the sandbox makes for ``family``."""
+    prefix = ID_PREFIXES[family]
+    width = ID_WIDTH.get(family, 16 if len(prefix) == 1 else 18)
+    return len(number) == width and number.startswith(prefix)
+
+
+def _check_source_media(call: Call, media_id: str, ig_user_id: str) -> str:
+    """Check an existing Instagram post to promote (§4.3 ``source_instagram_media_id``).
+
+    Needs ``instagram_user_id``: a granted account that owns the media; ``object_id``, when
+    sent, must be that account's Page. Returns the Page id the creative's post is made on.
+    """
+    auth = call.authorization
+    if not ig_user_id:
+        raise invalid(
+            "source_instagram_media_id needs instagram_user_id, the account that posted it",
+            "Missing Instagram account",
+        )
+    ig = call.state.world.ig_accounts.get(ig_user_id)
+    if ig is None or auth is None or ig.id not in auth.ig_user_ids or not ig.page_id:
+        raise invalid(
+            f"instagram_user_id {ig_user_id} is not an Instagram account this person granted",
+            "Instagram account not allowed",
+        )
+    state = call.state
+    media = state.objects.get(media_id, IgMedia) or state.engagement.seeded_media.get(media_id)
+    if media is None or media.owner_id != ig.id:
+        raise invalid(
+            f"source_instagram_media_id {media_id} does not exist or is not a post of "
+            f"Instagram account {ig.id}",
+            "Post not found",
+        )
+    object_id = call.param("object_id")
+    if object_id and (object_id != ig.page_id or object_id not in auth.page_ids):
+        raise invalid(
+            f"object_id {object_id} is not the Page linked to Instagram account {ig.id}",
+            "Page not allowed",
+        )
+    cta = ads_rules.json_value(call.param("call_to_action"), "call_to_action")
+    ads_rules.call_to_action(cta, "creative")
+    return ig.page_id
+
+
 @route("POST", "/{account:ad_account}/adcreatives", scopes_any=WRITE_SCOPES)
 def create_creative(call: Call) -> dict[str, Any]:
     account = writable(call)
+    for old, new in (
+        ("instagram_actor_id", "instagram_user_id"),
+        ("instagram_story_id", "source_instagram_media_id"),
+    ):
+        if call.param(old):
+            raise invalid(f"{old} is deprecated; use {new}", "Deprecated field")
     spec = ads_rules.json_value(call.param("object_story_spec"), "object_story_spec")
     story_id = call.param("object_story_id") or None
-    if (spec is None) == (story_id is None):
+    media_id = call.param("source_instagram_media_id") or None
+    if [spec is not None, story_id is not None, media_id is not None].count(True) != 1:
         raise invalid(
-            "Send exactly one of object_story_spec and object_story_id", "Invalid creative"
+            "Send exactly one of object_story_spec, object_story_id and source_instagram_media_id",
+            "Invalid creative",
         )
+    ig_user_id: str | None = None
     if spec is not None:
         page_id = validate_story_spec(call, account, spec)
+    elif story_id is not None:
+        page_id = _check_story_id(call, str(story_id))
     else:
-        page_id = str(story_id).split("_")[0]
-        auth = call.authorization
-        if auth is None or page_id not in auth.page_ids or "_" not in str(story_id):
-            raise invalid(
-                f"object_story_id {story_id} is not a post of a granted Page", "Post not found"
-            )
+        ig_user_id = str(call.param("instagram_user_id") or "")
+        page_id = _check_source_media(call, str(media_id), ig_user_id)
     if validate_only(call):
         return {"success": True}
     objects = call.state.objects
@@ -290,6 +383,8 @@ def create_creative(call: Call) -> dict[str, Any]:
         name=call.param("name"),
         object_story_spec=spec,
         object_story_id=story_id or f"{page_id}_{objects.new_id('page_post')}",
+        source_instagram_media_id=media_id,
+        instagram_user_id=ig_user_id,
     )
     return {"id": objects.add(creative).id}
 
@@ -312,9 +407,11 @@ AD_CREATIVE = NodeType(
         "effective_object_story_id": attr("object_story_id"),
         # The Instagram media an ad runs as; the sandbox makes none (Meta does, for Instagram
         # placements), so the field is absent as on a creative Meta has not placed there yet.
-        "effective_instagram_media_id": lambda _c, _call, _ch: None,
-        "instagram_user_id": lambda c, _call, _ch: (c.object_story_spec or {}).get(
-            "instagram_user_id"
+        # … except a promoted Instagram post, which runs as itself.
+        "effective_instagram_media_id": lambda c, _call, _ch: c.source_instagram_media_id,
+        "source_instagram_media_id": attr("source_instagram_media_id"),
+        "instagram_user_id": lambda c, _call, _ch: (
+            c.instagram_user_id or (c.object_story_spec or {}).get("instagram_user_id")
         ),
     },
     scopes_any=ADS_SCOPES,

@@ -9,6 +9,7 @@ from publishing.publishers.ig_feed import InstagramFeedPublisher
 from publishing.publishers.ig_reel import InstagramReelPublisher
 from publishing.publishers.ig_story import InstagramStoryPublisher
 from publishing.publishers.meta_ad import MetaAdPublisher
+from publishing.publishers.meta_ad_promote import MetaAdPromotePublisher
 
 PUBLISHERS: dict[str, Publisher] = {
     publisher.target: publisher
@@ -20,6 +21,7 @@ PUBLISHERS: dict[str, Publisher] = {
         InstagramReelPublisher(),
         InstagramStoryPublisher(),
         MetaAdPublisher(),
+        MetaAdPromotePublisher(),
     )
 }
 assert set(PUBLISHERS) == set(Target), "every target needs a publisher"  # noqa: S101

@@ -13,7 +13,7 @@ retry never makes a second campaign or ad.
 import base64
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from campaigns.meta_vocabulary import (
     BID_STRATEGY,
@@ -75,6 +75,8 @@ def _account(ctx: PublishContext) -> MetaAdAccount:
 
 class MetaAdPublisher(Publisher):
     target = Target.META_AD
+    # What a lost create is recognised by (``_find_lost``); a promotion's creative differs.
+    reconcile_fields: ClassVar[dict[str, str]] = RECONCILE_FIELDS
 
     def advance(self, ctx: PublishContext) -> StepResult:
         remote = ctx.remote
@@ -92,8 +94,12 @@ class MetaAdPublisher(Publisher):
                 return self._poll_video(ctx, asset)
             if "thumb_hash" not in remote:
                 return self._upload_image(ctx, asset, key="thumb_hash", poster=True)
+        return self._next_create(ctx, asset)
+
+    def _next_create(self, ctx: PublishContext, asset: MediaAsset | None) -> StepResult:
+        """Create the first of creative, campaign, ad set and ad not made yet."""
         for key, edge, progress, message in STEPS:
-            if key not in remote:
+            if key not in ctx.remote:
                 ctx.status(Status.PUBLISHING, progress=progress, message=message)
                 return self._create(ctx, key, edge, self._params(ctx, key, asset))
         raise AssertionError("unreachable: every step is done")
@@ -159,12 +165,12 @@ class MetaAdPublisher(Publisher):
 
     # --- creative, campaign, ad set, ad ----------------------------------------------------------
 
-    def _params(self, ctx: PublishContext, key: str, asset: MediaAsset) -> dict[str, Any]:
+    def _params(self, ctx: PublishContext, key: str, asset: MediaAsset | None) -> dict[str, Any]:
         publication = ctx.publication
         name = publication.title
         status = "ACTIVE" if publication.ad_active else "PAUSED"
         if key == "creative_id":
-            return {"name": name, "object_story_spec": json.dumps(self._story(ctx, asset))}
+            return self._creative(ctx, asset)
         if key == "campaign_id":
             return {
                 "name": name,
@@ -181,6 +187,13 @@ class MetaAdPublisher(Publisher):
             "creative": json.dumps({"creative_id": ctx.remote["creative_id"]}),
             "status": status,
         }
+
+    def _creative(self, ctx: PublishContext, asset: MediaAsset | None) -> dict[str, Any]:
+        """Return the creative's parameters: a new (dark) post made from ``asset``."""
+        if asset is None:
+            raise AssertionError("an ad's creative is made from its file")
+        story = json.dumps(self._story(ctx, asset))
+        return {"name": ctx.publication.title, "object_story_spec": story}
 
     @staticmethod
     def _story(ctx: PublishContext, asset: MediaAsset) -> dict[str, Any]:
@@ -286,7 +299,7 @@ class MetaAdPublisher(Publisher):
         listed = ctx.client.paginate(
             f"/{account.ad_account_id}/{EDGES[key]}",
             {
-                "fields": RECONCILE_FIELDS[key],
+                "fields": self.reconcile_fields[key],
                 "filtering": json.dumps(filtering),
                 "limit": RECONCILE_PAGE_SIZE,
             },

@@ -16,8 +16,9 @@ they return).
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -50,6 +51,78 @@ class Brief:
     language: str = "en"  # ISO 639-1
     brand_colours: tuple[str, ...] = ()  # "#RRGGBB"
     cohort: Cohort = field(default_factory=lambda: Cohort(name="Everyone"))
+
+
+@dataclass(frozen=True)
+class Results:
+    """How a published variant did: the summary *Make more like this* passes on.
+
+    Figures read off Meta's insights by the results page or a person; ``None`` (or "") is
+    "not known". Like the brief, they are *data*: providers quote them and never follow
+    instructions, and never print them in the copy.
+    """
+
+    ctr: Decimal | None = None  # link click-through rate, in percent
+    cost_per_result: Decimal | None = None  # in ``currency``
+    currency: str = ""  # ISO 4217, e.g. "USD"
+    reach: int | None = None  # people reached
+    engagement_rate: Decimal | None = None  # in percent
+    period: str = ""  # what they cover: "last_30d", "lifetime" or "2026-11-01..2026-11-30"
+
+    def as_data(self) -> dict[str, str | int]:
+        """Return the known figures, JSON-safe (decimals as strings, as Meta sends them)."""
+        data: dict[str, str | int] = {}
+        for name in ("ctr", "cost_per_result", "engagement_rate"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = str(value)
+        if self.cost_per_result is not None and self.currency:
+            data["currency"] = self.currency
+        if self.reach is not None:
+            data["reach"] = self.reach
+        if self.period:
+            data["range"] = self.period
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> "Results":
+        """Return the results ``as_data`` wrote (values already checked when they were kept)."""
+
+        def number(name: str) -> Decimal | None:
+            return Decimal(str(data[name])) if data.get(name) not in (None, "") else None
+
+        reach = data.get("reach")
+        return cls(
+            ctr=number("ctr"),
+            cost_per_result=number("cost_per_result"),
+            currency=str(data.get("currency") or ""),
+            reach=int(reach) if reach not in (None, "") else None,
+            engagement_rate=number("engagement_rate"),
+            period=str(data.get("range") or ""),
+        )
+
+    def describe(self) -> str:
+        """Return the figures in one line: "CTR 2.1%, cost per result 0.42 USD, reach 12,000"."""
+        parts = []
+        if self.ctr is not None:
+            parts.append(_("CTR %(value)s%%") % {"value": _figure(self.ctr)})
+        if self.cost_per_result is not None:
+            cost = f"{_figure(self.cost_per_result)} {self.currency}".strip()
+            parts.append(_("cost per result %(value)s") % {"value": cost})
+        if self.reach is not None:
+            parts.append(_("reach %(value)s") % {"value": f"{self.reach:,}"})
+        if self.engagement_rate is not None:
+            parts.append(
+                _("engagement rate %(value)s%%") % {"value": _figure(self.engagement_rate)}
+            )
+        text = ", ".join(parts)
+        return f"{text} ({self.period})" if text and self.period else text
+
+
+def _figure(value: Decimal) -> str:
+    """Return ``value`` without trailing zeros ("2.10" → "2.1", "3.00" → "3")."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True)
@@ -187,8 +260,8 @@ class Usage:
 
     provider: str
     model: str
-    # "write_scripts", "make_storyboard", "make_image", "shorten", "speak", "summarize",
-    # "inbox_summary", "inbox_suggestions", "transcribe"
+    # "write_scripts", "write_more_like", "make_storyboard", "make_image", "shorten", "speak",
+    # "summarize", "inbox_summary", "inbox_suggestions", "transcribe"
     operation: str
     prompt: str
     unit: str  # "tokens", "images", "characters", "seconds"
@@ -199,6 +272,19 @@ class Usage:
     @property
     def units(self) -> int:
         return self.input_units + self.output_units
+
+
+@dataclass(frozen=True)
+class Winner:
+    """A variant that did well, and how: what *Make more like this* writes after.
+
+    ``number`` is the variant's number in its audience (for notes such as "Modelled on
+    variant 2"); the script and the results are data, as the brief is.
+    """
+
+    script: ScriptVariant
+    number: int
+    results: Results
 
 
 # --- Errors ------------------------------------------------------------------------------------
@@ -247,6 +333,7 @@ class AIInvalidModelError(AIError):
 # --- The protocol ------------------------------------------------------------------------------
 
 MAX_VARIANTS = 10
+MAX_MORE_LIKE = 3  # variants per *Make more like this* (each keeps a different part)
 
 
 @runtime_checkable
@@ -256,6 +343,14 @@ class Provider(Protocol):
     usage: list[Usage]
 
     def write_scripts(self, brief: Brief, n: int, offset: int = 0) -> list[ScriptVariant]: ...
+
+    def write_more_like(self, brief: Brief, winner: Winner, n: int) -> list[ScriptVariant]:
+        """Return ``n`` (1-3) new variants modelled on ``winner``, unlike it and each other.
+
+        They keep what made the winner work (its hook, its structure) and say in ``note`` which
+        variant and which results they followed. Usage is recorded under ``write_more_like``.
+        """
+        ...
 
     def make_storyboard(self, brief: Brief, script: ScriptVariant) -> Storyboard: ...
 
@@ -351,6 +446,13 @@ class UsageLog:
 def check_variant_count(n: int) -> None:
     if not 1 <= n <= MAX_VARIANTS:
         raise AIError(_("Ask for between 1 and %(max)d variants.") % {"max": MAX_VARIANTS})
+
+
+def check_more_like_count(n: int) -> None:
+    if not 1 <= n <= MAX_MORE_LIKE:
+        raise AIError(
+            _("Ask for between 1 and %(max)d variants like this one.") % {"max": MAX_MORE_LIKE}
+        )
 
 
 def cta_label(cta: str) -> str:

@@ -8,6 +8,10 @@ it should the brief's data carry it into a line. Templates exist for English and
 only; any other language gets English, and every variant says so in ``note`` rather than
 pretending. Same brief in, same output out.
 
+*Make more like this* (``write_more_like``) keeps a winning variant's hook or body, its closing
+line and its order, renewing the other part from the rotation; each new variant's note names
+the variant and the results it followed.
+
 The brief is quoted into templates as data; nothing in it is interpreted, so there is no
 prompt-injection surface here (the OpenAI provider handles that risk in its prompts).
 
@@ -20,6 +24,7 @@ at zero cost.
 import hashlib
 import re
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from django.utils.translation import gettext as _
 
@@ -27,6 +32,7 @@ from campaigns.meta_vocabulary import CallToAction
 from creatives.studio.ai import copyedit, layout
 from creatives.studio.ai.base import (
     MAX_SUGGESTIONS,
+    MAX_VARIANTS,
     AIError,
     Brief,
     GeneratedImage,
@@ -37,6 +43,8 @@ from creatives.studio.ai.base import (
     ThreadText,
     Usage,
     UsageLog,
+    Winner,
+    check_more_like_count,
     check_variant_count,
     cta_label,
     reply_limit,
@@ -349,6 +357,76 @@ class OfflineProvider(UsageLog):
         gives a different hook/body pair than the variants already written.
         """
         check_variant_count(n)
+        variants = self._rotation(brief, n, offset)
+        self._usage(
+            "write_scripts", repr(brief), "characters", sum(len(v.voiceover) for v in variants)
+        )
+        return variants
+
+    def write_more_like(self, brief: Brief, winner: Winner, n: int) -> list[ScriptVariant]:
+        """Return ``n`` (1-3) variants that each keep one part of the winner and renew the other.
+
+        The winner's hook is what people stopped for and its body what kept them: the first
+        variant keeps the hook with a new body, the second keeps the body with a new hook, and
+        so on, alternating (new parts come from the brief's rotation, never the winner's own).
+        Each keeps the winner's closing line and hashtags, in the winner's order (hook, body,
+        offer, call to action), and its ``note`` names the variant and the results it followed.
+        """
+        check_more_like_count(n)
+        language, templates, note = _templates(brief)
+        model = winner.script
+        pool = self._rotation(brief, MAX_VARIANTS, 0)
+        hooks = list(dict.fromkeys(v.hook for v in pool if v.hook != model.hook))
+        bodies = list(dict.fromkeys(v.body for v in pool if v.body != model.body))
+        keep_hook = [(model.hook, body, "hook") for body in bodies]
+        keep_body = [(hook, model.body, "body") for hook in hooks]
+        plans = [plan for pair in zip_longest(keep_hook, keep_body) for plan in pair if plan]
+        offer = templates.offer.format(offer=_sentence(brief.offer)) if brief.offer.strip() else ""
+        label = self.button_label(brief)
+        tags = model.hashtags or hashtags(brief, templates, self._tone(brief))
+        followed = _("Modelled on variant %(n)d") % {"n": winner.number}
+        if summary := winner.results.describe():
+            followed += f" ({summary})"
+        kept_notes = {
+            "hook": _("%(followed)s: keeps its hook, with a new body."),
+            "body": _("%(followed)s: keeps its body, with a new hook."),
+        }
+        variants = []
+        for hook, body, kept in plans[:n]:
+            spoken = " ".join(part for part in (hook, body, offer, model.cta) if part)
+            caption = " ".join(part for part in (hook, body, offer) if part)
+            on_screen = tuple(
+                copyedit.shorten_by_rules(line, ON_SCREEN_CHARS)
+                for line in (hook, _sentence(brief.key_message), offer, label)
+                if line
+            )
+            variant_note = " ".join(
+                part for part in (kept_notes[kept] % {"followed": followed}, note) if part
+            )
+            variants.append(
+                copyedit.scrub_variant(
+                    ScriptVariant(
+                        hook=hook,
+                        body=body,
+                        cta=model.cta,
+                        voiceover=spoken,
+                        on_screen_text=on_screen,
+                        caption=f"{caption}\n\n{' '.join(tags)}",
+                        hashtags=tuple(tags),
+                        language=language,
+                        note=variant_note,
+                    ),
+                    copyedit.internal_names(brief),
+                )
+            )
+        prompt = f"{brief!r}\nwinner: {model!r}\nresults: {winner.results.as_data()!r}"
+        self._usage(
+            "write_more_like", prompt, "characters", sum(len(v.voiceover) for v in variants)
+        )
+        return variants
+
+    def _rotation(self, brief: Brief, n: int, offset: int) -> list[ScriptVariant]:
+        """Return the ``n`` variants of the template rotation from ``offset`` (no usage)."""
         language, templates, note = _templates(brief)
         tone, objective = self._tone(brief), self._objective(brief)
         hooks, bodies = templates.hooks[tone], templates.bodies[objective]
@@ -395,9 +473,6 @@ class OfflineProvider(UsageLog):
                     copyedit.internal_names(brief),
                 )
             )
-        self._usage(
-            "write_scripts", repr(brief), "characters", sum(len(v.voiceover) for v in variants)
-        )
         return variants
 
     def make_storyboard(self, brief: Brief, script: ScriptVariant) -> Storyboard:
