@@ -4,12 +4,12 @@ Every ``get_<noun>_for_member`` filters by the member's workspace first, so a mi
 another workspace's row give the same ``Http404`` (STYLE §3.4).
 """
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import F, Func, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -64,34 +64,121 @@ def _compiled_layout_counts(alias: str) -> list[tuple[str, str, tuple[Any, ...]]
     return compiled
 
 
+@dataclass(frozen=True)
+class _MembershipQuery:
+    """The membership query of every workspace page as SQL, built once per process."""
+
+    sql: str
+    params: tuple[Any, ...]  # ``_SLUG`` where the page's slug goes, the user's id last
+    membership_fields: tuple[str, ...]  # attnames, in the order of the selected columns
+    workspace_fields: tuple[str, ...]
+    count_names: tuple[str, ...]
+    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]  # (column, converters, expression)
+
+
+_SLUG = object()
+_MEMBERSHIP_QUERIES: dict[tuple[str, tuple[str, ...]], _MembershipQuery] = {}
+
+
+def _membership_query(alias: str) -> _MembershipQuery:
+    """Return the SQL of ``get_membership_for_user``, written once per process.
+
+    The same rows as ``list_memberships_for_user(user)`` with each workspace joined, plus every
+    layout count for the page's workspace. Letting the ORM build this query on every request
+    took about as long again as running it (bench/README.md, "page_latency", second pass); its
+    text only depends on the models and the registered counts, so it is kept. Column values go
+    through the same database converters as the ORM's (SQLite's datetimes, for instance).
+    """
+    key = (alias, ("nav_unread", *extensions.membership_count_names()))
+    query = _MEMBERSHIP_QUERIES.get(key)
+    if query is not None:
+        return query
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    membership_table = quote(Membership._meta.db_table)
+    workspace_table = quote(Workspace._meta.db_table)
+    membership_fields = Membership._meta.concrete_fields
+    workspace_fields = Workspace._meta.concrete_fields
+
+    def column(table: str, model: type[Membership] | type[Workspace], name: str) -> str:
+        return f"{table}.{quote(str(model._meta.get_field(name).column))}"  # type: ignore[union-attr]
+
+    columns = [f"{membership_table}.{quote(str(f.column))}" for f in membership_fields]
+    columns += [f"{workspace_table}.{quote(str(f.column))}" for f in workspace_fields]
+    slug_column = column(workspace_table, Workspace, "slug")
+    params: list[Any] = []
+    names = []
+    for name, count_sql, count_params in _compiled_layout_counts(alias):
+        columns.append(f"CASE WHEN {slug_column} = %s THEN {count_sql} END")
+        params += [_SLUG, *count_params]
+        names.append(name)
+    # Names from the models and the counts' SQL from the ORM; every value is a parameter.
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {membership_table} INNER JOIN {workspace_table} "  # noqa: S608
+        f"ON ({column(membership_table, Membership, 'workspace')} = "
+        f"{column(workspace_table, Workspace, 'id')}) "
+        f"WHERE {column(membership_table, Membership, 'user')} = %s "
+        f"ORDER BY {column(workspace_table, Workspace, 'name')} ASC"
+    )
+    converters = []
+    for index, field in enumerate([*membership_fields, *workspace_fields]):
+        expression = field.get_col(field.model._meta.db_table)
+        found = [
+            *connection.ops.get_db_converters(expression),
+            *expression.get_db_converters(connection),
+        ]
+        if found:
+            converters.append((index, tuple(found), expression))
+    query = _MembershipQuery(
+        sql=sql,
+        params=tuple(params),
+        membership_fields=tuple(f.attname for f in membership_fields),
+        workspace_fields=tuple(f.attname for f in workspace_fields),
+        count_names=tuple(names),
+        converters=tuple(converters),
+    )
+    _MEMBERSHIP_QUERIES[key] = query
+    return query
+
+
 def get_membership_for_user(user: User, slug: str) -> Membership:
     """Return ``user``'s membership in the workspace ``slug``; 404 if there is none.
 
     One query answers everything the layout needs: the user's memberships for the switcher
-    (``nav_memberships``, each with its workspace) and, for the one of ``slug``, the bell's
-    unread count (``nav_unread``) and the counts other apps registered
-    (``accounts.extensions.register_membership_count``), computed for that row only.
+    (``nav_memberships``, each with its workspace, as ``list_memberships_for_user`` orders
+    them) and, for the one of ``slug``, the bell's unread count (``nav_unread``) and the
+    counts other apps registered (``accounts.extensions.register_membership_count``),
+    computed for that row only (the other rows carry ``None``).
     """
-    rows_query = list_memberships_for_user(user)
-    quote = connections[rows_query.db].ops.quote_name
-    slug_column = f"{quote(Workspace._meta.db_table)}.{quote('slug')}"  # the select_related join
-    rows = list(
-        rows_query.annotate(
-            **{
-                name: RawSQL(  # noqa: S611 - SQL compiled by the ORM above; slug is a param
-                    f"CASE WHEN {slug_column} = %s THEN {sql} END",
-                    (slug, *params),
-                    output_field=IntegerField(),
-                )
-                for name, sql, params in _compiled_layout_counts(rows_query.db)
-            }
-        )
-    )
-    membership = next((m for m in rows if m.workspace.slug == slug), None)
+    alias = router.db_for_read(Membership)
+    query = _membership_query(alias)
+    connection = connections[alias]
+    params = [slug if param is _SLUG else param for param in query.params]
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql, [*params, user.pk])
+        fetched = cursor.fetchall()
+    split = len(query.membership_fields)
+    counts_at = split + len(query.workspace_fields)
+    workspace_cache = Membership._meta.get_field("workspace")
+    user_cache = Membership._meta.get_field("user")
+    rows = []
+    membership = None
+    for values in fetched:
+        row = list(values)
+        for index, converters, expression in query.converters:
+            for converter in converters:
+                row[index] = converter(row[index], expression, connection)
+        member = Membership.from_db(alias, query.membership_fields, row[:split])
+        workspace = Workspace.from_db(alias, query.workspace_fields, row[split:counts_at])
+        workspace_cache.set_cached_value(member, workspace)  # type: ignore[union-attr]
+        user_cache.set_cached_value(member, user)  # type: ignore[union-attr]  # no query each
+        for name, count in zip(query.count_names, row[counts_at:], strict=True):
+            setattr(member, name, count)
+        if workspace.slug == slug:
+            membership = member
+        rows.append(member)
     if membership is None:
         raise Http404("No such workspace")
-    for row in rows:
-        row.user = user  # the signed-in user, already loaded: no query per membership
     membership.nav_memberships = rows  # type: ignore[attr-defined]
     return membership
 

@@ -4,8 +4,12 @@ Each pair runs the old way (the queries and per-row calls the pages made before)
 way on the same seeded bench workspace, in one process, medians of 5 runs: the layout shell
 (session row and five lookups vs Redis and one membership query), the dashboard's counts and
 publishing lists, the calendar's per-row labels and links, the media library's placement
-rules, and the membership query built by the ORM each time vs compiled once. Run
-``bench.page_latency`` first (it seeds the workspace), then::
+rules, and the membership query built by the ORM each time vs compiled once. The second pass
+(the layout shell every workspace page pays) adds: the membership query built by the ORM
+(counts compiled once) vs SQL written once per process, the layout rendered with its 25
+``{% url %}`` tags vs links reversed once per process, and, not removed but measured, the
+signed-in user's lookup through the ORM vs the same SELECT. Run ``bench.page_latency`` first
+(it seeds the workspace), then::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/prosocial_bench \\
     REDIS_URL=redis://127.0.0.1:6379/2 DEBUG=0 .venv/bin/python -m bench.page_costs
@@ -14,6 +18,7 @@ rules, and the membership query built by the ORM each time vs compiled once. Run
 # ruff: noqa: E402, E731, I001
 import json
 import os
+import re
 import statistics
 import time
 from pathlib import Path
@@ -160,6 +165,92 @@ def built_each_time():
 res["membership query alone: ORM-built each time vs compiled once"] = (
     t(built_each_time),
     t(lambda: acc.get_membership_for_user(owner, ws.slug)),
+)
+
+
+# --- second pass: the layout shell every workspace page pays ---------------------------------
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.db import connections
+from django.db.models.expressions import RawSQL
+from django.template import engines
+from django.test import RequestFactory
+from django.urls import resolve
+from accounts.context_processors import LAYOUT_URL_NAMES, WORKSPACE_URL_NAMES
+
+
+def membership_first_pass(user, slug):
+    """``get_membership_for_user`` as #15's first pass left it: the ORM builds the query."""
+    rows_query = acc.list_memberships_for_user(user)
+    quote = connections[rows_query.db].ops.quote_name
+    slug_column = f"{quote(Workspace._meta.db_table)}.{quote('slug')}"
+    rows = list(
+        rows_query.annotate(
+            **{
+                name: RawSQL(
+                    f"CASE WHEN {slug_column} = %s THEN {sql} END",
+                    (slug, *params),
+                    output_field=IntegerField(),
+                )
+                for name, sql, params in acc._compiled_layout_counts(rows_query.db)
+            }
+        )
+    )
+    membership = next(m for m in rows if m.workspace.slug == slug)
+    for row in rows:
+        row.user = user
+    membership.nav_memberships = rows
+    return membership
+
+
+res["membership query: ORM-built (counts compiled once) vs SQL written once per process"] = (
+    t(lambda: membership_first_pass(owner, ws.slug), 300),
+    t(lambda: acc.get_membership_for_user(owner, ws.slug), 300),
+)
+
+# The layout as it was: the same template with its links reversed by {% url %} on every page.
+layout_path = Path(__file__).resolve().parents[1] / "templates" / "layouts" / "app.html"
+layout_now = layout_path.read_text(encoding="utf-8")
+layout_then = layout_now.replace(
+    "{% for m, dashboard_url in nav_switcher %}", "{% for m in nav_memberships %}"
+).replace("{{ dashboard_url }}", "{% url 'accounts:dashboard' m.workspace.slug %}")
+for key, name in WORKSPACE_URL_NAMES.items():
+    layout_then = layout_then.replace(
+        f"{{{{ nav_urls.{key} }}}}", f"{{% url '{name}' current_membership.workspace.slug %}}"
+    )
+for key, name in LAYOUT_URL_NAMES.items():
+    layout_then = layout_then.replace(f"{{{{ layout_urls.{key} }}}}", f"{{% url '{name}' %}}")
+if "nav_urls." in layout_then or "layout_urls." in layout_then:
+    raise SystemExit("page_costs: the old layout could not be rebuilt from app.html")
+shell_path = f"/bench/shell/{ws.slug}/"
+request = RequestFactory().get(shell_path, HTTP_HOST="127.0.0.1")
+request.resolver_match = resolve(shell_path)
+request.user = owner
+request.session = SessionStore(key)
+request._messages = FallbackStorage(request)
+request.membership = acc.get_membership_for_user(owner, ws.slug)
+engine = engines["django"]
+then, now = engine.from_string(layout_then), engine.from_string(layout_now)
+csrf = re.compile(r"[A-Za-z0-9]{64}")  # masked anew on every render
+if csrf.sub("", then.render({}, request)) != csrf.sub("", now.render({}, request)):
+    raise SystemExit("page_costs: the old and the new layout render different pages")
+res["layout around an empty page: 25 {% url %} per render vs links reversed once per process"] = (
+    t(lambda: then.render({}, request), 300),
+    t(lambda: now.render({}, request), 300),
+)
+backend = ModelBackend()
+user_sql = f"SELECT * FROM {User._meta.db_table} WHERE id = %s"
+
+
+def user_raw():
+    with connections["default"].cursor() as cursor:
+        cursor.execute(user_sql, [owner.pk])
+        cursor.fetchall()
+
+
+res["left: the signed-in user's lookup, ORM (ModelBackend.get_user) vs the same SELECT raw"] = (
+    t(lambda: backend.get_user(owner.pk), 300),
+    t(user_raw, 300),
 )
 res["_loadavg"] = os.getloadavg()
 print(json.dumps(res, indent=1))
