@@ -500,9 +500,18 @@ def _id_value(name: str, call: Call, account: AdAccount, group: str, level: str)
 
 
 def ad_rows(
-    call: Call, scope: AdScope, query: AdQuery, model: AdModel, today: date
+    call: Call,
+    scope: AdScope,
+    query: AdQuery,
+    model: AdModel,
+    today: date,
+    *,
+    synchronous: bool = True,
 ) -> list[tuple[str, dict[str, Any]]]:
-    """Return the insights rows of a query, keyed for paging (period, object, segment)."""
+    """Return the insights rows of a query, keyed for paging (period, object, segment).
+
+    Only a synchronous query can be too big; a finished async report's rows are always read.
+    """
     account = scope.account
     # No rows after today: a range reaching into the future stops at today's (partial) row.
     until = query.until if query.increment == "all_days" else min(query.until, today)
@@ -510,7 +519,7 @@ def ad_rows(
     groups: dict[str, list[Ad]] = {}
     for ad in sorted(scope.ads, key=lambda a: a.id):
         groups.setdefault(_group_id(ad, query.level), []).append(ad)
-    if scope.ads:
+    if scope.ads and synchronous:
         segments = len(model.segments(scope.ads[0], query.breakdowns))
         if len(spans) * len(groups) * segments > call.state.settings.insights_sync_row_limit:
             # §4.7: 100/1504018, the query timed out; narrow it or go async.
@@ -726,7 +735,7 @@ def read_report_results(call: Call) -> Response:
         query = parse_ad_query(
             params.get, node_level=scope.level, today=today, earliest=_earliest(model, scope)
         )
-        rows = ad_rows(call, scope, query, model, today)
+        rows = ad_rows(call, scope, query, model, today, synchronous=False)
         return paginate(call, rows, key=lambda item: item[0], render=lambda item: item[1])
 
     return _answer(headers, produce)

@@ -49,9 +49,6 @@ def test_a_query_meta_times_out_is_read_through_a_report(connected, sandbox):
     assert all(r.report_run_id and r.failures == 0 for r in reports)
     assert run.status in RefreshRun.ACTIVE
     assert run.next_attempt_at is not None
-    # (The sandbox applies its row limit to reading a report too; Meta doesn't.)
-    sandbox.state.update_settings(insights_sync_row_limit=5000)
-
     done = drive(run, sandbox)
 
     assert (done.status, done.failed) == (Status.SUCCEEDED, 0)

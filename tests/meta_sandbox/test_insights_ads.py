@@ -501,6 +501,20 @@ def test_a_too_big_synchronous_query_must_go_async(graph, token, chain):
     assert_error(response, 400, 100, 1504018)
 
 
+def test_a_query_too_big_to_answer_directly_is_read_through_a_report(graph, token, chain):
+    set_settings(graph, insights_sync_row_limit=10)
+    params = {"level": "ad", "time_increment": "1", "breakdowns": "age"}
+    started = graph.request("POST", f"/{ACT}/insights", token, **params)
+    assert started.status_code == 200, started.text
+    report_id = started.json()["report_run_id"]
+    advance(graph, 600)
+
+    response = graph.get(f"/{report_id}/insights", token, limit=500)
+
+    assert response.status_code == 200, response.text
+    assert len(response.json()["data"]) > 10  # more rows than a direct query may return
+
+
 # --- async report runs ------------------------------------------------------------------------
 
 
