@@ -313,7 +313,7 @@ def test_a_bad_captions_file_is_refused_with_the_cue_named(editor, project):
     )
 
     assert response.status_code == 400
-    assert "1" in response.json()["error"]
+    assert response.json()["error"] == "Cue 1: it ends before it starts."
     assert versions(project) == [1]
 
 
