@@ -52,7 +52,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m mypy prosocial accounts campaigns meta_integration meta_sandbox creatives privacy publishing inbox
+	$(PY) -m mypy prosocial accounts campaigns meta_integration meta_sandbox creatives privacy publishing inbox insights
 
 fmt: install
 	$(PY) -m ruff check --fix .

@@ -37,6 +37,7 @@ WORKSPACE_URL_NAMES = {
     "ai": "creatives:ai_settings",
     "inbox": "inbox:list",
     "publish": "publishing:list",
+    "results": "insights:overview",
     "approvals": "publishing:approvals",
     "meta": "meta_integration:connections",
     "settings": "accounts:workspace_settings",

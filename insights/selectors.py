@@ -91,7 +91,9 @@ def results_for_workspace(
         for name, number in zip(names, numbers, strict=True):
             if number is not None:
                 result.series.setdefault(name, []).append((day, number))
-    objects = InsightObject.objects.filter(pk__in=list(by_object)).select_related("publication")
+    objects = InsightObject.objects.filter(pk__in=list(by_object)).select_related(
+        "publication", "page", "instagram_account", "ad_account"
+    )
     for obj in objects.order_by("pk"):
         for result in by_object[obj.pk]:
             result.object = obj

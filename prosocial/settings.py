@@ -458,6 +458,8 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
     # The video editor's audio waveforms.
     ("vendor/wavesurfer", BASE_DIR / "node_modules" / "wavesurfer.js" / "dist"),
+    # The results pages' charts (the UMD build: one file, no bundler).
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 _staticfiles_backend = (
     "whitenoise.storage.CompressedManifestStaticFilesStorage"

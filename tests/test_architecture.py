@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Which project apps each app may import (besides itself). Apps depend only downward:
 #   prosocial ← accounts ← creatives.library ← campaigns ← creatives.studio ← creatives.editor
-#   ← publishing ← inbox
+#   ← publishing ← inbox, insights
 # meta_integration sits on accounts and is used by publishing; privacy reaches every other app
 # only through the registries in prosocial (erasure, exporting, inventory, retention,
 # policy_facts), so it imports nothing but accounts. ``creatives`` itself is only the package
@@ -49,8 +49,16 @@ ALLOWED_IMPORTS = {
         "creatives.library",
         "creatives.studio",
     },
-    # Results are read through the Meta accounts, for what publishing published.
-    "insights": {"prosocial", "accounts", "meta_integration", "publishing"},
+    # Results are read through the Meta accounts, for what publishing published, and compared
+    # per campaign cohort and variant (the studio's scripts and creatives).
+    "insights": {
+        "prosocial",
+        "accounts",
+        "meta_integration",
+        "publishing",
+        "campaigns",
+        "creatives.studio",
+    },
     "privacy": {"prosocial", "accounts"},
     "creatives": {"creatives.library", "creatives.studio", "creatives.editor"},
     "meta_sandbox": set(),

@@ -28,6 +28,7 @@ SIDEBAR = {
     "creatives:ai_settings": "AI",
     "inbox:list": "Inbox",
     "publishing:list": "Publish",
+    "insights:overview": "Results",
     "publishing:approvals": "Waiting for you",
     "meta_integration:connections": "Meta",
     "accounts:workspace_settings": "Settings",
