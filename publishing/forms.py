@@ -9,11 +9,9 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, cast
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +25,7 @@ from campaigns.meta_vocabulary import (
 from campaigns.targeting import unknown_country_problem
 from creatives.library.models import MediaAsset
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
+from prosocial import safe_http
 from prosocial.money import currency_decimals, to_major_units, to_minor_units
 from publishing import promotion, selectors
 from publishing.models import (
@@ -433,7 +432,7 @@ class PublicationForm(forms.Form):
             self._check_promoted(data, link=link)
         if data.get("also_target"):
             self._check_also(data, target, data["also_target"], caption, kinds)
-        local = urlsplit(link).hostname in settings.SAFE_HTTP_ALLOWED_HOSTS  # dev/test pages
+        local = bool(link) and safe_http.is_allowlisted(link)  # development's own pages
         if spec.takes_link and link and not link.startswith("https://") and not local:
             self.add_error("link_url", _("Use the https:// address of the page."))
         return data

@@ -202,6 +202,29 @@ def test_invalid_input_is_422_and_writes_nothing(
     assert PublicationEvent.objects.count() == events_before
 
 
+@pytest.mark.parametrize(
+    ("link", "accepted"),
+    [
+        ("http://127.0.0.1:8000/privacy/", True),  # the app's own pages, in development
+        ("http://localhost:8765/shop/", True),  # the Meta sandbox
+        ("http://127.0.0.1:9999/shop/", False),  # another loopback port is no exemption
+        ("http://shop.example.com/", False),
+    ],
+)
+def test_an_http_link_passes_only_on_an_allowlisted_host_and_port(
+    owner, meta, files, settings, link, accepted
+):
+    # Development's default allowlist names host *and* port (prosocial/settings.py).
+    settings.SAFE_HTTP_ALLOWED_HOSTS = [
+        f"{host}:{port}" for host in ("127.0.0.1", "localhost") for port in (8765, 8000)
+    ]
+
+    response = client_for(owner).post(url("new"), form_data("meta_ad", meta, files, link_url=link))
+
+    errors = response.context["form"].errors if response.status_code == 422 else {}
+    assert ("link_url" not in errors) is accepted, errors
+
+
 def test_form_offers_only_selected_accounts_of_active_connections(owner, meta, files):
     MetaPage.objects.filter(page_id=seed.PAGE_PHOTO_ID).update(is_selected=False)
 
