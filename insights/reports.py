@@ -256,8 +256,10 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     has_numbers: bool = False
 
-    def chart_for(self, table_key: str) -> Chart | None:
-        return next((chart for chart in self.charts if chart.table_key == table_key), None)
+    @property
+    def charted_tables(self) -> set[str]:
+        """The tables drawn as a chart: the page folds their numbers away under it."""
+        return {chart.table_key for chart in self.charts}
 
 
 DAY = Column("day", "Day", "date")
@@ -717,7 +719,13 @@ COMPARED_METRICS = {
 
 @dataclass
 class Group:
-    """The posts and ads of one cohort or variant, added up."""
+    """The posts and ads of one cohort or variant, added up.
+
+    A rate only counts the objects that report both of its parts: CTR the impressions (or
+    views) of objects that report clicks — Instagram media report none — and engagement rate
+    the reach of objects that report engagements. Otherwise every Instagram view would be a
+    "non-click" and drag CTR down.
+    """
 
     key: str
     label: str
@@ -725,21 +733,29 @@ class Group:
     publications: set[int] = field(default_factory=set)
     totals: dict[str, Number | None] = field(default_factory=lambda: dict.fromkeys(FLOW_METRICS))
     currencies: set[str] = field(default_factory=set)
+    clicked_impressions: Number | None = None
+    engaged_reach: Number | None = None
 
     def add(self, totals: dict[str, Number | None], currency: str) -> None:
         for metric, value in totals.items():
             self.totals[metric] = _add(self.totals[metric], value)
         if totals.get("spend") is not None and currency:
             self.currencies.add(currency)
+        if totals["clicks"] is not None:
+            seen = _add(totals["impressions"], totals["views"])
+            self.clicked_impressions = _add(self.clicked_impressions, seen)
+        if totals["engagement"] is not None:
+            self.engaged_reach = _add(self.engaged_reach, totals["reach"])
 
     def as_totals(self) -> Totals:
+        """Return what the comparison tests: the counts behind each rate (class docstring)."""
         t = self.totals
         spend = t["spend"] if len(self.currencies) <= 1 else None
         return Totals(
             key=self.key,
             label=self.label,
-            impressions=_as_int(_add(t["impressions"], t["views"])),
-            reach=_as_int(t["reach"]),
+            impressions=_as_int(self.clicked_impressions),
+            reach=_as_int(self.engaged_reach),
             clicks=_as_int(t["clicks"]),
             engagements=_as_int(t["engagement"]),
             results=_as_int(t["link_clicks"]),
@@ -758,8 +774,8 @@ def comparison_row(group: Group) -> dict[str, Any]:
         "key": group.key,
         "label": group.label,
         "posts": len(group.publications),
-        "impressions": totals.impressions,
-        "reach": totals.reach,
+        "impressions": _as_int(_add(group.totals["impressions"], group.totals["views"])),
+        "reach": _as_int(group.totals["reach"]),
         "engagement": totals.engagements,
         "engagement_rate": comparison.engagement_rate(totals),
         "clicks": totals.clicks,
@@ -898,7 +914,7 @@ def campaign_report(campaign: Campaign, period: Period, *, top_posts: int = 50) 
         "variants": variants_table,
         "posts": Table("posts", "Posts and ads", CAMPAIGN_POSTS_COLUMNS, post_rows[:top_posts]),
     }
-    compared = [Series("ctr", "CTR (%)"), Series("engagement_rate", "Engagement rate (%)")]
+    compared = [Series("ctr", "CTR (%)"), Series("engagement_rate", "Engagement rate (%)", "y2")]
     for table, title in ((cohorts_table, "per audience"), (variants_table, "per variant")):
         if any(row["ctr"] is not None or row["engagement_rate"] is not None for row in table.rows):
             report.charts.append(
@@ -908,7 +924,7 @@ def campaign_report(campaign: Campaign, period: Period, *, top_posts: int = 50) 
                     title=f"CTR and engagement rate {title}",
                     label_key="label",
                     series=compared,
-                    axes={"y": "Percent"},
+                    axes={"y": "CTR (%)", "y2": "Engagement rate (%)"},
                     scale=100.0,
                 )
             )

@@ -40,10 +40,6 @@ class Table:
     note: str = ""
     csv_url: str = ""
 
-    @property
-    def has_actions(self) -> bool:
-        return any(row.get("more_like") or row.get("promote_url") for row in self.rows)
-
     def cells(self) -> list[tuple[dict[str, Any], list[tuple[Column, str]]]]:
         """Return each row with its cells as the page shows them."""
         return [

@@ -280,7 +280,7 @@ def test_the_overview_says_where_results_come_from_before_there_are_any(owner):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-testid="results-empty"' in html
-    assert "Connect Meta to read results." in html
+    assert "/meta/\">Connect Meta</a> to read results." in html
     assert 'data-testid="refresh-now"' not in html
 
 
@@ -358,3 +358,19 @@ def test_the_sidebar_leads_to_results(seeded, viewer):
     response = client_for(viewer).get(reverse("accounts:dashboard", args=["acme"]))
 
     assert 'href="/w/acme/results/" data-testid="nav-results"' in response.content.decode()
+
+
+def test_a_rate_counts_only_the_objects_that_report_both_of_its_parts():
+    group = reports.Group(key="variant-1", label="Variant 1")
+    instagram = dict.fromkeys(reports.FLOW_METRICS)
+    instagram.update(views=9_000, reach=4_000, engagement=400)  # Instagram reports no clicks
+    ad = dict.fromkeys(reports.FLOW_METRICS)
+    ad.update(impressions=1_000, reach=800, clicks=50, spend=Decimal(10))  # nor engagements
+
+    group.add(instagram, "")
+    group.add(ad, "EUR")
+
+    row = reports.comparison_row(group)
+    assert (row["impressions"], row["reach"]) == (10_000, 4_800)  # shown: everything
+    assert row["ctr"] == pytest.approx(50 / 1_000)  # not 50 of 10,000
+    assert row["engagement_rate"] == pytest.approx(400 / 4_000)  # not 400 of 4,800
