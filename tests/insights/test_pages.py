@@ -280,7 +280,7 @@ def test_the_overview_says_where_results_come_from_before_there_are_any(owner):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-testid="results-empty"' in html
-    assert "/meta/\">Connect Meta</a> to read results." in html
+    assert '/meta/">Connect Meta</a> to read results.' in html
     assert 'data-testid="refresh-now"' not in html
 
 
