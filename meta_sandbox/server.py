@@ -7,6 +7,7 @@ reachable from another machine.
 """
 
 import ipaddress
+import re
 import socket
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
 
 
 UNDERSCORE_HEADERS = "meta_sandbox.underscore_headers"
+# Query parameters whose values are credentials: never printed in the request log.
+SECRET_PARAMS = re.compile(
+    r"(?i)\b(access_token|input_token|appsecret_proof|client_secret|fb_exchange_token|code)=[^&#\s]*"
+)
 
 
 class SandboxRequestHandler(WSGIRequestHandler):
@@ -32,6 +37,11 @@ class SandboxRequestHandler(WSGIRequestHandler):
         environ = super().make_environ()
         environ[UNDERSCORE_HEADERS] = [(k, v) for k, v in self.headers.items() if "_" in k]
         return environ
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Print the request line with tokens, secrets and codes masked (`make run` shows it)."""
+        self.path = SECRET_PARAMS.sub(r"\1=[redacted]", self.path)
+        super().log_request(code, size)
 
 
 class QuietRequestHandler(SandboxRequestHandler):

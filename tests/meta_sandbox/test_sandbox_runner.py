@@ -92,3 +92,30 @@ def test_start_server_uses_a_free_port_and_stops():
 
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/_sandbox/state", timeout=2)
+
+
+def test_the_request_log_never_shows_tokens_or_secrets():
+    """`make run` prints the sandbox's request lines: tokens, secrets and codes are masked."""
+    port = _free_port()
+    command = [sys.executable, "-m", "meta_sandbox", "--port", str(port), "--app-secret", "s3"]
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_for_state(url)
+        secrets = {
+            "access_token": "EAAZsecret-token",
+            "appsecret_proof": "proof-of-secret",
+            "client_secret": "s3",
+            "code": "the-dialog-code",
+        }
+        requests.get(f"{url}/v25.0/me", params={"fields": "id", **secrets}, timeout=5)
+    finally:
+        process.terminate()
+        _out, log = process.communicate(timeout=10)
+    line = next(line for line in log.splitlines() if "/v25.0/me" in line)
+    assert "fields=id" in line
+    for name, value in secrets.items():
+        assert value not in line
+        assert f"{name}=[redacted]" in line
