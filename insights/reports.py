@@ -19,19 +19,21 @@ for five. How the numbers are added up (docs/results.md, "Reading results"):
 - No number from Meta stays "no data" (None), never 0.
 """
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.core.cache import cache
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Workspace
-from campaigns.models import Campaign
+from campaigns.models import AudienceCohort, Campaign
 from creatives.studio.models import Creative, Script
 from insights import comparison, selectors
 from insights.comparison import Totals, Verdict
@@ -60,6 +62,23 @@ FLOW_METRICS = (
 )
 POST_KINDS = (ObjectKind.IG_MEDIA, ObjectKind.FB_POST)
 ACCOUNT_KINDS = (ObjectKind.PAGE, ObjectKind.IG_ACCOUNT)
+# What each page reads: only the objects and columns it shows (a year of snapshots is read
+# row by row, so every column and object left out is time saved).
+OVERVIEW_KINDS = (*POST_KINDS, *ACCOUNT_KINDS, ObjectKind.AD_ACCOUNT)
+OVERVIEW_METRICS = (
+    "views",
+    "reach",
+    "impressions",
+    "engagement",
+    "clicks",
+    "link_clicks",
+    "follows",
+    "followers",
+    "spend",
+)
+COMPARED_READ = ("views", "reach", "impressions", "engagement", "clicks", "link_clicks", "spend")
+# The overview's table of posts shows the most viewed; the CSV has them all.
+TOP_POSTS_SHOWN = 50
 USABLE_CONNECTION = (MetaConnection.Status.ACTIVE, MetaConnection.Status.EXPIRING)
 Number = int | Decimal
 
@@ -95,6 +114,90 @@ def zone_of(workspace: Workspace) -> ZoneInfo:
 
 def today_in(workspace: Workspace) -> date:
     return timezone.now().astimezone(zone_of(workspace)).date()
+
+
+# --- Built once per change of the data ------------------------------------------------------
+
+# A report is kept this long at most, even if nothing it reads changed (the retention's nightly
+# deletions, for one, touch no object).
+REPORT_CACHE_SECONDS = 600
+
+
+def _newest_and_count(rows: QuerySet[Any], group: str, stamp: str) -> list[Subquery]:
+    summary = rows.order_by().values(group)
+    return [
+        Subquery(summary.annotate(v=Max(stamp)).values("v")),
+        Subquery(summary.annotate(n=Count("pk")).values("n")),
+    ]
+
+
+def data_fingerprint(workspace_id: int, *, campaign_id: int | None = None) -> str:
+    """Return a digest of what the reports read having changed, in one query.
+
+    Every refresh, tracking or retirement of a measured object moves its ``updated_at`` (and
+    its snapshots are written in the same transaction); publications, and a campaign's
+    audiences, variants and videos, give the pages their names and links.
+    """
+    here = OuterRef("pk")
+    parts = [
+        *_newest_and_count(
+            InsightObject.objects.filter(workspace_id=here), "workspace_id", "updated_at"
+        ),
+        *_newest_and_count(
+            Publication.objects.filter(workspace_id=here), "workspace_id", "updated_at"
+        ),
+    ]
+    if campaign_id is not None:
+        parts += [
+            *_newest_and_count(
+                Script.objects.filter(campaign_id=campaign_id), "campaign_id", "updated_at"
+            ),
+            *_newest_and_count(
+                AudienceCohort.objects.filter(campaign_id=campaign_id), "campaign_id", "updated_at"
+            ),
+            *_newest_and_count(
+                Creative.objects.filter(script__campaign_id=campaign_id),
+                "script__campaign_id",
+                "created_at",
+            ),
+        ]
+    annotations = {f"part{n}": part for n, part in enumerate(parts)}
+    row = Workspace.objects.filter(pk=workspace_id).annotate(**annotations)
+    values = row.values_list(*annotations).first()
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:24]
+
+
+def cached_report[ReportT: "Report"](
+    name: str,
+    workspace_id: int,
+    period: Period,
+    build: Callable[[], ReportT],
+    *,
+    target: int | None = None,
+    campaign_id: int | None = None,
+) -> ReportT:
+    """Return the report ``build`` makes, kept until what it reads changes (``data_fingerprint``).
+
+    Reading a year of snapshots costs hundreds of milliseconds; viewing the same results again
+    (another range and back, a teammate, the CSV of the page just seen) costs one query.
+    """
+    fingerprint = data_fingerprint(workspace_id, campaign_id=campaign_id)
+    key = ":".join(
+        [
+            "insights:report",
+            name,
+            str(workspace_id),
+            str(target or ""),
+            period.since.isoformat(),
+            period.until.isoformat(),
+            fingerprint,
+        ]
+    )
+    report: ReportT | None = cache.get(key)
+    if report is None:
+        report = build()
+        cache.set(key, report, REPORT_CACHE_SECONDS)
+    return report
 
 
 # --- Adding up ----------------------------------------------------------------------------------
@@ -322,7 +425,11 @@ def overview(workspace: Workspace, period: Period) -> Report:
     """Return the workspace's results over ``period``: posts, accounts and ads, by day."""
     zone = zone_of(workspace)
     results = selectors.results_for_workspace(
-        workspace, since=period.since - timedelta(days=LOOKBACK_DAYS), until=period.until
+        workspace,
+        since=period.since - timedelta(days=LOOKBACK_DAYS),
+        until=period.until,
+        kinds=OVERVIEW_KINDS,
+        metrics=OVERVIEW_METRICS,
     )
     report = Report(period=period)
     posts_by_day: dict[date, dict[str, Number]] = {}
@@ -411,7 +518,7 @@ def overview(workspace: Workspace, period: Period) -> Report:
         table.key: table
         for table in (
             posts_daily,
-            Table("posts", "Posts", TOP_POSTS_COLUMNS, top_posts),
+            Table("posts", "Posts", TOP_POSTS_COLUMNS, top_posts, limit=TOP_POSTS_SHOWN),
             followers_daily,
             ads_daily,
             Table("accounts", "Accounts", ACCOUNTS_COLUMNS, accounts),
@@ -826,7 +933,7 @@ def _attributions(campaign: Campaign) -> tuple[dict[int, Script], list[Script]]:
     return found, scripts
 
 
-def campaign_report(campaign: Campaign, period: Period, *, top_posts: int = 50) -> CampaignReport:
+def campaign_report(campaign: Campaign, period: Period) -> CampaignReport:
     """Return the campaign's results per audience cohort, per variant and per post or ad."""
     workspace = campaign.workspace
     zone = zone_of(workspace)
@@ -846,6 +953,7 @@ def campaign_report(campaign: Campaign, period: Period, *, top_posts: int = 50) 
         until=period.until,
         kinds=[*POST_KINDS, ObjectKind.AD],
         publication_ids=list(carried),
+        metrics=COMPARED_READ,
     )
     report = CampaignReport(period=period)
     cohorts: dict[int, Group] = {}
@@ -912,7 +1020,9 @@ def campaign_report(campaign: Campaign, period: Period, *, top_posts: int = 50) 
     report.tables = {
         "cohorts": cohorts_table,
         "variants": variants_table,
-        "posts": Table("posts", "Posts and ads", CAMPAIGN_POSTS_COLUMNS, post_rows[:top_posts]),
+        "posts": Table(
+            "posts", "Posts and ads", CAMPAIGN_POSTS_COLUMNS, post_rows, limit=TOP_POSTS_SHOWN
+        ),
     }
     compared = [Series("ctr", "CTR (%)"), Series("engagement_rate", "Engagement rate (%)", "y2")]
     for table, title in ((cohorts_table, "per audience"), (variants_table, "per variant")):

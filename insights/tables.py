@@ -39,12 +39,19 @@ class Table:
     empty: str = "No numbers in this range yet."
     note: str = ""
     csv_url: str = ""
+    # Rows shown on the page (0: all); the CSV always has every row.
+    limit: int = 0
+
+    @property
+    def hidden_rows(self) -> int:
+        return max(0, len(self.rows) - self.limit) if self.limit else 0
 
     def cells(self) -> list[tuple[dict[str, Any], list[tuple[Column, str]]]]:
         """Return each row with its cells as the page shows them."""
+        shown = self.rows[: self.limit] if self.limit else self.rows
         return [
             (row, [(column, display(row.get(column.key), column, row)) for column in self.columns])
-            for row in self.rows
+            for row in shown
         ]
 
     def csv_rows(self) -> Iterable[list[str]]:

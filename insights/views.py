@@ -27,10 +27,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.decorators import member_required
 from accounts.models import Membership
 from campaigns import selectors as campaign_selectors
+from campaigns.models import Campaign
 from insights import reports, selectors, services
 from insights.errors import InsightsError
 from insights.forms import RangeForm
 from publishing import selectors as publishing_selectors
+from publishing.models import Publication
 
 
 def _no_store(response: JsonResponse) -> JsonResponse:
@@ -117,6 +119,34 @@ def _page(
     )
 
 
+def _overview(membership: Membership, period: reports.Period) -> reports.Report:
+    workspace = membership.workspace
+    return reports.cached_report(
+        "overview", workspace.pk, period, lambda: reports.overview(workspace, period)
+    )
+
+
+def _publication(post: Publication, period: reports.Period) -> reports.PublicationReport:
+    return reports.cached_report(
+        "publication",
+        post.workspace_id,
+        period,
+        lambda: reports.publication_report(post, period),
+        target=post.pk,
+    )
+
+
+def _campaign(campaign: Campaign, period: reports.Period) -> reports.CampaignReport:
+    return reports.cached_report(
+        "campaign",
+        campaign.workspace_id,
+        period,
+        lambda: reports.campaign_report(campaign, period),
+        target=campaign.pk,
+        campaign_id=campaign.pk,
+    )
+
+
 def _csv(report: reports.Report, table_key: str, name: str) -> HttpResponse:
     table = report.tables.get(table_key)
     if table is None:
@@ -135,8 +165,9 @@ def _csv(report: reports.Report, table_key: str, name: str) -> HttpResponse:
 def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = _range_form(request, membership)
     workspace = membership.workspace
-    report = reports.overview(workspace, form.period())
-    for row in report.tables["posts"].rows:
+    report = _overview(membership, form.period())
+    posts = report.tables["posts"]
+    for row in posts.rows[: posts.limit or None]:
         if row["publication_id"]:
             row["url"] = reverse(
                 "insights:publication", args=[workspace.slug, row["publication_id"]]
@@ -155,7 +186,7 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
 @member_required("insights.view")
 @require_GET
 def overview_csv(request: HttpRequest, membership: Membership, table: str) -> HttpResponse:
-    report = reports.overview(membership.workspace, _range_form(request, membership).period())
+    report = _overview(membership, _range_form(request, membership).period())
     return _csv(report, table, f"results-{membership.workspace.slug}")
 
 
@@ -164,7 +195,7 @@ def overview_csv(request: HttpRequest, membership: Membership, table: str) -> Ht
 def publication(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     post = publishing_selectors.get_publication_for_member(membership, pk)
     form = _range_form(request, membership)
-    report = reports.publication_report(post, form.period())
+    report = _publication(post, form.period())
     return _page(
         request,
         membership,
@@ -183,7 +214,7 @@ def publication_csv(
     request: HttpRequest, membership: Membership, pk: int, table: str
 ) -> HttpResponse:
     post = publishing_selectors.get_publication_for_member(membership, pk)
-    report = reports.publication_report(post, _range_form(request, membership).period())
+    report = _publication(post, _range_form(request, membership).period())
     return _csv(report, table, f"results-publication-{post.pk}")
 
 
@@ -192,7 +223,7 @@ def publication_csv(
 def campaign(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     the_campaign = campaign_selectors.get_campaign_for_member(membership, pk)
     form = _range_form(request, membership)
-    report = reports.campaign_report(the_campaign, form.period())
+    report = _campaign(the_campaign, form.period())
     slug = membership.workspace.slug
     can_edit = membership.can("content.edit")
     for row in report.tables["variants"].rows:
@@ -200,7 +231,8 @@ def campaign(request: HttpRequest, membership: Membership, pk: int) -> HttpRespo
         if can_edit and script is not None and row["posts"]:
             row["more_like_url"] = reverse("creatives:more_like", args=[slug, script.pk])
             row["more_like"] = reports.results_for_more_like(row, report.period)
-    for row in report.tables["posts"].rows:
+    posts = report.tables["posts"]
+    for row in posts.rows[: posts.limit or None]:
         post = row["publication"]
         if post is not None:
             row["url"] = reverse("insights:publication", args=[slug, post.pk])
@@ -227,5 +259,5 @@ def campaign(request: HttpRequest, membership: Membership, pk: int) -> HttpRespo
 @require_GET
 def campaign_csv(request: HttpRequest, membership: Membership, pk: int, table: str) -> HttpResponse:
     the_campaign = campaign_selectors.get_campaign_for_member(membership, pk)
-    report = reports.campaign_report(the_campaign, _range_form(request, membership).period())
+    report = _campaign(the_campaign, _range_form(request, membership).period())
     return _csv(report, table, f"results-campaign-{the_campaign.pk}")

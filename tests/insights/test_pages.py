@@ -374,3 +374,27 @@ def test_a_rate_counts_only_the_objects_that_report_both_of_its_parts():
     assert (row["impressions"], row["reach"]) == (10_000, 4_800)  # shown: everything
     assert row["ctr"] == pytest.approx(50 / 1_000)  # not 50 of 10,000
     assert row["engagement_rate"] == pytest.approx(400 / 4_000)  # not 400 of 4,800
+
+
+def test_a_kept_report_gives_way_to_new_numbers_and_new_names(seeded, editor):
+    client = client_for(editor)
+    assert (
+        _rows(client.get(_campaign_url(seeded)), "variants")["Audience 2 · variant 2"]["results"]
+        == 105
+    )
+
+    # A refresh stores a day's new numbers and moves its object's updated_at (collect does both
+    # in one transaction); a publication is renamed.
+    ad = seeded.ads[-1]
+    source = InsightObject.objects.get(publication=ad, kind=ObjectKind.AD)
+    last_day = InsightSnapshot.objects.filter(source=source).latest("day").day
+    InsightSnapshot.objects.filter(source=source, day=last_day).update(link_clicks=115)
+    source.save(update_fields=["updated_at"])
+    post = seeded.posts[-1]
+    post.title = "Renamed post"
+    post.save(update_fields=["title", "updated_at"])
+
+    response = client.get(_campaign_url(seeded))
+
+    assert _rows(response, "variants")["Audience 2 · variant 2"]["results"] == 105 + 100
+    assert "Renamed post" in response.content.decode()
