@@ -398,3 +398,14 @@ def test_a_kept_report_gives_way_to_new_numbers_and_new_names(seeded, editor):
 
     assert _rows(response, "variants")["Audience 2 · variant 2"]["results"] == 105 + 100
     assert "Renamed post" in response.content.decode()
+
+
+def test_names_in_the_tables_are_escaped(seeded, viewer):
+    cohort = seeded.cohorts[0]
+    cohort.name = '<img src=x onerror="alert(1)">'
+    cohort.save(update_fields=["name", "updated_at"])
+
+    html = client_for(viewer).get(_campaign_url(seeded)).content.decode()
+
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html  # the Audience column too

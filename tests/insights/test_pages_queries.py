@@ -72,7 +72,7 @@ def _figures(page, response):
     if page.endswith("_csv"):
         return response.content
     tables = response.context["report"].tables.values()
-    return {t.key: [[text for _column, text in cells] for _row, cells in t.cells()] for t in tables}
+    return {t.key: [(text, str(cells)) for _row, text, cells in t.cells()] for t in tables}
 
 
 def _seed(workspace, size):
