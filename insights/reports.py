@@ -901,7 +901,8 @@ def comparison_row(group: Group) -> dict[str, Any]:
 class CampaignReport(Report):
     cohort_verdicts: dict[str, Verdict] = field(default_factory=dict)
     variant_verdicts: dict[str, Verdict] = field(default_factory=dict)
-    scripts: dict[str, Script] = field(default_factory=dict)
+    # The variant rows' scripts, by row key (what *Make more like this* posts to).
+    scripts: dict[str, int] = field(default_factory=dict)
 
 
 def _attributions(campaign: Campaign) -> tuple[dict[int, Script], list[Script]]:
@@ -967,7 +968,7 @@ def campaign_report(campaign: Campaign, period: Period) -> CampaignReport:
             label=f"{script.cohort.name} · variant {script.number}",
             script=script,
         )
-        report.scripts[f"variant-{script.pk}"] = script
+        report.scripts[f"variant-{script.pk}"] = script.pk
     per_post: dict[int, Group] = {}
     for result in results:
         obj = result.object
@@ -995,14 +996,15 @@ def campaign_report(campaign: Campaign, period: Period) -> CampaignReport:
         post.publications.add(obj.publication_id or 0)
     cohort_rows = [comparison_row(group) for group in cohorts.values()]
     variant_rows = [comparison_row(group) for group in variants.values()]
-    report.cohort_verdicts = comparison.compare([row["totals"] for row in cohort_rows])
-    report.variant_verdicts = comparison.compare([row["totals"] for row in variant_rows])
+    report.cohort_verdicts = comparison.compare([row.pop("totals") for row in cohort_rows])
+    report.variant_verdicts = comparison.compare([row.pop("totals") for row in variant_rows])
     _mark_winners(cohort_rows, report.cohort_verdicts)
     _mark_winners(variant_rows, report.variant_verdicts)
     post_rows = []
     for publication_id, group in per_post.items():
         shown = publications.get(publication_id)
         row = comparison_row(group)
+        del row["totals"]
         variant = group.script
         row.update(
             {
@@ -1010,7 +1012,8 @@ def campaign_report(campaign: Campaign, period: Period) -> CampaignReport:
                 "where": _where(shown),
                 "cohort": variant.cohort.name if variant else "",
                 "variant": f"Variant {variant.number}" if variant else "",
-                "publication": shown,
+                "publication_id": shown.pk if shown else None,
+                "promotable": is_promotable(shown),
             }
         )
         post_rows.append(row)

@@ -227,18 +227,18 @@ def campaign(request: HttpRequest, membership: Membership, pk: int) -> HttpRespo
     slug = membership.workspace.slug
     can_edit = membership.can("content.edit")
     for row in report.tables["variants"].rows:
-        script = report.scripts.get(row["key"])
-        if can_edit and script is not None and row["posts"]:
-            row["more_like_url"] = reverse("creatives:more_like", args=[slug, script.pk])
+        script_id = report.scripts.get(row["key"])
+        if can_edit and script_id is not None and row["posts"]:
+            row["more_like_url"] = reverse("creatives:more_like", args=[slug, script_id])
             row["more_like"] = reports.results_for_more_like(row, report.period)
     posts = report.tables["posts"]
     for row in posts.rows[: posts.limit or None]:
-        post = row["publication"]
-        if post is not None:
-            row["url"] = reverse("insights:publication", args=[slug, post.pk])
-            if can_edit and reports.is_promotable(post):
+        post_id = row["publication_id"]
+        if post_id is not None:
+            row["url"] = reverse("insights:publication", args=[slug, post_id])
+            if can_edit and row["promotable"]:
                 row["promote_url"] = (
-                    f"{reverse('publishing:new', args=[slug])}?{urlencode({'promote': post.pk})}"
+                    f"{reverse('publishing:new', args=[slug])}?{urlencode({'promote': post_id})}"
                 )
     return _page(
         request,
