@@ -53,6 +53,9 @@ def _url(name, pattern, editor, invitation):
     # object the caller may not reach: a 404 for outsiders, a 403 before any lookup for viewers.
     for key in re.findall(r"<int:(\w+)>", str(pattern.pattern)):
         kwargs[key] = invitation.pk if "invitation" in name else editor.pk
+    # Other words in the path (the results pages' CSV ``table``) get one that exists.
+    for key in re.findall(r"<(?:slug|str):(\w+)>", str(pattern.pattern)):
+        kwargs.setdefault(key, "posts")
     return reverse(name, kwargs=kwargs)
 
 

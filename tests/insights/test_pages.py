@@ -409,3 +409,33 @@ def test_names_in_the_tables_are_escaped(seeded, viewer):
 
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html  # the Audience column too
+
+
+@pytest.mark.parametrize(
+    ("state", "availability", "shown"),
+    [
+        ("gone", Availability.DELETED, "Deleted on Facebook or Instagram"),
+        (
+            "unavailable",
+            Availability.NOT_ENOUGH_VIEWERS,
+            "Too few viewers for Meta to show numbers",
+        ),
+        ("unavailable", Availability.PERMISSION_MISSING, "A Meta permission is missing"),
+        ("failing", Availability.NO_DATA, "Reading its numbers failed; ProSocial tries again"),
+    ],
+)
+def test_a_post_meta_has_no_numbers_for_says_why_and_keeps_what_was_read(
+    seeded, viewer, state, availability, shown
+):
+    post = seeded.posts[0]
+    InsightObject.objects.filter(publication=post).update(
+        state=state, availability=availability, last_error="As Meta said it."
+    )
+
+    response = client_for(viewer).get(reverse("insights:publication", args=["acme", post.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"Facebook Page post “{post.title}”: {shown}" in html
+    assert "As Meta said it." in html
+    assert 'data-testid="tile-views">21,000<' in html  # the numbers read before stay
