@@ -121,6 +121,9 @@ def today_in(workspace: Workspace) -> date:
 # A report is kept this long at most, even if nothing it reads changed (the retention's nightly
 # deletions, for one, touch no object).
 REPORT_CACHE_SECONDS = 600
+# Part of every kept report's key: change it when a report's shape changes, so a deploy never
+# reads reports an older version kept.
+REPORT_FORMAT = 2
 
 
 def _newest_and_count(rows: QuerySet[Any], group: str, stamp: str) -> list[Subquery]:
@@ -185,6 +188,7 @@ def cached_report[ReportT: "Report"](
     key = ":".join(
         [
             "insights:report",
+            str(REPORT_FORMAT),
             name,
             str(workspace_id),
             str(target or ""),
