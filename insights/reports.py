@@ -37,7 +37,7 @@ from campaigns.models import AudienceCohort, Campaign
 from creatives.studio.models import Creative, Script
 from insights import comparison, selectors
 from insights.comparison import Totals, Verdict
-from insights.models import Availability, InsightObject, ObjectKind
+from insights.models import COUNT_FIELDS, Availability, InsightObject, ObjectKind
 from insights.selectors import ObjectResults
 from insights.tables import Chart, Column, Series, Table, chart_by_day, chart_by_row
 from meta_integration.models import MetaConnection
@@ -46,20 +46,7 @@ from publishing.targets import PROMOTABLE_TARGETS
 
 LOOKBACK_DAYS = 7
 # Metrics that flow (a range's value is a sum of days or growths); the rest are levels or ratios.
-FLOW_METRICS = (
-    "views",
-    "reach",
-    "impressions",
-    "engagement",
-    "likes",
-    "comments",
-    "shares",
-    "saves",
-    "clicks",
-    "link_clicks",
-    "follows",
-    "spend",
-)
+FLOW_METRICS = (*(name for name in COUNT_FIELDS if name != "followers"), "spend")
 POST_KINDS = (ObjectKind.IG_MEDIA, ObjectKind.FB_POST)
 ACCOUNT_KINDS = (ObjectKind.PAGE, ObjectKind.IG_ACCOUNT)
 # What each page reads: only the objects and columns it shows (a year of snapshots is read
@@ -425,6 +412,18 @@ def _format_count(value: Number | None) -> str:
     return "—" if value is None else f"{int(value):,}"
 
 
+def _spend_chart(table: Table, key: str, currency: str, days: list[date]) -> Chart:
+    """Return the chart of one currency's spend and the link clicks it bought, per day."""
+    return chart_by_day(
+        table,
+        key=key,
+        title=f"Ad spend ({currency}) and link clicks per day",
+        days=days,
+        series=[Series("spend", f"Spend ({currency})"), Series("link_clicks", "Link clicks", "y2")],
+        axes={"y": f"Spend ({currency})", "y2": "Link clicks"},
+    )
+
+
 def overview(workspace: Workspace, period: Period) -> Report:
     """Return the workspace's results over ``period``: posts, accounts and ads, by day."""
     zone = zone_of(workspace)
@@ -555,18 +554,9 @@ def overview(workspace: Workspace, period: Period) -> Report:
             ADS_DAILY_COLUMNS,
             [row for row in ads_daily.rows if row["currency"] == currency],
         )
-        chart = chart_by_day(
-            one,
-            key=f"ads-chart-{currency.lower() or 'none'}",
-            title=f"Ad spend ({currency}) and link clicks per day",
-            days=range_days,
-            series=[
-                Series("spend", f"Spend ({currency})"),
-                Series("link_clicks", "Link clicks", "y2"),
-            ],
-            axes={"y": f"Spend ({currency})", "y2": "Link clicks"},
+        report.charts.append(
+            _spend_chart(one, f"ads-chart-{currency.lower() or 'none'}", currency, range_days)
         )
-        report.charts.append(chart)
     post_totals = totals_of(posts_by_day)
     account_totals = totals_of(accounts_by_day)
     latest_followers = followers_by_day[max(followers_by_day)] if followers_by_day else None
@@ -757,19 +747,7 @@ def publication_report(publication: Publication, period: Period) -> PublicationR
             AD_DAILY_COLUMNS,
             [{"day": day, **values} for day, values in sorted(ad_days.items())],
         )
-        report.charts.append(
-            chart_by_day(
-                ad_table_by_day,
-                key="ad-chart",
-                title=f"Spend ({currency}) and link clicks per day",
-                days=period.days,
-                series=[
-                    Series("spend", f"Spend ({currency})"),
-                    Series("link_clicks", "Link clicks", "y2"),
-                ],
-                axes={"y": f"Spend ({currency})", "y2": "Link clicks"},
-            )
-        )
+        report.charts.append(_spend_chart(ad_table_by_day, "ad-chart", currency, period.days))
         ad = totals_of(ad_days)
         spend = _money(ad["spend"])
         report.tiles += [
