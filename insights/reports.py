@@ -157,22 +157,17 @@ def data_fingerprint(workspace_id: int, *, campaign_id: int | None = None) -> st
     return hashlib.sha256(repr(values).encode()).hexdigest()[:24]
 
 
-def cached_report[ReportT: "Report"](
+def report_key(
     name: str,
     workspace_id: int,
     period: Period,
-    build: Callable[[], ReportT],
     *,
     target: int | None = None,
     campaign_id: int | None = None,
-) -> ReportT:
-    """Return the report ``build`` makes, kept until what it reads changes (``data_fingerprint``).
-
-    Reading a year of snapshots costs hundreds of milliseconds; viewing the same results again
-    (another range and back, a teammate, the CSV of the page just seen) costs one query.
-    """
+) -> str:
+    """Return the cache key of a report as the data stands now (one query: the fingerprint)."""
     fingerprint = data_fingerprint(workspace_id, campaign_id=campaign_id)
-    key = ":".join(
+    return ":".join(
         [
             "insights:report",
             str(REPORT_FORMAT),
@@ -184,6 +179,14 @@ def cached_report[ReportT: "Report"](
             fingerprint,
         ]
     )
+
+
+def cached_report[ReportT: "Report"](key: str, build: Callable[[], ReportT]) -> ReportT:
+    """Return the report kept under ``key`` (``report_key``), building it if there is none.
+
+    Reading a year of snapshots costs hundreds of milliseconds; viewing the same results again
+    (another range and back, a teammate, the CSV of the page just seen) costs one query.
+    """
     report: ReportT | None = cache.get(key)
     if report is None:
         report = build()
@@ -885,6 +888,14 @@ class CampaignReport(Report):
     variant_verdicts: dict[str, Verdict] = field(default_factory=dict)
     # The variant rows' scripts, by row key (what *Make more like this* posts to).
     scripts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def compared(self) -> list[tuple[str, Table, dict[str, Verdict]]]:
+        """The two comparisons the page shows, with their verdicts."""
+        return [
+            ("Per audience", self.tables["cohorts"], self.cohort_verdicts),
+            ("Per creative variant", self.tables["variants"], self.variant_verdicts),
+        ]
 
 
 def _attributions(campaign: Campaign) -> tuple[dict[int, Script], list[Script]]:

@@ -15,24 +15,28 @@ one refresh's status, polled by the button. A refusal (no Meta connection) is a 
 """
 
 import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import member_required
 from accounts.models import Membership
 from campaigns import selectors as campaign_selectors
-from campaigns.models import Campaign
 from insights import reports, selectors, services
 from insights.errors import InsightsError
 from insights.forms import RangeForm
 from publishing import selectors as publishing_selectors
-from publishing.models import Publication
 
 
 def _no_store(response: JsonResponse) -> JsonResponse:
@@ -67,6 +71,11 @@ def refresh_status(request: HttpRequest, membership: Membership, pk: int) -> Jso
 
 # --- The results pages -------------------------------------------------------------------------
 
+# Where a kept page body has each form's CSRF token: the body is the same for every member
+# with the same buttons, and each response puts its own token there. Nothing else in a body
+# may depend on the request (no CSP nonce: its scripts are files, its chart data JSON).
+CSRF_SLOT = "csrf-token-of-this-response"
+
 
 def _range_form(request: HttpRequest, membership: Membership) -> RangeForm:
     today = reports.today_in(membership.workspace)
@@ -89,123 +98,163 @@ def _refresh_context(membership: Membership) -> dict[str, Any]:
     }
 
 
-def _page(
-    request: HttpRequest,
-    membership: Membership,
-    template: str,
-    form: RangeForm,
-    report: reports.Report,
-    csv_url: tuple[str, list[Any]],
-    **context: Any,
-) -> HttpResponse:
-    view_name, args = csv_url
-    for table in report.tables.values():
-        table.csv_url = f"{reverse(view_name, args=[*args, table.key])}?{form.query()}"
+@dataclass
+class ResultsPage:
+    """One results page: its report, how to build it, and what its body shows."""
+
+    name: str  # "overview", "publication" or "campaign": the templates insights/<name>*.html
+    build: Callable[[], reports.Report]
+    csv_view: str
+    csv_args: list[Any]
+    csv_name: str  # what downloaded files' names start with
+    target: int | None = None
+    campaign_id: int | None = None
+    # Adds the links and buttons the member may use to a built report's rows.
+    decorate: Callable[[reports.Report], None] = lambda report: None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _key(membership: Membership, page: ResultsPage, period: reports.Period) -> str:
+    return reports.report_key(
+        page.name,
+        membership.workspace_id,
+        period,
+        target=page.target,
+        campaign_id=page.campaign_id,
+    )
+
+
+def _render(request: HttpRequest, membership: Membership, page: ResultsPage) -> HttpResponse:
+    """Render a results page; its body (figures, charts, tables) is kept like its report.
+
+    The body depends on the data, the range and which buttons the member has, so it is kept
+    under the report's key with those; the header (Refresh now, the range picker) is made
+    for each request.
+    """
+    form = _range_form(request, membership)
+    period = form.period()
+    refresh = _refresh_context(membership)
+    can_edit = membership.can("content.edit")
+    key = _key(membership, page, period)
+    body_key = f"{key}:html:{int(can_edit)}:{int(refresh['can_refresh'])}:{form.query()}"
+    body: str | None = cache.get(body_key)
+    report = None
+    if body is None:
+        report = reports.cached_report(key, page.build)
+        page.decorate(report)
+        for table in report.tables.values():
+            args = [*page.csv_args, table.key]
+            table.csv_url = f"{reverse(page.csv_view, args=args)}?{form.query()}"
+        body = render_to_string(
+            f"insights/_{page.name}_body.html",
+            {
+                "workspace": membership.workspace,
+                "report": report,
+                "charts": {chart.key: chart.as_data() for chart in report.charts},
+                "range_query": form.query(),
+                "meta_url": reverse(
+                    "meta_integration:connections", args=[membership.workspace.slug]
+                ),
+                "csrf_token": CSRF_SLOT,
+                **refresh,
+                **page.context,
+            },
+        )
+        cache.set(body_key, body, reports.REPORT_CACHE_SECONDS)
     return render(
         request,
-        template,
+        f"insights/{page.name}.html",
         {
             "workspace": membership.workspace,
             "membership": membership,
             "nav_section": "results",
             "form": form,
+            "period": period,
             "range_query": form.query(),
-            "report": report,
-            "charts": {chart.key: chart.as_data() for chart in report.charts},
-            **_refresh_context(membership),
-            **context,
+            "report": report,  # None when the body was kept (tests read it when built)
+            "body": mark_safe(body.replace(CSRF_SLOT, get_token(request))),  # noqa: S308
+            **refresh,
+            **page.context,
         },
         status=_status(form),
     )
 
 
-def _overview(membership: Membership, period: reports.Period) -> reports.Report:
-    workspace = membership.workspace
-    return reports.cached_report(
-        "overview", workspace.pk, period, lambda: reports.overview(workspace, period)
-    )
-
-
-def _publication(post: Publication, period: reports.Period) -> reports.PublicationReport:
-    return reports.cached_report(
-        "publication",
-        post.workspace_id,
-        period,
-        lambda: reports.publication_report(post, period),
-        target=post.pk,
-    )
-
-
-def _campaign(campaign: Campaign, period: reports.Period) -> reports.CampaignReport:
-    return reports.cached_report(
-        "campaign",
-        campaign.workspace_id,
-        period,
-        lambda: reports.campaign_report(campaign, period),
-        target=campaign.pk,
-        campaign_id=campaign.pk,
-    )
-
-
-def _csv(report: reports.Report, table_key: str, name: str) -> HttpResponse:
+def _csv(
+    request: HttpRequest, membership: Membership, page: ResultsPage, table_key: str
+) -> HttpResponse:
+    period = _range_form(request, membership).period()
+    report = reports.cached_report(_key(membership, page, period), page.build)
     table = report.tables.get(table_key)
     if table is None:
         raise Http404("No such table.")
-    period = report.period
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{name}-{table.key}-{period.since.isoformat()}-{period.until.isoformat()}.csv"
+    filename = (
+        f"{page.csv_name}-{table.key}-{period.since.isoformat()}-{period.until.isoformat()}.csv"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     csv.writer(response).writerows(table.csv_rows())
     return response
 
 
+def _overview_page(request: HttpRequest, membership: Membership) -> ResultsPage:
+    workspace = membership.workspace
+    period = _range_form(request, membership).period()
+
+    def link_posts(report: reports.Report) -> None:
+        posts = report.tables["posts"]
+        for row in posts.rows[: posts.limit or None]:
+            if row["publication_id"]:
+                row["url"] = reverse(
+                    "insights:publication", args=[workspace.slug, row["publication_id"]]
+                )
+
+    return ResultsPage(
+        name="overview",
+        build=lambda: reports.overview(workspace, period),
+        csv_view="insights:overview_csv",
+        csv_args=[workspace.slug],
+        csv_name=f"results-{workspace.slug}",
+        decorate=link_posts,
+    )
+
+
 @member_required("insights.view")
 @require_GET
 def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
-    form = _range_form(request, membership)
-    workspace = membership.workspace
-    report = _overview(membership, form.period())
-    posts = report.tables["posts"]
-    for row in posts.rows[: posts.limit or None]:
-        if row["publication_id"]:
-            row["url"] = reverse(
-                "insights:publication", args=[workspace.slug, row["publication_id"]]
-            )
-    return _page(
-        request,
-        membership,
-        "insights/overview.html",
-        form,
-        report,
-        ("insights:overview_csv", [workspace.slug]),
-        campaigns=campaign_selectors.list_campaigns_for_member(membership)[:12],
-    )
+    page = _overview_page(request, membership)
+    page.context["campaigns"] = campaign_selectors.list_campaigns_for_member(membership)[:12]
+    return _render(request, membership, page)
 
 
 @member_required("insights.view")
 @require_GET
 def overview_csv(request: HttpRequest, membership: Membership, table: str) -> HttpResponse:
-    report = _overview(membership, _range_form(request, membership).period())
-    return _csv(report, table, f"results-{membership.workspace.slug}")
+    return _csv(request, membership, _overview_page(request, membership), table)
+
+
+def _publication_page(request: HttpRequest, membership: Membership, pk: int) -> ResultsPage:
+    post = publishing_selectors.get_publication_for_member(membership, pk)
+    period = _range_form(request, membership).period()
+    return ResultsPage(
+        name="publication",
+        build=lambda: reports.publication_report(post, period),
+        csv_view="insights:publication_csv",
+        csv_args=[membership.workspace.slug, post.pk],
+        csv_name=f"results-publication-{post.pk}",
+        target=post.pk,
+        context={
+            "publication": post,
+            "can_promote": membership.can("content.edit") and reports.is_promotable(post),
+        },
+    )
 
 
 @member_required("insights.view")
 @require_GET
 def publication(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    post = publishing_selectors.get_publication_for_member(membership, pk)
-    form = _range_form(request, membership)
-    report = _publication(post, form.period())
-    return _page(
-        request,
-        membership,
-        "insights/publication.html",
-        form,
-        report,
-        ("insights:publication_csv", [membership.workspace.slug, post.pk]),
-        publication=post,
-        can_promote=membership.can("content.edit") and reports.is_promotable(post),
-    )
+    return _render(request, membership, _publication_page(request, membership, pk))
 
 
 @member_required("insights.view")
@@ -213,51 +262,53 @@ def publication(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
 def publication_csv(
     request: HttpRequest, membership: Membership, pk: int, table: str
 ) -> HttpResponse:
-    post = publishing_selectors.get_publication_for_member(membership, pk)
-    report = _publication(post, _range_form(request, membership).period())
-    return _csv(report, table, f"results-publication-{post.pk}")
+    return _csv(request, membership, _publication_page(request, membership, pk), table)
 
 
-@member_required("insights.view")
-@require_GET
-def campaign(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+def _campaign_page(request: HttpRequest, membership: Membership, pk: int) -> ResultsPage:
     the_campaign = campaign_selectors.get_campaign_for_member(membership, pk)
-    form = _range_form(request, membership)
-    report = _campaign(the_campaign, form.period())
+    the_campaign.workspace = membership.workspace
+    period = _range_form(request, membership).period()
     slug = membership.workspace.slug
     can_edit = membership.can("content.edit")
-    for row in report.tables["variants"].rows:
-        script_id = report.scripts.get(row["key"])
-        if can_edit and script_id is not None and row["posts"]:
-            row["more_like_url"] = reverse("creatives:more_like", args=[slug, script_id])
-            row["more_like"] = reports.results_for_more_like(row, report.period)
-    posts = report.tables["posts"]
-    for row in posts.rows[: posts.limit or None]:
-        post_id = row["publication_id"]
-        if post_id is not None:
-            row["url"] = reverse("insights:publication", args=[slug, post_id])
-            if can_edit and row["promotable"]:
-                row["promote_url"] = (
-                    f"{reverse('publishing:new', args=[slug])}?{urlencode({'promote': post_id})}"
-                )
-    return _page(
-        request,
-        membership,
-        "insights/campaign.html",
-        form,
-        report,
-        ("insights:campaign_csv", [slug, the_campaign.pk]),
-        campaign=the_campaign,
-        verdict_groups=[
-            ("Per audience", report.tables["cohorts"], report.cohort_verdicts),
-            ("Per creative variant", report.tables["variants"], report.variant_verdicts),
-        ],
+
+    def add_buttons(report: reports.Report) -> None:
+        if not isinstance(report, reports.CampaignReport):
+            return
+        for row in report.tables["variants"].rows:
+            script_id = report.scripts.get(row["key"])
+            if can_edit and script_id is not None and row["posts"]:
+                row["more_like_url"] = reverse("creatives:more_like", args=[slug, script_id])
+                row["more_like"] = reports.results_for_more_like(row, report.period)
+        posts = report.tables["posts"]
+        new_ad = reverse("publishing:new", args=[slug])
+        for row in posts.rows[: posts.limit or None]:
+            post_id = row["publication_id"]
+            if post_id is not None:
+                row["url"] = reverse("insights:publication", args=[slug, post_id])
+                if can_edit and row["promotable"]:
+                    row["promote_url"] = f"{new_ad}?{urlencode({'promote': post_id})}"
+
+    return ResultsPage(
+        name="campaign",
+        build=lambda: reports.campaign_report(the_campaign, period),
+        csv_view="insights:campaign_csv",
+        csv_args=[slug, the_campaign.pk],
+        csv_name=f"results-campaign-{the_campaign.pk}",
+        target=the_campaign.pk,
+        campaign_id=the_campaign.pk,
+        decorate=add_buttons,
+        context={"campaign": the_campaign},
     )
 
 
 @member_required("insights.view")
 @require_GET
+def campaign(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    return _render(request, membership, _campaign_page(request, membership, pk))
+
+
+@member_required("insights.view")
+@require_GET
 def campaign_csv(request: HttpRequest, membership: Membership, pk: int, table: str) -> HttpResponse:
-    the_campaign = campaign_selectors.get_campaign_for_member(membership, pk)
-    report = _campaign(the_campaign, _range_form(request, membership).period())
-    return _csv(report, table, f"results-campaign-{the_campaign.pk}")
+    return _csv(request, membership, _campaign_page(request, membership, pk), table)

@@ -7,10 +7,12 @@ strong. The figures asserted are worked out by hand from that module's formulas.
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from creatives.studio.forms import MoreLikeForm
@@ -439,3 +441,19 @@ def test_a_post_meta_has_no_numbers_for_says_why_and_keeps_what_was_read(
     assert f"Facebook Page post “{post.title}”: {shown}" in html
     assert "As Meta said it." in html
     assert 'data-testid="tile-views">21,000<' in html  # the numbers read before stay
+
+
+def test_a_kept_page_carries_each_response_its_own_csrf_token_and_each_role_its_buttons(
+    seeded, editor, viewer
+):
+    url = _campaign_url(seeded)
+    assert 'data-testid="more-like"' in client_for(editor).get(url).content.decode()  # built
+    assert 'data-testid="more-like"' not in client_for(viewer).get(url).content.decode()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(editor.user)
+
+    kept = browser.get(url).content.decode()  # the body kept for editors
+
+    form = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', kept, re.S)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2)))
+    assert browser.post(form.group(1), fields).status_code == 302  # the token is valid
