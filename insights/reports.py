@@ -119,19 +119,26 @@ def _newest_and_count(model: type[models.Model], stamp: str, where: str, join: s
     table = model._meta.db_table
     column = model._meta.get_field(stamp).get_attname_column()[1]  # type: ignore[union-attr]
     # Table and column names come from the models, never from input.
-    return f"SELECT MAX(t.{column}), COUNT(*) FROM {table} t {join} WHERE {where} = %s"  # noqa: S608
+    return f"SELECT '{table}', MAX(t.{column}), COUNT(*) FROM {table} t {join} WHERE {where} = %s"  # noqa: S608
 
 
-@lru_cache(maxsize=2)
-def _fingerprint_sql(with_campaign: bool) -> str:
-    """Return the fingerprint's SQL, written once per process.
+@lru_cache(maxsize=4)
+def _state_sql(with_campaign: bool, with_campaigns: bool) -> str:
+    """Return the page state's SQL, written once per process.
 
-    Built by the ORM it was ten subqueries, which took longer to compile than to run.
+    Built by the ORM it was ten subqueries, which took longer to compile than to run. The
+    first row counts the workspace's usable Meta connections; the others are (newest change,
+    row count) of each table the page's figures, names and links come from.
     """
+    connections = MetaConnection._meta.db_table
     parts = [
+        f"SELECT 'usable', NULL, COUNT(*) FROM {connections} t "  # noqa: S608 - model names
+        f"WHERE t.workspace_id = %s AND t.status IN ({', '.join(['%s'] * len(USABLE_CONNECTION))})",
         _newest_and_count(InsightObject, "updated_at", "t.workspace_id"),
         _newest_and_count(Publication, "updated_at", "t.workspace_id"),
     ]
+    if with_campaigns:
+        parts.append(_newest_and_count(Campaign, "updated_at", "t.workspace_id"))
     if with_campaign:
         script = Script._meta.db_table
         parts += [
@@ -144,32 +151,42 @@ def _fingerprint_sql(with_campaign: bool) -> str:
     return " UNION ALL ".join(parts)
 
 
-def data_fingerprint(workspace_id: int, *, campaign_id: int | None = None) -> str:
-    """Return a digest of what the reports read having changed, in one query.
+@dataclass(frozen=True)
+class PageState:
+    """What a results page needs to know before anything else, read in one query.
 
-    Every refresh, tracking or retirement of a measured object moves its ``updated_at`` (and
-    its snapshots are written in the same transaction); publications, and a campaign's
-    audiences, variants and videos, give the pages their names and links.
+    ``fingerprint`` changes whenever something the page shows may have: every refresh,
+    tracking or retirement of a measured object moves its ``updated_at`` (its snapshots are
+    written in the same transaction); publications, campaigns, and a campaign's audiences,
+    variants and videos give the page its names and links.
     """
-    params = [workspace_id, workspace_id]
+
+    fingerprint: str
+    can_refresh_from_meta: bool
+
+
+def page_state(
+    workspace_id: int, *, campaign_id: int | None = None, with_campaigns: bool = False
+) -> PageState:
+    params: list[Any] = [workspace_id, *USABLE_CONNECTION, workspace_id, workspace_id]
+    if with_campaigns:
+        params.append(workspace_id)
     if campaign_id is not None:
         params += [campaign_id, campaign_id, campaign_id]
     with connection.cursor() as cursor:
-        cursor.execute(_fingerprint_sql(campaign_id is not None), params)
-        rows = cursor.fetchall()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()[:24]
+        cursor.execute(_state_sql(campaign_id is not None, with_campaigns), params)
+        rows = sorted(cursor.fetchall(), key=lambda row: row[0])
+    usable = next(count for label, _newest, count in rows if label == "usable")
+    return PageState(
+        fingerprint=hashlib.sha256(repr(rows).encode()).hexdigest()[:24],
+        can_refresh_from_meta=bool(usable),
+    )
 
 
 def report_key(
-    name: str,
-    workspace_id: int,
-    period: Period,
-    *,
-    target: int | None = None,
-    campaign_id: int | None = None,
+    name: str, workspace_id: int, period: Period, state: PageState, *, target: int | None = None
 ) -> str:
-    """Return the cache key of a report as the data stands now (one query: the fingerprint)."""
-    fingerprint = data_fingerprint(workspace_id, campaign_id=campaign_id)
+    """Return the cache key of a report as the data stands (``state``: ``page_state``)."""
     return ":".join(
         [
             "insights:report",
@@ -179,7 +196,7 @@ def report_key(
             str(target or ""),
             period.since.isoformat(),
             period.until.isoformat(),
-            fingerprint,
+            state.fingerprint,
         ]
     )
 
@@ -327,11 +344,6 @@ def list_problems(workspace: Workspace, *, limit: int = 20) -> list[Problem]:
         .order_by("-updated_at")[:limit]
     )
     return [problem for obj in objects if (problem := problem_of(obj)) is not None]
-
-
-def can_refresh_from_meta(workspace: Workspace) -> bool:
-    usable = MetaConnection.objects.filter(workspace=workspace, status__in=USABLE_CONNECTION)
-    return usable.exists()
 
 
 # --- The workspace overview ---------------------------------------------------------------------

@@ -87,14 +87,12 @@ def _status(form: RangeForm) -> int:
     return HTTPStatus.BAD_REQUEST if form.is_bound and not form.is_valid() else HTTPStatus.OK
 
 
-def _refresh_context(membership: Membership) -> dict[str, Any]:
-    workspace = membership.workspace
-    latest = selectors.latest_run_for_workspace(workspace)
+def _refresh_context(membership: Membership, state: reports.PageState) -> dict[str, Any]:
+    """Return what the Refresh now panel starts from (results.js asks for the latest refresh)."""
     return {
-        "refresh_url": reverse("insights:refresh", args=[workspace.slug]),
-        "refresh_status": services.status_of(latest, workspace.slug) if latest else None,
-        "can_refresh": membership.can("insights.refresh")
-        and reports.can_refresh_from_meta(workspace),
+        "refresh_url": reverse("insights:refresh", args=[membership.workspace.slug]),
+        "can_refresh": membership.can("insights.refresh") and state.can_refresh_from_meta,
+        "meta_connected": state.can_refresh_from_meta,
     }
 
 
@@ -109,19 +107,22 @@ class ResultsPage:
     csv_name: str  # what downloaded files' names start with
     target: int | None = None
     campaign_id: int | None = None
+    with_campaigns: bool = False  # the overview lists the workspace's campaigns
     # Adds the links and buttons the member may use to a built report's rows.
     decorate: Callable[[reports.Report], None] = lambda report: None
     context: dict[str, Any] = field(default_factory=dict)
 
 
-def _key(membership: Membership, page: ResultsPage, period: reports.Period) -> str:
-    return reports.report_key(
-        page.name,
-        membership.workspace_id,
-        period,
-        target=page.target,
-        campaign_id=page.campaign_id,
+def _state(membership: Membership, page: ResultsPage) -> reports.PageState:
+    return reports.page_state(
+        membership.workspace_id, campaign_id=page.campaign_id, with_campaigns=page.with_campaigns
     )
+
+
+def _key(
+    membership: Membership, page: ResultsPage, period: reports.Period, state: reports.PageState
+) -> str:
+    return reports.report_key(page.name, membership.workspace_id, period, state, target=page.target)
 
 
 def _render(request: HttpRequest, membership: Membership, page: ResultsPage) -> HttpResponse:
@@ -133,15 +134,20 @@ def _render(request: HttpRequest, membership: Membership, page: ResultsPage) -> 
     """
     form = _range_form(request, membership)
     period = form.period()
-    refresh = _refresh_context(membership)
+    state = _state(membership, page)
+    refresh = _refresh_context(membership, state)
     can_edit = membership.can("content.edit")
-    key = _key(membership, page, period)
+    key = _key(membership, page, period, state)
     body_key = f"{key}:html:{int(can_edit)}:{int(refresh['can_refresh'])}:{form.query()}"
     body: str | None = cache.get(body_key)
     report = None
     if body is None:
         report = reports.cached_report(key, page.build)
         page.decorate(report)
+        if page.with_campaigns:
+            page.context["campaigns"] = campaign_selectors.list_campaigns_for_member(membership)[
+                :12
+            ]
         for table in report.tables.values():
             args = [*page.csv_args, table.key]
             table.csv_url = f"{reverse(page.csv_view, args=args)}?{form.query()}"
@@ -184,7 +190,8 @@ def _csv(
     request: HttpRequest, membership: Membership, page: ResultsPage, table_key: str
 ) -> HttpResponse:
     period = _range_form(request, membership).period()
-    report = reports.cached_report(_key(membership, page, period), page.build)
+    key = _key(membership, page, period, _state(membership, page))
+    report = reports.cached_report(key, page.build)
     table = report.tables.get(table_key)
     if table is None:
         raise Http404("No such table.")
@@ -217,15 +224,14 @@ def _overview_page(request: HttpRequest, membership: Membership) -> ResultsPage:
         csv_args=[workspace.slug],
         csv_name=f"results-{workspace.slug}",
         decorate=link_posts,
+        with_campaigns=True,
     )
 
 
 @member_required("insights.view")
 @require_GET
 def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
-    page = _overview_page(request, membership)
-    page.context["campaigns"] = campaign_selectors.list_campaigns_for_member(membership)[:12]
-    return _render(request, membership, page)
+    return _render(request, membership, _overview_page(request, membership))
 
 
 @member_required("insights.view")

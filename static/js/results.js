@@ -170,7 +170,22 @@
           });
       });
     }
-    if (panel.dataset.statusUrl) poll(panel.dataset.statusUrl);
+    // Where the latest refresh stands: "Last refresh: …", or its progress while it runs.
+    fetch(panel.dataset.refreshUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((status) => {
+        if (!status || status.status === "none") return;
+        if (status.done) {
+          message.textContent =
+            (status.status === "failed" ? "The last refresh failed: " : "Last refresh: ") +
+            (status.message || status.status);
+        } else {
+          if (button) button.disabled = true;
+          show(status);
+          poll(status.status_url);
+        }
+      })
+      .catch(() => {});
   }
 
   function start() {

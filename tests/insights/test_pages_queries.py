@@ -10,8 +10,7 @@ carrying the workspace and the layout's counts. The session comes from Redis (``
 once a first page has warmed it, so it costs none.
 
 A report is built once per change of what it reads and kept in the cache
-(``reports.cached_report``): a page checks that nothing changed with one query (the data's
-fingerprint), then builds the report (the counts marked *built*) or reuses it (*kept*).
+(``reports.cached_report``): a page checks that nothing changed with one query (the page state), then builds the report (the counts marked *built*) or reuses it (*kept*).
 """
 
 import csv
@@ -34,29 +33,29 @@ SIZES = {
 }
 SHELL = 2  # the user; the membership with everything the layout shows
 REPORT = 3  # the snapshots of the range; their objects with publications and accounts; problems
-REFRESH = 2  # the latest refresh (the button's state); whether a Meta connection can refresh
 # the campaign; its variants with audiences; its creatives' files; the publications carrying
 # those files; those publications (and their promotions). The workspace is the member's.
 CAMPAIGN = 5
 # the publication; its promotions; its measured objects
 PUBLICATION = 3
-FINGERPRINT = 1  # whether anything a report reads changed since it was built
+# The page state: whether anything the page shows changed since it was built, and whether a
+# Meta connection can refresh (results.js asks for the latest refresh itself).
+STATE = 1
 LOOKUP = 1  # the campaign or the publication the page is about
-# What each page asks whatever the report: the overview's first 12 campaigns (its links to
-# their comparisons), and on every HTML page the refresh button's state.
 AROUND = {
-    "overview": REFRESH + 1,
+    "overview": 0,
     "overview_csv": 0,
-    "campaign": LOOKUP + REFRESH,
+    "campaign": LOOKUP,
     "campaign_csv": LOOKUP,
-    "publication_post": LOOKUP + REFRESH,
-    "publication_ad": LOOKUP + REFRESH,
+    "publication_post": LOOKUP,
+    "publication_ad": LOOKUP,
     "publication_csv": LOOKUP,
 }
 # Building the report: the campaign's own queries less the lookup, then its posts' and ads'
-# snapshots and objects; the publication's promotions and objects, then their numbers.
+# snapshots and objects; the publication's promotions and objects, then their numbers; the
+# overview's page lists the first 12 campaigns (its links to their comparisons).
 BUILD = {
-    "overview": REPORT,
+    "overview": REPORT + 1,
     "overview_csv": REPORT,
     "campaign": CAMPAIGN - LOOKUP + 2,
     "campaign_csv": CAMPAIGN - LOOKUP + 2,
@@ -64,8 +63,8 @@ BUILD = {
     "publication_ad": PUBLICATION - LOOKUP + 2,
     "publication_csv": PUBLICATION - LOOKUP + 2,
 }
-QUERIES = {page: SHELL + FINGERPRINT + AROUND[page] + BUILD[page] for page in AROUND}
-KEPT = {page: SHELL + FINGERPRINT + AROUND[page] for page in AROUND}
+QUERIES = {page: SHELL + STATE + AROUND[page] + BUILD[page] for page in AROUND}
+KEPT = {page: SHELL + STATE + AROUND[page] for page in AROUND}
 
 
 def _figures(page, response):
