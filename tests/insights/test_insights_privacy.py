@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from insights import privacy
+from insights import privacy, reports
 from insights.models import AdReport, InsightObject, InsightSnapshot, RefreshRun
 from meta_integration import services as meta_services
 from meta_integration.models import MetaConnection
@@ -328,6 +328,8 @@ def test_policy_states_the_results_retention(db):
 
     years = privacy.SNAPSHOT_RETENTION_DAYS // 365
     assert f'data-testid="retention-results">{years} years after the day they cover' in html
+    minutes = reports.REPORT_CACHE_SECONDS // 60
+    assert f"the results pages built from them are cached for at most {minutes} minutes<" in html
     runs = privacy.RUN_RETENTION_DAYS
     assert f'data-testid="retention-results-refreshes">{runs} days<' in html
     assert "<code>read_insights</code>" in html
