@@ -462,8 +462,7 @@ def overview(workspace: Workspace, period: Period) -> Report:
     for result in results:
         obj = result.object
         days = contributions(result, period, zone)
-        if days or any(day >= period.since for day in result.unavailable):
-            report.has_numbers = report.has_numbers or bool(days)
+        report.has_numbers = report.has_numbers or bool(days)
         if obj.kind in POST_KINDS:
             _merge(posts_by_day, days)
             if days:
@@ -477,7 +476,7 @@ def overview(workspace: Workspace, period: Period) -> Report:
                         "publication_id": obj.publication_id,
                     }
                 )
-        elif obj.kind in ACCOUNT_KINDS or obj.kind == ObjectKind.AD_ACCOUNT:
+        else:  # a Page, an Instagram account or an ad account (OVERVIEW_KINDS)
             if obj.kind == ObjectKind.AD_ACCOUNT:
                 for day, values in days.items():
                     row = ads_by_day.setdefault((day, result.currency or obj.currency), {})

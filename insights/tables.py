@@ -88,7 +88,7 @@ def _cells_html(columns: Sequence[Column], row: dict[str, Any]) -> SafeString:
     for column in columns:
         text = display(row.get(column.key), column, row)
         inner = MISSING_HTML if text == NO_DATA and column.numeric else escape(text)
-        opening = '<td class="text-end text-nowrap">' if column.numeric else "<td>"
+        opening = "<td>" if column.numeric else '<td class="text">'  # app.css: .results-table
         parts.append(f"{opening}{inner}</td>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
