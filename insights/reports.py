@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import Q
@@ -110,9 +111,29 @@ def today_in(workspace: Workspace) -> date:
 # A report is kept this long at most, even if nothing it reads changed (the retention's nightly
 # deletions, for one, touch no object).
 REPORT_CACHE_SECONDS = 600
-# Part of every kept report's key: change it when a report's shape changes, so a deploy never
-# reads reports an older version kept.
-REPORT_FORMAT = 2
+# Files whose code or markup shapes a kept report or page body.
+SHAPING_FILES = (
+    "insights/reports.py",
+    "insights/tables.py",
+    "insights/views.py",
+    "templates/insights",
+)
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Return a digest of the files that shape a kept report and its page body.
+
+    Part of every key, so a deploy (or an edit under ``make run``) never serves what an older
+    version kept. Read once per process.
+    """
+    digest = hashlib.sha256()
+    for name in SHAPING_FILES:
+        path = settings.BASE_DIR / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file():
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _newest_and_count(model: type[models.Model], stamp: str, where: str, join: str = "") -> str:
@@ -190,7 +211,7 @@ def report_key(
     return ":".join(
         [
             "insights:report",
-            str(REPORT_FORMAT),
+            code_version(),
             name,
             str(workspace_id),
             str(target or ""),

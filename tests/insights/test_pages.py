@@ -457,3 +457,19 @@ def test_a_kept_page_carries_each_response_its_own_csrf_token_and_each_role_its_
     form = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', kept, re.S)
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2)))
     assert browser.post(form.group(1), fields).status_code == 302  # the token is valid
+
+
+def test_kept_pages_are_keyed_by_the_code_that_shapes_them(tmp_path, settings, monkeypatch):
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<td>")
+    settings.BASE_DIR = tmp_path
+    monkeypatch.setattr(reports, "SHAPING_FILES", ("templates",))
+    reports.code_version.cache_clear()
+    before = reports.code_version()
+
+    page.write_text('<td class="text">')  # a deploy changes the markup
+    reports.code_version.cache_clear()  # a new process
+
+    assert reports.code_version() != before
+    reports.code_version.cache_clear()
