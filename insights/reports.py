@@ -147,9 +147,11 @@ def _newest_and_count(model: type[models.Model], stamp: str, where: str, join: s
 def _state_sql(with_campaign: bool, with_campaigns: bool) -> str:
     """Return the page state's SQL, written once per process.
 
-    Built by the ORM it was ten subqueries, which took longer to compile than to run. The
-    first row counts the workspace's usable Meta connections; the others are (newest change,
-    row count) of each table the page's figures, names and links come from.
+    Built by the ORM it was ten subqueries, which took longer to compile than to run. Each row
+    is (label, newest change, row count): "usable" counts the workspace's usable Meta
+    connections; "campaign:<name>" is the campaign the page is about, only if it is the
+    workspace's (no row: a 404); the others are named after the tables the page's figures,
+    names and links come from.
     """
     connections = MetaConnection._meta.db_table
     parts = [
@@ -162,7 +164,10 @@ def _state_sql(with_campaign: bool, with_campaigns: bool) -> str:
         parts.append(_newest_and_count(Campaign, "updated_at", "t.workspace_id"))
     if with_campaign:
         script = Script._meta.db_table
+        campaigns = Campaign._meta.db_table
         parts += [
+            f"SELECT 'campaign:' || t.name, MAX(t.updated_at), COUNT(*) FROM {campaigns} t "  # noqa: S608
+            "WHERE t.id = %s AND t.workspace_id = %s GROUP BY t.name",
             _newest_and_count(Script, "updated_at", "t.campaign_id"),
             _newest_and_count(AudienceCohort, "updated_at", "t.campaign_id"),
             _newest_and_count(
@@ -184,6 +189,8 @@ class PageState:
 
     fingerprint: str
     can_refresh_from_meta: bool
+    # The name of the campaign the page is about; None when it isn't the workspace's.
+    campaign_name: str | None = None
 
 
 def page_state(
@@ -193,14 +200,16 @@ def page_state(
     if with_campaigns:
         params.append(workspace_id)
     if campaign_id is not None:
-        params += [campaign_id, campaign_id, campaign_id]
+        params += [campaign_id, workspace_id, campaign_id, campaign_id, campaign_id]
     with connection.cursor() as cursor:
         cursor.execute(_state_sql(campaign_id is not None, with_campaigns), params)
         rows = sorted(cursor.fetchall(), key=lambda row: row[0])
     usable = next(count for label, _newest, count in rows if label == "usable")
+    named = [label.removeprefix("campaign:") for label, *_ in rows if label.startswith("campaign:")]
     return PageState(
         fingerprint=hashlib.sha256(repr(rows).encode()).hexdigest()[:24],
         can_refresh_from_meta=bool(usable),
+        campaign_name=named[0] if named else None,
     )
 
 

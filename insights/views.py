@@ -114,9 +114,15 @@ class ResultsPage:
 
 
 def _state(membership: Membership, page: ResultsPage) -> reports.PageState:
-    return reports.page_state(
+    """Return the page's state; 404 for a campaign that isn't the workspace's."""
+    state = reports.page_state(
         membership.workspace_id, campaign_id=page.campaign_id, with_campaigns=page.with_campaigns
     )
+    if page.campaign_id is not None:
+        if state.campaign_name is None:
+            raise Http404("No such campaign")
+        page.context["campaign"] = {"pk": page.campaign_id, "name": state.campaign_name}
+    return state
 
 
 def _key(
@@ -272,8 +278,7 @@ def publication_csv(
 
 
 def _campaign_page(request: HttpRequest, membership: Membership, pk: int) -> ResultsPage:
-    the_campaign = campaign_selectors.get_campaign_for_member(membership, pk)
-    the_campaign.workspace = membership.workspace
+    """Return the campaign's comparison (whether it is the workspace's: the page state)."""
     period = _range_form(request, membership).period()
     slug = membership.workspace.slug
     can_edit = membership.can("content.edit")
@@ -295,16 +300,20 @@ def _campaign_page(request: HttpRequest, membership: Membership, pk: int) -> Res
                 if can_edit and row["promotable"]:
                     row["promote_url"] = f"{new_ad}?{urlencode({'promote': post_id})}"
 
+    def build() -> reports.Report:
+        the_campaign = campaign_selectors.get_campaign_for_member(membership, pk)
+        the_campaign.workspace = membership.workspace
+        return reports.campaign_report(the_campaign, period)
+
     return ResultsPage(
         name="campaign",
-        build=lambda: reports.campaign_report(the_campaign, period),
+        build=build,
         csv_view="insights:campaign_csv",
-        csv_args=[slug, the_campaign.pk],
-        csv_name=f"results-campaign-{the_campaign.pk}",
-        target=the_campaign.pk,
-        campaign_id=the_campaign.pk,
+        csv_args=[slug, pk],
+        csv_name=f"results-campaign-{pk}",
+        target=pk,
+        campaign_id=pk,
         decorate=add_buttons,
-        context={"campaign": the_campaign},
     )
 
 

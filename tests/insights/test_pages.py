@@ -473,3 +473,12 @@ def test_kept_pages_are_keyed_by_the_code_that_shapes_them(tmp_path, settings, m
 
     assert reports.code_version() != before
     reports.code_version.cache_clear()
+
+
+def test_a_renamed_campaign_shows_its_new_name_on_a_kept_page(seeded, viewer):
+    client = client_for(viewer)
+    assert "<h1>Autumn launch: results</h1>" in client.get(_campaign_url(seeded)).content.decode()
+    seeded.campaign.name = "Winter launch"
+    seeded.campaign.save(update_fields=["name", "updated_at"])
+
+    assert "<h1>Winter launch: results</h1>" in client.get(_campaign_url(seeded)).content.decode()

@@ -41,24 +41,24 @@ PUBLICATION = 3
 # The page state: whether anything the page shows changed since it was built, and whether a
 # Meta connection can refresh (results.js asks for the latest refresh itself).
 STATE = 1
-LOOKUP = 1  # the campaign or the publication the page is about
+LOOKUP = 1  # the publication the page is about (the campaign's name is in the page state)
 AROUND = {
     "overview": 0,
     "overview_csv": 0,
-    "campaign": LOOKUP,
-    "campaign_csv": LOOKUP,
+    "campaign": 0,
+    "campaign_csv": 0,
     "publication_post": LOOKUP,
     "publication_ad": LOOKUP,
     "publication_csv": LOOKUP,
 }
-# Building the report: the campaign's own queries less the lookup, then its posts' and ads'
-# snapshots and objects; the publication's promotions and objects, then their numbers; the
+# Building the report: the campaign's own queries, then its posts' and ads' snapshots and
+# objects; the publication's promotions and objects, then their numbers; the
 # overview's page lists the first 12 campaigns (its links to their comparisons).
 BUILD = {
     "overview": REPORT + 1,
     "overview_csv": REPORT,
-    "campaign": CAMPAIGN - LOOKUP + 2,
-    "campaign_csv": CAMPAIGN - LOOKUP + 2,
+    "campaign": CAMPAIGN + 2,
+    "campaign_csv": CAMPAIGN + 2,
     "publication_post": PUBLICATION - LOOKUP + 2,
     "publication_ad": PUBLICATION - LOOKUP + 2,
     "publication_csv": PUBLICATION - LOOKUP + 2,
