@@ -99,6 +99,11 @@ TOUR: dict[str, Callable[[Tour], str]] = {
     "waiting for you": lambda t: reverse("publishing:approvals", args=["acme"]),
     "calendar week": lambda t: reverse("publishing:calendar", args=["acme"]) + "?view=week",
     "deleted publications": lambda t: reverse("publishing:tombstones", args=["acme"]),
+    "results": lambda t: reverse("insights:overview", args=["acme"]),
+    "campaign results": lambda t: reverse("insights:campaign", args=["acme", t.campaign.pk]),
+    "publication results": lambda t: reverse(
+        "insights:publication", args=["acme", t.publication.pk]
+    ),
     "meta connections": lambda t: reverse("meta_integration:connections", args=["acme"]),
     "meta permissions": lambda t: reverse("meta_integration:connect_permissions", args=["acme"]),
     "workspace privacy": lambda t: reverse("privacy:workspace", args=["acme"]),
