@@ -44,8 +44,8 @@ from insights.models import COUNT_FIELDS, Availability, InsightObject, ObjectKin
 from insights.selectors import ObjectResults
 from insights.tables import Chart, Column, Series, Table, chart_by_day, chart_by_row
 from meta_integration.models import MetaConnection
+from publishing import promotion
 from publishing.models import Publication, PublicationAsset
-from publishing.targets import PROMOTABLE_TARGETS
 
 LOOKBACK_DAYS = 7
 # Metrics that flow (a range's value is a sum of days or growths); the rest are levels or ratios.
@@ -319,8 +319,10 @@ def _money(value: Decimal | float | None) -> Decimal | None:
 
 
 def _latest_followers(result: ObjectResults, period: Period) -> int | None:
-    points = [value for day, value in result.series.get("followers", ()) if day <= period.until]
-    return int(points[-1]) if points and result.series["followers"][-1][0] >= period.since else None
+    points = [
+        v for day, v in result.series.get("followers", ()) if period.since <= day <= period.until
+    ]
+    return int(points[-1]) if points else None
 
 
 # --- Problems and refresh ----------------------------------------------------------------------
@@ -1107,9 +1109,7 @@ def results_for_more_like(row: dict[str, Any], period: Period) -> dict[str, str]
 
 
 def is_promotable(publication: Publication | None) -> bool:
-    return bool(
-        publication is not None
-        and publication.target in PROMOTABLE_TARGETS
-        and publication.status == Publication.Status.PUBLISHED
-        and publication.remote_id
-    )
+    """Whether *Promote…* can start from ``publication`` (publishing's own rule)."""
+    if publication is None:
+        return False
+    return not promotion.why_not_promotable(publication, workspace_id=publication.workspace_id)

@@ -131,14 +131,15 @@ def _key(
     return reports.report_key(page.name, membership.workspace_id, period, state, target=page.target)
 
 
-def _render(request: HttpRequest, membership: Membership, page: ResultsPage) -> HttpResponse:
+def _render(
+    request: HttpRequest, membership: Membership, page: ResultsPage, form: RangeForm
+) -> HttpResponse:
     """Render a results page; its body (figures, charts, tables) is kept like its report.
 
     The body depends on the data, the range and which buttons the member has, so it is kept
     under the report's key with those; the header (Refresh now, the range picker) is made
     for each request.
     """
-    form = _range_form(request, membership)
     period = form.period()
     state = _state(membership, page)
     refresh = _refresh_context(membership, state)
@@ -193,9 +194,8 @@ def _render(request: HttpRequest, membership: Membership, page: ResultsPage) -> 
 
 
 def _csv(
-    request: HttpRequest, membership: Membership, page: ResultsPage, table_key: str
+    membership: Membership, page: ResultsPage, period: reports.Period, table_key: str
 ) -> HttpResponse:
-    period = _range_form(request, membership).period()
     key = _key(membership, page, period, _state(membership, page))
     report = reports.cached_report(key, page.build)
     table = report.tables.get(table_key)
@@ -211,9 +211,8 @@ def _csv(
     return response
 
 
-def _overview_page(request: HttpRequest, membership: Membership) -> ResultsPage:
+def _overview_page(membership: Membership, period: reports.Period) -> ResultsPage:
     workspace = membership.workspace
-    period = _range_form(request, membership).period()
 
     def link_posts(report: reports.Report) -> None:
         posts = report.tables["posts"]
@@ -237,18 +236,19 @@ def _overview_page(request: HttpRequest, membership: Membership) -> ResultsPage:
 @member_required("insights.view")
 @require_GET
 def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return _render(request, membership, _overview_page(request, membership))
+    form = _range_form(request, membership)
+    return _render(request, membership, _overview_page(membership, form.period()), form)
 
 
 @member_required("insights.view")
 @require_GET
 def overview_csv(request: HttpRequest, membership: Membership, table: str) -> HttpResponse:
-    return _csv(request, membership, _overview_page(request, membership), table)
-
-
-def _publication_page(request: HttpRequest, membership: Membership, pk: int) -> ResultsPage:
-    post = publishing_selectors.get_publication_for_member(membership, pk)
     period = _range_form(request, membership).period()
+    return _csv(membership, _overview_page(membership, period), period, table)
+
+
+def _publication_page(membership: Membership, pk: int, period: reports.Period) -> ResultsPage:
+    post = publishing_selectors.get_publication_for_member(membership, pk)
     return ResultsPage(
         name="publication",
         build=lambda: reports.publication_report(post, period),
@@ -266,7 +266,8 @@ def _publication_page(request: HttpRequest, membership: Membership, pk: int) -> 
 @member_required("insights.view")
 @require_GET
 def publication(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    return _render(request, membership, _publication_page(request, membership, pk))
+    form = _range_form(request, membership)
+    return _render(request, membership, _publication_page(membership, pk, form.period()), form)
 
 
 @member_required("insights.view")
@@ -274,12 +275,12 @@ def publication(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
 def publication_csv(
     request: HttpRequest, membership: Membership, pk: int, table: str
 ) -> HttpResponse:
-    return _csv(request, membership, _publication_page(request, membership, pk), table)
-
-
-def _campaign_page(request: HttpRequest, membership: Membership, pk: int) -> ResultsPage:
-    """Return the campaign's comparison (whether it is the workspace's: the page state)."""
     period = _range_form(request, membership).period()
+    return _csv(membership, _publication_page(membership, pk, period), period, table)
+
+
+def _campaign_page(membership: Membership, pk: int, period: reports.Period) -> ResultsPage:
+    """Return the campaign's comparison (whether it is the workspace's: the page state)."""
     slug = membership.workspace.slug
     can_edit = membership.can("content.edit")
 
@@ -320,10 +321,12 @@ def _campaign_page(request: HttpRequest, membership: Membership, pk: int) -> Res
 @member_required("insights.view")
 @require_GET
 def campaign(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    return _render(request, membership, _campaign_page(request, membership, pk))
+    form = _range_form(request, membership)
+    return _render(request, membership, _campaign_page(membership, pk, form.period()), form)
 
 
 @member_required("insights.view")
 @require_GET
 def campaign_csv(request: HttpRequest, membership: Membership, pk: int, table: str) -> HttpResponse:
-    return _csv(request, membership, _campaign_page(request, membership, pk), table)
+    period = _range_form(request, membership).period()
+    return _csv(membership, _campaign_page(membership, pk, period), period, table)

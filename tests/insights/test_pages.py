@@ -16,8 +16,10 @@ from django.test import Client
 from django.urls import reverse
 
 from creatives.studio.forms import MoreLikeForm
+from creatives.studio.models import GenerationJob
 from insights import reports
 from insights.models import Availability, InsightObject, InsightSnapshot, ObjectKind
+from publishing.models import Publication, Target
 from tests.conftest import client_for
 from tests.insights.results_data import seed_campaign
 
@@ -137,9 +139,13 @@ def test_make_more_like_this_starts_from_the_comparison(seeded, editor):
         reverse("creatives:more_like", args=["acme", script.pk]), fields
     )
 
-    # Without an OpenAI key the studio writes with its offline provider; either way the
-    # variants it starts record what they were modelled on.
+    # The studio queues the writing (its offline provider without an OpenAI key) with the
+    # winner's figures as the comparison gave them.
     assert posted.status_code == 302, posted.content.decode()[:500]
+    job = GenerationJob.objects.get(script=script)
+    assert (job.kind, job.status) == ("scripts", "queued")
+    assert job.params["like"]["results"]["ctr"] == "5.7600"
+    assert job.params["like"]["results"]["currency"] == "EUR"
 
 
 # --- ranges -------------------------------------------------------------------------------------
@@ -330,8 +336,6 @@ def test_an_ad_shows_its_days_and_ctr(seeded, viewer):
 
 
 def test_a_publication_not_measured_yet_says_when_it_will_be(workspace, editor):
-    from publishing.models import Publication, Target
-
     draft = Publication.objects.create(workspace=workspace, title="Draft", target=Target.FB_POST)
 
     response = client_for(editor).get(reverse("insights:publication", args=["acme", draft.pk]))
