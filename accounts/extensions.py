@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import Membership
+from prosocial.kept import Source
 
 PanelContext = Callable[[Membership], dict[str, Any]]
 
@@ -24,6 +25,7 @@ class DashboardPanel:
     template: str
     context: PanelContext
     order: int = 100
+    sources: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,26 @@ _PANELS: dict[str, DashboardPanel] = {}
 
 
 def register_dashboard_panel(
-    name: str, *, template: str, context: PanelContext, order: int = 100
+    name: str,
+    *,
+    template: str,
+    context: PanelContext,
+    sources: tuple[Source, ...],
+    order: int = 100,
 ) -> None:
-    """Declare a dashboard panel: ``template`` is included with ``panel`` set to its context."""
-    _PANELS[name] = DashboardPanel(name=name, template=template, context=context, order=order)
+    """Declare a dashboard panel: ``template`` is included with ``panel`` set to its context.
+
+    ``sources`` are every row the panel shows or counts (``prosocial.kept``): the dashboard's
+    body is kept until one of them changes.
+    """
+    _PANELS[name] = DashboardPanel(
+        name=name, template=template, context=context, order=order, sources=sources
+    )
+
+
+def dashboard_sources() -> tuple[Source, ...]:
+    """Return the sources of every registered panel."""
+    return tuple(source for panel in _PANELS.values() for source in panel.sources)
 
 
 def dashboard_panels(membership: Membership) -> list[RenderedPanel]:

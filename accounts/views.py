@@ -34,8 +34,10 @@ from accounts.forms import (
     WorkspaceForm,
     WorkspaceSettingsForm,
 )
-from accounts.models import AuditEvent, Invitation, Membership, User
+from accounts.models import AuditEvent, Invitation, Membership, User, Workspace
 from accounts.permissions import ROLE_DESCRIPTIONS, Role, assignable_roles, can_manage_member
+from prosocial import kept
+from prosocial.kept import Source
 
 UNPROCESSABLE = 422
 # Each row carries two small forms; 50 keeps the page under ~100 KB and ~40 ms to render
@@ -75,24 +77,44 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/workspace_create.html", {"form": form}, status=status)
 
 
+MEMBERS_JOIN = f"JOIN {Membership._meta.db_table} m ON m.user_id = t.id"  # members' users
+# What the dashboard's own cards show (the panels add theirs): kept until one changes.
+DASHBOARD_SOURCES = (
+    Source(Workspace, "t.id"),
+    Source(User, "t.id", param="user"),  # the welcome's name
+    Source(Membership),
+    Source(User, "m.workspace_id", join=MEMBERS_JOIN),
+    Source(Invitation),
+    Source(
+        AuditEvent,
+        order="t.created_at DESC, t.id DESC",
+        limit=selectors.RECENT_ACTIVITY_LIMIT,
+    ),
+)
+
+
 @member_required("workspace.view")
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
-    members = selectors.list_members_for_workspace(membership)
-    member_count, pending_invitations = selectors.count_members_and_pending_invitations(membership)
-    context = {
-        "membership": membership,
-        "workspace": membership.workspace,
-        "member_count": member_count,
-        "member_preview": list(members[:6]),
-        "pending_invitations": pending_invitations,
-        "recent_activity": (
-            selectors.list_audit_events_for_workspace(membership)[: selectors.RECENT_ACTIVITY_LIMIT]
-            if membership.can("audit.view")
-            else None
-        ),
-        # What the apps above accounts show here (publishing's next steps, queue and results).
-        "panels": extensions.dashboard_panels(membership),
-    }
+    sources = DASHBOARD_SOURCES + extensions.dashboard_sources()
+    body = kept.lookup(request, "dashboard", membership, sources)
+    context = {"membership": membership, "workspace": membership.workspace, "kept": body}
+    if body.missing:
+        members = selectors.list_members_for_workspace(membership)
+        member_count, pending = selectors.count_members_and_pending_invitations(membership)
+        context |= {
+            "member_count": member_count,
+            "member_preview": list(members[:6]),
+            "pending_invitations": pending,
+            "recent_activity": (
+                selectors.list_audit_events_for_workspace(membership)[
+                    : selectors.RECENT_ACTIVITY_LIMIT
+                ]
+                if membership.can("audit.view")
+                else None
+            ),
+            # What the apps above accounts show here (publishing's next steps, queue, results).
+            "panels": extensions.dashboard_panels(membership),
+        }
     return render(request, "accounts/dashboard.html", context)
 
 
@@ -137,7 +159,28 @@ def _render_members(
     invite_form: InviteForm | None = None,
     error: str | None = None,
     status: int = 200,
+    body: kept.KeptBody | None = None,
 ) -> HttpResponse:
+    """Render the members page; ``body``: its kept content (plain GETs of the whole page)."""
+    context: dict[str, object] = {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "kept": body,
+    }
+    if body is None or body.missing:
+        context |= _members_context(request, membership, invite_form, error)
+    template = "accounts/members.html"
+    if request.htmx and not invite_form:  # type: ignore[attr-defined]
+        template += "#member_list"
+    return render(request, template, context, status=status)
+
+
+def _members_context(
+    request: HttpRequest,
+    membership: Membership,
+    invite_form: InviteForm | None,
+    error: str | None,
+) -> dict[str, object]:
     roles = assignable_roles(membership.role)
     page = Paginator(selectors.list_members_for_workspace(membership), MEMBERS_PER_PAGE).get_page(
         request.GET.get("page")
@@ -157,9 +200,7 @@ def _render_members(
         member.role_url = f"{role_url[0]}{member.pk}{role_url[1]}"  # type: ignore[attr-defined]
         member.remove_url = f"{remove_url[0]}{member.pk}{remove_url[1]}"  # type: ignore[attr-defined]
         members.append((member, may_manage and can_manage_member(membership.role, member.role)))
-    context = {
-        "membership": membership,
-        "workspace": membership.workspace,
+    return {
         "members": members,
         "page": page,
         "invitations": selectors.list_pending_invitations_for_workspace(membership),
@@ -168,15 +209,23 @@ def _render_members(
         "role_descriptions": [(Role(r).label, d) for r, d in ROLE_DESCRIPTIONS.items()],
         "error": error,
     }
-    template = "accounts/members.html"
-    if request.htmx and not invite_form:  # type: ignore[attr-defined]
-        template += "#member_list"
-    return render(request, template, context, status=status)
+
+
+# What the members page shows: the members and their names, the invitations, the workspace.
+MEMBERS_SOURCES = (
+    Source(Workspace, "t.id"),
+    Source(Membership),
+    Source(User, "m.workspace_id", join=MEMBERS_JOIN),
+    Source(Invitation),
+)
 
 
 @member_required("members.view")
 def members(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return _render_members(request, membership)
+    if request.htmx:  # type: ignore[attr-defined]
+        return _render_members(request, membership)
+    body = kept.lookup(request, "members", membership, MEMBERS_SOURCES)
+    return _render_members(request, membership, body=body)
 
 
 @member_required("members.invite")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from campaigns.models import AudienceCohort, Campaign
+from prosocial.kept import Source
 
 DetailContext = Callable[[Campaign], dict[str, Any]]
 CreativeCounts = Callable[[list[int]], dict[int, tuple[int, int]]]
@@ -18,13 +19,25 @@ CreativeCounts = Callable[[list[int]], dict[int, tuple[int, int]]]
 DeletionSummary = Callable[[Campaign | None, AudienceCohort | None], tuple[list[str], list[str]]]
 
 _DETAIL_CONTEXTS: dict[str, DetailContext] = {}
+_DETAIL_SOURCES: dict[str, tuple[Source, ...]] = {}
 _CREATIVE_COUNTS: dict[str, CreativeCounts] = {}
 _DELETION_SUMMARIES: dict[str, DeletionSummary] = {}
 
 
-def register_detail_context(name: str, provider: DetailContext) -> None:
-    """Declare template context that ``name`` adds to a campaign's page."""
+def register_detail_context(
+    name: str, provider: DetailContext, *, sources: tuple[Source, ...]
+) -> None:
+    """Declare template context that ``name`` adds to a campaign's page.
+
+    ``sources`` are every row it shows (``prosocial.kept``; ``param="campaign"`` for the
+    campaign's id): the page's body is kept until one of them changes.
+    """
     _DETAIL_CONTEXTS[name] = provider
+    _DETAIL_SOURCES[name] = sources
+
+
+def detail_sources() -> tuple[Source, ...]:
+    return tuple(source for sources in _DETAIL_SOURCES.values() for source in sources)
 
 
 def register_creative_counts(name: str, provider: CreativeCounts) -> None:

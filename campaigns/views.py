@@ -16,16 +16,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import member_required
-from accounts.models import Membership
+from accounts.models import Membership, Workspace
 from accounts.permissions import has_permission
 from campaigns import extensions, selectors, services
 from campaigns.errors import CampaignError
 from campaigns.forms import CampaignForm, CohortForm, PrefillForm
-from campaigns.models import Campaign
+from campaigns.models import AudienceCohort, Campaign
 from creatives.library import services as media_services
 from creatives.library.errors import MediaError
 from creatives.library.models import MediaAsset
 from creatives.library.selectors import list_media_for_workspace
+from prosocial import kept
 from prosocial.deletion import DeletionPlan, confirm_then_delete
 from prosocial.safe_http import SafeFetchError
 
@@ -154,23 +155,45 @@ def _render_detail(
     *,
     cohort_form: CohortForm | None = None,
     status: int = 200,
+    body: kept.KeptBody | None = None,
 ) -> HttpResponse:
+    """Render a campaign's page; ``body``: its kept content (plain GETs)."""
     context = {
         "membership": membership,
         "workspace": membership.workspace,
         "campaign": campaign,
-        "cohorts": campaign.cohorts.all(),
-        "cohort_form": cohort_form or CohortForm(),
-        "can_edit": has_permission(membership.role, "content.edit"),
-        **extensions.detail_context(campaign),
+        "kept": body,
     }
+    if body is None or body.missing:
+        context |= {
+            "cohorts": campaign.cohorts.all(),
+            "cohort_form": cohort_form or CohortForm(),
+            "can_edit": has_permission(membership.role, "content.edit"),
+            **extensions.detail_context(campaign),
+        }
     return render(request, "campaigns/campaign_detail.html", context, status=status)
+
+
+# What a campaign's page shows besides what the apps above add (``extensions.detail_sources``).
+DETAIL_SOURCES = (
+    kept.Source(Workspace, "t.id"),
+    kept.Source(Campaign, "t.id", param="campaign"),
+    kept.Source(AudienceCohort, "t.campaign_id", param="campaign"),
+    kept.Source(  # the brief's logo and product image
+        MediaAsset,
+        "c.id",
+        param="campaign",
+        join=f"JOIN {Campaign._meta.db_table} c ON t.id IN (c.logo_id, c.product_image_id)",
+    ),
+)
 
 
 @member_required("workspace.view")
 def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     campaign = selectors.get_campaign_for_member(membership, pk)
-    return _render_detail(request, membership, campaign)
+    sources = DETAIL_SOURCES + extensions.detail_sources()
+    body = kept.lookup(request, "campaign", membership, sources, {"campaign": campaign.pk})
+    return _render_detail(request, membership, campaign, body=body)
 
 
 @member_required("content.edit")

@@ -36,6 +36,7 @@ from campaigns import selectors as campaign_selectors
 from insights import reports, selectors, services
 from insights.errors import InsightsError
 from insights.forms import RangeForm
+from prosocial.kept import CSRF_SLOT
 from publishing import selectors as publishing_selectors
 
 
@@ -71,10 +72,9 @@ def refresh_status(request: HttpRequest, membership: Membership, pk: int) -> Jso
 
 # --- The results pages -------------------------------------------------------------------------
 
-# Where a kept page body has each form's CSRF token: the body is the same for every member
-# with the same buttons, and each response puts its own token there. Nothing else in a body
-# may depend on the request (no CSP nonce: its scripts are files, its chart data JSON).
-CSRF_SLOT = "csrf-token-of-this-response"
+# A kept body has each form's CSRF token as CSRF_SLOT (prosocial.kept); each response puts
+# its own token there. Nothing else in a body may depend on the request (no CSP nonce: its
+# scripts are files, its chart data JSON).
 
 
 def _range_form(request: HttpRequest, membership: Membership) -> RangeForm:

@@ -30,12 +30,14 @@ class PublishingConfig(AppConfig):
             "next_steps",
             template="publishing/_dashboard_next_steps.html",
             context=selectors.dashboard_next_steps,
+            sources=selectors.NEXT_STEPS_SOURCES,
             order=10,
         )
         register_dashboard_panel(
             "publishing",
             template="publishing/_dashboard_publishing.html",
             context=selectors.dashboard_publishing,
+            sources=selectors.DASHBOARD_PUBLISHING_SOURCES,
             order=20,
         )
 

@@ -35,6 +35,7 @@ from campaigns.models import Campaign
 from creatives.library.models import MediaAsset
 from creatives.studio.models import Creative, Script
 from meta_integration.models import InstagramAccount, MetaAdAccount, MetaConnection, MetaPage
+from prosocial.kept import Source
 from publishing.models import Publication, PublicationEvent
 from publishing.targets import PROMOTABLE_TARGETS
 
@@ -519,6 +520,12 @@ def list_recent_results(membership: Membership, *, now: datetime) -> list[Public
             published_at__gte=now - timedelta(days=RESULTS_DAYS),
         ).order_by("-published_at", "-pk")[: DASHBOARD_LIST_LIMIT * 2]
     )
+
+
+# What the dashboard's panels read (``prosocial.kept``): next steps ask whether there is a
+# usable Meta connection, a media file and a campaign; the queue lists publications.
+NEXT_STEPS_SOURCES = (Source(MetaConnection), Source(MediaAsset), Source(Campaign))
+DASHBOARD_PUBLISHING_SOURCES = (Source(Publication),)
 
 
 def dashboard_next_steps(membership: Membership) -> dict[str, object]:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.decorators import member_required
-from accounts.models import Membership
+from accounts.models import Membership, Workspace
 from campaigns.meta_vocabulary import Objective
 from creatives.editor import selectors as editor_selectors
 from creatives.library import selectors as media_selectors
@@ -30,6 +30,8 @@ from creatives.library.media_urls import browser_url
 from creatives.library.models import MediaAsset
 from creatives.studio import selectors as studio_selectors
 from creatives.studio.models import Script
+from meta_integration.models import InstagramAccount, MetaAdAccount, MetaPage
+from prosocial import kept
 from prosocial.money import to_major_units
 from publishing import (
     deletion,
@@ -77,9 +79,28 @@ GENDER_LABELS = {(1,): gettext_lazy("men"), (2,): gettext_lazy("women")}
 # --- history and calendar --------------------------------------------------------------------------
 
 
+# What the history and the calendar show: publications, with the names of the accounts they
+# went to (and the filter's choices of them), in the workspace's time zone.
+LIST_SOURCES = (
+    kept.Source(Workspace, "t.id"),
+    kept.Source(Publication),
+    kept.Source(MetaPage),
+    kept.Source(InstagramAccount),
+    kept.Source(MetaAdAccount),
+)
+
+
 @member_required("workspace.view")
 @require_GET
 def publication_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    body = kept.lookup(request, "publications", membership, LIST_SOURCES)
+    context = {**_base(membership), "kept": body}
+    if body.missing:
+        context |= _list_context(request, membership)
+    return render(request, "publishing/publication_list.html", context)
+
+
+def _list_context(request: HttpRequest, membership: Membership) -> dict[str, Any]:
     form = PublicationFilterForm(request.GET or None, membership=membership)
     filters = form.cleaned_data if form.is_valid() else {}
     publications = selectors.list_publications_for_member(
@@ -92,25 +113,31 @@ def publication_list(request: HttpRequest, membership: Membership) -> HttpRespon
     _label_rows(membership, list(page))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
-        **_base(membership),
+    return {
         "form": form,
         "page": page,
         "filter_query": query.urlencode(),
         "filtered": any(filters.values()),
     }
-    return render(request, "publishing/publication_list.html", context)
 
 
 @member_required("workspace.view")
 @require_GET
 def publication_calendar(request: HttpRequest, membership: Membership) -> HttpResponse:
+    body = kept.lookup(request, "calendar", membership, LIST_SOURCES)
+    context = {**_base(membership), "kept": body}
+    if body.missing:
+        context |= _calendar_context(request, membership)
+    return render(request, "publishing/publication_calendar.html", context)
+
+
+def _calendar_context(request: HttpRequest, membership: Membership) -> dict[str, Any]:
     form = CalendarForm(request.GET or None)
     chosen = form.cleaned_data if form.is_valid() else {}
     zone = selectors.workspace_zone(membership)
     now = timezone.now().astimezone(zone)
     today = now.date()
-    context = {**_base(membership), "today": today, "now_local": now}
+    context: dict[str, Any] = {"today": today, "now_local": now}
     if chosen.get("view") == "week":
         day = chosen.get("week") or chosen.get("month") or today
         context |= {"view": "week", "week": selectors.calendar_week(membership, day)}
@@ -119,7 +146,7 @@ def publication_calendar(request: HttpRequest, membership: Membership) -> HttpRe
         context |= {"view": "month", "month": month}
     shown = context["week"].items if "week" in context else context["month"].items
     _label_rows(membership, [p for pairs in shown.values() for _local, p in pairs])
-    return render(request, "publishing/publication_calendar.html", context)
+    return context
 
 
 _PK_SLOT = 987654321  # a pk no row has: reversed once per page, then filled per row

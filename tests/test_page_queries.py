@@ -3,9 +3,12 @@
 Every workspace page starts with two queries: the signed-in user, and one membership query
 that carries the workspace, the switcher's memberships, the bell's unread count, the
 sidebar's "Waiting for you" count and (for admins) how many Meta connections need attention.
-The session comes from Redis (``cached_db``), so it costs none.
+The session comes from Redis (``cached_db``), so it costs none. Then one query reads the
+page's state (``prosocial.kept``): when nothing it shows has changed, the page's body is the
+one kept from the last view and that is all; otherwise the page's own queries follow.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -26,20 +29,23 @@ pytestmark = pytest.mark.django_db
 
 MANY = 60
 SHELL = 2  # the user; the membership with everything the layout shows
+STATE = 1  # the page's state: whether its kept body still shows what is there
 PAGES = {
     # member and invitation counts, member preview, activity, next steps, publishing's lists
-    "dashboard": SHELL + 5,
+    "dashboard": SHELL + STATE + 5,
     # member count (pagination), one page of members, invitations
-    "members": SHELL + 3,
+    "members": SHELL + STATE + 3,
     # file count (pagination), one page of files, storage used
-    "media": SHELL + 3,
-    # the brief, its audiences, and the studio's scripts, jobs, spend and audiences
-    "campaign": SHELL + 6,
+    "media": SHELL + STATE + 3,
+    # the brief (also when kept: the title, and a 404 for another workspace's), its
+    # audiences, and the studio's scripts, jobs, spend and audiences
+    "campaign": SHELL + STATE + 6,
     # the filter's account choices (one UNION ALL), publication count, one page of them
-    "publications": SHELL + 3,
+    "publications": SHELL + STATE + 3,
     # the month's publications
-    "calendar": SHELL + 1,
+    "calendar": SHELL + STATE + 1,
 }
+KEPT = {page: SHELL + STATE + (page == "campaign") for page in PAGES}
 
 
 def _url(name, campaign):
@@ -86,15 +92,30 @@ def test_a_page_runs_the_same_queries_with_one_row_and_with_many(
     _add_rows(owner, campaign, 1)
     client = client_for(owner)
     url = _url(page, campaign)
-    assert client.get(url).status_code == 200  # warm the session
+    assert client.get(reverse("accounts:workspace_settings", args=["acme"])).status_code == 200
 
     with django_assert_num_queries(PAGES[page]):
+        assert client.get(url).status_code == 200
+    with django_assert_num_queries(KEPT[page]):
         assert client.get(url).status_code == 200
     _add_rows(owner, campaign, MANY, start=1)
     with django_assert_num_queries(PAGES[page]):
         response = client.get(url)
+    with django_assert_num_queries(KEPT[page]):
+        kept = client.get(url)
 
-    assert response.status_code == 200
+    assert response.status_code == kept.status_code == 200
+    assert _without_csrf(kept) == _without_csrf(response)
+
+
+def _without_csrf(response):
+    """Return the page without what is made for each response: its CSRF token and CSP nonce."""
+    html = response.content.decode()
+    token = str(response.context["csrf_token"])
+    assert html.count(token) >= 1  # every page has the sign-out form at least
+    nonces = set(re.findall(r'nonce="([^"]+)"', html))
+    assert len(nonces) == 1  # a kept body carries no other response's nonce
+    return html.replace(token, "").replace(nonces.pop(), "")
 
 
 def test_the_dashboard_stays_within_eight_queries():
@@ -107,7 +128,7 @@ def test_a_signed_in_page_reads_no_session_row(owner, django_assert_num_queries)
     url = reverse("accounts:members", args=["acme"])
     client.get(url)
 
-    with django_assert_num_queries(PAGES["members"]) as captured:
+    with django_assert_num_queries(KEPT["members"]) as captured:
         client.get(url)
 
     assert not [q for q in captured.captured_queries if "django_session" in q["sql"]]
@@ -169,7 +190,7 @@ def test_the_meta_notice_is_read_only_when_a_connection_needs_attention(
     client = client_for(admin)
     url = reverse("accounts:members", args=["acme"])
     client.get(url)
-    with django_assert_num_queries(PAGES["members"]):
+    with django_assert_num_queries(KEPT["members"]):
         quiet = client.get(url)
     MetaConnection.objects.create(
         workspace=admin.workspace,
@@ -178,7 +199,7 @@ def test_the_meta_notice_is_read_only_when_a_connection_needs_attention(
         status=MetaConnection.Status.NEEDS_REAUTH,
     )
 
-    with django_assert_num_queries(PAGES["members"] + 1):
+    with django_assert_num_queries(KEPT["members"] + 1):
         noticed = client.get(url)
 
     assert 'data-testid="meta-notice"' not in quiet.content.decode()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.decorators import member_required
-from accounts.models import Membership
+from accounts.models import Membership, User, Workspace
 from creatives.library import selectors, services
 from creatives.library.errors import MediaError
 from creatives.library.forms import LibraryFilterForm, TranscodeForm
@@ -22,6 +22,7 @@ from creatives.library.media.facts import MediaFacts
 from creatives.library.media.specs import PLACEMENTS, check_conformance, fitting_placements
 from creatives.library.media_urls import browser_url, meta_downloads_media
 from creatives.library.models import MediaAsset
+from prosocial import kept
 
 UNPROCESSABLE = 422
 PER_PAGE = 24
@@ -44,8 +45,24 @@ def _fitting_placements(facts: MediaFacts) -> tuple[str, ...]:
     return tuple(fitting_placements(facts))
 
 
+# What the library shows: the workspace's files and (for server notes) the viewer's staff flag.
+LIBRARY_SOURCES = (
+    kept.Source(Workspace, "t.id"),
+    kept.Source(User, "t.id", param="user"),
+    kept.Source(MediaAsset),
+)
+
+
 @member_required("workspace.view")
 def library(request: HttpRequest, membership: Membership) -> HttpResponse:
+    body = kept.lookup(request, "media", membership, LIBRARY_SOURCES)
+    context = {"membership": membership, "workspace": membership.workspace, "kept": body}
+    if body.missing:
+        context |= _library_context(request, membership)
+    return render(request, "creatives/media_library.html", context)
+
+
+def _library_context(request: HttpRequest, membership: Membership) -> dict[str, object]:
     form = LibraryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     assets = selectors.list_media_for_workspace(
@@ -73,9 +90,7 @@ def library(request: HttpRequest, membership: Membership) -> HttpResponse:
         items.append(
             (asset, _url(asset, asset.poster_key, "image/jpeg"), [PLACEMENTS[k] for k in fits])
         )
-    context = {
-        "membership": membership,
-        "workspace": membership.workspace,
+    return {
         "form": form,
         "page": page,
         "items": items,
@@ -85,7 +100,6 @@ def library(request: HttpRequest, membership: Membership) -> HttpResponse:
         "direct_upload": settings.MEDIA_USES_S3,
         "accept": "image/*,video/*,audio/*",
     }
-    return render(request, "creatives/media_library.html", context)
 
 
 @member_required("content.edit")

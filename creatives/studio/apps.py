@@ -18,7 +18,9 @@ class StudioConfig(AppConfig):
         register_workspace_eraser("studio", privacy.erase_workspace)
         register_user_exporter("studio", privacy.export_user)
         register_workspace_exporter("studio", privacy.export_workspace)
-        extensions.register_detail_context("studio", selectors.campaign_studio)
+        extensions.register_detail_context(
+            "studio", selectors.campaign_studio, sources=selectors.CAMPAIGN_STUDIO_SOURCES
+        )
         extensions.register_creative_counts("studio", selectors.creative_counts)
         extensions.register_deletion_summary("studio", deletion.deletion_summary)
 

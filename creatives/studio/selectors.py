@@ -21,6 +21,7 @@ from creatives.studio.models import (
     Storyboard,
     StoryboardScene,
 )
+from prosocial.kept import Source
 
 RECENT_JOBS = 8
 
@@ -100,6 +101,18 @@ def list_music_for_member(membership: Membership) -> QuerySet[MediaAsset]:
 class CohortScripts:
     cohort: Any
     scripts: list[Script]
+
+
+_BY_SCRIPT = f"JOIN {Script._meta.db_table} s ON s.id = t.script_id"
+# What ``campaign_studio`` shows (``prosocial.kept``): the campaign's scripts with their
+# versions and videos, its jobs and what its AI calls cost.
+CAMPAIGN_STUDIO_SOURCES = (
+    Source(Script, "t.campaign_id", param="campaign"),
+    Source(ScriptVersion, "s.campaign_id", param="campaign", join=_BY_SCRIPT),
+    Source(Creative, "s.campaign_id", param="campaign", join=_BY_SCRIPT),
+    Source(GenerationJob, "t.campaign_id", param="campaign"),
+    Source(AICall, "t.campaign_id", param="campaign"),
+)
 
 
 def campaign_studio(campaign: Campaign) -> dict[str, Any]:

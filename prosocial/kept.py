@@ -1,0 +1,183 @@
+"""Kept page bodies: a page's content rendered once per change of what it shows.
+
+Owns:
+    - :class:`Source`, one set of rows a page's content is made of ("the workspace's
+      publications", "the campaign's audiences");
+    - :func:`page_state`, a fingerprint of those rows read in one query;
+    - :func:`lookup`, which finds a page body kept for the same member, address, minute, code
+      and data, and :class:`KeptBody`, which the ``{% kept_body %}`` tag
+      (``prosocial/templatetags/kept.py``) shows or renders and keeps.
+
+Invariants:
+    - A kept body is only served while every row of every source is exactly as it was when the
+      body was rendered: the fingerprint is ``COUNT(*)`` and a sum of a hash of each row's
+      ``(ctid, xmin)``. PostgreSQL gives an inserted, updated or deleted row a new ``ctid`` or
+      changes the count, whatever wrote it (the ORM's ``save``, ``update()``, ``bulk_create``,
+      raw SQL, another process), and the same within one transaction. Timestamps would miss
+      ``update()`` and a transaction committing after a newer one.
+    - Bodies are per membership (so per role and person), per request path and query, per
+      language and per minute (relative times such as "3 minutes ago" stay right), and per
+      digest of the code and templates. They live ``KEEP_SECONDS``.
+    - A body never holds anything made for one response: forms carry ``CSRF_SLOT``, which each
+      response replaces with its own token; no CSP nonce, no one-time messages (those are in
+      the layout, rendered per request).
+    - On other databases (SQLite, the embedded default) nothing is kept; pages render as before.
+
+Callers: the busiest workspace pages' views (dashboard, members, media, campaign, publication
+list, calendar). Measured in ``bench/page_latency.py`` (bench/README.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone, translation
+
+if TYPE_CHECKING:
+    from django.db import models
+    from django.http import HttpRequest
+
+KEEP_SECONDS = 120  # a body is keyed by the minute; two minutes covers the minute it was made
+
+
+def _slot() -> str:
+    # Derived from the secret key: text a user wrote (a title, a comment) can't name the slot
+    # and so can't have the viewer's token put in it. The same in every process.
+    return (
+        "csrf-" + hashlib.sha256(b"kept-csrf-slot:" + settings.SECRET_KEY.encode()).hexdigest()[:32]
+    )
+
+
+CSRF_SLOT = _slot()
+# What a kept body can depend on besides its data: every template, and the code that builds
+# pages' contexts (views, selectors, forms, template tags, model methods used in templates).
+SHAPING_GLOBS = (
+    "templates/**/*.html",
+    "*/views.py",
+    "*/*/views.py",
+    "*/selectors.py",
+    "*/*/selectors.py",
+    "*/forms.py",
+    "*/*/forms.py",
+    "*/templatetags/*.py",
+    "*/models.py",
+    "*/*/models.py",
+    "*/extensions.py",
+)
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Return a digest of the files that shape kept bodies; read once per process.
+
+    Part of every key, so a deploy never serves what the code before it rendered.
+    """
+    digest = hashlib.sha256()
+    for pattern in SHAPING_GLOBS:
+        for file in sorted(settings.BASE_DIR.glob(pattern)):
+            if ".venv" not in file.parts and "node_modules" not in file.parts:
+                digest.update(str(file.relative_to(settings.BASE_DIR)).encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Source:
+    """The rows of ``model`` whose ``column`` equals the page's ``param`` (e.g. its workspace).
+
+    ``column`` is a column of ``t`` (the model's table) or of a table ``join`` brings in, for
+    rows that belong to the workspace through another row: ``Source(User, "m.workspace_id",
+    join="JOIN accounts_membership m ON m.user_id = t.id")``.
+    """
+
+    model: type[models.Model]
+    column: str = "t.workspace_id"
+    param: str = "workspace"
+    join: str = ""
+    # For a page showing only the first rows of a long list (the latest activity): those
+    # rows in this order (SQL over ``t``) are the source, not all of them.
+    order: str = ""
+    limit: int | None = None
+
+
+@lru_cache(maxsize=64)
+def _state_sql(sources: tuple[Source, ...]) -> str:
+    parts = []
+    for source in sources:
+        table = source.model._meta.db_table
+        # Table and column names come from the code's Sources, never from input.
+        rows = (
+            f"SELECT hashtext(t.ctid::text || ':' || t.xmin::text) AS h "  # noqa: S608
+            f"FROM {table} t {source.join} WHERE {source.column} = %s"
+        )
+        if source.limit is not None:
+            rows += f" ORDER BY {source.order} LIMIT {int(source.limit)}"
+        parts.append(f"SELECT COUNT(*), COALESCE(SUM(s.h), 0) FROM ({rows}) s")  # noqa: S608
+    return " UNION ALL ".join(parts)
+
+
+def page_state(sources: tuple[Source, ...], params: dict[str, Any]) -> str | None:
+    """Return a fingerprint of every row of ``sources`` (one query), or None off PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_state_sql(sources), [params[source.param] for source in sources])
+        rows = cursor.fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:24]
+
+
+@dataclass
+class KeptBody:
+    """What ``{% kept_body %}`` needs: the key to keep under, and the body if one was kept."""
+
+    key: str | None  # None: don't keep (no fingerprint, or a response that isn't the page)
+    html: str | None = None
+
+    @property
+    def missing(self) -> bool:
+        """Whether the view must build the body's context (nothing kept)."""
+        return self.html is None
+
+
+def lookup(
+    request: HttpRequest,
+    page: str,
+    membership: Any,
+    sources: tuple[Source, ...],
+    params: dict[str, Any] | None = None,
+) -> KeptBody:
+    """Return the body of ``page`` kept for this member, address, minute and data, if any.
+
+    ``params`` gives the sources' parameters beyond ``workspace`` and ``user`` (the
+    membership's). Requests that must not share a body (htmx partials) shouldn't call this.
+    """
+    values = {"workspace": membership.workspace_id, "user": membership.user_id, **(params or {})}
+    state = page_state(sources, values)
+    if state is None:
+        return KeptBody(key=None)
+    key = ":".join(
+        [
+            "kept",
+            code_version(),
+            page,
+            str(membership.pk),
+            membership.role,
+            translation.get_language() or "",
+            timezone.now().strftime("%Y%m%d%H%M"),
+            hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16],
+            state,
+        ]
+    )
+    return KeptBody(key=key, html=cache.get(key))
+
+
+def keep(body: KeptBody, html: str) -> None:
+    """Keep ``html`` (rendered with ``CSRF_SLOT`` for the token) under ``body``'s key."""
+    if body.key is not None:
+        cache.set(body.key, html, KEEP_SECONDS)
