@@ -31,7 +31,8 @@ def _twice(client, url):
     first = client.get(url)
     second = client.get(url)
     assert first.status_code == second.status_code == 200
-    assert "kept" in second.context and not second.context["kept"].missing
+    assert "kept" in second.context
+    assert not second.context["kept"].missing
     return second
 
 
@@ -153,9 +154,9 @@ def test_each_response_carries_its_own_csrf_token_and_a_kept_form_posts(owner, e
     token = str(kept_view.context["csrf_token"])
     assert kept.CSRF_SLOT not in html
     assert not kept_view.context["kept"].missing
-    form_tokens = set(
+    form_tokens = {
         part.split('"', 1)[0] for part in html.split('name="csrfmiddlewaretoken" value="')[1:]
-    )
+    }
     assert form_tokens == {token}
     assert token not in owner_client.get(url).content.decode()
 
