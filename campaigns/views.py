@@ -158,7 +158,7 @@ def _render_detail(
     body: kept.KeptBody | None = None,
 ) -> HttpResponse:
     """Render a campaign's page; ``body``: its kept content (plain GETs)."""
-    context = {
+    context: dict[str, object] = {
         "membership": membership,
         "workspace": membership.workspace,
         "campaign": campaign,
