@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from privacy.self_service import LINK_TTL_HOURS
+from prosocial.kept import KEEP_SECONDS
 from prosocial.policy_facts import policy_facts
 
 
@@ -79,6 +80,7 @@ def _context() -> dict[str, Any]:
         "deletion_link_ttl_hours": LINK_TTL_HOURS,
         "invitation_ttl_days": settings.INVITATION_TTL_DAYS,
         "media_url_ttl": _human_duration(settings.MEDIA_SIGNED_URL_TTL_SECONDS),
+        "kept_page_ttl": _human_duration(KEEP_SECONDS),
         "session_cookie_name": settings.SESSION_COOKIE_NAME,
         "session_cookie_days": settings.SESSION_COOKIE_AGE // 86400,
         "csrf_cookie_name": settings.CSRF_COOKIE_NAME,

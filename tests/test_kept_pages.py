@@ -183,3 +183,10 @@ def test_a_page_of_another_address_or_minute_is_not_shared(owner, monkeypatch):
     monkeypatch.setattr(kept.timezone, "now", lambda: later)
 
     assert client.get(url).context["kept"].missing  # "3 minutes ago" would have gone stale
+
+
+def test_the_privacy_policy_says_how_long_pages_are_kept(client):
+    html = client.get(reverse("privacy:policy")).content.decode()
+
+    assert kept.KEEP_SECONDS == 120
+    assert 'data-testid="retention-kept-pages">At most 2 minutes<' in html
