@@ -17,6 +17,7 @@ from accounts import extensions
 from accounts.audit import action_condition
 from accounts.models import AuditEvent, Invitation, Membership, Notification, User, Workspace
 from accounts.services import hash_invitation_token
+from prosocial import prepared
 
 RECENT_ACTIVITY_LIMIT = 8
 
@@ -155,7 +156,7 @@ def get_membership_for_user(user: User, slug: str) -> Membership:
     connection = connections[alias]
     params = [slug if param is _SLUG else param for param in query.params]
     with connection.cursor() as cursor:
-        cursor.execute(query.sql, [*params, user.pk])
+        prepared.execute(cursor, query.sql, [*params, user.pk])
         fetched = cursor.fetchall()
     split = len(query.membership_fields)
     counts_at = split + len(query.workspace_fields)

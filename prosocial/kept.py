@@ -39,6 +39,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone, translation
 
+from prosocial import prepared
+
 if TYPE_CHECKING:
     from django.db import models
     from django.http import HttpRequest
@@ -127,7 +129,7 @@ def page_state(sources: tuple[Source, ...], params: dict[str, Any]) -> str | Non
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_state_sql(sources), [params[source.param] for source in sources])
+        prepared.execute(cursor, _state_sql(sources), [params[source.param] for source in sources])
         rows = cursor.fetchall()
     return hashlib.sha256(repr(rows).encode()).hexdigest()[:24]
 

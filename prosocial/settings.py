@@ -220,6 +220,10 @@ else:
         }
     }
 USES_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+# The queries every page runs are planned once per connection (prosocial/prepared.py). Turn
+# off behind a transaction-mode pooler that doesn't keep prepared statements (PgBouncer
+# before 1.21, or without max_prepared_statements).
+PREPARED_STATEMENTS = env_bool("PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
