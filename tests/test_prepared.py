@@ -52,7 +52,7 @@ def test_a_rolled_back_transaction_keeps_what_was_prepared():
     from django.db import transaction
 
     sql = "SELECT %s::int + 100"
-    sid = transaction.savepoint()
+    sid = transaction.savepoint_create()
     assert _run(sql, [1]) == [(101,)]
     transaction.savepoint_rollback(sid)
 
