@@ -44,6 +44,7 @@ from insights.models import COUNT_FIELDS, Availability, InsightObject, ObjectKin
 from insights.selectors import ObjectResults
 from insights.tables import Chart, Column, Series, Table, chart_by_day, chart_by_row
 from meta_integration.models import MetaConnection
+from prosocial import prepared
 from publishing import promotion
 from publishing.models import Publication, PublicationAsset
 
@@ -202,7 +203,7 @@ def page_state(
     if campaign_id is not None:
         params += [campaign_id, workspace_id, campaign_id, campaign_id, campaign_id]
     with connection.cursor() as cursor:
-        cursor.execute(_state_sql(campaign_id is not None, with_campaigns), params)
+        prepared.execute(cursor, _state_sql(campaign_id is not None, with_campaigns), params)
         rows = sorted(cursor.fetchall(), key=lambda row: row[0])
     usable = next(count for label, _newest, count in rows if label == "usable")
     named = [label.removeprefix("campaign:") for label, *_ in rows if label.startswith("campaign:")]
