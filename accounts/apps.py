@@ -23,3 +23,8 @@ class AccountsConfig(AppConfig):
         register_user_exporter("accounts", export_user)
         register_workspace_exporter("accounts", export_workspace)
         register_site_retention_rule(AUDIT_EVENTS)
+
+        from accounts.context_processors import layout_state
+        from prosocial.kept import register_layout_state
+
+        register_layout_state(layout_state)

@@ -1,14 +1,17 @@
+import hashlib
 from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 from accounts.decorators import LAST_WORKSPACE_SESSION_KEY
+from accounts.extensions import membership_count_names
 from accounts.selectors import count_unread_notifications, list_memberships_for_user
 
 # The layout's links (templates/layouts/app.html), by the name the template reads them under.
@@ -118,3 +121,36 @@ def workspace_nav(request: HttpRequest) -> dict[str, Any]:
         "nav_urls": urls,
         "unread_notifications": unread,
     }
+
+
+def layout_state(request: HttpRequest, membership: Any) -> str | None:
+    """Return a digest of everything the workspace layout shows, for kept pages.
+
+    ``templates/layouts/app.html`` and ``base.html`` show, besides the page's own content: the
+    signed-in user (name, email, staff), the switcher's memberships (workspace names, roles),
+    the counts the membership query carries (the bell, "Waiting for you", the inbox's unread,
+    the Meta notice), the links (the same for the same address), one-time messages, and the
+    CSRF token and CSP nonce, which ``prosocial.kept`` fills in for each response. Pages with
+    a message to show, or with a Meta notice (its list is read from the database), answer
+    None: their layout is rendered for the request. Whatever the layout comes to show must be
+    added here.
+    """
+    if len(messages.get_messages(request)):
+        return None
+    counts = [
+        (name, getattr(membership, name, None))
+        for name in ("nav_unread", *membership_count_names())
+    ]
+    if dict(counts).get("nav_meta_attention"):
+        return None
+    user = request.user
+    shown = (
+        user.pk,
+        user.email,  # type: ignore[union-attr]
+        user.display_name,  # type: ignore[union-attr]
+        user.is_staff,
+        user.is_superuser,
+        [(m.pk, m.role, m.workspace.slug, m.workspace.name) for m in membership.nav_memberships],
+        counts,
+    )
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:16]

@@ -115,7 +115,7 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
             # What the apps above accounts show here (publishing's next steps, queue, results).
             "panels": extensions.dashboard_panels(membership),
         }
-    return render(request, "accounts/dashboard.html", context)
+    return kept.render(request, "accounts/dashboard.html", context, body)
 
 
 @member_required("workspace.view", post="workspace.update")
@@ -170,6 +170,8 @@ def _render_members(
     if body is None or body.missing:
         context |= _members_context(request, membership, invite_form, error)
     template = "accounts/members.html"
+    if body is not None:
+        return kept.render(request, template, context, body)
     if request.htmx and not invite_form:  # type: ignore[attr-defined]
         template += "#member_list"
     return render(request, template, context, status=status)

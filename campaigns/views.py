@@ -171,6 +171,8 @@ def _render_detail(
             "can_edit": has_permission(membership.role, "content.edit"),
             **extensions.detail_context(campaign),
         }
+    if body is not None:
+        return kept.render(request, "campaigns/campaign_detail.html", context, body)
     return render(request, "campaigns/campaign_detail.html", context, status=status)
 
 

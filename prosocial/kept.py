@@ -30,6 +30,7 @@ list, calendar). Measured in ``bench/page_latency.py`` (bench/README.md).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,11 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
+from django.shortcuts import render as django_render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from prosocial import prepared
@@ -57,6 +63,7 @@ def _slot() -> str:
 
 
 CSRF_SLOT = _slot()
+NONCE_SLOT = CSRF_SLOT.replace("csrf-", "nonce-", 1)
 # What a kept body can depend on besides its data: every template, and the code that builds
 # pages' contexts (views, selectors, forms, template tags, model methods used in templates).
 SHAPING_GLOBS = (
@@ -136,15 +143,34 @@ def page_state(sources: tuple[Source, ...], params: dict[str, Any]) -> str | Non
 
 @dataclass
 class KeptBody:
-    """What ``{% kept_body %}`` needs: the key to keep under, and the body if one was kept."""
+    """A page's kept content: its body (``{% kept_body %}``) and, where it may, the whole page.
+
+    ``page_key`` is set when the layout around the body shows nothing made for one request
+    but its CSRF token and CSP nonce (``register_layout_state``): then the whole page is kept
+    too, and :func:`render` answers a kept one without rendering any template.
+    """
 
     key: str | None  # None: don't keep (no fingerprint, or a response that isn't the page)
     html: str | None = None
+    page_key: str | None = None
+    page: str | None = None
 
     @property
     def missing(self) -> bool:
         """Whether the view must build the body's context (nothing kept)."""
-        return self.html is None
+        return self.html is None and self.page is None
+
+
+# Set by the app that owns the layout (accounts): a digest of everything the layout shows for
+# this request and membership, or None when it shows something for this request only (a
+# one-time message). See ``accounts.context_processors.layout_state``.
+LayoutState = Callable[["HttpRequest", Any], str | None]
+_layout_state: LayoutState | None = None
+
+
+def register_layout_state(function: LayoutState) -> None:
+    global _layout_state  # one registration, from accounts' AppConfig.ready()
+    _layout_state = function
 
 
 def lookup(
@@ -154,7 +180,7 @@ def lookup(
     sources: tuple[Source, ...],
     params: dict[str, Any] | None = None,
 ) -> KeptBody:
-    """Return the body of ``page`` kept for this member, address, minute and data, if any.
+    """Return the body (and page) of ``page`` kept for this member, address, minute and data.
 
     ``params`` gives the sources' parameters beyond ``workspace`` and ``user`` (the
     membership's). Requests that must not share a body (htmx partials) shouldn't call this.
@@ -176,10 +202,47 @@ def lookup(
             state,
         ]
     )
-    return KeptBody(key=key, html=cache.get(key))
+    layout = _layout_state(request, membership) if _layout_state is not None else None
+    if layout is None:
+        return KeptBody(key=key, html=cache.get(key))
+    page_key = f"{key}:page:{layout}"
+    found = cache.get_many([key, page_key])  # one round trip
+    return KeptBody(key=key, html=found.get(key), page_key=page_key, page=found.get(page_key))
 
 
 def keep(body: KeptBody, html: str) -> None:
     """Keep ``html`` (rendered with ``CSRF_SLOT`` for the token) under ``body``'s key."""
     if body.key is not None:
         cache.set(body.key, html, KEEP_SECONDS)
+
+
+def _filled(request: HttpRequest, html: str) -> str:
+    nonce = get_nonce(request)  # a LazyNonce: made here, so the CSP header names it too
+    filled = html.replace(CSRF_SLOT, get_token(request))
+    return filled.replace(NONCE_SLOT, "" if nonce is None else str(nonce))
+
+
+def render(
+    request: HttpRequest, template: str, context: dict[str, Any], body: KeptBody
+) -> HttpResponse:
+    """Answer with the kept page, or render ``template`` (keeping the page where it may).
+
+    ``response.kept`` says which: ``"page"`` (nothing rendered), ``"body"`` (the layout
+    rendered around a kept body) or ``""`` (built).
+    """
+    if body.page is not None:
+        response = HttpResponse(_filled(request, body.page))
+        response.kept = "page"  # type: ignore[attr-defined]
+        return response
+    kept_body = "" if body.html is None else "body"
+    if body.page_key is None:
+        response = django_render(request, template, context)
+    else:
+        # Rendered with the slots, kept, then filled with this response's token and nonce.
+        html = render_to_string(
+            template, {**context, "csrf_token": CSRF_SLOT, "csp_nonce": NONCE_SLOT}, request
+        )
+        cache.set(body.page_key, html, KEEP_SECONDS)
+        response = HttpResponse(_filled(request, html))
+    response.kept = kept_body  # type: ignore[attr-defined]
+    return response

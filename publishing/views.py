@@ -97,7 +97,7 @@ def publication_list(request: HttpRequest, membership: Membership) -> HttpRespon
     context = {**_base(membership), "kept": body}
     if body.missing:
         context |= _list_context(request, membership)
-    return render(request, "publishing/publication_list.html", context)
+    return kept.render(request, "publishing/publication_list.html", context, body)
 
 
 def _list_context(request: HttpRequest, membership: Membership) -> dict[str, Any]:
@@ -128,7 +128,7 @@ def publication_calendar(request: HttpRequest, membership: Membership) -> HttpRe
     context = {**_base(membership), "kept": body}
     if body.missing:
         context |= _calendar_context(request, membership)
-    return render(request, "publishing/publication_calendar.html", context)
+    return kept.render(request, "publishing/publication_calendar.html", context, body)
 
 
 def _calendar_context(request: HttpRequest, membership: Membership) -> dict[str, Any]:

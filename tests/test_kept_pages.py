@@ -7,17 +7,19 @@ body is per member and carries each response's own CSRF token; and that a kept f
 posts.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Notification, User
 from accounts.permissions import Role
 from campaigns.models import AudienceCohort, Campaign
 from creatives.library.models import MediaAsset
 from creatives.studio.models import Script, ScriptVersion
+from meta_integration.models import MetaConnection
 from prosocial import kept
 from publishing.models import Publication
 from tests.conftest import client_for
@@ -27,13 +29,18 @@ pytestmark = pytest.mark.django_db
 
 
 def _twice(client, url):
-    """GET ``url`` twice (the second view is the kept one) and return the second."""
+    """GET ``url`` twice (the second view is the kept page) and return the second."""
     first = client.get(url)
     second = client.get(url)
     assert first.status_code == second.status_code == 200
-    assert "kept" in second.context
-    assert not second.context["kept"].missing
+    assert first.kept == ""
+    assert second.kept == "page"
     return second
+
+
+def _token(response):
+    """Return the CSRF token this response's page carries (the layout's htmx header)."""
+    return re.search(r'"X-CSRFToken": "([^"]+)"', response.content.decode()).group(1)
 
 
 def _post(owner, title, **fields):
@@ -151,9 +158,10 @@ def test_each_response_carries_its_own_csrf_token_and_a_kept_form_posts(owner, e
 
     kept_view = other.get(url)
     html = kept_view.content.decode()
-    token = str(kept_view.context["csrf_token"])
+    token = _token(kept_view)
     assert kept.CSRF_SLOT not in html
-    assert not kept_view.context["kept"].missing
+    assert kept.NONCE_SLOT not in html
+    assert kept_view.kept == "page"
     form_tokens = {
         part.split('"', 1)[0] for part in html.split('name="csrfmiddlewaretoken" value="')[1:]
     }
@@ -176,13 +184,13 @@ def test_a_page_of_another_address_or_minute_is_not_shared(owner, monkeypatch):
     url = reverse("accounts:members", args=["acme"])
     first = _twice(client, url)
     second_page = client.get(url, {"page": 2})
-    assert second_page.context["kept"].missing
+    assert second_page.kept == ""
     assert second_page.content != first.content
 
     later = timezone.now() + timedelta(minutes=1)
     monkeypatch.setattr(kept.timezone, "now", lambda: later)
 
-    assert client.get(url).context["kept"].missing  # "3 minutes ago" would have gone stale
+    assert client.get(url).kept == ""  # "3 minutes ago" would have gone stale
 
 
 def test_the_privacy_policy_says_how_long_pages_are_kept(client):
@@ -190,3 +198,71 @@ def test_the_privacy_policy_says_how_long_pages_are_kept(client):
 
     assert kept.KEEP_SECONDS == 120
     assert 'data-testid="retention-kept-pages">At most 2 minutes<' in html
+
+
+# --- the layout around a kept page ---------------------------------------------------------------
+
+
+def test_a_kept_page_names_its_own_nonce_in_its_csp_header(owner):
+    client = client_for(owner)
+    url = reverse("publishing:list", args=["acme"])
+    page = _twice(client, url)
+
+    nonces = set(re.findall(r'nonce="([^"]+)"', page.content.decode()))
+    assert len(nonces) == 1
+    nonce = nonces.pop()
+    assert f"'nonce-{nonce}'" in page.headers["Content-Security-Policy"]
+    assert nonce not in client.get(url).content.decode()  # each response has its own
+
+
+def test_the_bell_and_the_switcher_are_never_kept_stale(owner, other_workspace):
+    client = client_for(owner)
+    url = reverse("creatives:library", args=["acme"])
+    _twice(client, url)
+    MembershipFactory(workspace=other_workspace, user=owner.user, role=Role.VIEWER)
+
+    switched = client.get(url)
+    Notification.objects.create(
+        workspace=owner.workspace, recipient=owner.user, kind="approval_requested", title="Hi"
+    )
+    belled = client.get(url)
+
+    assert "Rival Co" in switched.content.decode()
+    assert switched.kept == "body"  # the content was kept; the layout was rendered anew
+    assert 'data-testid="notification-count">1<' in belled.content.decode()
+
+
+def test_a_one_time_message_is_shown_once_and_never_kept(owner, editor):
+    client = client_for(owner)
+    url = reverse("accounts:members", args=["acme"])
+    _twice(client, url)
+
+    client.post(reverse("accounts:member_role", args=["acme", editor.pk]), {"role": Role.VIEWER})
+    with_message = client.get(url)
+    after = client.get(url)
+
+    assert "Role updated for" in with_message.content.decode()
+    assert with_message.kept == ""  # the role change changed the members
+    assert "Role updated for" not in after.content.decode()
+    assert after.kept == "body"  # the page with the message wasn't kept; its content was
+    assert client.get(url).kept == "page"
+
+
+def test_the_meta_notice_is_shown_on_pages_that_were_kept(admin):
+    client = client_for(admin)
+    url = reverse("accounts:dashboard", args=["acme"])
+    _twice(client, url)
+    MetaConnection.objects.create(
+        workspace=admin.workspace,
+        meta_user_id="42",
+        display_name="Al",
+        status=MetaConnection.Status.NEEDS_REAUTH,
+    )
+
+    noticed = client.get(url)
+
+    assert 'data-testid="meta-notice"' in noticed.content.decode()
+    assert noticed.kept == ""  # a connection is a dashboard source too
+    again = client.get(url)
+    assert 'data-testid="meta-notice"' in again.content.decode()
+    assert again.kept == "body"  # pages with a notice render their layout each time

@@ -59,7 +59,7 @@ def library(request: HttpRequest, membership: Membership) -> HttpResponse:
     context = {"membership": membership, "workspace": membership.workspace, "kept": body}
     if body.missing:
         context |= _library_context(request, membership)
-    return render(request, "creatives/media_library.html", context)
+    return kept.render(request, "creatives/media_library.html", context, body)
 
 
 def _library_context(request: HttpRequest, membership: Membership) -> dict[str, object]:
