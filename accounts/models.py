@@ -1,6 +1,6 @@
 """Users, workspaces, memberships, invitations and the audit log."""
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -15,6 +15,18 @@ from accounts.permissions import Role, has_permission
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get(self, *args: Any, **kwargs: Any) -> "User":
+        """``get(pk=…)``, which the sign-in backends run on every request, skips query building.
+
+        Its SQL is written once per process (``accounts.selectors.get_user_by_pk``); the row,
+        the instance and ``DoesNotExist`` are what the ORM gives. Any other lookup is the ORM's.
+        """
+        if args or set(kwargs) != {"pk"}:
+            return super().get(*args, **kwargs)
+        from accounts.selectors import get_user_by_pk
+
+        return get_user_by_pk(self.db, kwargs["pk"])
 
     def _create(self, email: str, password: str | None, **extra: object) -> "User":
         if not email:

@@ -74,7 +74,7 @@ class _MembershipQuery:
     membership_fields: tuple[str, ...]  # attnames, in the order of the selected columns
     workspace_fields: tuple[str, ...]
     count_names: tuple[str, ...]
-    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]  # (column, converters, expression)
+    converters: "Converters"
 
 
 _SLUG = object()
@@ -121,8 +121,26 @@ def _membership_query(alias: str) -> _MembershipQuery:
         f"WHERE {column(membership_table, Membership, 'user')} = %s "
         f"ORDER BY {column(workspace_table, Workspace, 'name')} ASC"
     )
+    converters = _converters(connection, [*membership_fields, *workspace_fields])
+    query = _MembershipQuery(
+        sql=sql,
+        params=tuple(params),
+        membership_fields=tuple(f.attname for f in membership_fields),
+        workspace_fields=tuple(f.attname for f in workspace_fields),
+        count_names=tuple(names),
+        converters=converters,
+    )
+    _MEMBERSHIP_QUERIES[key] = query
+    return query
+
+
+Converters = tuple[tuple[int, tuple[Any, ...], Any], ...]  # (column, converters, expression)
+
+
+def _converters(connection: Any, fields: list[Any]) -> Converters:
+    """Return the database converters the ORM would apply to each of ``fields``' columns."""
     converters = []
-    for index, field in enumerate([*membership_fields, *workspace_fields]):
+    for index, field in enumerate(fields):
         expression = field.get_col(field.model._meta.db_table)
         found = [
             *connection.ops.get_db_converters(expression),
@@ -130,16 +148,46 @@ def _membership_query(alias: str) -> _MembershipQuery:
         ]
         if found:
             converters.append((index, tuple(found), expression))
-    query = _MembershipQuery(
-        sql=sql,
-        params=tuple(params),
-        membership_fields=tuple(f.attname for f in membership_fields),
-        workspace_fields=tuple(f.attname for f in workspace_fields),
-        count_names=tuple(names),
-        converters=tuple(converters),
-    )
-    _MEMBERSHIP_QUERIES[key] = query
-    return query
+    return tuple(converters)
+
+
+def _converted(row: tuple[Any, ...], converters: Converters, connection: Any) -> list[Any]:
+    values = list(row)
+    for index, found, expression in converters:
+        for converter in found:
+            values[index] = converter(values[index], expression, connection)
+    return values
+
+
+_USER_QUERIES: dict[str, tuple[str, tuple[str, ...], Converters]] = {}
+
+
+def get_user_by_pk(alias: str, pk: Any) -> User:
+    """Return the user ``pk`` like ``User.objects.get(pk=pk)``, with SQL written once per process.
+
+    The sign-in backends read the signed-in user this way on every request; through the ORM
+    building the query cost about three times running it (bench/README.md, "page_latency").
+    Raises ``User.DoesNotExist`` as the ORM does.
+    """
+    query = _USER_QUERIES.get(alias)
+    connection = connections[alias]
+    if query is None:
+        quote = connection.ops.quote_name
+        fields = list(User._meta.concrete_fields)
+        table = quote(User._meta.db_table)
+        columns = ", ".join(f"{table}.{quote(str(f.column))}" for f in fields)
+        pk_column = quote(str(User._meta.pk.column))  # type: ignore[union-attr]
+        sql = f"SELECT {columns} FROM {table} WHERE {table}.{pk_column} = %s"  # noqa: S608
+        query = (sql, tuple(f.attname for f in fields), _converters(connection, fields))
+        _USER_QUERIES[alias] = query
+    sql, attnames, converters = query
+    value = User._meta.pk.get_prep_value(pk)  # type: ignore[union-attr]  # as the ORM checks it
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, sql, [value])
+        row = cursor.fetchone()
+    if row is None:
+        raise User.DoesNotExist("User matching query does not exist.")
+    return User.from_db(alias, attnames, _converted(row, converters, connection))
 
 
 def get_membership_for_user(user: User, slug: str) -> Membership:
@@ -165,10 +213,7 @@ def get_membership_for_user(user: User, slug: str) -> Membership:
     rows = []
     membership = None
     for values in fetched:
-        row = list(values)
-        for index, converters, expression in query.converters:
-            for converter in converters:
-                row[index] = converter(row[index], expression, connection)
+        row = _converted(values, query.converters, connection)
         member = Membership.from_db(alias, query.membership_fields, row[:split])
         workspace = Workspace.from_db(alias, query.workspace_fields, row[split:counts_at])
         workspace_cache.set_cached_value(member, workspace)  # type: ignore[union-attr]
