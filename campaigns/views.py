@@ -192,9 +192,13 @@ DETAIL_SOURCES = (
 
 @member_required("workspace.view")
 def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    campaign = selectors.get_campaign_for_member(membership, pk)
     sources = DETAIL_SOURCES + extensions.detail_sources()
-    body = kept.lookup(request, "campaign", membership, sources, {"campaign": campaign.pk})
+    body = kept.lookup(request, "campaign", membership, sources, {"campaign": pk})
+    if body.page is not None:
+        # Kept for this member at this address only after the campaign was found in their
+        # workspace, and its state holds the campaign's row: while it is served, it still is.
+        return kept.render(request, "campaigns/campaign_detail.html", {}, body)
+    campaign = selectors.get_campaign_for_member(membership, pk)
     return _render_detail(request, membership, campaign, body=body)
 
 

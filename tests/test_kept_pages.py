@@ -135,6 +135,19 @@ def test_the_campaign_page_follows_the_studio_and_its_audiences(owner):
     assert "Beat the queue" in html
 
 
+def test_a_kept_campaign_page_is_a_404_once_the_campaign_is_gone(owner, outsider):
+    campaign = Campaign.objects.create(
+        workspace=owner.workspace, name="Spring", product_name="Blend", key_message="Hi"
+    )
+    url = reverse("campaigns:detail", args=["acme", campaign.pk])
+    _twice(client_for(owner), url)
+    theirs = reverse("campaigns:detail", args=[outsider.workspace.slug, campaign.pk])
+
+    assert client_for(outsider).get(theirs).status_code == 404
+    campaign.delete()
+    assert client_for(owner).get(url).status_code == 404
+
+
 def test_a_body_is_kept_per_member_with_their_own_buttons(owner, viewer):
     url = reverse("accounts:members", args=["acme"])
     as_owner = _twice(client_for(owner), url).content.decode()

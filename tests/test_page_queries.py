@@ -37,15 +37,15 @@ PAGES = {
     "members": SHELL + STATE + 3,
     # file count (pagination), one page of files, storage used
     "media": SHELL + STATE + 3,
-    # the brief (also when kept: the title, and a 404 for another workspace's), its
-    # audiences, and the studio's scripts, jobs, spend and audiences
+    # the brief (a 404 for another workspace's), its audiences, and the studio's scripts,
+    # jobs, spend and audiences
     "campaign": SHELL + STATE + 6,
     # the filter's account choices (one UNION ALL), publication count, one page of them
     "publications": SHELL + STATE + 3,
     # the month's publications
     "calendar": SHELL + STATE + 1,
 }
-KEPT = {page: SHELL + STATE + (page == "campaign") for page in PAGES}
+KEPT = dict.fromkeys(PAGES, SHELL + STATE)  # the whole page kept: nothing else is read
 
 
 def _url(name, campaign):
