@@ -21,10 +21,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -36,7 +34,7 @@ from campaigns import selectors as campaign_selectors
 from insights import reports, selectors, services
 from insights.errors import InsightsError
 from insights.forms import RangeForm
-from prosocial.kept import CSRF_SLOT
+from prosocial import kept
 from publishing import selectors as publishing_selectors
 
 
@@ -137,8 +135,9 @@ def _render(
     """Render a results page; its body (figures, charts, tables) is kept like its report.
 
     The body depends on the data, the range and which buttons the member has, so it is kept
-    under the report's key with those; the header (Refresh now, the range picker) is made
-    for each request.
+    under the report's key with those; so is the whole page around it where the layout may be
+    kept (``prosocial.kept``), else the header (Refresh now, the range picker) and the layout
+    are made for the request.
     """
     period = form.period()
     state = _state(membership, page)
@@ -146,50 +145,60 @@ def _render(
     can_edit = membership.can("content.edit")
     key = _key(membership, page, period, state)
     body_key = f"{key}:html:{int(can_edit)}:{int(refresh['can_refresh'])}:{form.query()}"
-    body: str | None = cache.get(body_key)
+    found = kept.find(request, membership, body_key)
+    template = f"insights/{page.name}.html"
+    status = _status(form)
+    if found.page is not None and status == HTTPStatus.OK:
+        return kept.render(request, template, {}, found)
+    body = found.html
     report = None
     if body is None:
         report = reports.cached_report(key, page.build)
-        page.decorate(report)
-        if page.with_campaigns:
-            page.context["campaigns"] = campaign_selectors.list_campaigns_for_member(membership)[
-                :12
-            ]
-        for table in report.tables.values():
-            args = [*page.csv_args, table.key]
-            table.csv_url = f"{reverse(page.csv_view, args=args)}?{form.query()}"
-        body = render_to_string(
-            f"insights/_{page.name}_body.html",
-            {
-                "workspace": membership.workspace,
-                "report": report,
-                "charts": {chart.key: chart.as_data() for chart in report.charts},
-                "range_query": form.query(),
-                "meta_url": reverse(
-                    "meta_integration:connections", args=[membership.workspace.slug]
-                ),
-                "csrf_token": CSRF_SLOT,
-                **refresh,
-                **page.context,
-            },
-        )
-        cache.set(body_key, body, reports.REPORT_CACHE_SECONDS)
-    return render(
-        request,
-        f"insights/{page.name}.html",
+        body = _render_body(membership, page, form, report, refresh)
+        kept.keep(found, body, reports.REPORT_CACHE_SECONDS)
+    if found.page_key is None or status != HTTPStatus.OK:  # not kept whole: filled here
+        body = body.replace(kept.CSRF_SLOT, get_token(request))
+    context = {
+        "workspace": membership.workspace,
+        "membership": membership,
+        "nav_section": "results",
+        "form": form,
+        "period": period,
+        "range_query": form.query(),
+        "report": report,  # None when the body was kept (tests read it when built)
+        "body": mark_safe(body),  # noqa: S308 - our own render
+        **refresh,
+        **page.context,
+    }
+    return kept.render(request, template, context, found, status=status)
+
+
+def _render_body(
+    membership: Membership,
+    page: ResultsPage,
+    form: RangeForm,
+    report: reports.Report,
+    refresh: dict[str, Any],
+) -> str:
+    """Render a results page's body (figures, charts, tables) with ``CSRF_SLOT`` for tokens."""
+    page.decorate(report)
+    if page.with_campaigns:
+        page.context["campaigns"] = campaign_selectors.list_campaigns_for_member(membership)[:12]
+    for table in report.tables.values():
+        args = [*page.csv_args, table.key]
+        table.csv_url = f"{reverse(page.csv_view, args=args)}?{form.query()}"
+    return render_to_string(
+        f"insights/_{page.name}_body.html",
         {
             "workspace": membership.workspace,
-            "membership": membership,
-            "nav_section": "results",
-            "form": form,
-            "period": period,
+            "report": report,
+            "charts": {chart.key: chart.as_data() for chart in report.charts},
             "range_query": form.query(),
-            "report": report,  # None when the body was kept (tests read it when built)
-            "body": mark_safe(body.replace(CSRF_SLOT, get_token(request))),  # noqa: S308
+            "meta_url": reverse("meta_integration:connections", args=[membership.workspace.slug]),
+            "csrf_token": kept.CSRF_SLOT,
             **refresh,
             **page.context,
         },
-        status=_status(form),
     )
 
 

@@ -202,18 +202,28 @@ def lookup(
             state,
         ]
     )
+    return find(request, membership, key)
+
+
+def find(request: HttpRequest, membership: Any, key: str) -> KeptBody:
+    """Return what is kept under ``key`` (a body's key that says everything the body shows).
+
+    For pages whose own key is made elsewhere (the results pages key their bodies by their
+    report). The whole page is looked for too when the layout may be kept.
+    """
     layout = _layout_state(request, membership) if _layout_state is not None else None
     if layout is None:
         return KeptBody(key=key, html=cache.get(key))
-    page_key = f"{key}:page:{layout}"
+    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
+    page_key = f"{key}:page:{layout}:{address}"
     found = cache.get_many([key, page_key])  # one round trip
     return KeptBody(key=key, html=found.get(key), page_key=page_key, page=found.get(page_key))
 
 
-def keep(body: KeptBody, html: str) -> None:
+def keep(body: KeptBody, html: str, seconds: int = KEEP_SECONDS) -> None:
     """Keep ``html`` (rendered with ``CSRF_SLOT`` for the token) under ``body``'s key."""
     if body.key is not None:
-        cache.set(body.key, html, KEEP_SECONDS)
+        cache.set(body.key, html, seconds)
 
 
 def _filled(request: HttpRequest, html: str) -> str:
@@ -223,20 +233,24 @@ def _filled(request: HttpRequest, html: str) -> str:
 
 
 def render(
-    request: HttpRequest, template: str, context: dict[str, Any], body: KeptBody
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    body: KeptBody,
+    status: int = 200,
 ) -> HttpResponse:
     """Answer with the kept page, or render ``template`` (keeping the page where it may).
 
     ``response.kept`` says which: ``"page"`` (nothing rendered), ``"body"`` (the layout
-    rendered around a kept body) or ``""`` (built).
+    rendered around a kept body) or ``""`` (built). Only a 200 is kept whole.
     """
-    if body.page is not None:
+    if body.page is not None and status == 200:
         response = HttpResponse(_filled(request, body.page))
         response.kept = "page"  # type: ignore[attr-defined]
         return response
     kept_body = "" if body.html is None else "body"
-    if body.page_key is None:
-        response = django_render(request, template, context)
+    if body.page_key is None or status != 200:
+        response = django_render(request, template, context, status=status)
     else:
         # Rendered with the slots, kept, then filled with this response's token and nonce.
         html = render_to_string(
