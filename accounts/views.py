@@ -95,27 +95,32 @@ DASHBOARD_SOURCES = (
 
 @member_required("workspace.view")
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
-    sources = DASHBOARD_SOURCES + extensions.dashboard_sources()
-    body = kept.lookup(request, "dashboard", membership, sources)
-    context = {"membership": membership, "workspace": membership.workspace, "kept": body}
-    if body.missing:
-        members = selectors.list_members_for_workspace(membership)
-        member_count, pending = selectors.count_members_and_pending_invitations(membership)
-        context |= {
-            "member_count": member_count,
-            "member_preview": list(members[:6]),
-            "pending_invitations": pending,
-            "recent_activity": (
-                selectors.list_audit_events_for_workspace(membership)[
-                    : selectors.RECENT_ACTIVITY_LIMIT
-                ]
-                if membership.can("audit.view")
-                else None
-            ),
-            # What the apps above accounts show here (publishing's next steps, queue, results).
-            "panels": extensions.dashboard_panels(membership),
-        }
-    return kept.render(request, "accounts/dashboard.html", context, body)
+    return kept.respond(
+        request,
+        "dashboard",
+        membership,
+        DASHBOARD_SOURCES + extensions.dashboard_sources(),
+        "accounts/dashboard.html",
+        {"membership": membership, "workspace": membership.workspace},
+        lambda: _dashboard_context(membership),
+    )
+
+
+def _dashboard_context(membership: Membership) -> dict[str, object]:
+    members = selectors.list_members_for_workspace(membership)
+    member_count, pending = selectors.count_members_and_pending_invitations(membership)
+    return {
+        "member_count": member_count,
+        "member_preview": list(members[:6]),
+        "pending_invitations": pending,
+        "recent_activity": (
+            selectors.list_audit_events_for_workspace(membership)[: selectors.RECENT_ACTIVITY_LIMIT]
+            if membership.can("audit.view")
+            else None
+        ),
+        # What the apps above accounts show here (publishing's next steps, queue, results).
+        "panels": extensions.dashboard_panels(membership),
+    }
 
 
 @member_required("workspace.view", post="workspace.update")

@@ -86,7 +86,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--requests",
         type=dl.positive_int,
-        default=45,
+        default=300,
         help="timed GETs per page of the year's workspace",
     )
     parser.add_argument(
@@ -251,13 +251,15 @@ def inprocess_split(paths: dict[str, str], count: int) -> dict[str, dict[str, An
     """Return, per page, the median ms of a request and of its parts, with its queries.
 
     ``results`` is ``selectors.results_for_workspace`` (its SQL and the series built from the
-    rows), ``report`` the whole report (``results`` included), ``render`` the template; ``sql``
+    rows), ``report`` the whole report (``results`` included), ``render`` the templates (the body's
+    and the page's); ``sql``
     is the wall time of all the request's queries, ``slowest_query`` the longest one.
     """
     from django.core.cache import cache
     from django.db import connection
 
     from insights import reports, selectors, views
+    from prosocial import kept
 
     client = _client()
     out: dict[str, dict[str, Any]] = {}
@@ -273,7 +275,8 @@ def inprocess_split(paths: dict[str, str], count: int) -> dict[str, dict[str, An
             timers.wrap(selectors, "results_for_workspace", "results")
             timers.wrap(reports, "overview", "report")
             timers.wrap(reports, "campaign_report", "report")
-            timers.wrap(views, "render", "render")
+            timers.wrap(views, "_render_body", "render")  # the body's template
+            timers.wrap(kept, "render", "render")  # the page's, around the body
             queries: list[float] = []
 
             def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:

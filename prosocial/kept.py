@@ -260,3 +260,24 @@ def render(
         response = HttpResponse(_filled(request, html))
     response.kept = kept_body  # type: ignore[attr-defined]
     return response
+
+
+def respond(
+    request: HttpRequest,
+    page: str,
+    membership: Any,
+    sources: tuple[Source, ...],
+    template: str,
+    context: dict[str, Any],
+    build: Callable[[], dict[str, Any]],
+) -> HttpResponse:
+    """Answer the kept page, or render ``template`` with ``build()``'s context added.
+
+    ``context`` is what the page shows outside its body (the title's names); ``build`` makes
+    the body's context and runs only when no body is kept.
+    """
+    body = lookup(request, page, membership, sources)
+    context = {**context, "kept": body}
+    if body.missing:
+        context |= build()
+    return render(request, template, context, body)

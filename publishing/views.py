@@ -93,11 +93,15 @@ LIST_SOURCES = (
 @member_required("workspace.view")
 @require_GET
 def publication_list(request: HttpRequest, membership: Membership) -> HttpResponse:
-    body = kept.lookup(request, "publications", membership, LIST_SOURCES)
-    context = {**_base(membership), "kept": body}
-    if body.missing:
-        context |= _list_context(request, membership)
-    return kept.render(request, "publishing/publication_list.html", context, body)
+    return kept.respond(
+        request,
+        "publications",
+        membership,
+        LIST_SOURCES,
+        "publishing/publication_list.html",
+        _base(membership),
+        lambda: _list_context(request, membership),
+    )
 
 
 def _list_context(request: HttpRequest, membership: Membership) -> dict[str, Any]:
@@ -124,11 +128,15 @@ def _list_context(request: HttpRequest, membership: Membership) -> dict[str, Any
 @member_required("workspace.view")
 @require_GET
 def publication_calendar(request: HttpRequest, membership: Membership) -> HttpResponse:
-    body = kept.lookup(request, "calendar", membership, LIST_SOURCES)
-    context = {**_base(membership), "kept": body}
-    if body.missing:
-        context |= _calendar_context(request, membership)
-    return kept.render(request, "publishing/publication_calendar.html", context, body)
+    return kept.respond(
+        request,
+        "calendar",
+        membership,
+        LIST_SOURCES,
+        "publishing/publication_calendar.html",
+        _base(membership),
+        lambda: _calendar_context(request, membership),
+    )
 
 
 def _calendar_context(request: HttpRequest, membership: Membership) -> dict[str, Any]:

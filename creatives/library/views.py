@@ -55,11 +55,15 @@ LIBRARY_SOURCES = (
 
 @member_required("workspace.view")
 def library(request: HttpRequest, membership: Membership) -> HttpResponse:
-    body = kept.lookup(request, "media", membership, LIBRARY_SOURCES)
-    context = {"membership": membership, "workspace": membership.workspace, "kept": body}
-    if body.missing:
-        context |= _library_context(request, membership)
-    return kept.render(request, "creatives/media_library.html", context, body)
+    return kept.respond(
+        request,
+        "media",
+        membership,
+        LIBRARY_SOURCES,
+        "creatives/media_library.html",
+        {"membership": membership, "workspace": membership.workspace},
+        lambda: _library_context(request, membership),
+    )
 
 
 def _library_context(request: HttpRequest, membership: Membership) -> dict[str, object]:
