@@ -208,7 +208,8 @@ def test_daily_rows_add_up_to_the_whole_range(graph, token, chain):
 def test_a_range_into_the_future_stops_at_today(graph, token, chain):
     # From yesterday: the delivery ends now, and when now is just past the account's midnight
     # today has delivered nothing yet (no row), which made a range from today time-of-day
-    # dependent (it failed in a run at 20:36 UTC, 00:36 in the account's zone).
+    # dependent (it failed in a run at about 20:25 UTC: with the chain's 2.5 days on the
+    # sandbox clock, just past midnight in the account's zone, UTC-8).
     today = _account_today(graph)
     since = today - timedelta(days=1)
     time_range = json.dumps({"since": since.isoformat(), "until": "9999-12-31"})
