@@ -29,7 +29,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import Q
@@ -44,7 +43,7 @@ from insights.models import COUNT_FIELDS, Availability, InsightObject, ObjectKin
 from insights.selectors import ObjectResults
 from insights.tables import Chart, Column, Series, Table, chart_by_day, chart_by_row
 from meta_integration.models import MetaConnection
-from prosocial import prepared
+from prosocial import kept, prepared
 from publishing import promotion
 from publishing.models import Publication, PublicationAsset
 
@@ -112,29 +111,6 @@ def today_in(workspace: Workspace) -> date:
 # A report is kept this long at most, even if nothing it reads changed (the retention's nightly
 # deletions, for one, touch no object).
 REPORT_CACHE_SECONDS = 600
-# Files whose code or markup shapes a kept report or page body.
-SHAPING_FILES = (
-    "insights/reports.py",
-    "insights/tables.py",
-    "insights/views.py",
-    "templates/insights",
-)
-
-
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """Return a digest of the files that shape a kept report and its page body.
-
-    Part of every key, so a deploy (or an edit under ``make run``) never serves what an older
-    version kept. Read once per process.
-    """
-    digest = hashlib.sha256()
-    for name in SHAPING_FILES:
-        path = settings.BASE_DIR / name
-        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
-            if file.is_file():
-                digest.update(file.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def _newest_and_count(model: type[models.Model], stamp: str, where: str, join: str = "") -> str:
@@ -221,7 +197,7 @@ def report_key(
     return ":".join(
         [
             "insights:report",
-            code_version(),
+            kept.code_version(),  # the code and templates that shape a kept report
             name,
             str(workspace_id),
             str(target or ""),

@@ -1,12 +1,14 @@
-"""Kept page bodies: a page's content rendered once per change of what it shows.
+"""Kept pages: a page rendered once per change of what it shows.
 
 Owns:
     - :class:`Source`, one set of rows a page's content is made of ("the workspace's
       publications", "the campaign's audiences");
     - :func:`page_state`, a fingerprint of those rows read in one query;
-    - :func:`lookup`, which finds a page body kept for the same member, address, minute, code
-      and data, and :class:`KeptBody`, which the ``{% kept_body %}`` tag
-      (``prosocial/templatetags/kept.py``) shows or renders and keeps.
+    - :func:`lookup` (and :func:`find`, for a key made elsewhere), which finds the body and the
+      whole page kept for the same member, address, minute, code and data, as a
+      :class:`KeptBody`, which the ``{% kept_body %}`` tag (``prosocial/templatetags/kept.py``)
+      shows or renders and keeps; :func:`render` answers a kept whole page without rendering;
+    - :func:`code_version`, the digest of the code and templates in every key.
 
 Invariants:
     - A kept body is only served while every row of every source is exactly as it was when the
@@ -18,13 +20,15 @@ Invariants:
     - Bodies are per membership (so per role and person), per request path and query, per
       language and per minute (relative times such as "3 minutes ago" stay right), and per
       digest of the code and templates. They live ``KEEP_SECONDS``.
-    - A body never holds anything made for one response: forms carry ``CSRF_SLOT``, which each
-      response replaces with its own token; no CSP nonce, no one-time messages (those are in
-      the layout, rendered per request).
+    - Nothing kept holds what was made for one response: forms carry ``CSRF_SLOT`` and a whole
+      page's scripts ``NONCE_SLOT``, which each response replaces with its own token and CSP
+      nonce. A whole page is kept only when its layout shows nothing else made for the request
+      (no one-time message, no Meta notice: ``register_layout_state``), and only a 200.
     - On other databases (SQLite, the embedded default) nothing is kept; pages render as before.
 
 Callers: the busiest workspace pages' views (dashboard, members, media, campaign, publication
-list, calendar). Measured in ``bench/page_latency.py`` (bench/README.md).
+list, calendar) and the results pages (``insights.views``, keyed by their report). Measured in
+``bench/page_latency.py`` and ``bench/results_pages.py`` (bench/README.md).
 """
 
 from __future__ import annotations
@@ -65,7 +69,8 @@ def _slot() -> str:
 CSRF_SLOT = _slot()
 NONCE_SLOT = CSRF_SLOT.replace("csrf-", "nonce-", 1)
 # What a kept body can depend on besides its data: every template, and the code that builds
-# pages' contexts (views, selectors, forms, template tags, model methods used in templates).
+# pages' contexts (views, selectors, forms, template tags, model methods used in templates,
+# the results pages' reports and tables, which are kept too).
 SHAPING_GLOBS = (
     "templates/**/*.html",
     "*/views.py",
@@ -78,6 +83,8 @@ SHAPING_GLOBS = (
     "*/models.py",
     "*/*/models.py",
     "*/extensions.py",
+    "insights/reports.py",
+    "insights/tables.py",
 )
 
 

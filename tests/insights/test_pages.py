@@ -19,6 +19,7 @@ from creatives.studio.forms import MoreLikeForm
 from creatives.studio.models import GenerationJob
 from insights import reports
 from insights.models import Availability, InsightObject, InsightSnapshot, ObjectKind
+from prosocial import kept as kept_pages
 from publishing.models import Publication, Target
 from tests.conftest import client_for
 from tests.insights.results_data import seed_campaign
@@ -468,15 +469,15 @@ def test_kept_pages_are_keyed_by_the_code_that_shapes_them(tmp_path, settings, m
     page = tmp_path / "templates" / "page.html"
     page.write_text("<td>")
     settings.BASE_DIR = tmp_path
-    monkeypatch.setattr(reports, "SHAPING_FILES", ("templates",))
-    reports.code_version.cache_clear()
-    before = reports.code_version()
+    monkeypatch.setattr(kept_pages, "SHAPING_GLOBS", ("templates/**/*.html",))
+    kept_pages.code_version.cache_clear()
+    before = kept_pages.code_version()
 
     page.write_text('<td class="text">')  # a deploy changes the markup
-    reports.code_version.cache_clear()  # a new process
+    kept_pages.code_version.cache_clear()  # a new process
 
-    assert reports.code_version() != before
-    reports.code_version.cache_clear()
+    assert kept_pages.code_version() != before
+    kept_pages.code_version.cache_clear()
 
 
 def test_a_renamed_campaign_shows_its_new_name_on_a_kept_page(seeded, viewer):
