@@ -4,6 +4,9 @@ Every ``get_<noun>_for_member`` filters by the member's workspace first, so a mi
 another workspace's row give the same ``Http404`` (STYLE §3.4).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,7 +20,7 @@ from accounts import extensions
 from accounts.audit import action_condition
 from accounts.models import AuditEvent, Invitation, Membership, Notification, User, Workspace
 from accounts.services import hash_invitation_token
-from prosocial import prepared
+from prosocial import kept, prepared
 
 RECENT_ACTIVITY_LIMIT = 8
 
@@ -70,18 +73,31 @@ class _MembershipQuery:
     """The membership query of every workspace page as SQL, built once per process."""
 
     sql: str
-    params: tuple[Any, ...]  # ``_SLUG`` where the page's slug goes, the user's id last
-    membership_fields: tuple[str, ...]  # attnames, in the order of the selected columns
+    # ``_SLUG`` where the page's slug goes, ``_USER`` the user's id, ``_PageParam`` a source's.
+    params: tuple[Any, ...]
+    user_fields: tuple[str, ...]  # attnames, in the order of the selected columns (or none)
+    membership_fields: tuple[str, ...]
     workspace_fields: tuple[str, ...]
     count_names: tuple[str, ...]
+    states: int  # the page's sources' states, last
     converters: "Converters"
 
 
 _SLUG = object()
-_MEMBERSHIP_QUERIES: dict[tuple[str, tuple[str, ...]], _MembershipQuery] = {}
+_USER = object()
 
 
-def _membership_query(alias: str) -> _MembershipQuery:
+@dataclass(frozen=True)
+class _PageParam:
+    name: str  # a parameter of the page's sources (``prosocial.kept.Source.param``)
+
+
+_MEMBERSHIP_QUERIES: dict[tuple[Any, ...], _MembershipQuery] = {}
+
+
+def _membership_query(
+    alias: str, *, with_user: bool = False, sources: tuple[kept.Source, ...] = ()
+) -> _MembershipQuery:
     """Return the SQL of ``get_membership_for_user``, written once per process.
 
     The same rows as ``list_memberships_for_user(user)`` with each workspace joined, plus every
@@ -89,22 +105,29 @@ def _membership_query(alias: str) -> _MembershipQuery:
     took about as long again as running it (bench/README.md, "page_latency", second pass); its
     text only depends on the models and the registered counts, so it is kept. Column values go
     through the same database converters as the ORM's (SQLite's datetimes, for instance).
+
+    ``with_user`` reads the user's row too (one row with NULL memberships when they have none)
+    and ``sources`` adds each one's state (``prosocial.kept.state_column``, PostgreSQL only):
+    ``read_workspace_page``.
     """
-    key = (alias, ("nav_unread", *extensions.membership_count_names()))
+    key = (alias, ("nav_unread", *extensions.membership_count_names()), with_user, sources)
     query = _MEMBERSHIP_QUERIES.get(key)
     if query is not None:
         return query
     connection = connections[alias]
     quote = connection.ops.quote_name
+    user_table = quote(User._meta.db_table)
     membership_table = quote(Membership._meta.db_table)
     workspace_table = quote(Workspace._meta.db_table)
+    user_fields = User._meta.concrete_fields if with_user else []
     membership_fields = Membership._meta.concrete_fields
     workspace_fields = Workspace._meta.concrete_fields
 
-    def column(table: str, model: type[Membership] | type[Workspace], name: str) -> str:
-        return f"{table}.{quote(str(model._meta.get_field(name).column))}"  # type: ignore[union-attr]
+    def column(table: str, model: type[Any], name: str) -> str:
+        return f"{table}.{quote(str(model._meta.get_field(name).column))}"
 
-    columns = [f"{membership_table}.{quote(str(f.column))}" for f in membership_fields]
+    columns = [f"{user_table}.{quote(str(f.column))}" for f in user_fields]
+    columns += [f"{membership_table}.{quote(str(f.column))}" for f in membership_fields]
     columns += [f"{workspace_table}.{quote(str(f.column))}" for f in workspace_fields]
     slug_column = column(workspace_table, Workspace, "slug")
     params: list[Any] = []
@@ -113,21 +136,45 @@ def _membership_query(alias: str) -> _MembershipQuery:
         columns.append(f"CASE WHEN {slug_column} = %s THEN {count_sql} END")
         params += [_SLUG, *count_params]
         names.append(name)
+    # The page's workspace found by its slug (a non-member's page state is never used).
+    workspace_id = (
+        f"(SELECT kw.{quote(str(Workspace._meta.pk.column))} FROM {workspace_table} kw "  # type: ignore[union-attr]  # noqa: S608
+        f"WHERE kw.{quote(str(Workspace._meta.get_field('slug').column))} = %s)"
+    )
+    for source in sources:
+        by_workspace = source.param == "workspace"
+        columns.append(kept.state_column(source, workspace_id if by_workspace else "%s"))
+        params.append(
+            _SLUG if by_workspace else _USER if source.param == "user" else _PageParam(source.param)
+        )
+    on_workspace = (
+        f"{column(membership_table, Membership, 'workspace')} = "
+        f"{column(workspace_table, Workspace, 'id')}"
+    )
+    membership_user = column(membership_table, Membership, "user")
+    if with_user:
+        user_id = column(user_table, User, "id")
+        tables = (
+            f"{user_table} LEFT OUTER JOIN {membership_table} ON ({membership_user} = {user_id}) "
+            f"LEFT OUTER JOIN {workspace_table} ON ({on_workspace})"
+        )
+    else:
+        user_id = membership_user
+        tables = f"{membership_table} INNER JOIN {workspace_table} ON ({on_workspace})"
     # Names from the models and the counts' SQL from the ORM; every value is a parameter.
     sql = (
-        f"SELECT {', '.join(columns)} FROM {membership_table} INNER JOIN {workspace_table} "  # noqa: S608
-        f"ON ({column(membership_table, Membership, 'workspace')} = "
-        f"{column(workspace_table, Workspace, 'id')}) "
-        f"WHERE {column(membership_table, Membership, 'user')} = %s "
+        f"SELECT {', '.join(columns)} FROM {tables} WHERE {user_id} = %s "  # noqa: S608
         f"ORDER BY {column(workspace_table, Workspace, 'name')} ASC"
     )
-    converters = _converters(connection, [*membership_fields, *workspace_fields])
+    converters = _converters(connection, [*user_fields, *membership_fields, *workspace_fields])
     query = _MembershipQuery(
         sql=sql,
-        params=tuple(params),
+        params=(*params, _USER),
+        user_fields=tuple(f.attname for f in user_fields),
         membership_fields=tuple(f.attname for f in membership_fields),
         workspace_fields=tuple(f.attname for f in workspace_fields),
         count_names=tuple(names),
+        states=len(sources),
         converters=converters,
     )
     _MEMBERSHIP_QUERIES[key] = query
@@ -160,6 +207,19 @@ def _converted(row: tuple[Any, ...], converters: Converters, connection: Any) ->
 
 
 _USER_QUERIES: dict[str, tuple[str, tuple[str, ...], Converters]] = {}
+# A user row read ahead with the page's membership (``read_workspace_page``), for the sign-in
+# backend's ``get(pk=…)`` to take instead of reading it again (``user_read_ahead``).
+_READ_AHEAD: ContextVar[User | None] = ContextVar("accounts_user_read_ahead", default=None)
+
+
+@contextmanager
+def user_read_ahead(user: User) -> Iterator[None]:
+    """While open, the first ``get_user_by_pk`` of ``user``'s pk returns ``user`` unread."""
+    token = _READ_AHEAD.set(user)
+    try:
+        yield
+    finally:
+        _READ_AHEAD.reset(token)
 
 
 def get_user_by_pk(alias: str, pk: Any) -> User:
@@ -169,6 +229,11 @@ def get_user_by_pk(alias: str, pk: Any) -> User:
     building the query cost about three times running it (bench/README.md, "page_latency").
     Raises ``User.DoesNotExist`` as the ORM does.
     """
+    value = User._meta.pk.get_prep_value(pk)  # type: ignore[union-attr]  # as the ORM checks it
+    ahead = _READ_AHEAD.get()
+    if ahead is not None and ahead.pk == value and ahead._state.db == alias:
+        _READ_AHEAD.set(None)  # once: a second lookup reads the row
+        return ahead
     query = _USER_QUERIES.get(alias)
     connection = connections[alias]
     if query is None:
@@ -181,7 +246,6 @@ def get_user_by_pk(alias: str, pk: Any) -> User:
         query = (sql, tuple(f.attname for f in fields), _converters(connection, fields))
         _USER_QUERIES[alias] = query
     sql, attnames, converters = query
-    value = User._meta.pk.get_prep_value(pk)  # type: ignore[union-attr]  # as the ORM checks it
     with connection.cursor() as cursor:
         prepared.execute(cursor, sql, [value])
         row = cursor.fetchone()
@@ -201,31 +265,105 @@ def get_membership_for_user(user: User, slug: str) -> Membership:
     """
     alias = router.db_for_read(Membership)
     query = _membership_query(alias)
+    rows = _fetch(alias, query, user.pk, slug, {})
+    membership = _memberships(alias, query, rows, user, slug)
+    if membership is None:
+        raise Http404("No such workspace")
+    return membership
+
+
+@dataclass
+class WorkspacePageRead:
+    """What ``read_workspace_page`` read for one workspace page.
+
+    ``membership`` is None for a non-member; ``state`` is None when no sources were asked for
+    or off PostgreSQL.
+    """
+
+    user: User
+    membership: Membership | None
+    state: str | None
+
+
+def read_workspace_page(
+    user_pk: Any,
+    slug: str,
+    sources: tuple[kept.Source, ...] = (),
+    params: dict[str, Any] | None = None,
+) -> WorkspacePageRead | None:
+    """Read the user ``user_pk``, their membership of ``slug`` and the page's state at once.
+
+    The three queries every kept workspace page ran (the signed-in user, the membership,
+    ``prosocial.kept.page_state`` of ``sources`` with ``params``) as one: a workspace page's
+    database round trips were most of its time under load (bench/README.md, "page_latency",
+    fourth pass). The user is returned as ``User.objects.get(pk=…)`` would; checking that it
+    may sign in is the caller's (``accounts.decorators``). None when there is no such user.
+    """
+    alias = router.db_for_read(Membership)
+    if connections[alias].vendor != "postgresql":
+        sources = ()  # the states are PostgreSQL's (ctid, xmin); nothing is kept elsewhere
+    query = _membership_query(alias, with_user=True, sources=sources)
+    value = User._meta.pk.get_prep_value(user_pk)  # type: ignore[union-attr]  # as the ORM checks it
+    rows = _fetch(alias, query, value, slug, params or {})
+    if not rows:
+        return None
+    users = len(query.user_fields)
+    user = User.from_db(alias, query.user_fields, rows[0][:users])
+    members = [row[users:] for row in rows if row[users] is not None]
+    membership = _memberships(alias, query, members, user, slug)
+    state = None
+    if membership is not None and query.states:
+        state = kept.fingerprint(list(rows[0][-query.states :]))
+    return WorkspacePageRead(user=user, membership=membership, state=state)
+
+
+def _fetch(
+    alias: str, query: _MembershipQuery, user_pk: Any, slug: str, params: dict[str, Any]
+) -> list[list[Any]]:
+    """Run ``query`` and return its rows, each column through the ORM's converters."""
     connection = connections[alias]
-    params = [slug if param is _SLUG else param for param in query.params]
+    values = [
+        slug
+        if param is _SLUG
+        else user_pk
+        if param is _USER
+        else params[param.name]
+        if isinstance(param, _PageParam)
+        else param
+        for param in query.params
+    ]
     with connection.cursor() as cursor:
-        prepared.execute(cursor, query.sql, [*params, user.pk])
+        prepared.execute(cursor, query.sql, values)
         fetched = cursor.fetchall()
+    return [_converted(row, query.converters, connection) for row in fetched]
+
+
+def _memberships(
+    alias: str, query: _MembershipQuery, rows: list[list[Any]], user: User, slug: str
+) -> Membership | None:
+    """Return the membership of ``slug`` made from ``rows``, the others as its ``nav_memberships``.
+
+    ``rows`` start at the membership's columns. None if ``slug`` isn't among them.
+    """
     split = len(query.membership_fields)
     counts_at = split + len(query.workspace_fields)
     workspace_cache = Membership._meta.get_field("workspace")
     user_cache = Membership._meta.get_field("user")
-    rows = []
+    members = []
     membership = None
-    for values in fetched:
-        row = _converted(values, query.converters, connection)
+    for row in rows:
         member = Membership.from_db(alias, query.membership_fields, row[:split])
         workspace = Workspace.from_db(alias, query.workspace_fields, row[split:counts_at])
         workspace_cache.set_cached_value(member, workspace)  # type: ignore[union-attr]
         user_cache.set_cached_value(member, user)  # type: ignore[union-attr]  # no query each
-        for name, count in zip(query.count_names, row[counts_at:], strict=True):
+        counts = row[counts_at : counts_at + len(query.count_names)]
+        for name, count in zip(query.count_names, counts, strict=True):
             setattr(member, name, count)
         if workspace.slug == slug:
             membership = member
-        rows.append(member)
-    if membership is None:
-        raise Http404("No such workspace")
-    membership.nav_memberships = rows  # type: ignore[attr-defined]
+        members.append(member)
+    if membership is not None:
+        membership.nav_memberships = members  # type: ignore[attr-defined]
     return membership
 
 

@@ -7,6 +7,7 @@ service and responds. Invalid input and refused changes re-render with HTTP 422.
 import csv
 import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
@@ -93,13 +94,17 @@ DASHBOARD_SOURCES = (
 )
 
 
-@member_required("workspace.view")
+def _dashboard_sources(request: HttpRequest, kwargs: dict[str, Any]) -> kept.PageState:
+    return DASHBOARD_SOURCES + extensions.dashboard_sources(), {}
+
+
+@member_required("workspace.view", page=_dashboard_sources)
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     return kept.respond(
         request,
         "dashboard",
         membership,
-        DASHBOARD_SOURCES + extensions.dashboard_sources(),
+        _dashboard_sources(request, {})[0],
         "accounts/dashboard.html",
         {"membership": membership, "workspace": membership.workspace},
         lambda: _dashboard_context(membership),
@@ -227,7 +232,11 @@ MEMBERS_SOURCES = (
 )
 
 
-@member_required("members.view")
+def _members_sources(request: HttpRequest, kwargs: dict[str, Any]) -> kept.PageState | None:
+    return None if request.htmx else (MEMBERS_SOURCES, {})  # type: ignore[attr-defined]
+
+
+@member_required("members.view", page=_members_sources)
 def members(request: HttpRequest, membership: Membership) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return _render_members(request, membership)

@@ -6,6 +6,7 @@ call one service, respond. Refusals re-render with the reason and HTTP 422.
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -190,10 +191,14 @@ DETAIL_SOURCES = (
 )
 
 
-@member_required("workspace.view")
+def _detail_sources(request: HttpRequest, kwargs: dict[str, Any]) -> kept.PageState:
+    return DETAIL_SOURCES + extensions.detail_sources(), {"campaign": kwargs["pk"]}
+
+
+@member_required("workspace.view", page=_detail_sources)
 def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    sources = DETAIL_SOURCES + extensions.detail_sources()
-    body = kept.lookup(request, "campaign", membership, sources, {"campaign": pk})
+    sources, params = _detail_sources(request, {"pk": pk})
+    body = kept.lookup(request, "campaign", membership, sources, params)
     if body.page is not None:
         # Kept for this member at this address only after the campaign was found in their
         # workspace, and its state holds the campaign's row: while it is served, it still is.

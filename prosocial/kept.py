@@ -68,6 +68,8 @@ def _slot() -> str:
 
 CSRF_SLOT = _slot()
 NONCE_SLOT = CSRF_SLOT.replace("csrf-", "nonce-", 1)
+_CSRF_SLOT_BYTES = CSRF_SLOT.encode()
+_NONCE_SLOT_BYTES = NONCE_SLOT.encode()
 # What a kept body can depend on besides its data: every template, and the code that builds
 # pages' contexts (views, selectors, forms, template tags, model methods used in templates,
 # the results pages' reports and tables, which are kept too).
@@ -122,20 +124,37 @@ class Source:
     limit: int | None = None
 
 
+def _state_value_sql(source: Source, value: str) -> str:
+    """Return the SQL of ``source``'s state (``"count:sum"``) where its column is ``value``."""
+    table = source.model._meta.db_table
+    # Table and column names come from the code's Sources, never from input.
+    rows = (
+        f"SELECT hashtext(t.ctid::text || ':' || t.xmin::text) AS h "  # noqa: S608
+        f"FROM {table} t {source.join} WHERE {source.column} = {value}"
+    )
+    if source.limit is not None:
+        rows += f" ORDER BY {source.order} LIMIT {int(source.limit)}"
+    return f"SELECT COUNT(*)::text || ':' || COALESCE(SUM(s.h), 0)::text FROM ({rows}) s"  # noqa: S608
+
+
 @lru_cache(maxsize=64)
 def _state_sql(sources: tuple[Source, ...]) -> str:
-    parts = []
-    for source in sources:
-        table = source.model._meta.db_table
-        # Table and column names come from the code's Sources, never from input.
-        rows = (
-            f"SELECT hashtext(t.ctid::text || ':' || t.xmin::text) AS h "  # noqa: S608
-            f"FROM {table} t {source.join} WHERE {source.column} = %s"
-        )
-        if source.limit is not None:
-            rows += f" ORDER BY {source.order} LIMIT {int(source.limit)}"
-        parts.append(f"SELECT COUNT(*), COALESCE(SUM(s.h), 0) FROM ({rows}) s")  # noqa: S608
-    return " UNION ALL ".join(parts)
+    return " UNION ALL ".join(_state_value_sql(source, "%s") for source in sources)
+
+
+def state_column(source: Source, value: str = "%s") -> str:
+    """Return ``source``'s state as a column for another query to select (PostgreSQL only).
+
+    ``value`` is the SQL the source's column is compared with: ``%s`` for a parameter, or a
+    subquery (the workspace of a slug). :func:`fingerprint` of the columns' values, in the
+    sources' order, is what :func:`page_state` returns for the same rows.
+    """
+    return f"({_state_value_sql(source, value)})"
+
+
+def fingerprint(values: list[str]) -> str:
+    """Return the page state made of each source's state (``"count:sum"``), in order."""
+    return hashlib.sha256("|".join(values).encode()).hexdigest()[:24]
 
 
 def page_state(sources: tuple[Source, ...], params: dict[str, Any]) -> str | None:
@@ -145,7 +164,39 @@ def page_state(sources: tuple[Source, ...], params: dict[str, Any]) -> str | Non
     with connection.cursor() as cursor:
         prepared.execute(cursor, _state_sql(sources), [params[source.param] for source in sources])
         rows = cursor.fetchall()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()[:24]
+    return fingerprint([value for (value,) in rows])
+
+
+# A page's sources and their parameters beyond ``workspace`` and ``user`` for one request (None:
+# the request doesn't look up a kept page), known before its view runs. ``member_required``
+# reads their state in the same query as the signed-in user and the membership.
+PageState = tuple[tuple[Source, ...], dict[str, Any]]
+PageSources = Callable[["HttpRequest", dict[str, Any]], PageState | None]
+
+
+def _values(membership: Any, params: dict[str, Any] | None) -> dict[str, Any]:
+    return {"workspace": membership.workspace_id, "user": membership.user_id, **(params or {})}
+
+
+def remember_state(
+    request: HttpRequest,
+    sources: tuple[Source, ...],
+    membership: Any,
+    params: dict[str, Any],
+    state: str,
+) -> None:
+    """Note ``sources``' state for ``membership`` and ``params``, read with the membership.
+
+    :func:`lookup` of the same sources and parameters in this request uses it.
+    """
+    request._kept_state = (sources, _values(membership, params), state)  # type: ignore[attr-defined]
+
+
+def _state(request: HttpRequest, sources: tuple[Source, ...], params: dict[str, Any]) -> str | None:
+    remembered = getattr(request, "_kept_state", None)
+    if remembered is not None and remembered[0] == sources and remembered[1] == params:
+        return remembered[2]  # type: ignore[no-any-return]
+    return page_state(sources, params)
 
 
 @dataclass
@@ -160,7 +211,7 @@ class KeptBody:
     key: str | None  # None: don't keep (no fingerprint, or a response that isn't the page)
     html: str | None = None
     page_key: str | None = None
-    page: str | None = None
+    page: bytes | None = None  # encoded once, answered as it is (slots filled)
 
     @property
     def missing(self) -> bool:
@@ -192,8 +243,8 @@ def lookup(
     ``params`` gives the sources' parameters beyond ``workspace`` and ``user`` (the
     membership's). Requests that must not share a body (htmx partials) shouldn't call this.
     """
-    values = {"workspace": membership.workspace_id, "user": membership.user_id, **(params or {})}
-    state = page_state(sources, values)
+    values = _values(membership, params)
+    state = _state(request, sources, values)
     if state is None:
         return KeptBody(key=None)
     key = ":".join(
@@ -233,10 +284,10 @@ def keep(body: KeptBody, html: str, seconds: int = KEEP_SECONDS) -> None:
         cache.set(body.key, html, seconds)
 
 
-def _filled(request: HttpRequest, html: str) -> str:
+def _filled(request: HttpRequest, page: bytes) -> bytes:
     nonce = get_nonce(request)  # a LazyNonce: made here, so the CSP header names it too
-    filled = html.replace(CSRF_SLOT, get_token(request))
-    return filled.replace(NONCE_SLOT, "" if nonce is None else str(nonce))
+    filled = page.replace(_CSRF_SLOT_BYTES, get_token(request).encode())
+    return filled.replace(_NONCE_SLOT_BYTES, b"" if nonce is None else str(nonce).encode())
 
 
 def render(
@@ -260,11 +311,11 @@ def render(
         response = django_render(request, template, context, status=status)
     else:
         # Rendered with the slots, kept, then filled with this response's token and nonce.
-        html = render_to_string(
+        page = render_to_string(
             template, {**context, "csrf_token": CSRF_SLOT, "csp_nonce": NONCE_SLOT}, request
-        )
-        cache.set(body.page_key, html, KEEP_SECONDS)
-        response = HttpResponse(_filled(request, html))
+        ).encode()
+        cache.set(body.page_key, page, KEEP_SECONDS)
+        response = HttpResponse(_filled(request, page))
     response.kept = kept_body  # type: ignore[attr-defined]
     return response
 

@@ -7,18 +7,17 @@ from accounts.permissions import Role
 from tests.conftest import client_for
 from tests.factories import MembershipFactory
 
-# Both: the user, and one membership query carrying the workspace, the switcher's
-# memberships, the bell's unread count, the sidebar's "Waiting for you" count and (for
-# admins) how many Meta connections need attention. The session comes from Redis
-# (cached_db): no query.
-# Then the page's state (prosocial.kept): a page whose body is kept stops there.
-KEPT_QUERIES = 3
+# Both: one query reading the user, their memberships with the workspace (the switcher's),
+# the bell's unread count, the sidebar's "Waiting for you" count, (for admins) how many Meta
+# connections need attention, and the page's state (prosocial.kept): a page whose body is
+# kept stops there. The session comes from Redis (cached_db): no query.
+KEPT_QUERIES = 1
 # Dashboard adds: member and pending invitation counts (one query), member preview, recent
 # activity, and publishing's panels: next steps, and waiting + scheduled next + failed +
 # recent results as one UNION ALL.
-DASHBOARD_QUERIES = 8
+DASHBOARD_QUERIES = 6
 # Members adds: member count (pagination), one page of members with users, invitations.
-MEMBERS_QUERIES = 6
+MEMBERS_QUERIES = 4
 
 
 @pytest.mark.parametrize(

@@ -29,18 +29,18 @@ from tests.inbox.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# The user; the membership with the layout's counts (the inbox badge among them);
-# then the list's own: the account choices (one UNION ALL), the members who can be assigned,
+# The user and the membership with the layout's counts (the inbox badge among them), in one
+# query; then the list's own: the account choices (one UNION ALL), the members who can be assigned,
 # the thread count and one page of threads with their contact, assignee and account.
-LIST_QUERIES = 2 + 4
+LIST_QUERIES = 1 + 4
 # The thread with its context; mark read (one UPDATE); messages; notes; the post's first
-# file; the assignable members; the newer and the older neighbour: 2 + 8. The reply box
+# file; the assignable members; the newer and the older neighbour: 1 + 8. The reply box
 # (inbox.reply_box, its own work) adds a few of its own; the total must not grow with the
 # thread or the inbox.
 THREAD_QUERIES_MAX = 16
-ROWS_QUERIES = 2 + 2  # the count and the page
+ROWS_QUERIES = 1 + 2  # the count and the page
 # The thread and its messages; when they changed, mark read (one UPDATE). 204: nothing more.
-MESSAGES_QUERIES = 2 + 3
+MESSAGES_QUERIES = 1 + 3
 
 
 @pytest.fixture

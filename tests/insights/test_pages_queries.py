@@ -31,7 +31,7 @@ SIZES = {
     "small": {"cohorts": 2, "variants": 2, "posts": 1, "ads": 1, "days": 7},
     "large": {"cohorts": 3, "variants": 4, "posts": 3, "ads": 2, "days": 60},
 }
-SHELL = 2  # the user; the membership with everything the layout shows
+SHELL = 1  # the user and the membership with everything the layout shows, in one query
 REPORT = 3  # the snapshots of the range; their objects with publications and accounts; problems
 # the campaign; its variants with audiences; its creatives' files; the publications carrying
 # those files; those publications (and their promotions). The workspace is the member's.

@@ -81,10 +81,10 @@ def test_editor_page_embeds_the_state_and_names_no_foreign_object(editor, projec
     assert state["can_undo"] is False
 
 
-# The layout's two (the user, the membership); the project with its version; its state (the
+# The layout's one (the user and the membership); the project with its version; its state (the
 # files it uses, whether there is a version to redo); the library list; the render history; a
 # running transcription; the templates.
-EDITOR_PAGE_QUERIES = 2 + 7
+EDITOR_PAGE_QUERIES = 1 + 7
 
 
 def test_opening_a_project_costs_the_same_queries_for_2_and_20_clips(
