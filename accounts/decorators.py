@@ -68,6 +68,8 @@ def _read_ahead(
     of reading it again), checks it may sign in and the session's hash of the password. A
     request that isn't signed in reads nothing (``login_required`` answers it).
     """
+    if request.method == "GET":
+        kept.read_last_page(request)  # read with the session: one round trip to the cache
     try:
         user_pk = User._meta.pk.to_python(request.session[SESSION_KEY])  # type: ignore[union-attr]
     except (KeyError, ValidationError):

@@ -80,7 +80,7 @@ class _MembershipQuery:
     workspace_fields: tuple[str, ...]
     count_names: tuple[str, ...]
     states: int  # the page's sources' states, last
-    converters: "Converters"
+    converters: prepared.Converters
 
 
 _SLUG = object()
@@ -166,7 +166,7 @@ def _membership_query(
         f"SELECT {', '.join(columns)} FROM {tables} WHERE {user_id} = %s "  # noqa: S608
         f"ORDER BY {column(workspace_table, Workspace, 'name')} ASC"
     )
-    converters = _converters(connection, [*user_fields, *membership_fields, *workspace_fields])
+    converters = prepared.converters(connection, [*user_fields, *membership_fields, *workspace_fields])
     query = _MembershipQuery(
         sql=sql,
         params=(*params, _USER),
@@ -181,32 +181,7 @@ def _membership_query(
     return query
 
 
-Converters = tuple[tuple[int, tuple[Any, ...], Any], ...]  # (column, converters, expression)
-
-
-def _converters(connection: Any, fields: list[Any]) -> Converters:
-    """Return the database converters the ORM would apply to each of ``fields``' columns."""
-    converters = []
-    for index, field in enumerate(fields):
-        expression = field.get_col(field.model._meta.db_table)
-        found = [
-            *connection.ops.get_db_converters(expression),
-            *expression.get_db_converters(connection),
-        ]
-        if found:
-            converters.append((index, tuple(found), expression))
-    return tuple(converters)
-
-
-def _converted(row: tuple[Any, ...], converters: Converters, connection: Any) -> list[Any]:
-    values = list(row)
-    for index, found, expression in converters:
-        for converter in found:
-            values[index] = converter(values[index], expression, connection)
-    return values
-
-
-_USER_QUERIES: dict[str, tuple[str, tuple[str, ...], Converters]] = {}
+_USER_QUERIES: dict[str, tuple[str, tuple[str, ...], prepared.Converters]] = {}
 # A user row read ahead with the page's membership (``read_workspace_page``), for the sign-in
 # backend's ``get(pk=…)`` to take instead of reading it again (``user_read_ahead``).
 _READ_AHEAD: ContextVar[User | None] = ContextVar("accounts_user_read_ahead", default=None)
@@ -243,7 +218,7 @@ def get_user_by_pk(alias: str, pk: Any) -> User:
         columns = ", ".join(f"{table}.{quote(str(f.column))}" for f in fields)
         pk_column = quote(str(User._meta.pk.column))  # type: ignore[union-attr]
         sql = f"SELECT {columns} FROM {table} WHERE {table}.{pk_column} = %s"  # noqa: S608
-        query = (sql, tuple(f.attname for f in fields), _converters(connection, fields))
+        query = (sql, tuple(f.attname for f in fields), prepared.converters(connection, fields))
         _USER_QUERIES[alias] = query
     sql, attnames, converters = query
     with connection.cursor() as cursor:
@@ -251,7 +226,7 @@ def get_user_by_pk(alias: str, pk: Any) -> User:
         row = cursor.fetchone()
     if row is None:
         raise User.DoesNotExist("User matching query does not exist.")
-    return User.from_db(alias, attnames, _converted(row, converters, connection))
+    return User.from_db(alias, attnames, prepared.converted(row, converters, connection))
 
 
 def get_membership_for_user(user: User, slug: str) -> Membership:
@@ -335,7 +310,7 @@ def _fetch(
     with connection.cursor() as cursor:
         prepared.execute(cursor, query.sql, values)
         fetched = cursor.fetchall()
-    return [_converted(row, query.converters, connection) for row in fetched]
+    return [prepared.converted(row, query.converters, connection) for row in fetched]
 
 
 def _memberships(

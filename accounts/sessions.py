@@ -9,19 +9,19 @@ from importlib import import_module
 
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
-
-DB_ENGINE = "django.contrib.sessions.backends.db"
-# Redis in front, every session still written through to the database (prosocial/settings.py).
-CACHED_DB_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 
 @transaction.atomic
 def purge_expired_sessions() -> dict[str, int]:
     """Delete expired sessions and every session record (IP, user agent) left without one."""
-    if settings.SESSION_ENGINE in (DB_ENGINE, CACHED_DB_ENGINE):
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    # The database engine, or one writing through to it (cached_db, prosocial.sessions with
+    # Redis in front: prosocial/settings.py), holds every session.
+    if issubclass(store, db.SessionStore):
         # cached_db's Redis copy of a session expires by itself when the session does.
         sessions = Session.objects.filter(expire_date__lt=timezone.now()).delete()[0]
         orphans = UserSession.objects.exclude(
@@ -29,6 +29,6 @@ def purge_expired_sessions() -> dict[str, int]:
         ).delete()[0]
         return {"sessions": sessions, "session_records": orphans}
     # Another engine keeps sessions elsewhere: let it expire its own, then ask per record.
-    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    store.clear_expired()
     orphans = sum(1 for record in UserSession.objects.iterator() if record.purge())
     return {"sessions": 0, "session_records": orphans}

@@ -87,7 +87,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, ParamSpec, Protocol, Self, TypeVar, cast
@@ -99,6 +99,8 @@ from django.db import connection, connections, models, transaction
 from django.db.models import F, Q, QuerySet, sql
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from prosocial import prepared
 
 logger = logging.getLogger(__name__)
 
@@ -317,6 +319,18 @@ def _claim_returning[M: Job](kind: JobKind[M], pk: int, values: dict[str, Any]) 
     now = timezone.now()
     model = kind.model
     rows = model._default_manager.filter(kind.due(now), pk=pk)  # due: no live lease either
+    compiled = _claim_sql(kind, rows.db, values)
+    if compiled is not None:
+        fills = {"now": now, "lease_end": now + kind.lease_length(), "pk": pk, **values}
+        params = [fills[p.name] if isinstance(p, _Fill) else p for p in compiled.params]
+        connection = connections[rows.db]
+        with transaction.mark_for_rollback_on_error(using=rows.db), connection.cursor() as cursor:
+            prepared.execute(cursor, compiled.sql, params)
+            returned = cursor.fetchall()
+        if len(returned) != 1:
+            return None
+        row = prepared.converted(returned[0], compiled.converters, connection)
+        return model.from_db(rows.db, compiled.attnames, row)
     if not connections[rows.db].features.can_return_rows_from_update:
         with transaction.atomic(using=rows.db):
             if not claim_job_row(
@@ -334,6 +348,78 @@ def _claim_returning[M: Job](kind: JobKind[M], pk: int, values: dict[str, Any]) 
     if len(returned) != 1:
         return None
     return model.from_db(rows.db, [f.attname for f in fields], returned[0])
+
+
+@dataclass(frozen=True)
+class _Fill:
+    name: str  # what a claim puts in: "now", "lease_end", "pk" or a field of its values
+
+
+@dataclass(frozen=True)
+class _ClaimSQL:
+    sql: str
+    params: tuple[Any, ...]  # constants and ``_Fill``s
+    attnames: tuple[str, ...]
+    converters: prepared.Converters
+
+
+# Stand-ins the claim's SQL is compiled with once, each replaced by its value at every claim.
+_NOW = datetime(1900, 1, 1, 0, 0, 1, tzinfo=UTC)
+_LEASE_END = datetime(1900, 1, 1, 0, 0, 2, tzinfo=UTC)
+_PK = -7_340_061_239  # no row has it
+_CLAIM_SQL: dict[tuple[Any, ...], _ClaimSQL | None] = {}
+
+
+def _claim_sql(kind: JobKind[Any], alias: str, values: dict[str, Any]) -> _ClaimSQL | None:
+    """Return the claim's ``UPDATE … RETURNING`` for ``kind`` as SQL written once (PostgreSQL).
+
+    Every post and job claims its row once per task; Django building that statement each time
+    cost more than running it (bench/README.md, "publish_throughput", third pass). It is
+    compiled by the ORM once, with stand-ins for the time, the lease's end, the row and the
+    datetimes among ``values``, and run as a prepared statement. None (the ORM builds it):
+    another database, or a stand-in the compiled parameters don't show as such.
+    """
+    if connections[alias].vendor != "postgresql":
+        return None
+    times = sorted(name for name, value in values.items() if isinstance(value, datetime))
+    constants = tuple(sorted((n, v) for n, v in values.items() if n not in times))
+    key = (kind.model._meta.label, kind.runnable, alias, constants, tuple(times))
+    if key in _CLAIM_SQL:
+        return _CLAIM_SQL[key]
+    stand_ins = {
+        name: datetime(1900, 1, 2, 0, 0, index, tzinfo=UTC) for index, name in enumerate(times)
+    }
+    model = kind.model
+    rows = model._default_manager.using(alias).filter(kind.due(_NOW), pk=_PK)
+    query = cast(sql.UpdateQuery, rows.query.chain(sql.UpdateQuery))
+    query.add_update_values(
+        {**values, **stand_ins, "lease_expires_at": _LEASE_END, "attempts": F("attempts") + 1}
+    )
+    fields = list(model._meta.concrete_fields)
+    compiler = query.get_compiler(alias)
+    compiler.returning_fields = fields
+    text, params = compiler.as_sql()
+    marks: dict[Any, str] = {_NOW: "now", _LEASE_END: "lease_end"}
+    marks |= {stand_in: name for name, stand_in in stand_ins.items()}
+    filled = tuple(
+        _Fill(marks[param])
+        if isinstance(param, datetime) and param in marks
+        else _Fill("pk")
+        if type(param) is int and param == _PK
+        else param
+        for param in params
+    )
+    names = {param.name for param in filled if isinstance(param, _Fill)}
+    found = None
+    if {"now", "lease_end", "pk", *times} <= names and "RETURNING" in text:
+        found = _ClaimSQL(
+            sql=text,
+            params=filled,
+            attnames=tuple(f.attname for f in fields),
+            converters=prepared.converters(connections[alias], fields),
+        )
+    _CLAIM_SQL[key] = found
+    return found
 
 
 def retry_delay(attempts: int) -> float:

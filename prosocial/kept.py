@@ -212,6 +212,7 @@ class KeptBody:
     html: str | None = None
     page_key: str | None = None
     page: bytes | None = None  # encoded once, answered as it is (slots filled)
+    last: bool = False  # the page is this session's last at this address (read with it)
 
     @property
     def missing(self) -> bool:
@@ -274,8 +275,39 @@ def find(request: HttpRequest, membership: Any, key: str) -> KeptBody:
         return KeptBody(key=key, html=cache.get(key))
     address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
     page_key = f"{key}:page:{layout}:{address}"
+    last = getattr(request, "_kept_last", None)
+    if isinstance(last, tuple) and len(last) == 2 and last[0] == page_key:
+        return KeptBody(key=key, page_key=page_key, page=last[1], last=True)
     found = cache.get_many([key, page_key])  # one round trip
     return KeptBody(key=key, html=found.get(key), page_key=page_key, page=found.get(page_key))
+
+
+def read_last_page(request: HttpRequest) -> None:
+    """Read, with the session, the whole page this session was last answered at this address.
+
+    One round trip to the cache for both (``prosocial.sessions``). :func:`find` answers it
+    only when it is the very page it would look up (same key: member, role, minute, data,
+    layout). With another session engine, or no session yet, nothing is read.
+    """
+    read_with = getattr(request.session, "read_with", None)
+    if read_with is not None and request.session.session_key is not None:
+        key = _last_key(request)
+        request._kept_last = read_with([key]).get(key)  # type: ignore[attr-defined]
+
+
+def _last_key(request: HttpRequest) -> str:
+    # The session key is a secret: only this session reaches its last page.
+    mark = f"{request.session.session_key}:{request.get_full_path()}"
+    return "kept:last:" + hashlib.sha256(mark.encode()).hexdigest()[:32]
+
+
+def _keep_page(request: HttpRequest, body: KeptBody, page: bytes, *, shared: bool) -> None:
+    """Keep ``page`` as this session's last at this address (and, ``shared``, for the member)."""
+    kept: dict[str, Any] = {body.page_key: page} if shared else {}  # type: ignore[dict-item]
+    if getattr(request.session, "read_with", None) is not None and request.session.session_key:
+        kept[_last_key(request)] = (body.page_key, page)
+    if kept:
+        cache.set_many(kept, KEEP_SECONDS)  # one round trip
 
 
 def keep(body: KeptBody, html: str, seconds: int = KEEP_SECONDS) -> None:
@@ -303,8 +335,11 @@ def render(
     rendered around a kept body) or ``""`` (built). Only a 200 is kept whole.
     """
     if body.page is not None and status == 200:
+        if not body.last:
+            _keep_page(request, body, body.page, shared=False)
         response = HttpResponse(_filled(request, body.page))
         response.kept = "page"  # type: ignore[attr-defined]
+        response.kept_last = body.last  # type: ignore[attr-defined]
         return response
     kept_body = "" if body.html is None else "body"
     if body.page_key is None or status != 200:
@@ -314,9 +349,10 @@ def render(
         page = render_to_string(
             template, {**context, "csrf_token": CSRF_SLOT, "csp_nonce": NONCE_SLOT}, request
         ).encode()
-        cache.set(body.page_key, page, KEEP_SECONDS)
+        _keep_page(request, body, page, shared=True)
         response = HttpResponse(_filled(request, page))
     response.kept = kept_body  # type: ignore[attr-defined]
+    response.kept_last = False  # type: ignore[attr-defined]
     return response
 
 

@@ -244,7 +244,8 @@ if REDIS_URL:
     # a page costs no session query while the database still holds every session: the
     # "Security" list, signing out other sessions and the hourly purge of expired ones (with
     # their IP and user agent, accounts/sessions.py) work as with the database engine.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # prosocial.sessions is Django's cached_db that can read a kept page with the session.
+    SESSION_ENGINE = "prosocial.sessions"
 else:
     # No server: a file cache every process shares (allauth rate limits need one shared
     # cache) and kombu's filesystem transport, which web, worker and beat all see.

@@ -13,11 +13,13 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from privacy.models import DataExport
-from prosocial import jobs
+from prosocial import jobs, prepared
 from prosocial.celery import app as celery_app
 from prosocial.jobs import Job, JobKind, LeaseLost
 from tests.factories import UserFactory
@@ -377,3 +379,28 @@ def test_orphan_work_folders_of_dead_processes_are_removed(settings, tmp_path):
             [mine.name, young.name, other.name]
         )
     assert not mine.exists()
+
+
+def test_the_claim_is_compiled_once_and_claims_as_the_orm_does(kind, row):
+    """The claim's UPDATE … RETURNING is SQL written once per kind (a prepared statement)."""
+    before = timezone.now()
+    with CaptureQueriesContext(connection) as first_run:
+        first = jobs.claim(kind, row.pk)
+    expire(row.pk)
+    with CaptureQueriesContext(connection) as second_run:
+        second = jobs.claim(kind, row.pk)
+
+    assert (first.attempt, second.attempt) == (1, 2)
+    assert second.row.status == Status.RUNNING
+    assert second.row.requested_by_id == row.requested_by_id
+    lease_end = second.row.lease_expires_at
+    assert before + kind.lease_length() <= lease_end <= timezone.now() + kind.lease_length()
+    assert snapshot(row.pk)["attempts"] == 2
+    [claim_sql] = [q["sql"] for q in second_run.captured_queries]
+    assert claim_sql.startswith("EXECUTE prosocial_")  # prepared before, in the first claim
+    statement = prepared.spelled_out(claim_sql)
+    assert statement.startswith('UPDATE "privacy_dataexport"')
+    assert "RETURNING" in statement
+    assert len(first_run.captured_queries) == 1
+    # Not due: the same statement claims nothing.
+    assert jobs.claim(kind, row.pk) is None

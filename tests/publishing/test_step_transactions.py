@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from prosocial import prepared
 from publishing import services
 from publishing.models import Publication, PublicationEvent
 from tests.publishing.conftest import make_publication
@@ -58,7 +59,8 @@ def _step(publication_id):
     connection.queries_log.clear()
     with CaptureQueriesContext(connection) as captured:
         services.advance_publication(publication_id=publication_id)
-    return [query["sql"] for query in captured.captured_queries]
+    # A prepared statement (the claim) as the statement it runs.
+    return [prepared.spelled_out(query["sql"]) for query in captured.captured_queries]
 
 
 def _writes_to(statements, table):
