@@ -166,7 +166,9 @@ def _membership_query(
         f"SELECT {', '.join(columns)} FROM {tables} WHERE {user_id} = %s "  # noqa: S608
         f"ORDER BY {column(workspace_table, Workspace, 'name')} ASC"
     )
-    converters = prepared.converters(connection, [*user_fields, *membership_fields, *workspace_fields])
+    converters = prepared.converters(
+        connection, [*user_fields, *membership_fields, *workspace_fields]
+    )
     query = _MembershipQuery(
         sql=sql,
         params=(*params, _USER),
