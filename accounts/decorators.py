@@ -22,7 +22,7 @@ LAST_WORKSPACE_SESSION_KEY = "workspace_slug"
 
 
 def member_required(
-    action: str, *, post: str | None = None, page: kept.PageSources | None = None
+    action: str, *, post: str | None = None, page_sources: kept.PageSources | None = None
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Resolve ``slug`` to the user's membership and check ``action`` (``post`` for POSTs).
 
@@ -30,7 +30,7 @@ def member_required(
     403. The view receives the membership as its second argument.
 
     The signed-in user, the membership and, for a GET of a kept page, the state of the
-    ``page``'s sources (``prosocial.kept.PageSources``) are read in one query
+    page's sources (``page_sources``, a ``prosocial.kept.PageSources``) are read in one query
     (``read_workspace_page``); Django's sign-in checks then run on the user row read there.
     """
 
@@ -49,7 +49,7 @@ def member_required(
 
         @wraps(view)
         def wrapped(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            _read_ahead(request, slug, page, kwargs)
+            _read_ahead(request, slug, page_sources, kwargs)
             return checked(request, slug, *args, **kwargs)
 
         wrapped.member_permission = action  # type: ignore[attr-defined]
@@ -60,7 +60,7 @@ def member_required(
 
 
 def _read_ahead(
-    request: HttpRequest, slug: str, page: kept.PageSources | None, kwargs: dict[str, Any]
+    request: HttpRequest, slug: str, page_sources: kept.PageSources | None, kwargs: dict[str, Any]
 ) -> None:
     """Read the session's user, their membership of ``slug`` and the page's state in one query.
 
@@ -74,7 +74,9 @@ def _read_ahead(
         user_pk = User._meta.pk.to_python(request.session[SESSION_KEY])  # type: ignore[union-attr]
     except (KeyError, ValidationError):
         return
-    wanted = page(request, kwargs) if page is not None and request.method == "GET" else None
+    wanted = None
+    if page_sources is not None and request.method == "GET":
+        wanted = page_sources(request, kwargs)
     sources, params = wanted if wanted is not None else ((), {})
     try:
         read = read_workspace_page(user_pk, slug, sources, params)

@@ -98,7 +98,7 @@ def _dashboard_sources(request: HttpRequest, kwargs: dict[str, Any]) -> kept.Pag
     return DASHBOARD_SOURCES + extensions.dashboard_sources(), {}
 
 
-@member_required("workspace.view", page=_dashboard_sources)
+@member_required("workspace.view", page_sources=_dashboard_sources)
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     return kept.respond(
         request,
@@ -236,7 +236,7 @@ def _members_sources(request: HttpRequest, kwargs: dict[str, Any]) -> kept.PageS
     return None if request.htmx else (MEMBERS_SOURCES, {})  # type: ignore[attr-defined]
 
 
-@member_required("members.view", page=_members_sources)
+@member_required("members.view", page_sources=_members_sources)
 def members(request: HttpRequest, membership: Membership) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return _render_members(request, membership)

@@ -195,7 +195,7 @@ def _detail_sources(request: HttpRequest, kwargs: dict[str, Any]) -> kept.PageSt
     return DETAIL_SOURCES + extensions.detail_sources(), {"campaign": kwargs["pk"]}
 
 
-@member_required("workspace.view", page=_detail_sources)
+@member_required("workspace.view", page_sources=_detail_sources)
 def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     sources, params = _detail_sources(request, {"pk": pk})
     body = kept.lookup(request, "campaign", membership, sources, params)

@@ -3,12 +3,17 @@
 Owns:
     - :class:`Source`, one set of rows a page's content is made of ("the workspace's
       publications", "the campaign's audiences");
-    - :func:`page_state`, a fingerprint of those rows read in one query;
+    - :func:`page_state`, a fingerprint of those rows read in one query, and
+      :func:`state_column`/:func:`fingerprint`, the same read as columns of another query
+      (``accounts.selectors.read_workspace_page`` reads it with the user and the membership,
+      and hands it over with :func:`remember_state`);
     - :func:`lookup` (and :func:`find`, for a key made elsewhere), which finds the body and the
       whole page kept for the same member, address, minute, code and data, as a
       :class:`KeptBody`, which the ``{% kept_body %}`` tag (``prosocial/templatetags/kept.py``)
       shows or renders and keeps; :func:`render` answers a kept whole page without rendering;
-    - :func:`code_version`, the digest of the code and templates in every key.
+    - :func:`code_version`, the digest of the code and templates in every key;
+    - :func:`read_last_page`, the whole page this session was last answered at an address,
+      read with the session (``prosocial.sessions``).
 
 Invariants:
     - A kept body is only served while every row of every source is exactly as it was when the

@@ -90,7 +90,7 @@ LIST_SOURCES = (
 )
 
 
-@member_required("workspace.view", page=lambda request, kwargs: (LIST_SOURCES, {}))
+@member_required("workspace.view", page_sources=lambda request, kwargs: (LIST_SOURCES, {}))
 @require_GET
 def publication_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     return kept.respond(
@@ -125,7 +125,7 @@ def _list_context(request: HttpRequest, membership: Membership) -> dict[str, Any
     }
 
 
-@member_required("workspace.view", page=lambda request, kwargs: (LIST_SOURCES, {}))
+@member_required("workspace.view", page_sources=lambda request, kwargs: (LIST_SOURCES, {}))
 @require_GET
 def publication_calendar(request: HttpRequest, membership: Membership) -> HttpResponse:
     return kept.respond(

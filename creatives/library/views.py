@@ -53,7 +53,7 @@ LIBRARY_SOURCES = (
 )
 
 
-@member_required("workspace.view", page=lambda request, kwargs: (LIBRARY_SOURCES, {}))
+@member_required("workspace.view", page_sources=lambda request, kwargs: (LIBRARY_SOURCES, {}))
 def library(request: HttpRequest, membership: Membership) -> HttpResponse:
     return kept.respond(
         request,
