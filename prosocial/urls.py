@@ -12,6 +12,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # First: the workspace pages people open most (the dashboard, members) resolve without
+    # trying every other app's patterns (no pattern here overlaps another app's).
+    path("", include("accounts.urls")),
     # Signed, expiring media URLs for Meta's fetchers and browsers (no session needed).
     path("", include("creatives.library.public_urls")),
     path("", include("privacy.urls")),
@@ -22,5 +25,4 @@ urlpatterns = [
     path("", include("inbox.urls")),
     path("", include("insights.urls")),
     path("", include("meta_integration.urls")),
-    path("", include("accounts.urls")),
 ]
