@@ -188,6 +188,7 @@ def run_in_process(stage: Stage, publications: list[Any]) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from prosocial import prepared
     from publishing import services
     from publishing.models import Publication
 
@@ -200,7 +201,8 @@ def run_in_process(stage: Stage, publications: list[Any]) -> dict[str, Any]:
                 connection.queries_log.clear()  # a full log (DEBUG keeps 9000) captures nothing
                 with CaptureQueriesContext(connection) as step_ctx:
                     services.advance_publication(publication_id=pk)
-                per_step.append([q["sql"] for q in step_ctx.captured_queries])
+                # A prepared statement (the claim) as the statement it runs.
+                per_step.append([prepared.spelled_out(q["sql"]) for q in step_ctx.captured_queries])
             steps += 1
             if steps > 10:
                 raise BenchError(f"in-process publication {pk} not published after 10 steps")
