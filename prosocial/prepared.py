@@ -101,8 +101,11 @@ def converted(row: Sequence[Any], converters: Converters, connection: Any) -> li
 def spelled_out(sql: str) -> str:
     """Return the statement ``sql`` (as sent) runs, for logs and tests.
 
-    A prepared statement's own SQL for ``PREPARE …; EXECUTE name(…)`` and ``EXECUTE name(…)``;
-    any other ``sql`` as it is.
+    A prepared statement's own SQL for ``PREPARE …; EXECUTE name(…)`` and ``EXECUTE name(…)``,
+    followed by ``-- (values)``; any other ``sql`` as it is.
     """
     run = _RUN.match(sql)
-    return _TEXTS.get(run.group(2), sql) if run else sql
+    if run is None or run.group(2) not in _TEXTS:
+        return sql
+    # The values it ran with, as the driver quoted them: "EXECUTE name(1, 'a')" → "(1, 'a')".
+    return f"{_TEXTS[run.group(2)]} -- {sql[run.end() :].strip()}"

@@ -404,3 +404,28 @@ def test_the_claim_is_compiled_once_and_claims_as_the_orm_does(kind, row):
     assert len(first_run.captured_queries) == 1
     # Not due: the same statement claims nothing.
     assert jobs.claim(kind, row.pk) is None
+
+
+@pytest.mark.django_db(transaction=True)  # the connection is closed first
+def test_a_fenced_write_is_written_once_and_still_fenced(kind, row):
+    """Fenced writes run SQL written once per set of fields (prepared): the first on a
+    connection (``PREPARE``; ``EXECUTE``) and the next count the rows they changed alike."""
+    connection.close()  # nothing prepared on the next one
+    stale = jobs.claim(kind, row.pk)
+    expire(row.pk)
+    current = jobs.claim(kind, row.pk)
+
+    with CaptureQueriesContext(connection) as writes:
+        current.update(size_bytes=7, error="50% done")  # prepared here on a fresh connection
+        with pytest.raises(LeaseLost):
+            stale.update(size_bytes=1, error="50% stale")
+        current.update(size_bytes=8, error="")
+
+    after = snapshot(row.pk)
+    assert (after["size_bytes"], after["error"]) == (8, "")
+    statements = [prepared.spelled_out(q["sql"]) for q in writes.captured_queries]
+    assert len(statements) == 3
+    assert all(s.startswith('UPDATE "privacy_dataexport" SET') for s in statements)
+    assert all('"attempts" = %s' in s for s in statements)  # the fence
+    assert writes.captured_queries[0]["sql"].startswith("PREPARE prosocial_")
+    assert writes.captured_queries[2]["sql"].startswith("EXECUTE prosocial_")

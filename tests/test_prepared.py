@@ -59,3 +59,15 @@ def test_a_rolled_back_transaction_keeps_what_was_prepared():
     with CaptureQueriesContext(connection) as again:
         assert _run(sql, [2]) == [(102,)]
     assert again[0]["sql"].startswith("EXECUTE")
+
+
+def test_a_prepared_statement_is_spelled_out_with_its_values():
+    sql = "SELECT %s::int - 1, %s::text"
+    with CaptureQueriesContext(connection) as runs:
+        _run(sql, [5, "first"])
+        _run(sql, [8, "it's"])
+
+    first, later = (prepared.spelled_out(q["sql"]) for q in runs.captured_queries)
+    assert first.startswith(sql + " -- (5, 'first')")
+    assert later == sql + " -- (8, 'it''s')"
+    assert prepared.spelled_out("SELECT 1") == "SELECT 1"
