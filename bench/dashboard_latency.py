@@ -473,6 +473,19 @@ def run_phase(
     return phase
 
 
+def run_checked_phase(
+    base: str, endpoint: Endpoint, sessions: list[requests.Session], count: int, time_limit_s: float
+) -> Phase:
+    """Run ``run_phase`` and raise ``BenchError`` if any request failed."""
+    phase = run_phase(base, endpoint, sessions, count, time_limit_s)
+    if phase.errors:
+        raise BenchError(
+            f"{endpoint.name} aborted after {len(phase.latencies)} requests: "
+            f"{phase.errors[0]} ({len(phase.errors)} error(s))"
+        )
+    return phase
+
+
 def summarize(phase: Phase) -> dict[str, float]:
     ms = [s * 1000 for s in phase.latencies]
     cuts = statistics.quantiles(ms, n=100, method="inclusive")
@@ -628,12 +641,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 timed = args.members_page_requests if endpoint.name == "members" else args.requests
                 for label, count in (("warm-up", min(args.warmup, timed)), ("timed", timed)):
                     print(f"{endpoint.name}: {label} {count} requests…", flush=True)
-                    phase = run_phase(base, endpoint, sessions, count, args.time_limit)
-                    if phase.errors:
-                        raise BenchError(
-                            f"{endpoint.name} aborted after {len(phase.latencies)} requests: "
-                            f"{phase.errors[0]} ({len(phase.errors)} error(s))"
-                        )
+                    phase = run_checked_phase(base, endpoint, sessions, count, args.time_limit)
                 results[endpoint.name] = {
                     "path": endpoint.path.replace(seed_info.slug, "<slug>"),
                     "authenticated": endpoint.authenticated,

@@ -264,18 +264,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 for endpoint in endpoints:
                     sessions = authed if endpoint.authenticated else anonymous
                     count = args.warmup if rnd == 0 else round_requests
-                    timed = [(endpoint, sessions, count)]
+                    phases = [(endpoint, sessions, count)]
                     if rnd and endpoint.name not in ("bare", "bare_authenticated"):
                         # The baseline again just before each page, so that the machine's
                         # speed at that moment weighs on both (see the module docstring).
-                        timed.insert(0, (endpoints[0], anonymous, max(1, round_requests // 2)))
-                    for each, each_sessions, each_count in timed:
-                        phase = dl.run_phase(base, each, each_sessions, each_count, args.time_limit)
-                        if phase.errors:
-                            raise dl.BenchError(
-                                f"{each.name} aborted after {len(phase.latencies)} requests: "
-                                f"{phase.errors[0]} ({len(phase.errors)} error(s))"
-                            )
+                        phases.insert(0, (endpoints[0], anonymous, max(1, round_requests // 2)))
+                    for each, each_sessions, each_count in phases:
+                        phase = dl.run_checked_phase(
+                            base, each, each_sessions, each_count, args.time_limit
+                        )
                         if rnd:
                             latencies[each.name].extend(phase.latencies)
                             walls[each.name] += phase.wall_s

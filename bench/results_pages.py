@@ -495,12 +495,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     sessions = authed if endpoint.authenticated else anonymous
                     timed = args.requests if endpoint.name in HEAVY else args.light_requests
                     count = args.warmup if rnd == 0 else max(1, timed // args.rounds)
-                    phase = dl.run_phase(base, endpoint, sessions, count, args.time_limit)
-                    if phase.errors:
-                        raise dl.BenchError(
-                            f"{endpoint.name} aborted after {len(phase.latencies)} requests: "
-                            f"{phase.errors[0]} ({len(phase.errors)} error(s))"
-                        )
+                    phase = dl.run_checked_phase(base, endpoint, sessions, count, args.time_limit)
                     if rnd:
                         latencies[endpoint.name].extend(phase.latencies)
                         walls[endpoint.name] += phase.wall_s
