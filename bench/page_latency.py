@@ -264,12 +264,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 for endpoint in endpoints:
                     sessions = authed if endpoint.authenticated else anonymous
                     count = args.warmup if rnd == 0 else round_requests
-                    phases = [(endpoint, sessions, count)]
+                    queued = [(endpoint, sessions, count)]
                     if rnd and endpoint.name not in ("bare", "bare_authenticated"):
                         # The baseline again just before each page, so that the machine's
                         # speed at that moment weighs on both (see the module docstring).
-                        phases.insert(0, (endpoints[0], anonymous, max(1, round_requests // 2)))
-                    for each, each_sessions, each_count in phases:
+                        queued.insert(0, (endpoints[0], anonymous, max(1, round_requests // 2)))
+                    for each, each_sessions, each_count in queued:
                         phase = dl.run_checked_phase(
                             base, each, each_sessions, each_count, args.time_limit
                         )
