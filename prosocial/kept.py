@@ -308,11 +308,11 @@ def _last_key(request: HttpRequest) -> str:
 
 def _keep_page(request: HttpRequest, body: KeptBody, page: bytes, *, shared: bool) -> None:
     """Keep ``page`` as this session's last at this address (and, ``shared``, for the member)."""
-    kept: dict[str, Any] = {body.page_key: page} if shared else {}  # type: ignore[dict-item]
+    entries: dict[str, Any] = {body.page_key: page} if shared else {}  # type: ignore[dict-item]
     if getattr(request.session, "read_with", None) is not None and request.session.session_key:
-        kept[_last_key(request)] = (body.page_key, page)
-    if kept:
-        cache.set_many(kept, KEEP_SECONDS)  # one round trip
+        entries[_last_key(request)] = (body.page_key, page)
+    if entries:
+        cache.set_many(entries, KEEP_SECONDS)  # one round trip
 
 
 def keep(body: KeptBody, html: str, seconds: int = KEEP_SECONDS) -> None:
