@@ -95,7 +95,7 @@ from typing import Any, ClassVar, ParamSpec, Protocol, Self, TypeVar, cast
 from celery import shared_task
 from django.conf import settings
 from django.db import Error as DatabaseError
-from django.db import connection, connections, models, transaction
+from django.db import connection, connections, models, router, transaction
 from django.db.models import F, Q, QuerySet, sql
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -318,19 +318,20 @@ def _claim_returning[M: Job](kind: JobKind[M], pk: int, values: dict[str, Any]) 
     """
     now = timezone.now()
     model = kind.model
-    rows = model._default_manager.filter(kind.due(now), pk=pk)  # due: no live lease either
-    compiled = _claim_sql(kind, rows.db, values)
-    if compiled is not None:
+    alias = router.db_for_write(model)
+    compiled = _claim_sql(kind, alias, values)
+    if compiled is not None:  # no query built: the SQL was written once
         fills = {"now": now, "lease_end": now + kind.lease_length(), "pk": pk, **values}
         params = [fills[p.name] if isinstance(p, _Fill) else p for p in compiled.params]
-        connection = connections[rows.db]
-        with transaction.mark_for_rollback_on_error(using=rows.db), connection.cursor() as cursor:
+        connection = connections[alias]
+        with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
             prepared.execute(cursor, compiled.sql, params)
             returned = cursor.fetchall()
         if len(returned) != 1:
             return None
         row = prepared.converted(returned[0], compiled.converters, connection)
-        return model.from_db(rows.db, compiled.attnames, row)
+        return model.from_db(alias, compiled.attnames, row)
+    rows = model._default_manager.filter(kind.due(now), pk=pk)  # due: no live lease either
     if not connections[rows.db].features.can_return_rows_from_update:
         with transaction.atomic(using=rows.db):
             if not claim_job_row(
@@ -435,9 +436,9 @@ def _update_fenced(lease: "Lease[Any]", values: dict[str, Any]) -> int:
     through its field's ``get_db_prep_save`` as the ORM's ``update`` does. Anything else is the
     ORM's.
     """
-    rows = lease.mine()
-    connection = connections[rows.db]
     model = lease.kind.model
+    alias = router.db_for_write(model)
+    connection = connections[alias]
     fields = [model._meta.get_field(name) for name in values]
     plain = all(
         not hasattr(value, "resolve_expression") and not hasattr(value, "prepare_database_save")
@@ -449,8 +450,8 @@ def _update_fenced(lease: "Lease[Any]", values: dict[str, Any]) -> int:
         or not values
         or any(not f.concrete or f.many_to_many or hasattr(f, "get_placeholder") for f in fields)
     ):
-        return rows.update(**values)
-    key = (model._meta.label, rows.db, tuple(values))
+        return lease.mine().update(**values)
+    key = (model._meta.label, alias, tuple(values))
     sql = _FENCED_SQL.get(key)
     if sql is None:
         quote = connection.ops.quote_name
@@ -472,7 +473,7 @@ def _update_fenced(lease: "Lease[Any]", values: dict[str, Any]) -> int:
         f.get_db_prep_save(value, connection)
         for f, value in zip(fields, values.values(), strict=True)
     ]  # type: ignore[union-attr]
-    with transaction.mark_for_rollback_on_error(using=rows.db), connection.cursor() as cursor:
+    with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
         prepared.execute(cursor, sql, [*params, lease.pk, lease.attempt])
         return int(cursor.rowcount)
 
@@ -533,7 +534,7 @@ class Lease[M: Job]:
             values = {"lease_expires_at": timezone.now() + self.kind.lease_length(), **values}
         values = self.kind.fit(values)
         if also:
-            with transaction.atomic(using=self.mine().db):
+            with transaction.atomic(using=router.db_for_write(self.kind.model)):
                 self._update_mine(values)
                 for write in also:
                     write()

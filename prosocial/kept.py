@@ -281,7 +281,7 @@ def find(request: HttpRequest, membership: Any, key: str) -> KeptBody:
     address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
     page_key = f"{key}:page:{layout}:{address}"
     last = getattr(request, "_kept_last", None)
-    if isinstance(last, tuple) and len(last) == 2 and last[0] == page_key:
+    if last is not None and last[0] == page_key:  # (its page key, the page), kept by _keep_page
         return KeptBody(key=key, page_key=page_key, page=last[1], last=True)
     found = cache.get_many([key, page_key])  # one round trip
     return KeptBody(key=key, html=found.get(key), page_key=page_key, page=found.get(page_key))
